@@ -1,0 +1,89 @@
+/*
+ * ckernels.h — ScratchNet's C kernels.
+ *
+ * The hot loops of training live here: matrix multiply (sn_sgemm), the
+ * row-wise softmax, and the fused softmax + cross-entropy forward and
+ * backward. Everything else (bias add, activations, optimizer updates) is
+ * Swift SIMD code in Sources/ScratchNet/Kernels.
+ *
+ * Conventions, shared by every function below:
+ *  - Plain C11. Every symbol carries the `sn_` prefix.
+ *  - Row-major float32 matrices. `ld*` is the distance, in floats, between
+ *    the starts of two consecutive rows of the matrix *as stored*.
+ *  - No kernel allocates: the caller owns every buffer, scratch included.
+ *    (That is what lets the Swift arena promise zero heap allocations per
+ *    training step.)
+ *  - Kernels are parallel with OpenMP when the library is built with the
+ *    OpenMP trait; below a grain size they run on the calling thread only,
+ *    because waking threads costs more than small loops take.
+ *  - Inner loops are compiled for AVX-512, AVX2+FMA and a generic x86-64
+ *    target; the CPU picks at load time (target_clones), so one binary runs
+ *    everywhere.
+ *
+ * Example (C = A·Bᵀ for A (M,K) and B (N,K)):
+ *     sn_sgemm(0, 1, M, N, K, 1.0f, A, K, B, K, 0.0f, C, N);
+ */
+#ifndef SCRATCHNET_CKERNELS_H
+#define SCRATCHNET_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- threads ----------------------------------------------------------- */
+
+/// Sets how many threads the kernels may use (>= 1). Without OpenMP: no-op.
+void sn_set_num_threads(int n);
+/// Threads the kernels will use; 1 when built without OpenMP.
+int sn_get_num_threads(void);
+/// 1 when the library was compiled with OpenMP, else 0.
+int sn_has_openmp(void);
+
+/* ---- matrix multiply ----------------------------------------------------- */
+
+/// C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ (trans_x != 0).
+/// op(A) is (M,K), op(B) is (K,N), C is (M,N). A is stored (M,K) with row
+/// stride lda when not transposed, (K,M) otherwise; likewise B.
+/// beta == 0 ignores C's old contents (NaNs in it do not propagate).
+/// Cache-blocked and packed; the packing buffers are fixed-size static
+/// storage (see sgemm.c), so no heap allocation happens. Small products run
+/// on the calling thread only.
+void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
+              float alpha, const float *A, int lda,
+              const float *B, int ldb,
+              float beta, float *C, int ldc);
+
+/* ---- softmax and cross-entropy ----------------------------------------- */
+
+/// probs[b,:] = softmax(logits[b,:]) over C classes, max-subtracted.
+/// logits and probs are (B, C); they may be the same buffer.
+void sn_softmax_forward(const float *logits, float *probs, int B, int C);
+
+/// Fused softmax + cross-entropy on class-index labels.
+/// logits (B,C); labels (B) with values in [0,C); probs (B,C) receives the
+/// softmax. Returns the mean over the batch of -log softmax(logits)[label],
+/// computed as logsumexp - logit (stable; no +1e-7 needed).
+float sn_softmax_xent_forward(const float *logits, const int32_t *labels,
+                              float *probs, int B, int C);
+
+/// Backward of the mean cross-entropy above: dlogits = (probs - onehot) / B.
+/// Overwrites dlogits (B,C); it may alias probs.
+void sn_softmax_xent_backward(const float *probs, const int32_t *labels,
+                              float *dlogits, int B, int C);
+
+/// The same forward with one-hot (or any probability-vector) targets (B,C):
+/// mean over the batch of -Σ_c targets[b,c]·log softmax(logits)[b,c].
+float sn_softmax_xent_forward_onehot(const float *logits, const float *targets,
+                                     float *probs, int B, int C);
+
+/// Backward for one-hot targets: dlogits = (probs - targets) / B.
+void sn_softmax_xent_backward_onehot(const float *probs, const float *targets,
+                                     float *dlogits, int B, int C);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SCRATCHNET_CKERNELS_H */

@@ -1,0 +1,105 @@
+// Softmax and the fused softmax + cross-entropy, forward next to backward.
+//
+// The loss is computed as logsumexp(z) - z[label] rather than
+// -log(softmax(z)[label] + 1e-7): it is exact for confident predictions and
+// never takes log(0). Rows are independent, so the batch is split across
+// threads when it is large enough to pay for the wake-up.
+
+#include "ckernels.h"
+#include <math.h>
+
+// Below this many logits (B·C) the loops stay on the calling thread.
+#define SN_SOFTMAX_PARALLEL_GRAIN (1 << 15)
+
+// Writes softmax(z) of one row of length C into p; returns logsumexp(z).
+static inline float softmax_row(const float *restrict z, float *restrict p, int C) {
+    float maxv = z[0];
+    for (int c = 1; c < C; c++) maxv = z[c] > maxv ? z[c] : maxv;
+    float sum = 0.0f;
+    for (int c = 0; c < C; c++) {
+        float e = expf(z[c] - maxv);
+        p[c] = e;
+        sum += e;
+    }
+    float inv = 1.0f / sum;
+    for (int c = 0; c < C; c++) p[c] *= inv;
+    return maxv + logf(sum);
+}
+
+// logits is (B,C), probs is (B,C); they may alias (so no restrict here).
+void sn_softmax_forward(const float *logits, float *probs, int B, int C) {
+#pragma omp parallel for schedule(static) if ((long)B * C >= SN_SOFTMAX_PARALLEL_GRAIN)
+    for (int b = 0; b < B; b++) {
+        const float *z = logits + (size_t)b * C;
+        float *p = probs + (size_t)b * C;
+        if (z == p) {
+            // In place: compute into the row itself, one pass at a time.
+            float maxv = p[0];
+            for (int c = 1; c < C; c++) maxv = p[c] > maxv ? p[c] : maxv;
+            float sum = 0.0f;
+            for (int c = 0; c < C; c++) { p[c] = expf(p[c] - maxv); sum += p[c]; }
+            float inv = 1.0f / sum;
+            for (int c = 0; c < C; c++) p[c] *= inv;
+        } else {
+            softmax_row(z, p, C);
+        }
+    }
+}
+
+// logits (B,C), labels (B), probs (B,C) out. Returns the batch-mean loss.
+// The loss is reduced in double, so the thread count changes it only in the
+// last bits of a value that is reported, never fed back into the weights.
+float sn_softmax_xent_forward(const float *restrict logits, const int32_t *restrict labels,
+                              float *restrict probs, int B, int C) {
+    double total = 0.0;
+#pragma omp parallel for schedule(static) reduction(+:total) if ((long)B * C >= SN_SOFTMAX_PARALLEL_GRAIN)
+    for (int b = 0; b < B; b++) {
+        const float *z = logits + (size_t)b * C;
+        float lse = softmax_row(z, probs + (size_t)b * C, C);
+        total += (double)(lse - z[labels[b]]);
+    }
+    return (float)(total / (double)B);
+}
+
+// probs (B,C), labels (B), dlogits (B,C) out; dlogits may alias probs.
+void sn_softmax_xent_backward(const float *probs, const int32_t *restrict labels,
+                              float *dlogits, int B, int C) {
+    const float scale = 1.0f / (float)B;
+#pragma omp parallel for schedule(static) if ((long)B * C >= SN_SOFTMAX_PARALLEL_GRAIN)
+    for (int b = 0; b < B; b++) {
+        const float *p = probs + (size_t)b * C;
+        float *d = dlogits + (size_t)b * C;
+        for (int c = 0; c < C; c++) d[c] = p[c] * scale;
+        d[labels[b]] -= scale;
+    }
+}
+
+// logits (B,C), targets (B,C) (one-hot or any distribution), probs (B,C) out.
+float sn_softmax_xent_forward_onehot(const float *restrict logits, const float *restrict targets,
+                                     float *restrict probs, int B, int C) {
+    double total = 0.0;
+#pragma omp parallel for schedule(static) reduction(+:total) if ((long)B * C >= SN_SOFTMAX_PARALLEL_GRAIN)
+    for (int b = 0; b < B; b++) {
+        const float *z = logits + (size_t)b * C;
+        const float *t = targets + (size_t)b * C;
+        float lse = softmax_row(z, probs + (size_t)b * C, C);
+        // -Σ t·(z - lse) = lse·Σt - Σ t·z
+        float tsum = 0.0f, tz = 0.0f;
+        for (int c = 0; c < C; c++) { tsum += t[c]; tz += t[c] * z[c]; }
+        total += (double)(lse * tsum - tz);
+    }
+    return (float)(total / (double)B);
+}
+
+// probs (B,C), targets (B,C), dlogits (B,C) out; dlogits may alias probs.
+void sn_softmax_xent_backward_onehot(const float *probs, const float *restrict targets,
+                                     float *dlogits, int B, int C) {
+    const float scale = 1.0f / (float)B;
+#pragma omp parallel for schedule(static) if ((long)B * C >= SN_SOFTMAX_PARALLEL_GRAIN)
+    for (int b = 0; b < B; b++) {
+        const float *p = probs + (size_t)b * C;
+        const float *t = targets + (size_t)b * C;
+        float *d = dlogits + (size_t)b * C;
+        for (int c = 0; c < C; c++) d[c] = (p[c] - t[c]) * scale;
+    }
+}

@@ -1,0 +1,46 @@
+/*
+ * threads.c — how many threads the kernels may use.
+ *
+ * The count is kept in a static and passed explicitly to every parallel
+ * region (`num_threads(sn_get_num_threads())`) instead of relying only on
+ * omp_set_num_threads: that call sets a per-thread ICV, so a count set from
+ * one Swift thread would not reach kernels launched from another thread.
+ */
+#include "ckernels.h"
+
+#ifdef _OPENMP
+/* The toolchain ships no omp.h; these are the only entry points we use. */
+int omp_get_max_threads(void);
+void omp_set_num_threads(int n);
+#endif
+
+/* 0 means "not set": follow the OpenMP default (OMP_NUM_THREADS or cores). */
+static int sn_num_threads = 0;
+
+// n >= 1; smaller values are clamped to 1.
+void sn_set_num_threads(int n) {
+    if (n < 1) n = 1;
+#ifdef _OPENMP
+    sn_num_threads = n;
+    omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+
+// threads the kernels will use: the value set above, else OpenMP's default.
+int sn_get_num_threads(void) {
+#ifdef _OPENMP
+    return sn_num_threads > 0 ? sn_num_threads : omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+int sn_has_openmp(void) {
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}

@@ -1,0 +1,62 @@
+// swift-tools-version: 6.2
+// 6.2 lets other packages depend on this one by version even though the C
+// target passes -fopenmp through unsafeFlags (see README, "Embedding").
+import PackageDescription
+
+/// C flags for the kernels. -O3 applies to debug and test builds too, so the
+/// kernels are fast even when the Swift code around them is not optimized.
+let kernelCFlags: [CSetting] = [
+    .unsafeFlags(["-O3", "-std=c11"]),
+    .unsafeFlags(["-fopenmp"], .when(traits: ["OpenMP"])),
+    .define("_GNU_SOURCE"),
+]
+
+let package = Package(
+    name: "ScratchNet",
+    products: [
+        .library(name: "ScratchNet", targets: ["ScratchNet"]),
+        .executable(name: "scratchnet", targets: ["ScratchNetCLI"]),
+    ],
+    traits: [
+        .trait(name: "OpenMP", description: "Run the C kernels on several threads with OpenMP (needs libomp, Debian libomp-dev)."),
+        .default(enabledTraits: ["OpenMP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "CKernels",
+            path: "CSources/CKernels",
+            cSettings: kernelCFlags,
+            linkerSettings: [
+                .linkedLibrary("omp5", .when(traits: ["OpenMP"])),
+                .linkedLibrary("m"),
+            ]
+        ),
+        .systemLibrary(name: "CZlib", path: "CSources/CZlib"),
+        .target(
+            name: "ScratchNet",
+            dependencies: ["CKernels", "CZlib"],
+            path: "Sources/ScratchNet"
+        ),
+        .executableTarget(
+            name: "ScratchNetCLI",
+            dependencies: [
+                "ScratchNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/ScratchNetCLI"
+        ),
+        .target(
+            name: "ScratchNetTestSupport",
+            dependencies: ["ScratchNet"],
+            path: "Tests/ScratchNetTestSupport"
+        ),
+        .testTarget(
+            name: "ScratchNetTests",
+            dependencies: ["ScratchNet", "ScratchNetTestSupport", "CKernels"],
+            path: "Tests/ScratchNetTests"
+        ),
+    ]
+)

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Elementwise loops on Swift `SIMD16<Float>`: the small, memory-bound ops
+/// (bias add, activations, optimizer updates) that do not need C or threads.
+///
+/// Each loop runs 16 lanes at a time over unaligned loads and finishes the
+/// tail with scalars. Swift never fuses a multiply-add by itself, so updates
+/// use `addingProduct`.
+enum SIMDElementwise {
+    typealias Vector = SIMD16<Float>
+    static let width = Vector.scalarCount
+
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always) static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+    }
+
+    static func addBias(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int) {
+        for r in 0..<rows {
+            let row = x + r * cols
+            var c = 0
+            while c + width <= cols {
+                store(load(row + c) + load(bias + c), row + c)
+                c += width
+            }
+            while c < cols { row[c] += bias[c]; c += 1 }
+        }
+    }
+
+    static func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into sums: UnsafeMutablePointer<Float>) {
+        sums.update(repeating: 0, count: cols)
+        for r in 0..<rows {
+            let row = x + r * cols
+            var c = 0
+            while c + width <= cols {
+                store(load(sums + c) + load(row + c), sums + c)
+                c += width
+            }
+            while c < cols { sums[c] += row[c]; c += 1 }
+        }
+    }
+
+    static func relu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + width <= count {
+            store(pointwiseMax(load(x + i), Vector.zero), y + i)
+            i += width
+        }
+        while i < count { y[i] = x[i] > 0 ? x[i] : 0; i += 1 }
+    }
+
+    static func reluBackward(_ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+                             into dx: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + width <= count {
+            let g = load(dy + i)
+            store(g.replacing(with: 0, where: load(y + i) .<= 0), dx + i)
+            i += width
+        }
+        while i < count { dx[i] = y[i] > 0 ? dy[i] : 0; i += 1 }
+    }
+
+    /// Sigmoid has no SIMD exp in the standard library; glibc's expf is
+    /// vectorized by nothing here, so this stays a scalar loop.
+    static func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] = 1 / (1 + expf(-x[i])) }
+    }
+
+    static func sigmoidBackward(_ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+                                into dx: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        let one = Vector(repeating: 1)
+        while i + width <= count {
+            let s = load(y + i)
+            store(load(dy + i) * (one - s) * s, dx + i)
+            i += width
+        }
+        while i < count { dx[i] = dy[i] * (1 - y[i]) * y[i]; i += 1 }
+    }
+
+    static func axpy(alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        let a = Vector(repeating: alpha)
+        while i + width <= count {
+            store(load(y + i).addingProduct(a, load(x + i)), y + i)
+            i += width
+        }
+        while i < count { y[i] = y[i].addingProduct(alpha, x[i]); i += 1 }
+    }
+}

@@ -1,0 +1,86 @@
+/// A fully connected layer: out = x·W + b, with W (in, out) as in the book.
+///
+/// Any input rank is accepted and flattened per sample to `in` features, so
+/// an Affine can follow a convolution directly.
+public final class Affine: Layer {
+    public let inputShape: Shape
+    public let outputShape: Shape
+    public let inputs: Int
+    public let outputs: Int
+    public let initializer: WeightInitializer
+    public var computesInputGradient = true
+    public private(set) var parameters: [Parameter] = []
+
+    private let kernels: any Kernels
+    private var weight: Tensor?
+    private var bias: Tensor?
+    private var weightGradient: Tensor?
+    private var biasGradient: Tensor?
+    private var output: Tensor?
+    private var inputGradient: Tensor?
+    private var lastInput: Tensor?
+
+    public init(inputShape: Shape, outputs: Int, initializer: WeightInitializer, kernels: any Kernels) {
+        precondition(outputs > 0, "Affine: outputs must be > 0")
+        self.inputShape = inputShape
+        self.inputs = inputShape.count
+        self.outputs = outputs
+        self.outputShape = Shape(outputs)
+        self.initializer = initializer
+        self.kernels = kernels
+    }
+
+    public var name: String { "Affine(\(inputs)→\(outputs))" }
+
+    public func bind(to arena: Arena, maxBatch: Int) throws {
+        let w = try arena.allocate(Shape(inputs, outputs), name: "Affine weight")
+        let b = try arena.allocate(Shape(outputs), name: "Affine bias")
+        let dw = try arena.allocate(Shape(inputs, outputs), name: "Affine weight gradient")
+        let db = try arena.allocate(Shape(outputs), name: "Affine bias gradient")
+        output = try arena.allocate(Shape(maxBatch, outputs), name: "Affine output")
+        inputGradient = computesInputGradient
+            ? try arena.allocate(inputShape.prepending(maxBatch), name: "Affine input gradient") : nil
+        weight = w; bias = b; weightGradient = dw; biasGradient = db
+        parameters = [
+            Parameter(name: "weight", value: w, gradient: dw, decays: true),
+            Parameter(name: "bias", value: b, gradient: db, decays: false),
+        ]
+    }
+
+    public func initializeParameters(using rng: inout SeededGenerator) {
+        initializer.fill(weight!, fanIn: inputs, using: &rng)
+        bias!.fill(0)
+    }
+
+    // x is (B, in), W is (in, out), out is (B, out).
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let batch = input.shape[0]
+        let x = input.matrix
+        precondition(x.shape[1] == inputs, "Affine: input \(input.shape) does not have \(inputs) features")
+        lastInput = x
+        let out = output!.leading(batch)
+        kernels.gemm(transA: false, transB: false, m: batch, n: outputs, k: inputs,
+                     alpha: 1, a: x.pointer, lda: inputs, b: weight!.pointer, ldb: outputs,
+                     beta: 0, c: out.pointer, ldc: outputs)
+        kernels.addBias(out.pointer, bias: bias!.pointer, rows: batch, cols: outputs)
+        return out
+    }
+
+    // dout is (B, out): dW = xᵀ·dout (in, out), db = Σ_rows dout, dx = dout·Wᵀ (B, in).
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        let x = lastInput!
+        let batch = x.shape[0]
+        kernels.gemm(transA: true, transB: false, m: inputs, n: outputs, k: batch,
+                     alpha: 1, a: x.pointer, lda: inputs, b: gradOutput.pointer, ldb: outputs,
+                     beta: 0, c: weightGradient!.pointer, ldc: outputs)
+        kernels.columnSums(gradOutput.pointer, rows: batch, cols: outputs, into: biasGradient!.pointer)
+        guard computesInputGradient, let inputGradient else {
+            return Tensor(pointer: x.pointer, shape: Shape(0))
+        }
+        let dx = inputGradient.leading(batch)
+        kernels.gemm(transA: false, transB: true, m: batch, n: inputs, k: outputs,
+                     alpha: 1, a: gradOutput.pointer, lda: outputs, b: weight!.pointer, ldb: outputs,
+                     beta: 0, c: dx.pointer, ldc: inputs)
+        return dx
+    }
+}

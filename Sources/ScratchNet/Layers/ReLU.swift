@@ -1,0 +1,37 @@
+/// max(0, x), elementwise. The backward passes the gradient where the output
+/// was positive (the book's Relu layer: zero where x <= 0).
+public final class ReLU: Layer {
+    public let inputShape: Shape
+    public var outputShape: Shape { inputShape }
+    public var computesInputGradient = true
+    public var name: String { "ReLU" }
+
+    private let kernels: any Kernels
+    private var output: Tensor?
+    private var inputGradient: Tensor?
+    private var lastOutput: Tensor?
+
+    public init(inputShape: Shape, kernels: any Kernels) {
+        self.inputShape = inputShape
+        self.kernels = kernels
+    }
+
+    public func bind(to arena: Arena, maxBatch: Int) throws {
+        output = try arena.allocate(inputShape.prepending(maxBatch), name: "ReLU output")
+        inputGradient = try arena.allocate(inputShape.prepending(maxBatch), name: "ReLU input gradient")
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let y = output!.leading(input.shape[0])
+        kernels.relu(input.pointer, into: y.pointer, count: input.count)
+        lastOutput = y
+        return y
+    }
+
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        let y = lastOutput!
+        let dx = inputGradient!.leading(y.shape[0])
+        kernels.reluBackward(gradOutput.pointer, output: y.pointer, into: dx.pointer, count: y.count)
+        return dx
+    }
+}

@@ -1,0 +1,135 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One fixed block of memory from which a network takes its parameters,
+/// gradients, optimizer state, activations and scratch buffers.
+///
+/// Why: a training step that allocates nothing cannot fragment the heap,
+/// cannot fail half-way for lack of memory, and runs the same on every step.
+/// The arena is sized once, either by a *measuring* pass (an arena made with
+/// ``Arena/measuring()`` hands out no memory and only counts) or by the user;
+/// a request that does not fit throws ``ArenaError/capacityExceeded`` naming
+/// the request and what is left.
+///
+/// Allocation is a bump of an offset; every block starts on a 64-byte
+/// boundary (one cache line, one AVX-512 vector). Memory is freed all at once
+/// when the arena goes away.
+public final class Arena {
+    /// Every block starts at a multiple of this many bytes.
+    public static let alignment = 64
+
+    /// Bytes this arena can hand out (for a measuring arena: unlimited).
+    public let capacity: Int
+    /// Bytes handed out so far, alignment padding included.
+    public private(set) var used = 0
+    /// True for an arena that only counts what is asked of it.
+    public let isMeasuring: Bool
+
+    private let base: UnsafeMutableRawPointer?
+
+    /// An arena of `capacity` bytes, zero-filled.
+    public init(capacity: Int) throws {
+        guard capacity >= 0 else { throw ArenaError.invalidCapacity(capacity) }
+        var raw: UnsafeMutableRawPointer?
+        let rounded = max(Self.alignment, Self.roundUp(capacity))
+        guard posix_memalign(&raw, Self.alignment, rounded) == 0, let raw else {
+            throw ArenaError.systemOutOfMemory(bytes: capacity)
+        }
+        memset(raw, 0, rounded)
+        self.base = raw
+        self.capacity = capacity
+        self.isMeasuring = false
+    }
+
+    private init(measuring: ()) {
+        base = nil
+        capacity = Int.max
+        isMeasuring = true
+    }
+
+    /// An arena that hands out no memory and only adds up the requests: run
+    /// the same binding code against it to learn the capacity to ask for.
+    /// Its tensors must never be read or written.
+    public static func measuring() -> Arena { Arena(measuring: ()) }
+
+    deinit { free(base) }
+
+    /// Bytes still free.
+    public var remaining: Int { capacity - used }
+
+    static func roundUp(_ bytes: Int) -> Int {
+        (bytes + alignment - 1) / alignment * alignment
+    }
+
+    /// Takes `bytes` bytes, 64-byte aligned; `name` goes into the error if
+    /// they do not fit.
+    public func allocateBytes(_ bytes: Int, name: @autoclosure () -> String) throws -> UnsafeMutableRawPointer {
+        precondition(bytes >= 0, "Arena: negative request")
+        let size = Self.roundUp(bytes)
+        guard size <= remaining else {
+            throw ArenaError.capacityExceeded(request: name(), bytes: bytes, remaining: remaining, capacity: capacity)
+        }
+        let offset = used
+        used += size
+        if let base { return base + offset }
+        // Measuring: a distinct, aligned, never-dereferenced address.
+        return UnsafeMutableRawPointer(bitPattern: Self.alignment + offset)!
+    }
+
+    /// A float tensor of `shape`, zero-filled at arena creation.
+    public func allocate(_ shape: Shape, name: @autoclosure () -> String) throws -> Tensor {
+        let raw = try allocateBytes(shape.count * MemoryLayout<Float>.stride, name: "\(name()) (\(shape) floats)")
+        return Tensor(pointer: raw.bindMemory(to: Float.self, capacity: shape.count), shape: shape)
+    }
+
+    /// A buffer of 32-bit integers (labels, indices).
+    public func allocateInt32(count: Int, name: @autoclosure () -> String) throws -> UnsafeMutableBufferPointer<Int32> {
+        let raw = try allocateBytes(count * MemoryLayout<Int32>.stride, name: "\(name()) (\(count) int32)")
+        return UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int32.self, capacity: count), count: count)
+    }
+}
+
+/// What can go wrong when taking memory from an ``Arena``.
+public enum ArenaError: Error, Equatable, CustomStringConvertible {
+    /// A request did not fit; `needed` (when known) is what the whole job requires.
+    case capacityExceeded(request: String, bytes: Int, remaining: Int, capacity: Int)
+    /// The network and batch need `needed` bytes; the arena was given `capacity`.
+    case tooSmall(needed: Int, capacity: Int, detail: String)
+    case invalidCapacity(Int)
+    case systemOutOfMemory(bytes: Int)
+
+    public var description: String {
+        switch self {
+        case let .capacityExceeded(request, bytes, remaining, capacity):
+            return "arena: \(request) needs \(bytes) bytes but only \(remaining) of \(capacity) are left"
+        case let .tooSmall(needed, capacity, detail):
+            return "arena: too small: this network and batch size need \(needed) bytes (\(Arena.formatBytes(needed))), the arena has \(capacity); \(detail)"
+        case let .invalidCapacity(c):
+            return "arena: capacity must be >= 0, got \(c)"
+        case let .systemOutOfMemory(bytes):
+            return "arena: the system refused \(bytes) bytes"
+        }
+    }
+}
+
+extension Arena {
+    /// "12.3 MiB"-style size for messages.
+    public static func formatBytes(_ n: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB"]
+        var value = Double(n)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(n) B" : String(format1: value) + " " + units[unit]
+    }
+}
+
+extension String {
+    /// One decimal place without Foundation.
+    init(format1 value: Double) {
+        let tenths = Int((value * 10).rounded())
+        self = "\(tenths / 10).\(tenths % 10)"
+    }
+}

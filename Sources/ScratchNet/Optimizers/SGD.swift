@@ -1,0 +1,21 @@
+/// Plain stochastic gradient descent: p −= lr·g. No state.
+public final class SGD: Optimizer {
+    public var learningRate: Float
+    public var name: String { "sgd" }
+    private var kernels: any Kernels = FastKernels()
+
+    /// The book's default learning rate is 0.01.
+    public init(learningRate: Float = 0.01) {
+        self.learningRate = learningRate
+    }
+
+    public func bind(parameters: [Parameter], arena: Arena, kernels: any Kernels) throws {
+        self.kernels = kernels
+    }
+
+    public func update(_ parameters: [Parameter]) {
+        for p in parameters {
+            kernels.axpy(alpha: -learningRate, p.gradient.pointer, p.value.pointer, count: p.value.count)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `scratchnet`: train, evaluate and benchmark neural networks on the CPU.
+@main
+struct ScratchNetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scratchnet",
+        abstract: "Train neural networks on multi-core CPUs, from scratch.",
+        subcommands: [TrainCommand.self],
+        defaultSubcommand: nil
+    )
+}

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import ScratchNet
+
+/// `scratchnet train`: train a preset on an MNIST-format data set.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a network on Fashion-MNIST (or any MNIST-format data) and report accuracy."
+    )
+
+    @Option(help: "Model preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: String = Preset.twoLayer.rawValue
+
+    @Option(help: "Hidden layer sizes for --model mlp, comma-separated (e.g. 256,256,256).")
+    var hidden: String?
+
+    @Option(help: "Activation between affine layers: relu or sigmoid.")
+    var activation: String = "relu"
+
+    @Option(help: "Weight initializer: he, xavier, or a standard deviation such as 0.01.")
+    var initializer: String = "he"
+
+    @Option(help: "Optimizer: sgd.")
+    var optimizer: String = "sgd"
+
+    @Option(help: "Passes over the training set.")
+    var epochs: Int = 10
+
+    @Option(help: "Samples per mini-batch.")
+    var batchSize: Int = 100
+
+    @Option(help: "Learning rate.")
+    var lr: Float = 0.1
+
+    @Option(help: "L2 weight decay λ (0 = off).")
+    var weightDecay: Float = 0
+
+    @Option(help: "Random seed: fixes initial weights and batch order.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Kernel threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Directory with the four MNIST-format IDX files (default: $\(MNISTFormat.directoryVariable) or \(MNISTFormat.defaultDirectory)).")
+    var data: String?
+
+    @Option(help: "Kernels: fast (C/OpenMP + SIMD) or naive (plain Swift loops).")
+    var backend: String = Backend.fast.rawValue
+
+    @Option(help: "Arena size in bytes (default: measured from the network and batch size).")
+    var arenaBytes: Int?
+
+    @Option(help: "Write a JSON summary of the run to this file.")
+    var metricsJson: String?
+
+    @Flag(help: "Print only the final summary.")
+    var quiet = false
+
+    func validate() throws {
+        guard Preset(rawValue: model) != nil else {
+            throw ValidationError("unknown model '\(model)'; choose one of: \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be >= 1, got \(epochs)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must be >= 0, got \(weightDecay)") }
+        if let threads { guard threads >= 1 else { throw ValidationError("--threads must be >= 1, got \(threads)") } }
+        guard Backend(rawValue: backend) != nil else { throw ValidationError("unknown backend '\(backend)'; choose fast or naive") }
+        guard ["relu", "sigmoid"].contains(activation) else { throw ValidationError("unknown activation '\(activation)'; choose relu or sigmoid") }
+        guard WeightInitializer(argument: initializer) != nil else {
+            throw ValidationError("unknown initializer '\(initializer)'; use he, xavier or a positive standard deviation")
+        }
+        guard optimizer == "sgd" else { throw ValidationError("unknown optimizer '\(optimizer)'; available: sgd") }
+        if hidden != nil {
+            guard model == Preset.mlp.rawValue else { throw ValidationError("--hidden applies to --model mlp only") }
+            _ = try hiddenSizes()
+        }
+        if let arenaBytes { guard arenaBytes > 0 else { throw ValidationError("--arena-bytes must be > 0") } }
+    }
+
+    func hiddenSizes() throws -> [Int]? {
+        guard let hidden else { return nil }
+        let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--hidden must be positive sizes separated by commas, got '\(hidden)'")
+        }
+        return sizes.map { $0! }
+    }
+
+    func run() throws {
+        let directory = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
+        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        KernelThreads.set(threadCount)
+        let backend = Backend(rawValue: backend)!
+
+        let (train, test) = try MNISTFormat.load(directory: directory)
+        let spec = Preset(rawValue: model)!.spec(
+            inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
+            hidden: try hiddenSizes(), activation: activation == "sigmoid" ? .sigmoid : .relu,
+            initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay)
+        let optimizer = SGD(learningRate: lr)
+        let network = try Network(spec: spec, maxBatch: batchSize, backend: backend, optimizer: optimizer,
+                                  seed: seed, arenaCapacity: arenaBytes)
+        let trainer = try Trainer(network: network, train: train, test: test,
+                                  options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
+
+        if !quiet {
+            print("model \(model): \(spec.summary)")
+            print("data \(directory): \(train.count) train, \(test.count) test samples")
+            print("backend \(backend.rawValue), \(KernelThreads.count) thread(s), optimizer \(optimizer.name) lr \(lr), batch \(batchSize), seed \(seed), arena \(Arena.formatBytes(network.arena.capacity))")
+        }
+        var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
+        let wall = Stopwatch()
+        let history = try trainer.run(
+            onStep: { bar.update($0) },
+            onEpoch: { r in
+                bar.finishLine()
+                if !quiet {
+                    print("epoch \(r.epoch): loss \(format(r.meanLoss, 4))  train acc \(format(r.trainAccuracy * 100, 2))%  test acc \(format((r.testAccuracy ?? 0) * 100, 2))%  \(Int(r.samplesPerSecond)) samples/s")
+                }
+            })
+        let last = history.last!
+        let totalTrainSeconds = history.reduce(0) { $0 + $1.trainSeconds }
+        let samplesPerSecond = Double(train.count * history.count) / max(totalTrainSeconds, 1e-9)
+        print("final: test accuracy \(format((last.testAccuracy ?? 0) * 100, 2))%, loss \(format(last.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, \(format(wall.elapsed, 1)) s")
+
+        if let metricsJson {
+            let summary = MetricsSummary(
+                test_accuracy: Double(last.testAccuracy ?? 0), train_accuracy: Double(last.trainAccuracy),
+                train_samples_per_second: samplesPerSecond, final_loss: Double(last.meanLoss),
+                epochs: epochs, batch_size: batchSize, learning_rate: Double(lr), seed: seed,
+                threads: KernelThreads.count, model: model, backend: backend.rawValue,
+                arena_bytes: network.arena.capacity, wall_seconds: wall.elapsed,
+                history: history.map { .init(epoch: $0.epoch, loss: Double($0.meanLoss), train_accuracy: Double($0.trainAccuracy),
+                                             test_accuracy: $0.testAccuracy.map(Double.init), samples_per_second: $0.samplesPerSecond) })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(Array(try encoder.encode(summary)) + [10], to: metricsJson)
+        }
+    }
+}
+
+/// The machine-readable summary written by `--metrics-json`.
+struct MetricsSummary: Encodable {
+    struct Epoch: Encodable {
+        var epoch: Int
+        var loss: Double
+        var train_accuracy: Double
+        var test_accuracy: Double?
+        var samples_per_second: Double
+    }
+    var test_accuracy: Double
+    var train_accuracy: Double
+    var train_samples_per_second: Double
+    var final_loss: Double
+    var epochs: Int
+    var batch_size: Int
+    var learning_rate: Double
+    var seed: UInt64
+    var threads: Int
+    var model: String
+    var backend: String
+    var arena_bytes: Int
+    var wall_seconds: Double
+    var history: [Epoch]
+}
