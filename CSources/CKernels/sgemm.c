@@ -209,7 +209,7 @@ static SN_AVX512 void macro_z(int mc, int nc, int kc, const float *restrict pa,
 
 // ---------------------------------------------------------------------------
 // Generic path: 6 x (8*nv) tile on 8-float vectors, nv = 2 or 1.
-#ifdef SN_X86
+#if defined(SN_X86) && !defined(SN_GEMM_FORCE_BASELINE)
 #define SN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define SN_CLONES
@@ -277,7 +277,7 @@ typedef void (*macro_fn)(int, int, int, const float *, const float *, float *, i
 typedef struct { int mr, nr; macro_fn macro; } gemm_isa;
 
 static gemm_isa pick_isa(void) {
-#if defined(SN_X86) && !defined(SN_GEMM_FORCE_GENERIC)
+#if defined(SN_X86) && !defined(SN_GEMM_FORCE_GENERIC) && !defined(SN_GEMM_FORCE_BASELINE)
     if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, macro_z};
 #endif
     return (gemm_isa){MR_G, NR_G, macro_g};
@@ -314,6 +314,7 @@ static void gemm_serial(const gemm_isa *isa, int ta, int tb, int M, int N, int K
     }
 }
 
+#ifdef _OPENMP
 // Thread t of T takes a contiguous range of MR-row (or NR-column) strips.
 static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int ta, int tb,
                       int M, int N, int K, float alpha, const float *A, int lda,
@@ -332,6 +333,8 @@ static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int ta, in
         gemm_serial(isa, ta, tb, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc, t);
     }
 }
+
+#endif
 
 // C is (M, N): C = beta*C (beta == 0 writes zeros, ignoring NaNs in C).
 static void scale_c(int M, int N, float beta, float *restrict C, int ldc) {

@@ -69,8 +69,10 @@ void sn_softmax_xent_backward(const float *probs, const int32_t *restrict labels
     for (int b = 0; b < B; b++) {
         const float *p = probs + (size_t)b * C;
         float *d = dlogits + (size_t)b * C;
+        const int label = labels[b];
+        const float at_label = p[label];  // read before d (which may be p) is written
         for (int c = 0; c < C; c++) d[c] = p[c] * scale;
-        d[labels[b]] -= scale;
+        d[label] = (at_label - 1.0f) * scale;  // not p·s − s: that cancels badly when p ≈ 1
     }
 }
 

@@ -14,8 +14,10 @@ int omp_get_max_threads(void);
 void omp_set_num_threads(int n);
 #endif
 
+#ifdef _OPENMP
 /* 0 means "not set": follow the OpenMP default (OMP_NUM_THREADS or cores). */
 static int sn_num_threads = 0;
+#endif
 
 // n >= 1; smaller values are clamped to 1.
 void sn_set_num_threads(int n) {
