@@ -35,11 +35,35 @@ public protocol Layer: AnyObject {
 
     /// `gradOutput` is (batch, outputShape...); returns (batch, inputShape...).
     func backward(_ gradOutput: Tensor) -> Tensor
+
+    /// Non-trainable tensors that belong in a model file (BatchNorm's running
+    /// mean and variance), named locally ("running_mean").
+    var persistentState: [NamedTensor] { get }
+
+    /// A layer that draws random numbers while training (Dropout) owns a
+    /// generator; checkpoints save and restore it so a resumed run repeats
+    /// the uninterrupted one exactly. nil for deterministic layers.
+    var generator: SeededGenerator? { get set }
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
     public func initializeParameters(using rng: inout SeededGenerator) {}
+    public var persistentState: [NamedTensor] { [] }
+    public var generator: SeededGenerator? {
+        get { nil }
+        set { precondition(newValue == nil, "\(name) has no random generator") }
+    }
+}
+
+/// A tensor with a name, for state that is saved but not trained.
+public struct NamedTensor {
+    public var name: String
+    public let tensor: Tensor
+    public init(name: String, tensor: Tensor) {
+        self.name = name
+        self.tensor = tensor
+    }
 }
 
 /// A trainable tensor, the gradient the backward pass writes for it, and

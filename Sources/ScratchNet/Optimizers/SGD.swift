@@ -2,6 +2,7 @@
 public final class SGD: Optimizer {
     public var learningRate: Float
     public var name: String { "sgd" }
+    public var stepCount = 0
     private var kernels: any Kernels = FastKernels()
 
     /// The book's default learning rate is 0.01.
@@ -14,6 +15,7 @@ public final class SGD: Optimizer {
     }
 
     public func update(_ parameters: [Parameter]) {
+        stepCount += 1
         for p in parameters {
             kernels.axpy(alpha: -learningRate, p.gradient.pointer, p.value.pointer, count: p.value.count)
         }
