@@ -33,7 +33,8 @@ public struct LayerGradientCheck {
                              beforeForward: () -> Void = {}) throws -> Report {
         let measuring = Arena.measuring()
         try layer.bind(to: measuring, maxBatch: batch)
-        let arena = try Arena(capacity: measuring.used + 4 * batch * (layer.inputShape.count + layer.outputShape.count) * 4 + 4096)
+        let arena = try Arena(capacity: measuring.used + 4 * batch * (layer.inputShape.count + layer.outputShape.count) * 4 + 4096,
+                              gradientCapacity: measuring.gradientUsed)
         try layer.bind(to: arena, maxBatch: batch)
         var rng = SeededGenerator(seed: seed)
         layer.initializeParameters(using: &rng)

@@ -64,3 +64,31 @@ struct ArenaTests {
         for i in 0..<network.maxBatch { network.labelBuffer[i] = Int32(i % 10) }
     }
 }
+
+@Suite("Arena gradient section")
+struct ArenaGradientSectionTests {
+    @Test func parameterGradientsFormOneContiguousRegion() throws {
+        let network = try Network(spec: Preset.mlp.spec(hidden: [33, 7]), maxBatch: 4, optimizer: SGD())
+        let region = network.gradientRegion
+        let start = region.baseAddress!
+        let end = start + region.count
+        for p in network.parameters {
+            #expect(p.gradient.pointer >= start && p.gradient.pointer + p.gradient.count <= end, "\(p.name)")
+        }
+        // Values live outside it.
+        for p in network.parameters { #expect(p.value.pointer >= end || p.value.pointer + p.value.count <= start) }
+        let floats = network.parameters.reduce(0) { $0 + $1.gradient.count }
+        #expect(region.count >= floats && region.count < floats + 16 * network.parameters.count)
+    }
+
+    @Test func gradientSectionOverflowIsReported() throws {
+        let arena = try Arena(capacity: 1024, gradientCapacity: 128)
+        _ = try arena.allocateGradient(Shape(16), name: "g1")
+        #expect(throws: ArenaError.capacityExceeded(request: "g2 (32 floats, gradient section)", bytes: 128, remaining: 64, capacity: 128)) {
+            try arena.allocateGradient(Shape(32), name: "g2")
+        }
+        // The general section is unaffected: 1024 − 128 bytes.
+        _ = try arena.allocate(Shape(224), name: "general")
+        #expect(throws: (any Error).self) { try arena.allocate(Shape(1), name: "one more") }
+    }
+}

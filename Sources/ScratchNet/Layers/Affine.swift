@@ -35,8 +35,8 @@ public final class Affine: Layer {
     public func bind(to arena: Arena, maxBatch: Int) throws {
         let w = try arena.allocate(Shape(inputs, outputs), name: "Affine weight")
         let b = try arena.allocate(Shape(outputs), name: "Affine bias")
-        let dw = try arena.allocate(Shape(inputs, outputs), name: "Affine weight gradient")
-        let db = try arena.allocate(Shape(outputs), name: "Affine bias gradient")
+        let dw = try arena.allocateGradient(Shape(inputs, outputs), name: "Affine weight gradient")
+        let db = try arena.allocateGradient(Shape(outputs), name: "Affine bias gradient")
         output = try arena.allocate(Shape(maxBatch, outputs), name: "Affine output")
         inputGradient = computesInputGradient
             ? try arena.allocate(inputShape.prepending(maxBatch), name: "Affine input gradient") : nil

@@ -17,22 +17,37 @@ import Darwin
 /// Allocation is a bump of an offset; every block starts on a 64-byte
 /// boundary (one cache line, one AVX-512 vector). Memory is freed all at once
 /// when the arena goes away.
+///
+/// Parameter gradients have a section of their own at the start of the
+/// block (``allocateGradient(_:name:)``), so that all of a network's
+/// gradients form one contiguous region: one call can zero, clip or
+/// all-reduce them (data-parallel training sums them with a single
+/// `MPI_Allreduce`).
 public final class Arena {
     /// Every block starts at a multiple of this many bytes.
     public static let alignment = 64
 
     /// Bytes this arena can hand out (for a measuring arena: unlimited).
     public let capacity: Int
-    /// Bytes handed out so far, alignment padding included.
+    /// Bytes handed out so far, alignment padding included (both sections).
     public private(set) var used = 0
+    /// Bytes reserved at the start of the block for parameter gradients.
+    public let gradientCapacity: Int
+    /// Bytes of the gradient section handed out so far.
+    public private(set) var gradientUsed = 0
+    private var generalUsed = 0
     /// True for an arena that only counts what is asked of it.
     public let isMeasuring: Bool
 
     private let base: UnsafeMutableRawPointer?
 
-    /// An arena of `capacity` bytes, zero-filled.
-    public init(capacity: Int) throws {
+    /// An arena of `capacity` bytes, zero-filled, whose first
+    /// `gradientCapacity` bytes (rounded to the alignment) are the gradient section.
+    public init(capacity: Int, gradientCapacity: Int = 0) throws {
         guard capacity >= 0 else { throw ArenaError.invalidCapacity(capacity) }
+        guard gradientCapacity >= 0, Self.roundUp(gradientCapacity) <= capacity else {
+            throw ArenaError.invalidCapacity(gradientCapacity)
+        }
         var raw: UnsafeMutableRawPointer?
         let rounded = max(Self.alignment, Self.roundUp(capacity))
         guard posix_memalign(&raw, Self.alignment, rounded) == 0, let raw else {
@@ -41,12 +56,14 @@ public final class Arena {
         memset(raw, 0, rounded)
         self.base = raw
         self.capacity = capacity
+        self.gradientCapacity = Self.roundUp(gradientCapacity)
         self.isMeasuring = false
     }
 
     private init(measuring: ()) {
         base = nil
         capacity = Int.max
+        gradientCapacity = Int.max / 2
         isMeasuring = true
     }
 
@@ -69,14 +86,39 @@ public final class Arena {
     public func allocateBytes(_ bytes: Int, name: @autoclosure () -> String) throws -> UnsafeMutableRawPointer {
         precondition(bytes >= 0, "Arena: negative request")
         let size = Self.roundUp(bytes)
-        guard size <= remaining else {
-            throw ArenaError.capacityExceeded(request: name(), bytes: bytes, remaining: remaining, capacity: capacity)
+        let free = isMeasuring ? remaining : capacity - gradientCapacity - generalUsed
+        guard size <= free else {
+            throw ArenaError.capacityExceeded(request: name(), bytes: bytes, remaining: free, capacity: capacity)
         }
-        let offset = used
+        let offset = generalUsed
+        generalUsed += size
         used += size
-        if let base { return base + offset }
+        if let base { return base + gradientCapacity + offset }
         // Measuring: a distinct, aligned, never-dereferenced address.
-        return UnsafeMutableRawPointer(bitPattern: Self.alignment + offset)!
+        return UnsafeMutableRawPointer(bitPattern: (1 << 40) + offset)!
+    }
+
+    /// Takes a parameter-gradient tensor from the gradient section.
+    public func allocateGradient(_ shape: Shape, name: @autoclosure () -> String) throws -> Tensor {
+        let bytes = shape.count * MemoryLayout<Float>.stride
+        let size = Self.roundUp(bytes)
+        guard gradientUsed + size <= gradientCapacity else {
+            throw ArenaError.capacityExceeded(request: "\(name()) (\(shape) floats, gradient section)", bytes: bytes,
+                                              remaining: gradientCapacity - gradientUsed, capacity: gradientCapacity)
+        }
+        let offset = gradientUsed
+        gradientUsed += size
+        used += size
+        let raw = base.map { $0 + offset } ?? UnsafeMutableRawPointer(bitPattern: Self.alignment + offset)!
+        return Tensor(pointer: raw.bindMemory(to: Float.self, capacity: shape.count), shape: shape)
+    }
+
+    /// Every parameter gradient handed out so far, as one contiguous run of
+    /// floats (alignment padding between tensors included, and kept at zero).
+    public var gradientRegion: UnsafeMutableBufferPointer<Float> {
+        precondition(!isMeasuring, "Arena: a measuring arena has no memory")
+        return UnsafeMutableBufferPointer(start: base!.bindMemory(to: Float.self, capacity: gradientUsed / 4),
+                                          count: gradientUsed / 4)
     }
 
     /// A float tensor of `shape`, zero-filled at arena creation.

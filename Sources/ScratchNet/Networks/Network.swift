@@ -74,7 +74,7 @@ public final class Network {
             throw ArenaError.tooSmall(needed: requiredArenaBytes, capacity: capacity,
                                       detail: "\(spec.layers.count) layers, batch \(maxBatch)")
         }
-        arena = try Arena(capacity: capacity)
+        arena = try Arena(capacity: capacity, gradientCapacity: measuring.gradientUsed)
         bound = try Self.bind(layers: layers, head: head, optimizer: optimizer, kernels: kernels,
                               sampleShape: sample, maxBatch: maxBatch, arena: arena)
         inputBuffer = bound.input
@@ -178,6 +178,10 @@ public final class Network {
         for i in 1..<max(count, 1) where values[i] > values[best] { best = i }
         return best
     }
+
+    /// All parameter gradients as one contiguous buffer (see ``Arena``):
+    /// what a data-parallel step sums across processes in one call.
+    public var gradientRegion: UnsafeMutableBufferPointer<Float> { arena.gradientRegion }
 
     /// Parameter lookup by name (`layers.0.weight`).
     public func parameter(named name: String) -> Parameter? {
