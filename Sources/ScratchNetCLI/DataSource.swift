@@ -13,3 +13,18 @@ enum DataSource {
         return try MNISTFormat.loadTrainingSet(directory: path)
     }
 }
+
+extension DataSource {
+    /// Training and test samples. A CSV file has no separate test set: a
+    /// fixed 20% of it (seed 0) is held out as the test set, so runs on the
+    /// same file are comparable.
+    static func loadTrainAndTest(_ path: String) throws -> (train: LabeledImages, test: LabeledImages) {
+        if isCSV(path) {
+            let all = try CSVDataset.read(path: path).images
+            let split = try ValidationSplit(count: all.count, fraction: 0.2, seed: 0)
+            let (train, test) = split.apply(to: all)
+            return (train, test)
+        }
+        return try MNISTFormat.load(directory: path)
+    }
+}

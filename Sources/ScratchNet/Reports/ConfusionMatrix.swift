@@ -28,7 +28,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
         let labelWidth = Double(names.map(\.count).max() ?? 1) * 7 + 30
         let left = labelWidth + 24, top = 56.0
         let width = left + cell * Double(classes) + 20
-        let height = top + cell * Double(classes) + Double(names.map(\.count).max() ?? 1) * 6 + 50
+        let height = top + cell * Double(classes) + Double(names.map(\.count).max() ?? 1) * 4.6 + 24
         var b = SVGBuilder(width: max(width, 300), height: height)
         b.text(title, max(width, 300) / 2, 22, size: 15, anchor: .middle, weight: "bold")
         b.text("predicted class →", left + cell * Double(classes) / 2, 44, size: 12, anchor: .middle)

@@ -86,7 +86,9 @@ public struct ImageGridChart: Sendable {
     public func svg() -> String {
         let cols = max(1, min(columns, tiles.count))
         let rows = (tiles.count + cols - 1) / cols
-        let cellW = max(tileSize + 12, 84), cellH = tileSize + (tiles.contains { !$0.caption.isEmpty } ? 34 : 12)
+        let lines = tiles.map { $0.caption.isEmpty ? 0 : $0.caption.split(separator: "\n").count }.max() ?? 0
+        let longest = tiles.flatMap { $0.caption.split(separator: "\n") }.map(\.count).max() ?? 0
+        let cellW = max(tileSize + 12, Double(longest) * 6.6 + 10), cellH = tileSize + 12 + Double(lines) * 13
         let width = Double(cols) * cellW + 20, height = 40 + Double(max(rows, 1)) * cellH
         var b = SVGBuilder(width: max(width, 240), height: height)
         b.text(title, max(width, 240) / 2, 22, size: 15, anchor: .middle, weight: "bold")

@@ -26,6 +26,8 @@ public struct LineChart: Sendable {
     public var series: [Series]
     /// Fixed y range (e.g. 0...1 for accuracy); nil fits the data.
     public var yRange: ClosedRange<Double>?
+    /// Ticks on whole numbers only (epochs).
+    public var integerX = false
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil) {
         self.title = title
@@ -44,7 +46,7 @@ public struct LineChart: Sendable {
 
     public func draw(into b: inout SVGBuilder, frame f: ChartFrame) {
         let all = series.flatMap { $0.points }.filter { $0.x.isFinite && $0.y.isFinite }
-        let xs = AxisScale(min: all.map(\.x).min() ?? 0, max: all.map(\.x).max() ?? 1, count: 7)
+        let xs = AxisScale(min: all.map(\.x).min() ?? 0, max: all.map(\.x).max() ?? 1, count: 7, minimumStep: integerX ? 1 : 0)
         let ys = AxisScale(min: yRange?.lowerBound ?? all.map(\.y).min() ?? 0,
                            max: yRange?.upperBound ?? all.map(\.y).max() ?? 1, count: 6)
         let plot = ChartFrame(x: f.x + 64, y: f.y + 34, width: f.width - 64 - 16, height: f.height - 34 - 52)

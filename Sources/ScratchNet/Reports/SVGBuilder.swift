@@ -135,7 +135,7 @@ public struct AxisScale: Sendable, Equatable {
     public let step: Double
 
     /// About `count` ticks spanning `[min, max]`, the range widened to whole steps.
-    public init(min lo: Double, max hi: Double, count: Int = 6) {
+    public init(min lo: Double, max hi: Double, count: Int = 6, minimumStep: Double = 0) {
         var lo = lo, hi = hi
         if !lo.isFinite || !hi.isFinite { lo = 0; hi = 1 }
         if hi <= lo {
@@ -146,7 +146,7 @@ public struct AxisScale: Sendable, Equatable {
         let power = pow(10, log10(rough).rounded(.down))
         let fraction = rough / power
         let nice: Double = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10
-        step = nice * power
+        step = Swift.max(nice * power, minimumStep)
         lower = (lo / step).rounded(.down) * step
         upper = (hi / step).rounded(.up) * step
         var t: [Double] = []

@@ -69,8 +69,10 @@ public final class TrainingReport {
             series.append(.init(name: "test", points: epochs.compactMap { e in e.test.map { (Double(e.epoch), $0 * 100) } }, color: ChartPalette.color(1), markers: true))
         }
         let lo = epochs.flatMap { [$0.train, $0.validation, $0.test].compactMap { $0 } }.min() ?? 0
-        page.figure(svg: LineChart(title: "Accuracy per epoch", xLabel: "epoch", yLabel: "accuracy (%)", series: series,
-                                   yRange: max(0, (lo * 100 - 5).rounded(.down))...100).svg(width: 900, height: 360),
+        var accuracyChart = LineChart(title: "Accuracy per epoch", xLabel: "epoch", yLabel: "accuracy (%)", series: series,
+                                      yRange: max(0, (lo * 100 - 5).rounded(.down))...100)
+        accuracyChart.integerX = true
+        page.figure(svg: accuracyChart.svg(width: 900, height: 360),
                     caption: "Share of samples classified correctly after each epoch, on the training data, the validation split (when --validation-split is set) and the test set.")
         page.table(header: ["epoch", "train", "validation", "test"], rows: epochs.map { e in
             ["\(e.epoch)", pct(e.train), e.validation.map(pct) ?? "-", e.test.map(pct) ?? "-"]
@@ -95,7 +97,7 @@ public final class TrainingReport {
                 matrix.add(trueClass: t, predicted: p)
                 if p != t && tiles.count < misclassifiedCount {
                     tiles.append(.init(image: GrayImage(sample: i, of: test),
-                                       caption: "#\(i)\npred \(name(p, classNames)) / true \(name(t, classNames))",
+                                       caption: "#\(i)\npred \(name(p, classNames))\ntrue \(name(t, classNames))",
                                        captionColor: "#b00"))
                 }
             }
