@@ -36,7 +36,7 @@ public struct HistogramChart: Sendable {
     public func draw(into b: inout SVGBuilder, frame f: ChartFrame) {
         let xs = AxisScale(min: range.lowerBound, max: range.upperBound, count: 5)
         let ys = AxisScale(min: 0, max: Double(counts.max() ?? 1), count: 5)
-        let plot = ChartFrame(x: f.x + 60, y: f.y + 34, width: f.width - 60 - 14, height: f.height - 34 - 52)
+        let plot = ChartFrame(x: f.x + 66, y: f.y + 34, width: f.width - 66 - 12, height: f.height - 34 - 52)
         Axes.draw(into: &b, plot: plot, x: xs, y: ys, title: title, xLabel: xLabel, yLabel: "count", frame: f)
         let binWidth = (range.upperBound - range.lowerBound) / Double(counts.count)
         let bottom = plot.y + plot.height

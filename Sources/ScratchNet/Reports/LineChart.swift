@@ -84,7 +84,7 @@ enum Axes {
         b.line(plot.x, bottom, plot.x + plot.width, bottom, stroke: "#333")
         b.line(plot.x, plot.y, plot.x, bottom, stroke: "#333")
         b.text(xLabel, plot.x + plot.width / 2, bottom + 38, size: 12, anchor: .middle)
-        b.text(yLabel, f.x + 16, plot.y + plot.height / 2, size: 12, anchor: .middle, rotate: -90)
+        b.text(yLabel, f.x + 14, plot.y + plot.height / 2, size: 12, anchor: .middle, rotate: -90)
     }
 }
 
