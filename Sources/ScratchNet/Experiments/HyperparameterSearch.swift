@@ -9,6 +9,13 @@ public struct Trial: Sendable, Equatable, Codable {
     public var round: Int
     public var learningRate: Double
     public var weightDecay: Double
+
+    public init(index: Int, round: Int, learningRate: Double, weightDecay: Double) {
+        self.index = index
+        self.round = round
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+    }
 }
 
 /// How a trial ended.
