@@ -37,12 +37,24 @@ public struct DatasetManifest: Sendable {
         /// SHA-256 of the uncompressed contents: accepts a mirror that
         /// recompressed the same data (Debian's packages do).
         public var contentSHA256: String?
+
+        public init(name: String, md5: String, contentSHA256: String? = nil) {
+            self.name = name
+            self.md5 = md5
+            self.contentSHA256 = contentSHA256
+        }
     }
 
     public var name: String
     /// Base URLs, tried in order; a file is fetched from base + name.
     public var mirrors: [String]
     public var files: [File]
+
+    public init(name: String, mirrors: [String], files: [File]) {
+        self.name = name
+        self.mirrors = mirrors
+        self.files = files
+    }
 
     /// MNIST, with the digests torchvision publishes for these mirrors.
     public static let mnist = DatasetManifest(
