@@ -130,7 +130,7 @@ struct SearchCommand: ParsableCommand {
             optimizer: "sgd", epochs: epochs, batchSize: batchSize, learningRate: best.trial.learningRate,
             weightDecay: best.trial.weightDecay, seed: seed,
             search: .init(validationAccuracy: best.validationAccuracy, validationFraction: validationSplit,
-                          trials: outcomes.count, rounds: rounds, finalSpace: search.space.description))
+                          trials: outcomes.count, rounds: rounds, space: search.space.description))
         try config.write(to: out)
         print("best: lr \(sci(best.trial.learningRate)), weight decay \(sci(best.trial.weightDecay)), validation accuracy \(format(best.validationAccuracy * 100, 2))% → \(out)")
     }

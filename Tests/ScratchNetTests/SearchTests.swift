@@ -139,7 +139,7 @@ struct SearchTests {
         let config = TrainingConfiguration(model: "mlp", hidden: [100, 50], activation: "relu", initializer: "he",
                                            optimizer: "sgd", epochs: 3, batchSize: 64, learningRate: 0.0123456789,
                                            weightDecay: 1.5e-7, seed: 9,
-                                           search: .init(validationAccuracy: 0.875, validationFraction: 0.2, trials: 4, rounds: 2, finalSpace: "x"))
+                                           search: .init(validationAccuracy: 0.875, validationFraction: 0.2, trials: 4, rounds: 2, space: "x"))
         try config.write(to: dir.path("best.json"))
         #expect(try TrainingConfiguration.read(path: dir.path("best.json")) == config)
         // The keys are the snake_case the CLI documents.

@@ -25,21 +25,21 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         public var validationFraction: Double
         public var trials: Int
         public var rounds: Int
-        public var finalSpace: String
+        public var space: String
 
-        public init(validationAccuracy: Double, validationFraction: Double, trials: Int, rounds: Int, finalSpace: String) {
+        public init(validationAccuracy: Double, validationFraction: Double, trials: Int, rounds: Int, space: String) {
             self.validationAccuracy = validationAccuracy
             self.validationFraction = validationFraction
             self.trials = trials
             self.rounds = rounds
-            self.finalSpace = finalSpace
+            self.space = space
         }
 
         enum CodingKeys: String, CodingKey {
             case validationAccuracy = "validation_accuracy"
             case validationFraction = "validation_fraction"
             case trials, rounds
-            case finalSpace = "final_space"
+            case space = "first_round_space"
         }
     }
 
