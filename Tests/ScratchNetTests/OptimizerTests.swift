@@ -123,7 +123,7 @@ struct OptimizerTests {
     /// tail (1, 7), one vector plus tail (33), several (100, 257). They differ
     /// only in fused multiply-adds (one rounding instead of two), so 1e-5
     /// relative after 6 steps is generous.
-    @Test(arguments: [OptimizerKind.momentum, .nesterov, .adagrad, .rmsprop, .adam])
+    @Test(arguments: OptimizerKind.allCases)
     func simdUpdateMatchesScalarReferenceOnOddSizes(kind: OptimizerKind) throws {
         let sizes = [1, 7, 33, 100, 257]
         let (fastArena, fastParams) = try makeParameters(sizes)

@@ -51,16 +51,16 @@ public final class AdaGrad: Optimizer {
         var i = 0
         while i + width <= count {
             let grad = SIMDElementwise.load(g + i)
-            let sum = SIMDElementwise.load(h + i).addingProduct(grad, grad)
+            let sum = SIMDElementwise.load(h + i).plusProduct(grad, grad)
             SIMDElementwise.store(sum, h + i)
-            let param = SIMDElementwise.load(p + i).addingProduct(minusLR, grad / (sum.squareRoot() + eps))
+            let param = SIMDElementwise.load(p + i).plusProduct(minusLR, grad / (sum.vectorSquareRoot + eps))
             SIMDElementwise.store(param, p + i)
             i += width
         }
         while i < count {
-            let sum = h[i].addingProduct(g[i], g[i])
+            let sum = h[i].plusProduct(g[i], g[i])
             h[i] = sum
-            p[i] = p[i].addingProduct(-lr, g[i] / (sum.squareRoot() + epsilon))
+            p[i] = p[i].plusProduct(-lr, g[i] / (sum.squareRoot() + epsilon))
             i += 1
         }
     }

@@ -82,20 +82,20 @@ public final class Adam: Optimizer {
         while i + width <= count {
             let grad = SIMDElementwise.load(g + i)
             var mi = SIMDElementwise.load(m + i)
-            mi = mi.addingProduct(a1, grad - mi)
+            mi = mi.plusProduct(a1, grad - mi)
             var vi = SIMDElementwise.load(v + i)
-            vi = vi.addingProduct(a2, grad * grad - vi)
+            vi = vi.plusProduct(a2, grad * grad - vi)
             SIMDElementwise.store(mi, m + i)
             SIMDElementwise.store(vi, v + i)
-            SIMDElementwise.store(SIMDElementwise.load(p + i).addingProduct(minusLR, mi / (vi.squareRoot() + eps)), p + i)
+            SIMDElementwise.store(SIMDElementwise.load(p + i).plusProduct(minusLR, mi / (vi.vectorSquareRoot + eps)), p + i)
             i += width
         }
         while i < count {
-            let mi = m[i].addingProduct(1 - beta1, g[i] - m[i])
-            let vi = v[i].addingProduct(1 - beta2, g[i] * g[i] - v[i])
+            let mi = m[i].plusProduct(1 - beta1, g[i] - m[i])
+            let vi = v[i].plusProduct(1 - beta2, g[i] * g[i] - v[i])
             m[i] = mi
             v[i] = vi
-            p[i] = p[i].addingProduct(-lrT, mi / (vi.squareRoot() + epsilon))
+            p[i] = p[i].plusProduct(-lrT, mi / (vi.squareRoot() + epsilon))
             i += 1
         }
     }

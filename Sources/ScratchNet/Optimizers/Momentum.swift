@@ -50,13 +50,13 @@ public final class Momentum: Optimizer {
         let mu = V(repeating: momentum), minusLR = V(repeating: -lr)
         var i = 0
         while i + width <= count {
-            let vel = (SIMDElementwise.load(v + i) * mu).addingProduct(minusLR, SIMDElementwise.load(g + i))
+            let vel = (SIMDElementwise.load(v + i) * mu).plusProduct(minusLR, SIMDElementwise.load(g + i))
             SIMDElementwise.store(vel, v + i)
             SIMDElementwise.store(SIMDElementwise.load(p + i) + vel, p + i)
             i += width
         }
         while i < count {
-            let vel = (v[i] * momentum).addingProduct(-lr, g[i])
+            let vel = (v[i] * momentum).plusProduct(-lr, g[i])
             v[i] = vel
             p[i] += vel
             i += 1

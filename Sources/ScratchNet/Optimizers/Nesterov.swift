@@ -54,17 +54,17 @@ public final class Nesterov: Optimizer {
         var i = 0
         while i + width <= count {
             let grad = SIMDElementwise.load(g + i)
-            let vel = (SIMDElementwise.load(v + i) * mu).addingProduct(minusLR, grad)
+            let vel = (SIMDElementwise.load(v + i) * mu).plusProduct(minusLR, grad)
             SIMDElementwise.store(vel, v + i)
-            let param = SIMDElementwise.load(p + i).addingProduct(muSquared, vel).addingProduct(gradScale, grad)
+            let param = SIMDElementwise.load(p + i).plusProduct(muSquared, vel).plusProduct(gradScale, grad)
             SIMDElementwise.store(param, p + i)
             i += width
         }
         let ms = momentum * momentum, gs = -(1 + momentum) * lr
         while i < count {
-            let vel = (v[i] * momentum).addingProduct(-lr, g[i])
+            let vel = (v[i] * momentum).plusProduct(-lr, g[i])
             v[i] = vel
-            p[i] = p[i].addingProduct(ms, vel).addingProduct(gs, g[i])
+            p[i] = p[i].plusProduct(ms, vel).plusProduct(gs, g[i])
             i += 1
         }
     }

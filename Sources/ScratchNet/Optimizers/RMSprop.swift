@@ -55,16 +55,16 @@ public final class RMSprop: Optimizer {
         var i = 0
         while i + width <= count {
             let grad = SIMDElementwise.load(g + i)
-            let avg = (SIMDElementwise.load(h + i) * rho).addingProduct(oneMinusRho, grad * grad)
+            let avg = (SIMDElementwise.load(h + i) * rho).plusProduct(oneMinusRho, grad * grad)
             SIMDElementwise.store(avg, h + i)
-            let param = SIMDElementwise.load(p + i).addingProduct(minusLR, grad / (avg.squareRoot() + eps))
+            let param = SIMDElementwise.load(p + i).plusProduct(minusLR, grad / (avg.vectorSquareRoot + eps))
             SIMDElementwise.store(param, p + i)
             i += width
         }
         while i < count {
-            let avg = (h[i] * decay).addingProduct(1 - decay, g[i] * g[i])
+            let avg = (h[i] * decay).plusProduct(1 - decay, g[i] * g[i])
             h[i] = avg
-            p[i] = p[i].addingProduct(-lr, g[i] / (avg.squareRoot() + epsilon))
+            p[i] = p[i].plusProduct(-lr, g[i] / (avg.squareRoot() + epsilon))
             i += 1
         }
     }
