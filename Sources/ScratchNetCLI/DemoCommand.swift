@@ -38,7 +38,7 @@ struct DemoCommand: ParsableCommand {
     @Argument(help: "Which demo: \(Name.allCases.map(\.rawValue).joined(separator: ", ")).")
     var name: Name
 
-    @Option(help: "Iterations (steps, or epochs for overfit); default: the book's (gradient-descent 100, toy-sigmoid-net 1500, regression 3000, optimizer-compare and weight-init 2000, overfit 201 epochs).")
+    @Option(help: "Iterations (steps, or epochs for overfit; gates has none); default: the book's (gradient-descent 100, optimizers 30, toy-sigmoid-net 1500, regression 3000, optimizer-compare and weight-init 2000, overfit 201 epochs).")
     var iterations: Int?
 
     @Option(help: "Random seed: fixes initial weights and batches.")

@@ -25,7 +25,9 @@ public enum OptimizerPathsDemo {
 
     public static func run(steps: Int = 30) throws -> [Path] {
         try settings.map { kind, lr in
-            let arena = try Arena(capacity: 4 * Arena.alignment + 4 * Arena.alignment)
+            // x, y, their gradients and at most two state tensors each, one
+            // 64-byte block apiece.
+            let arena = try Arena(capacity: 8 * Arena.alignment)
             let params = try ["x", "y"].map { name in
                 Parameter(name: name, value: try arena.allocate(Shape(1), name: name),
                           gradient: try arena.allocate(Shape(1), name: "d" + name), decays: false)

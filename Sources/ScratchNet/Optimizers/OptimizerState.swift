@@ -6,9 +6,8 @@ extension Arena {
     func allocateOptimizerState(_ state: String, for parameters: [Parameter]) throws -> [Tensor] {
         try parameters.map { p in
             let t = try allocate(p.value.shape, name: "\(p.name).\(state)")
-            // A measuring arena's tensors must never be touched; a real one
-            // is zero-filled when made, but a rebind may reuse nothing, so
-            // zero explicitly: fresh state means zero moments.
+            // Binding means starting afresh: zero moments, whatever the
+            // memory held. A measuring arena's tensors must not be touched.
             if !isMeasuring { t.fill(0) }
             return t
         }
