@@ -95,6 +95,10 @@ void sn_col2im(const float *restrict col, float *restrict dx,
     }
 }
 
+/* Transposes go through tiles of SN_TILE pixels × all F channels: the tile
+ * (SN_TILE·F floats) stays in L1 while one side is read contiguously. */
+#define SN_TILE 16
+
 // rows is (N·S, F) (one row per pixel); out is (N, F, S); out[n,f,s] = rows[n·S+s, f] + bias[f].
 // bias may be NULL (no bias).
 void sn_rows_to_nchw(const float *restrict rows, const float *restrict bias,
@@ -104,10 +108,14 @@ void sn_rows_to_nchw(const float *restrict rows, const float *restrict bias,
     for (int n = 0; n < N; n++) {
         const float *rn = rows + (long)n * S * F;
         float *on = out + (long)n * F * S;
-        for (int f = 0; f < F; f++) {
-            const float b = bias ? bias[f] : 0.0f;
-            float *of = on + (long)f * S;
-            for (int s = 0; s < S; s++) of[s] = rn[(long)s * F + f] + b;
+        for (int s0 = 0; s0 < S; s0 += SN_TILE) {
+            const int len = S - s0 < SN_TILE ? S - s0 : SN_TILE;
+            for (int f = 0; f < F; f++) {
+                const float b = bias ? bias[f] : 0.0f;
+                float *of = on + (long)f * S + s0;
+                const float *rf = rn + (long)s0 * F + f;
+                for (int i = 0; i < len; i++) of[i] = rf[(long)i * F] + b;
+            }
         }
     }
 }
@@ -119,9 +127,13 @@ void sn_nchw_to_rows(const float *restrict x, float *restrict rows, int N, int F
     for (int n = 0; n < N; n++) {
         const float *xn = x + (long)n * F * S;
         float *rn = rows + (long)n * S * F;
-        for (int s = 0; s < S; s++) {
-            float *r = rn + (long)s * F;
-            for (int f = 0; f < F; f++) r[f] = xn[(long)f * S + s];
+        for (int s0 = 0; s0 < S; s0 += SN_TILE) {
+            const int len = S - s0 < SN_TILE ? S - s0 : SN_TILE;
+            for (int f = 0; f < F; f++) {
+                const float *xf = xn + (long)f * S + s0;
+                float *rf = rn + (long)s0 * F + f;
+                for (int i = 0; i < len; i++) rf[(long)i * F] = xf[i];
+            }
         }
     }
 }

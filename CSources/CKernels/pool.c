@@ -26,6 +26,24 @@ void sn_maxpool_forward(const float *restrict x, float *restrict y, int32_t *res
         const float *xp = x + p * H * W;
         float *yp = y + p * OH * OW;
         int32_t *ap = argmax + p * OH * OW;
+        if (PH == 2 && PW == 2 && stride == 2 && pad == 0) {
+            // The book's pool: four candidates, no bounds to clip.
+            for (int oh = 0; oh < OH; oh++) {
+                const float *r0 = xp + (2 * oh) * W;
+                const float *r1 = r0 + W;
+                for (int ow = 0; ow < OW; ow++) {
+                    const int iw = 2 * ow;
+                    int best = 2 * oh * W + iw;
+                    float v = r0[iw];
+                    if (r0[iw + 1] > v) { v = r0[iw + 1]; best = 2 * oh * W + iw + 1; }
+                    if (r1[iw] > v) { v = r1[iw]; best = (2 * oh + 1) * W + iw; }
+                    if (r1[iw + 1] > v) { v = r1[iw + 1]; best = (2 * oh + 1) * W + iw + 1; }
+                    yp[oh * OW + ow] = v;
+                    ap[oh * OW + ow] = best;
+                }
+            }
+            continue;
+        }
         for (int oh = 0; oh < OH; oh++) {
             const int ih0 = oh * stride - pad;
             const int h_lo = ih0 < 0 ? 0 : ih0;
