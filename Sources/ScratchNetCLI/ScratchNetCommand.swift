@@ -6,7 +6,7 @@ struct ScratchNetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scratchnet",
         abstract: "Train neural networks on multi-core CPUs, from scratch.",
-        subcommands: [TrainCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, ExportCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -57,6 +57,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print only the final summary.")
     var quiet = false
 
+    @OptionGroup(title: "Saving, checkpoints and resuming")
+    var persistence: CheckpointOptions
+
     func validate() throws {
         guard Preset(rawValue: model) != nil else {
             throw ValidationError("unknown model '\(model)'; choose one of: \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -95,7 +98,8 @@ struct TrainCommand: ParsableCommand {
         let backend = Backend(rawValue: backend)!
 
         let (train, test) = try MNISTFormat.load(directory: directory)
-        let spec = Preset(rawValue: model)!.spec(
+        let resumeFile = try persistence.resumeFile()
+        let spec = try persistence.resumedSpec(resumeFile) ?? Preset(rawValue: model)!.spec(
             inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
             hidden: try hiddenSizes(), activation: activation == "sigmoid" ? .sigmoid : .relu,
             initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay)
@@ -104,6 +108,7 @@ struct TrainCommand: ParsableCommand {
                                   seed: seed, arenaCapacity: arenaBytes)
         let trainer = try Trainer(network: network, train: train, test: test,
                                   options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
+        try persistence.restore(trainer, from: resumeFile)
 
         if !quiet {
             print("model \(model): \(spec.summary)")
@@ -112,14 +117,15 @@ struct TrainCommand: ParsableCommand {
         }
         var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let wall = Stopwatch()
-        let history = try trainer.run(
+        let history = try persistence.run { afterStep, afterEpoch in try trainer.run(
             onStep: { bar.update($0) },
             onEpoch: { r in
                 bar.finishLine()
                 if !quiet {
                     print("epoch \(r.epoch): loss \(format(r.meanLoss, 4))  train acc \(format(r.trainAccuracy * 100, 2))%  test acc \(format((r.testAccuracy ?? 0) * 100, 2))%  \(Int(r.samplesPerSecond)) samples/s")
                 }
-            })
+            }, afterStep: afterStep, afterEpoch: afterEpoch) }
+        try persistence.saveModel(network)
         let last = history.last!
         let totalTrainSeconds = history.reduce(0) { $0 + $1.trainSeconds }
         let samplesPerSecond = Double(train.count * history.count) / max(totalTrainSeconds, 1e-9)

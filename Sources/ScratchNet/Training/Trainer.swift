@@ -10,10 +10,16 @@ public final class Trainer {
         public var epochs: Int
         public var batchSize: Int
         public var seed: UInt64
-        public init(epochs: Int = 10, batchSize: Int = 100, seed: UInt64 = 0) {
+        /// A step loss above this counts as diverged, like NaN or infinity.
+        /// Why: a huge learning rate can kill every ReLU and leave a loss of
+        /// 1e20 that stays finite forever; a mean cross-entropy of 10⁴ nats
+        /// (the right class at probability e^-10000) is no training run.
+        public var divergenceLoss: Float
+        public init(epochs: Int = 10, batchSize: Int = 100, seed: UInt64 = 0, divergenceLoss: Float = 1e4) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.seed = seed
+            self.divergenceLoss = divergenceLoss
         }
     }
 
@@ -125,7 +131,7 @@ public final class Trainer {
                             into: network.inputBuffer, labels: network.labelBuffer)
             let loss = network.trainStep(batch: n)
             globalStep += 1
-            guard loss.isFinite else {
+            guard loss.isFinite, loss <= options.divergenceLoss else {
                 throw TrainingError.nonFiniteLoss(epoch: epoch, step: globalStep, loss: loss)
             }
             position.stepInEpoch += 1
