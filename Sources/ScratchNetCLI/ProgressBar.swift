@@ -35,7 +35,8 @@ struct ProgressBar {
 func format(_ value: Float, _ digits: Int) -> String { format(Double(value), digits) }
 
 func format(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
+    // Beyond 1e15 fixed point is unreadable (and overflows Int): print plainly.
+    guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
     let scaled = (abs(value) * scale).rounded()

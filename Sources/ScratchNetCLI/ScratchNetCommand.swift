@@ -6,7 +6,8 @@ struct ScratchNetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scratchnet",
         abstract: "Train neural networks on multi-core CPUs, from scratch.",
-        subcommands: [TrainCommand.self, DemoCommand.self, SearchCommand.self, HistogramsCommand.self, ShowCommand.self, DataCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, ExportCommand.self, DemoCommand.self,
+                      SearchCommand.self, HistogramsCommand.self, ShowCommand.self, DataCommand.self],
         defaultSubcommand: nil
     )
 }

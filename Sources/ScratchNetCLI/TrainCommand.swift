@@ -15,10 +15,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Hidden layer sizes for --model mlp, comma-separated (e.g. 256,256,256).")
     var hidden: String?
 
-    @Option(help: "Activation between affine layers: relu or sigmoid.")
+    @Option(help: "Activation between affine layers: relu, sigmoid or tanh.")
     var activation: String = "relu"
 
-    @Option(help: "Weight initializer: he, xavier, or a standard deviation such as 0.01.")
+    @Flag(help: "BatchNorm after each hidden affine layer, before its activation (two-layer, mlp).")
+    var batchnorm = false
+
+    @Option(help: "Dropout ratio after each hidden activation, e.g. 0.2 (two-layer, mlp; inverted dropout).")
+    var dropout: Float?
+
+    @Option(name: [.customLong("init"), .customLong("initializer")], help: "Weight initializer: he, xavier, or a standard deviation such as 0.01.")
     var initializer: String = "he"
 
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -73,6 +79,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write an HTML report with charts to DIR/report.html.")
     var report: String?
 
+    @OptionGroup(title: "Saving, checkpoints and resuming")
+    var persistence: CheckpointOptions
+
     func validate() throws {
         guard Preset(rawValue: model) != nil else {
             throw ValidationError("unknown model '\(model)'; choose one of: \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -83,7 +92,13 @@ struct TrainCommand: ParsableCommand {
         guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must be >= 0, got \(weightDecay)") }
         if let threads { guard threads >= 1 else { throw ValidationError("--threads must be >= 1, got \(threads)") } }
         guard Backend(rawValue: backend) != nil else { throw ValidationError("unknown backend '\(backend)'; choose fast or naive") }
-        guard ["relu", "sigmoid"].contains(activation) else { throw ValidationError("unknown activation '\(activation)'; choose relu or sigmoid") }
+        guard ["relu", "sigmoid", "tanh"].contains(activation) else { throw ValidationError("unknown activation '\(activation)'; choose relu, sigmoid or tanh") }
+        if let dropout { guard dropout > 0, dropout < 1 else { throw ValidationError("--dropout must be in (0, 1), got \(dropout)") } }
+        if batchnorm || dropout != nil {
+            guard [Preset.twoLayer.rawValue, Preset.mlp.rawValue].contains(model) else {
+                throw ValidationError("--batchnorm and --dropout apply to --model two-layer or mlp (the CNN presets have fixed layers)")
+            }
+        }
         guard WeightInitializer(argument: initializer) != nil else {
             throw ValidationError("unknown initializer '\(initializer)'; use he, xavier or a positive standard deviation")
         }
@@ -96,6 +111,14 @@ struct TrainCommand: ParsableCommand {
         }
         if let arenaBytes { guard arenaBytes > 0 else { throw ValidationError("--arena-bytes must be > 0") } }
         try validateExperimentOptions()
+    }
+
+    var activationSpec: LayerSpec {
+        switch activation {
+        case "sigmoid": return .sigmoid
+        case "tanh": return .tanh
+        default: return .relu
+        }
     }
 
     func hiddenSizes() throws -> [Int]? {
@@ -116,16 +139,19 @@ struct TrainCommand: ParsableCommand {
 
         let (allTrain, test) = try DataSource.loadTrainAndTest(directory)
         let (train, validation) = try splitForValidation(allTrain)
-        let spec = Preset(rawValue: model)!.spec(
+        let resumeFile = try persistence.resumeFile()
+        let spec = try persistence.resumedSpec(resumeFile) ?? Preset(rawValue: model)!.spec(
             inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
-            hidden: try hiddenSizes(), activation: activation == "sigmoid" ? .sigmoid : .relu,
-            initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay)
+            hidden: try hiddenSizes(), activation: activationSpec,
+            initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay,
+            batchNorm: batchnorm, dropout: dropout)
         let lr = learningRate
         let optimizer = OptimizerKind(argument: self.optimizer)!.make(learningRate: lr)
         let network = try Network(spec: spec, maxBatch: batchSize, backend: backend, optimizer: optimizer,
                                   seed: seed, arenaCapacity: arenaBytes)
         let trainer = try Trainer(network: network, train: train, test: test,
                                   options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
+        try persistence.restore(trainer, from: resumeFile)
         let report = self.report.map { _ in TrainingReport(network: network, title: "scratchnet train: \(model) on \(directory)") }
 
         if !quiet {
@@ -135,15 +161,16 @@ struct TrainCommand: ParsableCommand {
         }
         var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let wall = Stopwatch()
-        let history = try trainer.run(
+        let history = try persistence.run { afterStep, afterEpoch in try trainer.run(
             onStep: { bar.update($0); report?.recordStep(stepInEpoch: $0.stepInEpoch, runningMean: $0.loss) },
             onEpoch: { r in
                 bar.finishLine()
                 if !quiet {
                     print("epoch \(r.epoch): loss \(format(r.meanLoss, 4))  train acc \(format(r.trainAccuracy * 100, 2))%  test acc \(format((r.testAccuracy ?? 0) * 100, 2))%  \(Int(r.samplesPerSecond)) samples/s")
                 }
-                afterEpoch(r, network: network, validation: validation, report: report)
-            })
+                self.afterEpoch(r, network: network, validation: validation, report: report)
+            }, afterStep: afterStep, afterEpoch: afterEpoch) }
+        try persistence.saveModel(network)
         let last = history.last!
         let totalTrainSeconds = history.reduce(0) { $0 + $1.trainSeconds }
         let samplesPerSecond = Double(train.count * history.count) / max(totalTrainSeconds, 1e-9)

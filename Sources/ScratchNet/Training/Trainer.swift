@@ -10,10 +10,16 @@ public final class Trainer {
         public var epochs: Int
         public var batchSize: Int
         public var seed: UInt64
-        public init(epochs: Int = 10, batchSize: Int = 100, seed: UInt64 = 0) {
+        /// A step loss above this counts as diverged, like NaN or infinity.
+        /// Why: a huge learning rate can kill every ReLU and leave a loss of
+        /// 1e20 that stays finite forever; a mean cross-entropy of 10⁴ nats
+        /// (the right class at probability e^-10000) is no training run.
+        public var divergenceLoss: Float
+        public init(epochs: Int = 10, batchSize: Int = 100, seed: UInt64 = 0, divergenceLoss: Float = 1e4) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.seed = seed
+            self.divergenceLoss = divergenceLoss
         }
     }
 
@@ -46,6 +52,29 @@ public final class Trainer {
     public private(set) var history: [EpochReport] = []
     private let order: UnsafeMutableBufferPointer<Int32>
 
+    /// Where a run stands between two steps: enough, with the data order,
+    /// the generators and the weights, to continue it exactly (checkpoints).
+    public struct Position: Equatable, Sendable {
+        /// The epoch in progress, from 1 (after epoch e ends: e + 1, step 0).
+        public var epoch: Int
+        /// Steps of `epoch` already taken; 0 means its order is not drawn yet.
+        public var stepInEpoch: Int
+        /// Sum of the losses of those steps (for the epoch's mean loss).
+        public var lossSum: Double
+        public init(epoch: Int, stepInEpoch: Int, lossSum: Double) {
+            self.epoch = epoch
+            self.stepInEpoch = stepInEpoch
+            self.lossSum = lossSum
+        }
+    }
+    public private(set) var position = Position(epoch: 1, stepInEpoch: 0, lossSum: 0)
+    /// True when the last ``run(onStep:onEpoch:afterStep:afterEpoch:)`` was
+    /// stopped by a callback before its last epoch ended.
+    public private(set) var stoppedEarly = false
+
+    /// The current epoch's sample order (the permutation being walked).
+    public var epochOrder: [Int32] { Array(order) }
+
     public init(network: Network, train: LabeledImages, test: LabeledImages?, options: Options) throws {
         guard options.epochs >= 1 else { throw TrainingError.invalidOption("epochs must be >= 1, got \(options.epochs)") }
         guard options.batchSize >= 1 else { throw TrainingError.invalidOption("batch size must be >= 1, got \(options.batchSize)") }
@@ -77,30 +106,76 @@ public final class Trainer {
 
     public var stepsPerEpoch: Int { (train.count + options.batchSize - 1) / options.batchSize }
 
-    /// One epoch of shuffled mini-batches; returns the mean loss.
+    /// One epoch of shuffled mini-batches; returns the mean loss. Continues
+    /// the epoch in progress when a checkpoint restored one mid-way.
     public func trainEpoch(epoch: Int, onStep: (StepProgress) -> Void = { _ in }) throws -> (meanLoss: Float, seconds: Double) {
-        rng.shuffle(order)
-        var total: Double = 0
         let clock = Stopwatch()
-        var start = 0
-        var stepInEpoch = 0
+        _ = try trainSteps(epoch: epoch, onStep: onStep, afterStep: { _ in true })
+        return finishEpoch(seconds: clock.elapsed)
+    }
+
+    /// Steps through the rest of the epoch in progress; returns false when
+    /// `afterStep` asked to stop (the position then says where).
+    private func trainSteps(epoch: Int, onStep: (StepProgress) -> Void,
+                            afterStep: (Trainer) throws -> Bool) throws -> Bool {
+        if position.stepInEpoch == 0 {
+            rng.shuffle(order)
+            position.lossSum = 0
+        }
+        let clock = Stopwatch()
+        var start = min(position.stepInEpoch * options.batchSize, train.count)
+        let firstStart = start
         while start < train.count {
             let n = min(options.batchSize, train.count - start)
             train.fillBatch(indices: UnsafeBufferPointer(rebasing: order[start..<start + n]),
                             into: network.inputBuffer, labels: network.labelBuffer)
             let loss = network.trainStep(batch: n)
             globalStep += 1
-            stepInEpoch += 1
-            guard loss.isFinite else {
+            guard loss.isFinite, loss <= options.divergenceLoss else {
                 throw TrainingError.nonFiniteLoss(epoch: epoch, step: globalStep, loss: loss)
             }
-            total += Double(loss)
+            position.stepInEpoch += 1
+            position.lossSum += Double(loss)
             start += n
-            onStep(StepProgress(epoch: epoch, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
-                                loss: Float(total / Double(stepInEpoch)),
-                                samplesPerSecond: Double(start) / max(clock.elapsed, 1e-9)))
+            onStep(StepProgress(epoch: epoch, stepInEpoch: position.stepInEpoch, stepsPerEpoch: stepsPerEpoch,
+                                loss: Float(position.lossSum / Double(position.stepInEpoch)),
+                                samplesPerSecond: Double(start - firstStart) / max(clock.elapsed, 1e-9)))
+            if try !afterStep(self) { return false }
         }
-        return (Float(total / Double(stepInEpoch)), clock.elapsed)
+        return true
+    }
+
+    /// Closes the epoch in progress: its mean loss, and the position moved on.
+    private func finishEpoch(seconds: Double) -> (meanLoss: Float, seconds: Double) {
+        let mean = Float(position.lossSum / Double(max(position.stepInEpoch, 1)))
+        position = Position(epoch: position.epoch + 1, stepInEpoch: 0, lossSum: 0)
+        return (mean, seconds)
+    }
+
+    /// Puts the run back where a checkpoint left it. The network's weights
+    /// and optimizer state are restored separately (see ``Checkpoint``).
+    /// - Throws: ``TrainingError/incompatibleData(_:)`` when `order` is not a
+    ///   permutation of this training set.
+    public func restore(position: Position, globalStep: Int, order: [Int32], rng: SeededGenerator,
+                        history: [EpochReport]) throws {
+        guard order.count == train.count else {
+            throw TrainingError.incompatibleData("the checkpoint's data order has \(order.count) samples, the training set \(train.count)")
+        }
+        var seen = [Bool](repeating: false, count: train.count)
+        for i in order {
+            guard i >= 0, Int(i) < train.count, !seen[Int(i)] else {
+                throw TrainingError.incompatibleData("the checkpoint's data order is not a permutation of the \(train.count) training samples")
+            }
+            seen[Int(i)] = true
+        }
+        guard position.epoch >= 1, position.stepInEpoch >= 0, position.stepInEpoch <= stepsPerEpoch, globalStep >= 0 else {
+            throw TrainingError.incompatibleData("the checkpoint's position (epoch \(position.epoch), step \(position.stepInEpoch) of \(stepsPerEpoch)) does not fit this run")
+        }
+        for (i, v) in order.enumerated() { self.order[i] = v }
+        self.position = position
+        self.globalStep = globalStep
+        self.rng = rng
+        self.history = history
     }
 
     /// Fraction of `data` the network classifies correctly (inference mode).
@@ -122,11 +197,25 @@ public final class Trainer {
         return data.count == 0 ? 0 : Float(correct) / Float(data.count)
     }
 
-    /// Trains for `options.epochs` epochs, evaluating after each.
+    /// Trains until `options.epochs` epochs are done (continuing from the
+    /// current position), evaluating after each.
+    /// - Parameters:
+    ///   - afterStep: called after every step; return false to stop (the
+    ///     run can be resumed from a checkpoint taken there).
+    ///   - afterEpoch: called after every epoch's report; false stops.
     public func run(onStep: (StepProgress) -> Void = { _ in },
-                    onEpoch: (EpochReport) -> Void = { _ in }) throws -> [EpochReport] {
-        for epoch in 1...options.epochs {
-            let (loss, seconds) = try trainEpoch(epoch: epoch, onStep: onStep)
+                    onEpoch: (EpochReport) -> Void = { _ in },
+                    afterStep: (Trainer) throws -> Bool = { _ in true },
+                    afterEpoch: (Trainer) throws -> Bool = { _ in true }) throws -> [EpochReport] {
+        stoppedEarly = false
+        while position.epoch <= options.epochs {
+            let epoch = position.epoch
+            let clock = Stopwatch()
+            guard try trainSteps(epoch: epoch, onStep: onStep, afterStep: afterStep) else {
+                stoppedEarly = true
+                return history
+            }
+            let (loss, seconds) = finishEpoch(seconds: clock.elapsed)
             let report = EpochReport(epoch: epoch, meanLoss: loss,
                                      trainAccuracy: accuracy(on: train),
                                      testAccuracy: test.map { accuracy(on: $0) },
@@ -134,6 +223,10 @@ public final class Trainer {
                                      samplesPerSecond: Double(train.count) / max(seconds, 1e-9))
             history.append(report)
             onEpoch(report)
+            if try !afterEpoch(self), position.epoch <= options.epochs {
+                stoppedEarly = true
+                return history
+            }
         }
         return history
     }

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import ScratchNet
+
+/// `scratchnet eval`: rebuild a network from a model file and measure it on
+/// a test set: accuracy and the confusion matrix.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Rebuild a network from a model (or checkpoint) file and report test accuracy and the confusion matrix."
+    )
+
+    @Option(help: "Model file written by `scratchnet train --save` (or a checkpoint).")
+    var model: String
+
+    @Option(help: "Directory with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] (default: $\(MNISTFormat.directoryVariable) or \(MNISTFormat.defaultDirectory)).")
+    var data: String?
+
+    @Option(help: "Samples per forward pass.")
+    var batchSize: Int = 1000
+
+    @Option(help: "Kernel threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
+        if let threads { guard threads >= 1 else { throw ValidationError("--threads must be >= 1, got \(threads)") } }
+    }
+
+    func run() throws {
+        KernelThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let file = try SafeTensors.read(path: model)
+        let directory = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
+        let test = try LabeledImages(imagesPath: try Self.dataFile(directory, "t10k-images-idx3-ubyte"),
+                                     labelsPath: try Self.dataFile(directory, "t10k-labels-idx1-ubyte"))
+        let network = try ModelFile.load(file, maxBatch: min(batchSize, test.count))
+        guard test.sampleShape == network.spec.inputShape else {
+            throw TrainingError.incompatibleData("\(test.source): samples are \(test.sampleShape), the model takes \(network.spec.inputShape)")
+        }
+        try test.validateLabels(classes: network.classes)
+
+        let classes = network.classes
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        var start = 0
+        while start < test.count {
+            let n = min(network.maxBatch, test.count - start)
+            test.fillBatch(start: start, count: n, into: network.inputBuffer, labels: network.labelBuffer)
+            let logits = network.forward(batch: n, training: false)
+            for r in 0..<n {
+                let predicted = Network.argmax(logits.pointer + r * classes, count: classes)
+                confusion[Int(network.labelBuffer[r])][predicted] += 1
+            }
+            start += n
+        }
+        let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
+        let accuracy = Float(correct) / Float(test.count)
+        print("model \(model): \(network.spec.summary)")
+        print("test accuracy \(format(accuracy * 100, 2))% (\(correct) of \(test.count) samples)")
+        print("confusion matrix (rows: true class, columns: predicted class):")
+        let width = max(String(test.count).count, String(classes - 1).count) + 1
+        func cell(_ text: String) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        print(cell("") + "  " + (0..<classes).map { cell(String($0)) }.joined())
+        for (label, row) in confusion.enumerated() {
+            print(cell(String(label)) + "  " + row.map { cell(String($0)) }.joined())
+        }
+    }
+
+    /// `directory/stem`, or its `.gz`.
+    static func dataFile(_ directory: String, _ stem: String) throws -> String {
+        let plain = "\(directory)/\(stem)"
+        if FileManager.default.fileExists(atPath: plain) { return plain }
+        let gz = plain + ".gz"
+        if FileManager.default.fileExists(atPath: gz) { return gz }
+        throw DataError.fileNotFound(path: gz)
+    }
+}
