@@ -15,6 +15,6 @@ static inline MPI_Datatype sn_mpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Op sn_mpi_sum(void) { return MPI_SUM; }
 static inline void *sn_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline int sn_mpi_success(void) { return MPI_SUCCESS; }
-static inline int sn_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+static inline int sn_mpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
 
 #endif

@@ -57,6 +57,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print only the final summary.")
     var quiet = false
 
+    @OptionGroup(title: "Distributed training")
+    var distributedOptions: DistributedOptions
+
     func validate() throws {
         guard Preset(rawValue: model) != nil else {
             throw ValidationError("unknown model '\(model)'; choose one of: \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -89,6 +92,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if distributedOptions.distributed { return try runDistributed() }
         let directory = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         KernelThreads.set(threadCount)

@@ -145,7 +145,11 @@ public final class DataParallelTrainer {
 
     /// One epoch over the training set in global batches of
     /// `options.batchSize`; the loss is averaged over all ranks' samples.
-    public func trainEpoch(epoch: Int, onStep: (Int, Int) -> Void = { _, _ in }) throws -> EpochReport {
+    /// - Parameters:
+    ///   - epoch: the epoch's number, for error messages.
+    ///   - onStep: called after every step with (step in epoch, steps per
+    ///     epoch) on every rank; it may make collective calls (all ranks do).
+    public func trainEpoch(epoch: Int, onStep: (Int, Int) throws -> Void = { _, _ in }) throws -> EpochReport {
         rng.shuffle(order)
         let clock = Stopwatch()
         let reduceBefore = allReduceSeconds
@@ -167,7 +171,7 @@ public final class DataParallelTrainer {
             lossSum += Double(loss) * Double(mine.count)
             start += global
             steps += 1
-            onStep(steps, stepsPerEpoch)
+            try onStep(steps, stepsPerEpoch)
         }
         let seconds = clock.elapsed
         let totalLoss = try communicator.allReduceSum(lossSum)

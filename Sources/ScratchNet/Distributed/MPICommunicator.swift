@@ -11,7 +11,7 @@ import Glibc
 /// libopenmpi-dev`). MPI is initialized by the first communicator made and
 /// finalized when the process exits, since MPI allows one init per process.
 /// Only the thread that made the communicator may call it
-/// (`MPI_THREAD_FUNNELED`): the OpenMP kernels never call MPI.
+/// (`MPI_THREAD_SERIALIZED`): the OpenMP kernels never call MPI.
 public final class MPICommunicator: Communicator {
     public let rank: Int
     public let size: Int
@@ -22,7 +22,7 @@ public final class MPICommunicator: Communicator {
         MPI_Initialized(&initialized)
         if initialized == 0 {
             var provided: Int32 = 0
-            try Self.check(MPI_Init_thread(nil, nil, sn_mpi_thread_funneled(), &provided), "MPI_Init_thread")
+            try Self.check(MPI_Init_thread(nil, nil, sn_mpi_thread_serialized(), &provided), "MPI_Init_thread")
             atexit {
                 var finalized: Int32 = 0
                 MPI_Finalized(&finalized)
