@@ -23,7 +23,10 @@ let package = Package(
     ],
     traits: [
         .trait(name: "OpenMP", description: "Run the C kernels on several threads with OpenMP (needs libomp, Debian libomp-dev)."),
-        .trait(name: "MPI", description: "Data-parallel training across processes and machines with MPI (needs Open MPI, Debian openmpi-bin libopenmpi-dev). Off by default."),
+        // MPI turns OpenMP on too: `--traits MPI` replaces the default traits, and a
+        // rank without threads would leave cores idle.
+        .trait(name: "MPI", description: "Data-parallel training across processes and machines with MPI (needs Open MPI, Debian openmpi-bin libopenmpi-dev; enables OpenMP). Off by default.",
+               enabledTraits: ["OpenMP"]),
         .default(enabledTraits: ["OpenMP"]),
     ],
     dependencies: [
