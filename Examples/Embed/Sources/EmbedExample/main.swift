@@ -24,7 +24,8 @@ let network = try Network(spec: spec, maxBatch: batch, optimizer: SGD(learningRa
 var rng = SeededGenerator(seed: 7)
 let (x, y) = makeData(count: 2048, rng: &rng)
 
-func accuracy() -> Double {
+/// Fraction of the samples the network classifies correctly.
+func accuracy(_ network: Network, _ x: [Float], _ y: [Int32], batch: Int) -> Double {
     var correct = 0
     for start in stride(from: 0, to: y.count, by: batch) {
         network.inputBuffer.pointer.update(from: Array(x[start * 2..<(start + batch) * 2]), count: batch * 2)
@@ -34,7 +35,7 @@ func accuracy() -> Double {
     return Double(correct) / Double(y.count)
 }
 
-let before = accuracy()
+let before = accuracy(network, x, y, batch: batch)
 var firstLoss: Float = 0
 var loss: Float = 0
 for epoch in 0..<30 {
@@ -45,7 +46,7 @@ for epoch in 0..<30 {
         if epoch == 0 && start == 0 { firstLoss = loss }
     }
 }
-let after = accuracy()
+let after = accuracy(network, x, y, batch: batch)
 print("ScratchNet from another package: OpenMP \(KernelThreads.hasOpenMP ? "on" : "off"), \(KernelThreads.count) thread(s)")
 print("loss \(firstLoss) -> \(loss), accuracy \(before) -> \(after)")
 guard after >= 0.9, loss < firstLoss else {
