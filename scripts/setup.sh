@@ -3,7 +3,7 @@
 # libomp (OpenMP runtime for the C kernels), zlib headers (gzipped IDX files),
 # and Debian's Fashion-MNIST package (the default training data).
 set -euo pipefail
-packages=(libomp-dev zlib1g-dev dataset-fashion-mnist)
+packages=(libomp-dev zlib1g-dev dataset-fashion-mnist librsvg2-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -57,6 +57,15 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print only the final summary.")
     var quiet = false
 
+    @Option(help: "Read options from a JSON file (as `scratchnet search` writes); flags on the command line win.")
+    var config: String?
+
+    @Option(help: "Hold out this fraction of the training data (seeded) and report accuracy on it each epoch.")
+    var validationSplit: Double?
+
+    @Option(help: "Write an HTML report with charts to DIR/report.html.")
+    var report: String?
+
     @OptionGroup(title: "Distributed training")
     var distributedOptions: DistributedOptions
 
@@ -80,6 +89,7 @@ struct TrainCommand: ParsableCommand {
             _ = try hiddenSizes()
         }
         if let arenaBytes { guard arenaBytes > 0 else { throw ValidationError("--arena-bytes must be > 0") } }
+        try validateExperimentOptions()
     }
 
     func hiddenSizes() throws -> [Int]? {
@@ -92,13 +102,15 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let configured = try applyingConfigFile() { return try configured.run() }
         if distributedOptions.distributed { return try runDistributed() }
         let directory = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         KernelThreads.set(threadCount)
         let backend = Backend(rawValue: backend)!
 
-        let (train, test) = try MNISTFormat.load(directory: directory)
+        let (allTrain, test) = try DataSource.loadTrainAndTest(directory)
+        let (train, validation) = try splitForValidation(allTrain)
         let spec = Preset(rawValue: model)!.spec(
             inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
             hidden: try hiddenSizes(), activation: activation == "sigmoid" ? .sigmoid : .relu,
@@ -108,6 +120,7 @@ struct TrainCommand: ParsableCommand {
                                   seed: seed, arenaCapacity: arenaBytes)
         let trainer = try Trainer(network: network, train: train, test: test,
                                   options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
+        let report = self.report.map { _ in TrainingReport(network: network, title: "scratchnet train: \(model) on \(directory)") }
 
         if !quiet {
             print("model \(model): \(spec.summary)")
@@ -117,16 +130,18 @@ struct TrainCommand: ParsableCommand {
         var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let wall = Stopwatch()
         let history = try trainer.run(
-            onStep: { bar.update($0) },
+            onStep: { bar.update($0); report?.recordStep(stepInEpoch: $0.stepInEpoch, runningMean: $0.loss) },
             onEpoch: { r in
                 bar.finishLine()
                 if !quiet {
                     print("epoch \(r.epoch): loss \(format(r.meanLoss, 4))  train acc \(format(r.trainAccuracy * 100, 2))%  test acc \(format((r.testAccuracy ?? 0) * 100, 2))%  \(Int(r.samplesPerSecond)) samples/s")
                 }
+                afterEpoch(r, network: network, validation: validation, report: report)
             })
         let last = history.last!
         let totalTrainSeconds = history.reduce(0) { $0 + $1.trainSeconds }
         let samplesPerSecond = Double(train.count * history.count) / max(totalTrainSeconds, 1e-9)
+        try writeReport(report, network: network, train: train, test: test, source: directory, seconds: wall.elapsed)
         print("final: test accuracy \(format((last.testAccuracy ?? 0) * 100, 2))%, loss \(format(last.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, \(format(wall.elapsed, 1)) s")
 
         if let metricsJson {

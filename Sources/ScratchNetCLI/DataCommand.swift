@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import ScratchNet
+
+/// `scratchnet data`: fetch and describe data sets.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Download (verified) or describe data sets.",
+        subcommands: [Fetch.self, Info.self]
+    )
+
+    struct Fetch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download mnist or fashion-mnist, verifying published checksums; corrupted files are refused.")
+
+        @Argument(help: "mnist or fashion-mnist.")
+        var name: String
+        @Option(help: "Destination directory.")
+        var to: String
+        @Option(help: "Base URL to fetch the files from instead of the public mirrors.")
+        var mirror: String?
+
+        func validate() throws {
+            guard DatasetManifest.named(name) != nil else { throw ValidationError("unknown data set '\(name)'; choose mnist or fashion-mnist") }
+        }
+
+        func run() throws {
+            let fetcher = DatasetFetcher(manifest: DatasetManifest.named(name)!, mirror: mirror)
+            let paths = try fetcher.fetch(to: to) { event in
+                switch event {
+                case .alreadyPresent(let file): print("\(file): present, checksum ok")
+                case .downloading(let url): print("downloading \(url)")
+                case let .verified(file, bytes): print("\(file): \(bytes) bytes, checksum ok")
+                case .rejected(let error): writeToStandardError("\(error)\n")
+                }
+            }
+            print("\(name): \(paths.count) files in \(to); train with: scratchnet train --data \(to)")
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print counts, shapes, class balance and pixel statistics.")
+
+        @Argument(help: "A directory of MNIST-format IDX files or a CSV file.")
+        var path: String
+
+        func run() throws {
+            let names = DatasetInfo.classNames(forSource: path)
+            if DataSource.isCSV(path) {
+                let csv = try CSVDataset.read(path: path)
+                print("\(path): CSV, features scaled from [\(csv.featureRange.lowerBound), \(csv.featureRange.upperBound)] to bytes")
+                for line in DatasetInfo(csv.images).lines(name: "all", classNames: names) { print(line) }
+                return
+            }
+            for line in DatasetInfo(try MNISTFormat.loadTrainingSet(directory: path)).lines(name: "train", classNames: names) { print(line) }
+            for line in DatasetInfo(try MNISTFormat.loadTestSet(directory: path)).lines(name: "test", classNames: names) { print(line) }
+        }
+    }
+}

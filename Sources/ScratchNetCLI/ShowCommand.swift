@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import ScratchNet
+
+/// `scratchnet show`: dataset images as a PNG grid.
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Write data set images as a PNG grid (and print their labels)."
+    )
+
+    @Option(help: "A directory of MNIST-format IDX files or a CSV file (default: $\(MNISTFormat.directoryVariable) or \(MNISTFormat.defaultDirectory)).")
+    var data: String?
+    @Option(help: "Samples: '0..15' (inclusive), '0..<16', or '3,7,42'.")
+    var index: String = "0..15"
+    @Option(help: "Which part: train or test.")
+    var set: String = "train"
+    @Option(help: "Images per row.")
+    var columns: Int = 8
+    @Option(help: "Enlargement factor.")
+    var scale: Int = 3
+    @Option(help: "Output PNG file.")
+    var out: String = "samples.png"
+
+    static func parseIndices(_ text: String) -> [Int]? {
+        if let r = text.range(of: "..<") {
+            guard let a = Int(text[..<r.lowerBound]), let b = Int(text[r.upperBound...]), a >= 0, b > a else { return nil }
+            return Array(a..<b)
+        }
+        if let r = text.range(of: "..") {
+            guard let a = Int(text[..<r.lowerBound]), let b = Int(text[r.upperBound...]), a >= 0, b >= a else { return nil }
+            return Array(a...b)
+        }
+        let list = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !list.isEmpty, list.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        return list.map { $0! }
+    }
+
+    func validate() throws {
+        guard Self.parseIndices(index) != nil else { throw ValidationError("--index: expected '0..15', '0..<16' or '3,7,42', got '\(index)'") }
+        guard ["train", "test"].contains(set) else { throw ValidationError("--set must be train or test") }
+        guard columns >= 1, scale >= 1, scale <= 32 else { throw ValidationError("--columns must be >= 1 and --scale in 1...32") }
+    }
+
+    func run() throws {
+        let source = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
+        let (train, test) = try DataSource.loadTrainAndTest(source)
+        let samples = set == "train" ? train : test
+        let indices = Self.parseIndices(index)!
+        if let bad = indices.first(where: { $0 >= samples.count }) {
+            throw ValidationError("--index \(bad) is out of range: the \(set) set has \(samples.count) samples")
+        }
+        let images = indices.map { GrayImage(sample: $0, of: samples) }
+        try AtomicFile.write(GrayImage.tiledPNG(images, columns: columns, scale: scale), to: out)
+        let names = DatasetInfo.classNames(forSource: source)
+        print("labels: " + indices.map { i in
+            let l = Int(samples.labels[i])
+            return "\(i)=\(l)" + (names.map { " (\($0[l]))" } ?? "")
+        }.joined(separator: ", "))
+        print("wrote \(out) (\(images.count) images, \(min(columns, images.count)) per row)")
+    }
+}
