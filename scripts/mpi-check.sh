@@ -7,11 +7,17 @@
 #  3. trains the two-layer preset for one epoch on Fashion-MNIST with 1 and
 #     2 ranks (threads split between them) with --verify-sync, and prints
 #     samples/s and the all-reduce time per step.
-# Needs: apt-get install -y --no-install-recommends openmpi-bin libopenmpi-dev
+# Needs (installed here when run as root): apt-get install -y --no-install-recommends openmpi-bin libopenmpi-dev
 # SCRATCHNET_MPI_EPOCHS (default 1) sets the epochs of step 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v mpirun >/dev/null || { echo "mpi-check: mpirun not found (apt-get install openmpi-bin libopenmpi-dev)" >&2; exit 1; }
+if ! command -v mpirun >/dev/null || ! pkg-config --exists mpi; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openmpi-bin libopenmpi-dev
+  else
+    echo "mpi-check: Open MPI not found (apt-get install -y --no-install-recommends openmpi-bin libopenmpi-dev)" >&2; exit 1
+  fi
+fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Loopback and shared memory only; no binding, so each rank's OpenMP threads can run.
 mpi=(mpirun --allow-run-as-root --bind-to none --mca btl self,vader --mca oob_tcp_if_include lo)
