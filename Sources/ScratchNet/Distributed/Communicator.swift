@@ -6,7 +6,7 @@
 /// training is) and, with the `MPI` package trait, `MPICommunicator`.
 ///
 /// Why so few operations: data-parallel SGD needs one sum of gradients per
-/// step (``allReduceSum(_:)`` over ``Network/gradientRegion``), one copy of
+/// step (`allReduceSum` over ``Network/gradientRegion``), one copy of
 /// the initial weights (``broadcast(_:root:)``) and a few sums of counters
 /// for reports.
 public protocol Communicator: AnyObject {

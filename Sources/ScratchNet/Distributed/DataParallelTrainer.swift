@@ -49,6 +49,8 @@ public final class DataParallelTrainer {
     /// - Parameters:
     ///   - network: built with the same spec, seed and optimizer on every rank;
     ///     its `maxBatch` must hold this rank's shard.
+    ///   - communicator: this rank's view of the job.
+    ///   - train: the whole training set, the same on every rank.
     ///   - options: `batchSize` is the *global* batch, split over the ranks.
     public init(network: Network, communicator: any Communicator, train: LabeledImages,
                 options: Trainer.Options) throws {
