@@ -6,7 +6,7 @@ struct ScratchNetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scratchnet",
         abstract: "Train neural networks on multi-core CPUs, from scratch.",
-        subcommands: [TrainCommand.self, SearchCommand.self, HistogramsCommand.self, ShowCommand.self, DataCommand.self],
+        subcommands: [TrainCommand.self, DemoCommand.self, SearchCommand.self, HistogramsCommand.self, ShowCommand.self, DataCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -21,7 +21,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight initializer: he, xavier, or a standard deviation such as 0.01.")
     var initializer: String = "he"
 
-    @Option(help: "Optimizer: sgd.")
+    @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: String = "sgd"
 
     @Option(help: "Passes over the training set.")
@@ -30,8 +30,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Samples per mini-batch.")
     var batchSize: Int = 100
 
-    @Option(help: "Learning rate.")
-    var lr: Float = 0.1
+    @Option(help: "Learning rate (default: 0.1 for sgd, the two-layer net's rate; 0.01 for momentum, nesterov, adagrad and rmsprop; 0.001 for adam, the book's defaults).")
+    var lr: Float?
+
+    /// The learning rate used: --lr, or the default of the chosen optimizer.
+    var learningRate: Float {
+        if let lr { return lr }
+        let kind = OptimizerKind(argument: optimizer) ?? .sgd
+        return kind == .sgd ? 0.1 : kind.defaultLearningRate
+    }
 
     @Option(help: "L2 weight decay λ (0 = off).")
     var weightDecay: Float = 0
@@ -75,7 +82,7 @@ struct TrainCommand: ParsableCommand {
         }
         guard epochs >= 1 else { throw ValidationError("--epochs must be >= 1, got \(epochs)") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
-        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if let lr { guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") } }
         guard weightDecay >= 0, weightDecay.isFinite else { throw ValidationError("--weight-decay must be >= 0, got \(weightDecay)") }
         if let threads { guard threads >= 1 else { throw ValidationError("--threads must be >= 1, got \(threads)") } }
         guard Backend(rawValue: backend) != nil else { throw ValidationError("unknown backend '\(backend)'; choose fast or naive") }
@@ -83,7 +90,9 @@ struct TrainCommand: ParsableCommand {
         guard WeightInitializer(argument: initializer) != nil else {
             throw ValidationError("unknown initializer '\(initializer)'; use he, xavier or a positive standard deviation")
         }
-        guard optimizer == "sgd" else { throw ValidationError("unknown optimizer '\(optimizer)'; available: sgd") }
+        guard OptimizerKind(argument: optimizer) != nil else {
+            throw ValidationError("unknown optimizer '\(optimizer)'; available: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if hidden != nil {
             guard model == Preset.mlp.rawValue else { throw ValidationError("--hidden applies to --model mlp only") }
             _ = try hiddenSizes()
@@ -115,7 +124,8 @@ struct TrainCommand: ParsableCommand {
             inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
             hidden: try hiddenSizes(), activation: activation == "sigmoid" ? .sigmoid : .relu,
             initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay)
-        let optimizer = SGD(learningRate: lr)
+        let lr = learningRate
+        let optimizer = OptimizerKind(argument: self.optimizer)!.make(learningRate: lr)
         let network = try Network(spec: spec, maxBatch: batchSize, backend: backend, optimizer: optimizer,
                                   seed: seed, arenaCapacity: arenaBytes)
         let trainer = try Trainer(network: network, train: train, test: test,

@@ -83,6 +83,47 @@ float sn_softmax_xent_forward_onehot(const float *logits, const float *targets,
 void sn_softmax_xent_backward_onehot(const float *probs, const float *targets,
                                      float *dlogits, int B, int C);
 
+
+/* ---- convolution (conv.c) ------------------------------------------------ */
+/* Images are NCHW. OH = (H + 2·pad − FH)/stride + 1 (floor), likewise OW;
+ * the caller computes them. Each function is parallel over images. */
+
+/// col (N·OH·OW, C·FH·FW) gets one row per output pixel (n, oh, ow) holding
+/// the input window (c, fh, fw); zero where the window lies in the padding.
+void sn_im2col(const float *x, float *col,
+               int N, int C, int H, int W, int FH, int FW,
+               int stride, int pad, int OH, int OW);
+
+/// The adjoint of sn_im2col: dx (N, C, H, W) is overwritten with the sum of
+/// the col entries copied from each pixel.
+void sn_col2im(const float *col, float *dx,
+               int N, int C, int H, int W, int FH, int FW,
+               int stride, int pad, int OH, int OW);
+
+/// out[n,f,s] = rows[n·S + s, f] + bias[f]: GEMM rows (N·S, F) to NCHW
+/// (N, F, S). bias may be NULL.
+void sn_rows_to_nchw(const float *rows, const float *bias, float *out, int N, int F, int S);
+
+/// rows[n·S + s, f] = x[n,f,s]: NCHW (N, F, S) to GEMM rows (N·S, F).
+void sn_nchw_to_rows(const float *x, float *rows, int N, int F, int S);
+
+/// sums[f] = Σ_n Σ_s x[n,f,s] for x (N, F, S); sums is overwritten.
+void sn_channel_sums(const float *x, float *sums, int N, int F, int S);
+
+/* ---- max pooling (pool.c) ------------------------------------------------ */
+
+/// y (N, C, OH, OW) = max over each PH×PW window (padding never wins);
+/// argmax records the winner's index ih·W + iw inside its (n, c) plane.
+/// Needs pad <= PH/2 and pad <= PW/2 so every window holds a real input.
+void sn_maxpool_forward(const float *x, float *y, int32_t *argmax,
+                        int N, int C, int H, int W, int PH, int PW,
+                        int stride, int pad, int OH, int OW);
+
+/// dx (N, C, H, W) is overwritten: dy routed to the argmax of each output
+/// (summed where windows overlap), zero elsewhere.
+void sn_maxpool_backward(const float *dy, const int32_t *argmax, float *dx,
+                         int N, int C, int H, int W, int OH, int OW);
+
 #ifdef __cplusplus
 }
 #endif

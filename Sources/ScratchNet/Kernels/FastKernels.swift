@@ -68,3 +68,88 @@ public struct FastKernels: Kernels {
         SIMDElementwise.axpy(alpha: alpha, x, y, count: count)
     }
 }
+
+// MARK: - Convolution and pooling in C; tanh, dropout and batch norm in Swift SIMD
+
+extension FastKernels {
+    public func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
+        sn_im2col(x, col, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
+                  Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
+                  Int32(g.outputHeight), Int32(g.outputWidth))
+    }
+
+    public func col2im(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
+        sn_col2im(col, dx, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
+                  Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
+                  Int32(g.outputHeight), Int32(g.outputWidth))
+    }
+
+    public func rowsToChannels(_ rows: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               into out: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int) {
+        sn_rows_to_nchw(rows, bias, out, Int32(batch), Int32(channels), Int32(spatial))
+    }
+
+    public func channelsToRows(_ x: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>,
+                               batch: Int, channels: Int, spatial: Int) {
+        sn_nchw_to_rows(x, rows, Int32(batch), Int32(channels), Int32(spatial))
+    }
+
+    public func channelSums(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                            into sums: UnsafeMutablePointer<Float>) {
+        sn_channel_sums(x, sums, Int32(batch), Int32(channels), Int32(spatial))
+    }
+
+    public func maxPoolForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                               argmax: UnsafeMutablePointer<Int32>, geometry g: WindowGeometry) {
+        sn_maxpool_forward(x, y, argmax, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
+                           Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
+                           Int32(g.outputHeight), Int32(g.outputWidth))
+    }
+
+    public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+                                into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
+        sn_maxpool_backward(dy, argmax, dx, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
+                            Int32(g.outputHeight), Int32(g.outputWidth))
+    }
+
+    public func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        SIMDElementwise.tanh(x, into: y, count: count)
+    }
+
+    public func tanhBackward(_ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+                             into dx: UnsafeMutablePointer<Float>, count: Int) {
+        SIMDElementwise.tanhBackward(dy, output: y, into: dx, count: count)
+    }
+
+    public func multiply(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>,
+                         into y: UnsafeMutablePointer<Float>, count: Int) {
+        SIMDElementwise.multiply(x, m, into: y, count: count)
+    }
+
+    public func batchNormTrainingForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                                         eps: Float, momentum: Float,
+                                         runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
+                                         xhat: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
+                                         into y: UnsafeMutablePointer<Float>) {
+        SIMDBatchNorm.trainingForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma, beta: beta,
+                                      eps: eps, momentum: momentum, runningMean: runningMean,
+                                      runningVariance: runningVariance, xhat: xhat, invStd: invStd, into: y)
+    }
+
+    public func batchNormInferenceForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
+                                          runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
+                                          into y: UnsafeMutablePointer<Float>) {
+        SIMDBatchNorm.inferenceForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma, beta: beta,
+                                       eps: eps, runningMean: runningMean, runningVariance: runningVariance, into: y)
+    }
+
+    public func batchNormBackward(_ dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
+                                  gamma: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                  dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
+                                  into dx: UnsafeMutablePointer<Float>?) {
+        SIMDBatchNorm.backward(dy, xhat: xhat, invStd: invStd, gamma: gamma, batch: batch, channels: channels,
+                               spatial: spatial, dgamma: dgamma, dbeta: dbeta, into: dx)
+    }
+}

@@ -61,6 +61,81 @@ public protocol Kernels: Sendable {
 
     /// y += alpha·x: the SGD update (alpha = −lr) and weight decay (alpha = λ).
     func axpy(alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int)
+
+    // ---- convolution and pooling (NCHW images) ----
+
+    /// col (N·OH·OW, C·FH·FW): one row per output pixel holding its input
+    /// window, zero where the window covers padding (the book's im2col).
+    func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, geometry: WindowGeometry)
+
+    /// The adjoint of ``im2col(_:into:geometry:)``: dx (N, C, H, W) is
+    /// overwritten with the sum of the col entries copied from each pixel.
+    func col2im(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry: WindowGeometry)
+
+    /// out[n,f,s] = rows[n·S + s, f] + bias[f]: GEMM rows (N·S, F) to NCHW (N, F, S).
+    func rowsToChannels(_ rows: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        into out: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int)
+
+    /// rows[n·S + s, f] = x[n,f,s]: NCHW (N, F, S) to GEMM rows (N·S, F).
+    func channelsToRows(_ x: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>,
+                        batch: Int, channels: Int, spatial: Int)
+
+    /// sums[f] = Σ_n Σ_s x[n,f,s]: the bias gradient of a convolution.
+    func channelSums(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                     into sums: UnsafeMutablePointer<Float>)
+
+    /// y (N, C, OH, OW) = the maximum of each window, padding never winning;
+    /// argmax gets the winner's index ih·W + iw within its (n, c) plane
+    /// (the first maximum on ties).
+    func maxPoolForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                        argmax: UnsafeMutablePointer<Int32>, geometry: WindowGeometry)
+
+    /// dx (N, C, H, W) is overwritten: each dy added at its window's argmax.
+    func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+                         into dx: UnsafeMutablePointer<Float>, geometry: WindowGeometry)
+
+    // ---- elementwise: tanh, dropout ----
+
+    /// y = tanh(x); y may be x.
+    func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int)
+
+    /// dx = dy·(1 − y²) (y is the forward output); dx may be dy.
+    func tanhBackward(_ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+                      into dx: UnsafeMutablePointer<Float>, count: Int)
+
+    /// y = x ⊙ m: dropout's forward and backward with a scaled 0/keep mask.
+    func multiply(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>,
+                  into y: UnsafeMutablePointer<Float>, count: Int)
+
+    // ---- batch normalization over x viewed as (N, C, S) ----
+    // Statistics are per channel c, over the N·S values of that channel:
+    // S = 1 for dense (N, D) inputs (per feature), S = H·W for images.
+
+    /// Training forward: batch mean and (biased) variance per channel;
+    /// xhat = (x − mean)/√(var + eps), y = gamma·xhat + beta; invStd (C)
+    /// keeps 1/√(var + eps) for the backward; the running statistics become
+    /// momentum·running + (1 − momentum)·batch.
+    func batchNormTrainingForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                                  eps: Float, momentum: Float,
+                                  runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
+                                  xhat: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
+                                  into y: UnsafeMutablePointer<Float>)
+
+    /// Inference forward with the running statistics:
+    /// y = gamma·(x − runningMean)/√(runningVariance + eps) + beta.
+    func batchNormInferenceForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                   gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
+                                   runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
+                                   into y: UnsafeMutablePointer<Float>)
+
+    /// Backward of the training forward: dbeta = Σ dy, dgamma = Σ dy·xhat
+    /// (both overwritten) and, when dx is not nil,
+    /// dx = gamma·invStd·(dy − mean(dy) − xhat·mean(dy·xhat)) per channel.
+    func batchNormBackward(_ dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
+                           gamma: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                           dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
+                           into dx: UnsafeMutablePointer<Float>?)
 }
 
 /// Which implementation of ``Kernels`` a network runs on.

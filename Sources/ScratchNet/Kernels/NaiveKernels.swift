@@ -133,3 +133,214 @@ public struct NaiveKernels: Kernels {
         for i in 0..<count { y[i] += alpha * x[i] }
     }
 }
+
+// MARK: - Convolution, pooling, tanh, dropout, batch normalization
+
+extension NaiveKernels {
+    public func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
+        let (oh, ow, k) = (g.outputHeight, g.outputWidth, g.windowSize)
+        for n in 0..<g.batch {
+            for y in 0..<oh {
+                for x0 in 0..<ow {
+                    let row = (n * oh + y) * ow + x0
+                    for c in 0..<g.channels {
+                        for fh in 0..<g.kernelHeight {
+                            for fw in 0..<g.kernelWidth {
+                                let ih = y * g.stride - g.padding + fh
+                                let iw = x0 * g.stride - g.padding + fw
+                                let inside = ih >= 0 && ih < g.height && iw >= 0 && iw < g.width
+                                let column = (c * g.kernelHeight + fh) * g.kernelWidth + fw
+                                col[row * k + column] = inside
+                                    ? x[((n * g.channels + c) * g.height + ih) * g.width + iw] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func col2im(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
+        let (oh, ow, k) = (g.outputHeight, g.outputWidth, g.windowSize)
+        for i in 0..<(g.batch * g.channels * g.height * g.width) { dx[i] = 0 }
+        for n in 0..<g.batch {
+            for y in 0..<oh {
+                for x0 in 0..<ow {
+                    let row = (n * oh + y) * ow + x0
+                    for c in 0..<g.channels {
+                        for fh in 0..<g.kernelHeight {
+                            for fw in 0..<g.kernelWidth {
+                                let ih = y * g.stride - g.padding + fh
+                                let iw = x0 * g.stride - g.padding + fw
+                                guard ih >= 0 && ih < g.height && iw >= 0 && iw < g.width else { continue }
+                                let column = (c * g.kernelHeight + fh) * g.kernelWidth + fw
+                                dx[((n * g.channels + c) * g.height + ih) * g.width + iw] += col[row * k + column]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func rowsToChannels(_ rows: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               into out: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int) {
+        for n in 0..<batch {
+            for f in 0..<channels {
+                for s in 0..<spatial {
+                    out[(n * channels + f) * spatial + s] = rows[(n * spatial + s) * channels + f] + (bias?[f] ?? 0)
+                }
+            }
+        }
+    }
+
+    public func channelsToRows(_ x: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>,
+                               batch: Int, channels: Int, spatial: Int) {
+        for n in 0..<batch {
+            for f in 0..<channels {
+                for s in 0..<spatial {
+                    rows[(n * spatial + s) * channels + f] = x[(n * channels + f) * spatial + s]
+                }
+            }
+        }
+    }
+
+    public func channelSums(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                            into sums: UnsafeMutablePointer<Float>) {
+        for f in 0..<channels {
+            var total: Float = 0
+            for n in 0..<batch {
+                for s in 0..<spatial { total += x[(n * channels + f) * spatial + s] }
+            }
+            sums[f] = total
+        }
+    }
+
+    public func maxPoolForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                               argmax: UnsafeMutablePointer<Int32>, geometry g: WindowGeometry) {
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        for plane in 0..<(g.batch * g.channels) {
+            for r in 0..<oh {
+                for c in 0..<ow {
+                    var best = -1
+                    var bestValue = -Float.infinity
+                    for fh in 0..<g.kernelHeight {
+                        for fw in 0..<g.kernelWidth {
+                            let ih = r * g.stride - g.padding + fh
+                            let iw = c * g.stride - g.padding + fw
+                            guard ih >= 0 && ih < g.height && iw >= 0 && iw < g.width else { continue }
+                            let v = x[plane * g.height * g.width + ih * g.width + iw]
+                            if best < 0 || v > bestValue { best = ih * g.width + iw; bestValue = v }
+                        }
+                    }
+                    y[(plane * oh + r) * ow + c] = bestValue
+                    argmax[(plane * oh + r) * ow + c] = Int32(best)
+                }
+            }
+        }
+    }
+
+    public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+                                into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
+        let planeIn = g.height * g.width
+        let planeOut = g.outputHeight * g.outputWidth
+        for i in 0..<(g.batch * g.channels * planeIn) { dx[i] = 0 }
+        for plane in 0..<(g.batch * g.channels) {
+            for o in 0..<planeOut {
+                dx[plane * planeIn + Int(argmax[plane * planeOut + o])] += dy[plane * planeOut + o]
+            }
+        }
+    }
+
+    public func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] = tanhf(x[i]) }
+    }
+
+    public func tanhBackward(_ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+                             into dx: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { dx[i] = dy[i] * (1 - y[i] * y[i]) }
+    }
+
+    public func multiply(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>,
+                         into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] = x[i] * m[i] }
+    }
+
+    public func batchNormTrainingForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                                         eps: Float, momentum: Float,
+                                         runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
+                                         xhat: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
+                                         into y: UnsafeMutablePointer<Float>) {
+        let count = Float(batch * spatial)
+        for c in 0..<channels {
+            var sum: Float = 0
+            for n in 0..<batch {
+                for s in 0..<spatial { sum += x[(n * channels + c) * spatial + s] }
+            }
+            let mean = sum / count
+            var squares: Float = 0
+            for n in 0..<batch {
+                for s in 0..<spatial {
+                    let d = x[(n * channels + c) * spatial + s] - mean
+                    squares += d * d
+                }
+            }
+            let variance = squares / count
+            let inv = 1 / (variance + eps).squareRoot()
+            invStd[c] = inv
+            for n in 0..<batch {
+                for s in 0..<spatial {
+                    let i = (n * channels + c) * spatial + s
+                    xhat[i] = (x[i] - mean) * inv
+                    y[i] = gamma[c] * xhat[i] + beta[c]
+                }
+            }
+            runningMean[c] = momentum * runningMean[c] + (1 - momentum) * mean
+            runningVariance[c] = momentum * runningVariance[c] + (1 - momentum) * variance
+        }
+    }
+
+    public func batchNormInferenceForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
+                                          runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
+                                          into y: UnsafeMutablePointer<Float>) {
+        for n in 0..<batch {
+            for c in 0..<channels {
+                for s in 0..<spatial {
+                    let i = (n * channels + c) * spatial + s
+                    y[i] = gamma[c] * (x[i] - runningMean[c]) / (runningVariance[c] + eps).squareRoot() + beta[c]
+                }
+            }
+        }
+    }
+
+    public func batchNormBackward(_ dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
+                                  gamma: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                  dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
+                                  into dx: UnsafeMutablePointer<Float>?) {
+        let count = Float(batch * spatial)
+        for c in 0..<channels {
+            var sumDy: Float = 0
+            var sumDyXhat: Float = 0
+            for n in 0..<batch {
+                for s in 0..<spatial {
+                    let i = (n * channels + c) * spatial + s
+                    sumDy += dy[i]
+                    sumDyXhat += dy[i] * xhat[i]
+                }
+            }
+            dbeta[c] = sumDy
+            dgamma[c] = sumDyXhat
+            guard let dx else { continue }
+            let meanDy = sumDy / count
+            let meanDyXhat = sumDyXhat / count
+            for n in 0..<batch {
+                for s in 0..<spatial {
+                    let i = (n * channels + c) * spatial + s
+                    dx[i] = gamma[c] * invStd[c] * (dy[i] - meanDy - xhat[i] * meanDyXhat)
+                }
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@ public final class SGD: Optimizer {
     public var learningRate: Float
     public var name: String { "sgd" }
     public var stepCount = 0
-    private var kernels: any Kernels = FastKernels()
+    private var reference = false
 
     /// The book's default learning rate is 0.01.
     public init(learningRate: Float = 0.01) {
@@ -11,13 +11,35 @@ public final class SGD: Optimizer {
     }
 
     public func bind(parameters: [Parameter], arena: Arena, kernels: any Kernels) throws {
-        self.kernels = kernels
+        reference = usesReferenceUpdates(kernels)
+        stepCount = 0
     }
 
     public func update(_ parameters: [Parameter]) {
         stepCount += 1
         for p in parameters {
-            kernels.axpy(alpha: -learningRate, p.gradient.pointer, p.value.pointer, count: p.value.count)
+            if reference {
+                Self.referenceStep(p.value.pointer, p.gradient.pointer, p.value.count, learningRate)
+            } else {
+                Self.fastStep(p.value.pointer, p.gradient.pointer, p.value.count, learningRate)
+            }
         }
+    }
+
+    /// 16 lanes at a time, multiply then add (see `plusProduct` for why not
+    /// `addingProduct`, which `Kernels.axpy` uses and which ran 40× slower).
+    static func fastStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ count: Int, _ lr: Float) {
+        let width = SIMDElementwise.width
+        let minusLR = SIMDElementwise.Vector(repeating: -lr)
+        var i = 0
+        while i + width <= count {
+            SIMDElementwise.store(SIMDElementwise.load(p + i).plusProduct(minusLR, SIMDElementwise.load(g + i)), p + i)
+            i += width
+        }
+        while i < count { p[i] = p[i].plusProduct(-lr, g[i]); i += 1 }
+    }
+
+    static func referenceStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ count: Int, _ lr: Float) {
+        for i in 0..<count { p[i] -= lr * g[i] }
     }
 }

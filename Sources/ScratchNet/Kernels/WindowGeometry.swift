@@ -1,0 +1,44 @@
+/// Where a sliding window (a convolution's filter, a pooling window) goes
+/// over a batch of NCHW images.
+///
+/// Output sizes follow the book's `conv_output_size` with floor division:
+/// `OH = (H + 2·padding − kernelHeight) / stride + 1`. A window that does not
+/// fit is a shape mistake the layer reports when the network is built.
+public struct WindowGeometry: Equatable, Sendable {
+    public var batch: Int
+    public var channels: Int
+    public var height: Int
+    public var width: Int
+    public var kernelHeight: Int
+    public var kernelWidth: Int
+    public var stride: Int
+    public var padding: Int
+
+    public init(batch: Int, channels: Int, height: Int, width: Int,
+                kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int) {
+        self.batch = batch
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.stride = stride
+        self.padding = padding
+    }
+
+    public var outputHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
+    public var outputWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+    /// Output pixels per image and channel.
+    public var outputPixels: Int { outputHeight * outputWidth }
+    /// Entries of one im2col row: C·FH·FW.
+    public var windowSize: Int { channels * kernelHeight * kernelWidth }
+    /// Rows of the im2col matrix: N·OH·OW.
+    public var windowCount: Int { batch * outputPixels }
+
+    /// The same geometry for another batch size.
+    public func withBatch(_ n: Int) -> WindowGeometry {
+        var g = self
+        g.batch = n
+        return g
+    }
+}

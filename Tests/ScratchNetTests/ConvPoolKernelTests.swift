@@ -1,0 +1,194 @@
+import Testing
+import ScratchNet
+import ScratchNetTestSupport
+
+/// The convolution, pooling, tanh, dropout and batch-norm kernels of
+/// ``FastKernels`` against the naive oracle, on odd shapes, at 1 and 2 threads.
+@Suite("Kernels: conv, pool, tanh, dropout, batch norm", .serialized)
+struct ConvPoolKernelTests {
+    let fast = FastKernels()
+    let naive = NaiveKernels()
+
+    func withThreadCounts(_ body: (Int) throws -> Void) rethrows {
+        let saved = KernelThreads.count
+        defer { KernelThreads.set(saved) }
+        for threads in [1, 2] {
+            KernelThreads.set(threads)
+            try body(threads)
+        }
+    }
+
+    /// Shapes with 1, 3, 7, 33 channels/sizes, strides 1–3, paddings 0–2.
+    static let geometries: [WindowGeometry] = [
+        WindowGeometry(batch: 1, channels: 1, height: 1, width: 1, kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 0),
+        WindowGeometry(batch: 3, channels: 1, height: 7, width: 7, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1),
+        WindowGeometry(batch: 2, channels: 3, height: 7, width: 5, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1),
+        WindowGeometry(batch: 7, channels: 33, height: 9, width: 9, kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 2),
+        WindowGeometry(batch: 5, channels: 7, height: 33, width: 33, kernelHeight: 3, kernelWidth: 3, stride: 3, padding: 0),
+        WindowGeometry(batch: 33, channels: 3, height: 12, width: 10, kernelHeight: 2, kernelWidth: 4, stride: 2, padding: 1),
+        // Large enough to run multi-threaded (above the C kernels' grain size).
+        WindowGeometry(batch: 16, channels: 3, height: 28, width: 28, kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 0),
+    ]
+
+    /// Data movement only: fast and naive must agree exactly (col2im sums in
+    /// the same window order in both, so even the sums are bit-identical).
+    @Test(arguments: geometries)
+    func im2colAndCol2imEqualNaive(geometry g: WindowGeometry) {
+        withThreadCounts { threads in
+            let inputCount = g.batch * g.channels * g.height * g.width
+            let colCount = g.windowCount * g.windowSize
+            let x = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
+            let col1 = UnsafeMutablePointer<Float>.allocate(capacity: colCount)
+            let col2 = UnsafeMutablePointer<Float>.allocate(capacity: colCount)
+            let dx1 = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
+            let dx2 = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
+            defer { x.deallocate(); col1.deallocate(); col2.deallocate(); dx1.deallocate(); dx2.deallocate() }
+            fillUniform(x, count: inputCount, seed: 1)
+            col1.update(repeating: .nan, count: colCount) // every entry must be written
+            fast.im2col(x, into: col1, geometry: g)
+            naive.im2col(x, into: col2, geometry: g)
+            #expect(maxRelativeDifference(col1, col2, count: colCount) == 0, "im2col \(g) at \(threads) threads")
+            fillUniform(col1, count: colCount, seed: 2)
+            dx1.update(repeating: .nan, count: inputCount) // col2im overwrites
+            fast.col2im(col1, into: dx1, geometry: g)
+            naive.col2im(col1, into: dx2, geometry: g)
+            #expect(maxRelativeDifference(dx1, dx2, count: inputCount) <= 1e-6, "col2im \(g) at \(threads) threads")
+        }
+    }
+
+    @Test(arguments: [(1, 1, 1), (3, 7, 33), (33, 3, 7), (100, 30, 576)])
+    func layoutTransposesAndChannelSumsEqualNaive(batch: Int, channels: Int, spatial: Int) {
+        withThreadCounts { threads in
+            let count = batch * channels * spatial
+            let x = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            let bias = UnsafeMutablePointer<Float>.allocate(capacity: channels)
+            let s1 = UnsafeMutablePointer<Float>.allocate(capacity: channels)
+            let s2 = UnsafeMutablePointer<Float>.allocate(capacity: channels)
+            defer { x.deallocate(); a.deallocate(); b.deallocate(); bias.deallocate(); s1.deallocate(); s2.deallocate() }
+            fillUniform(x, count: count, seed: 3)
+            fillUniform(bias, count: channels, seed: 4)
+            fast.rowsToChannels(x, bias: bias, into: a, batch: batch, channels: channels, spatial: spatial)
+            naive.rowsToChannels(x, bias: bias, into: b, batch: batch, channels: channels, spatial: spatial)
+            #expect(maxRelativeDifference(a, b, count: count) == 0, "rowsToChannels at \(threads) threads")
+            fast.channelsToRows(x, into: a, batch: batch, channels: channels, spatial: spatial)
+            naive.channelsToRows(x, into: b, batch: batch, channels: channels, spatial: spatial)
+            #expect(maxRelativeDifference(a, b, count: count) == 0, "channelsToRows at \(threads) threads")
+            fast.channelSums(x, batch: batch, channels: channels, spatial: spatial, into: s1)
+            naive.channelSums(x, batch: batch, channels: channels, spatial: spatial, into: s2)
+            // Summation order differs (SIMD partial sums): K-term tolerance, floor 1 for cancelling sums.
+            #expect(maxRelativeDifference(s1, s2, count: channels, floor: 1) <= Tolerance.kernel(k: batch * spatial),
+                    "channelSums at \(threads) threads")
+        }
+    }
+
+    static let poolGeometries: [WindowGeometry] = [
+        WindowGeometry(batch: 1, channels: 1, height: 1, width: 1, kernelHeight: 1, kernelWidth: 1, stride: 1, padding: 0),
+        WindowGeometry(batch: 3, channels: 7, height: 7, width: 7, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0),
+        WindowGeometry(batch: 2, channels: 33, height: 9, width: 7, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1),
+        WindowGeometry(batch: 5, channels: 3, height: 33, width: 33, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1),
+        WindowGeometry(batch: 7, channels: 1, height: 8, width: 11, kernelHeight: 4, kernelWidth: 4, stride: 3, padding: 2),
+        WindowGeometry(batch: 100, channels: 30, height: 24, width: 24, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0),
+    ]
+
+    @Test(arguments: poolGeometries)
+    func maxPoolForwardAndBackwardEqualNaive(geometry g: WindowGeometry) {
+        withThreadCounts { threads in
+            let inputCount = g.batch * g.channels * g.height * g.width
+            let outputCount = g.batch * g.channels * g.outputPixels
+            let x = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
+            let y1 = UnsafeMutablePointer<Float>.allocate(capacity: outputCount)
+            let y2 = UnsafeMutablePointer<Float>.allocate(capacity: outputCount)
+            let i1 = UnsafeMutablePointer<Int32>.allocate(capacity: outputCount)
+            let i2 = UnsafeMutablePointer<Int32>.allocate(capacity: outputCount)
+            let dy = UnsafeMutablePointer<Float>.allocate(capacity: outputCount)
+            let dx1 = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
+            let dx2 = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
+            defer {
+                x.deallocate(); y1.deallocate(); y2.deallocate(); i1.deallocate(); i2.deallocate()
+                dy.deallocate(); dx1.deallocate(); dx2.deallocate()
+            }
+            // Negative inputs too: padding must never win (it is −∞, not 0).
+            fillUniform(x, count: inputCount, seed: 5, in: -2...(-0.5))
+            fillUniform(dy, count: outputCount, seed: 6)
+            fast.maxPoolForward(x, into: y1, argmax: i1, geometry: g)
+            naive.maxPoolForward(x, into: y2, argmax: i2, geometry: g)
+            #expect(maxRelativeDifference(y1, y2, count: outputCount) == 0, "pool forward \(g) at \(threads) threads")
+            #expect((0..<outputCount).allSatisfy { i1[$0] == i2[$0] }, "argmax \(g) at \(threads) threads")
+            #expect((0..<outputCount).allSatisfy { y1[$0] < 0 }, "a padded window returned 0")
+            dx1.update(repeating: .nan, count: inputCount)
+            fast.maxPoolBackward(dy, argmax: i1, into: dx1, geometry: g)
+            naive.maxPoolBackward(dy, argmax: i2, into: dx2, geometry: g)
+            #expect(maxRelativeDifference(dx1, dx2, count: inputCount) <= 1e-6, "pool backward \(g) at \(threads) threads")
+        }
+    }
+
+    @Test(arguments: [1, 3, 7, 33, 257])
+    func tanhAndMultiplyEqualNaive(count: Int) {
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let m = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { x.deallocate(); m.deallocate(); a.deallocate(); b.deallocate() }
+        fillUniform(x, count: count, seed: 7, in: -3...3)
+        fillUniform(m, count: count, seed: 8)
+        fast.tanh(x, into: a, count: count)
+        naive.tanh(x, into: b, count: count)
+        #expect(maxRelativeDifference(a, b, count: count) == 0)
+        fast.tanhBackward(m, output: x, into: a, count: count)
+        naive.tanhBackward(m, output: x, into: b, count: count)
+        #expect(maxRelativeDifference(a, b, count: count) <= 1e-6)
+        fast.multiply(x, m, into: a, count: count)
+        naive.multiply(x, m, into: b, count: count)
+        #expect(maxRelativeDifference(a, b, count: count) == 0)
+    }
+
+    /// Dense (S = 1, both the 16-channel and the leftover path) and image layouts.
+    @Test(arguments: [(3, 1, 1), (7, 33, 1), (100, 50, 1), (5, 3, 49), (2, 7, 33), (4, 16, 1)])
+    func batchNormKernelsEqualNaive(batch: Int, channels: Int, spatial: Int) {
+        let count = batch * channels * spatial
+        func buffer(_ n: Int) -> UnsafeMutablePointer<Float> { .allocate(capacity: n) }
+        let x = buffer(count), dy = buffer(count), gamma = buffer(channels), beta = buffer(channels)
+        let outputs = (0..<2).map { _ in (y: buffer(count), xhat: buffer(count), inv: buffer(channels),
+                                          rm: buffer(channels), rv: buffer(channels), dx: buffer(count),
+                                          dg: buffer(channels), db: buffer(channels), yi: buffer(count)) }
+        defer {
+            for p in [x, dy, gamma, beta] { p.deallocate() }
+            for o in outputs { for p in [o.y, o.xhat, o.inv, o.rm, o.rv, o.dx, o.dg, o.db, o.yi] { p.deallocate() } }
+        }
+        fillUniform(x, count: count, seed: 9, in: -2...3)
+        fillUniform(dy, count: count, seed: 10)
+        fillUniform(gamma, count: channels, seed: 11, in: 0.5...1.5)
+        fillUniform(beta, count: channels, seed: 12)
+        for (kernels, o) in zip([fast as any Kernels, naive], outputs) {
+            fillUniform(o.rm, count: channels, seed: 13)
+            fillUniform(o.rv, count: channels, seed: 14, in: 0.5...1)
+            kernels.batchNormTrainingForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma, beta: beta,
+                                             eps: 1e-6, momentum: 0.9, runningMean: o.rm, runningVariance: o.rv,
+                                             xhat: o.xhat, invStd: o.inv, into: o.y)
+            kernels.batchNormBackward(dy, xhat: o.xhat, invStd: o.inv, gamma: gamma, batch: batch, channels: channels,
+                                      spatial: spatial, dgamma: o.dg, dbeta: o.db, into: o.dx)
+            kernels.batchNormInferenceForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma,
+                                              beta: beta, eps: 1e-6, runningMean: o.rm, runningVariance: o.rv, into: o.yi)
+        }
+        let (f, n) = (outputs[0], outputs[1])
+        // Sums of N·S terms in a different order; outputs are O(1), so a floor of 1.
+        let tol = Tolerance.kernel(k: batch * spatial) * 10
+        #expect(maxRelativeDifference(f.y, n.y, count: count, floor: 1) <= tol, "y")
+        #expect(maxRelativeDifference(f.xhat, n.xhat, count: count, floor: 1) <= tol, "xhat")
+        #expect(maxRelativeDifference(f.inv, n.inv, count: channels, floor: 1) <= tol, "invStd")
+        #expect(maxRelativeDifference(f.rm, n.rm, count: channels, floor: 1) <= tol, "running mean")
+        #expect(maxRelativeDifference(f.rv, n.rv, count: channels, floor: 1) <= tol, "running variance")
+        #expect(maxRelativeDifference(f.dx, n.dx, count: count, floor: 1) <= tol, "dx")
+        #expect(maxRelativeDifference(f.dg, n.dg, count: channels, floor: 1) <= tol, "dgamma")
+        #expect(maxRelativeDifference(f.db, n.db, count: channels, floor: 1) <= tol, "dbeta")
+        #expect(maxRelativeDifference(f.yi, n.yi, count: count, floor: 1) <= tol, "inference y")
+    }
+}
+
+extension WindowGeometry: CustomTestStringConvertible {
+    public var testDescription: String {
+        "N\(batch) C\(channels) \(height)×\(width) k\(kernelHeight)×\(kernelWidth) s\(stride) p\(padding)"
+    }
+}
