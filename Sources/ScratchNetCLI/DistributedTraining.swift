@@ -26,14 +26,14 @@ extension TrainCommand {
         let directory = data ?? environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
         let root = communicator.isRoot
 
-        let (train, test) = try MNISTFormat.load(directory: directory)
+        let (train, test) = try DataSource.loadTrainAndTest(directory)
         let spec = Preset(rawValue: model)!.spec(
             inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
             hidden: try hiddenSizes(), activation: activation == "sigmoid" ? .sigmoid : .relu,
             initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay)
         let shard = DataParallelTrainer.shard(of: batchSize, rank: 0, size: communicator.size).count
         let network = try Network(spec: spec, maxBatch: max(shard, 1), backend: backend,
-                                  optimizer: SGD(learningRate: lr), seed: seed, arenaCapacity: arenaBytes)
+                                  optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: learningRate), seed: seed, arenaCapacity: arenaBytes)
         let trainer = try DataParallelTrainer(network: network, communicator: communicator, train: train,
                                               options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
         try trainer.broadcastInitialWeights()
