@@ -70,7 +70,7 @@ struct CurriculumLayerGradientTests {
 
     @Test func imageBatchNormNormalizesPerChannelAndTracksRunningStatistics() throws {
         let layer = BatchNorm(inputShape: Shape(2, 3, 3), kernels: FastKernels())
-        let arena = try Arena(capacity: 1 << 16)
+        let arena = try Arena(capacity: 1 << 16, gradientCapacity: 1024)
         try layer.bind(to: arena, maxBatch: 4)
         var rng = SeededGenerator(seed: 1)
         layer.initializeParameters(using: &rng)

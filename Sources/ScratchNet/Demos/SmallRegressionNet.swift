@@ -55,7 +55,7 @@ final class SmallRegressionNet {
         }
         let measuring = Arena.measuring()
         _ = try bind(measuring)
-        arena = try Arena(capacity: measuring.used)
+        arena = try Arena(capacity: measuring.used, gradientCapacity: measuring.gradientUsed)
         self.layers = layers
         self.optimizer = optimizer
         self.loss = loss

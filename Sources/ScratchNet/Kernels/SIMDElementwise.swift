@@ -53,7 +53,10 @@ enum SIMDElementwise {
     static func relu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + width <= count {
-            store(pointwiseMax(load(x + i), Vector.zero), y + i)
+            // A select, not pointwiseMax: the latter lowers to per-lane
+            // scalar code on baseline x86-64 (measured ~25× slower).
+            let v = load(x + i)
+            store(v.replacing(with: 0, where: v .< 0), y + i)
             i += width
         }
         while i < count { y[i] = x[i] > 0 ? x[i] : 0; i += 1 }

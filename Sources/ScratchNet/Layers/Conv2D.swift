@@ -60,8 +60,8 @@ public final class Conv2D: Layer {
         let windows = maxBatch * geometry.outputPixels
         let w = try arena.allocate(Shape(filters, inputShape[0], kernelSize, kernelSize), name: "Conv2D weight")
         let b = try arena.allocate(Shape(filters), name: "Conv2D bias")
-        let dw = try arena.allocate(w.shape, name: "Conv2D weight gradient")
-        let db = try arena.allocate(Shape(filters), name: "Conv2D bias gradient")
+        let dw = try arena.allocateGradient(w.shape, name: "Conv2D weight gradient")
+        let db = try arena.allocateGradient(Shape(filters), name: "Conv2D bias gradient")
         col = try arena.allocate(Shape(windows, k), name: "Conv2D im2col")
         rows = try arena.allocate(Shape(windows, filters), name: "Conv2D output rows")
         output = try arena.allocate(outputShape.prepending(maxBatch), name: "Conv2D output")
