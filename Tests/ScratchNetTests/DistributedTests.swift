@@ -47,25 +47,16 @@ struct DistributedTests {
         }
     }
 
-    /// Layers whose parameter gradients are still taken with `arena.allocate`
-    /// instead of `Arena.allocateGradient` (to be switched over); their
-    /// failures are expected, and the test passes as soon as they comply.
-    static let layersNotYetInGradientRegion = ["Conv2D", "BatchNorm"]
-
     @Test func everyPresetKeepsAllParameterGradientsInsideTheGradientRegion() throws {
         let specs = Preset.allCases.map { ($0.rawValue, $0.spec()) }
             + [("mlp+batchNorm", Preset.mlp.spec(hidden: [16], batchNorm: true))]
         for (name, spec) in specs {
             let network = try Network(spec: spec, maxBatch: 4, optimizer: SGD(), seed: 1)
-            let layerTypes = Set(network.layers.map { String(describing: type(of: $0)) })
-            let pending = Self.layersNotYetInGradientRegion.filter(layerTypes.contains)
-            try withKnownIssue("\(name): \(pending) not yet in the gradient region", isIntermittent: true) {
-                try DataParallelTrainer.checkGradientsAreContiguous(network)
-                let floats = network.parameters.reduce(0) { $0 + $1.gradient.count }
-                #expect(network.gradientRegion.count >= floats, "\(name)")
-                // Padding only: never more than one cache line per tensor.
-                #expect(network.gradientRegion.count <= floats + 16 * network.parameters.count, "\(name)")
-            } when: { !pending.isEmpty }
+            #expect(throws: Never.self, "\(name)") { try DataParallelTrainer.checkGradientsAreContiguous(network) }
+            let floats = network.parameters.reduce(0) { $0 + $1.gradient.count }
+            #expect(network.gradientRegion.count >= floats, "\(name)")
+            // Padding only: never more than one cache line per tensor.
+            #expect(network.gradientRegion.count <= floats + 16 * network.parameters.count, "\(name)")
         }
     }
 
