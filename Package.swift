@@ -16,9 +16,17 @@ let package = Package(
     products: [
         .library(name: "ScratchNet", targets: ["ScratchNet"]),
         .executable(name: "scratchnet", targets: ["ScratchNetCLI"]),
+        // The C API (include/scratchnet.h) as a static and a shared library,
+        // for programs written in C, C++ or anything with a C FFI.
+        .library(name: "ScratchNetC", type: .static, targets: ["ScratchNetC"]),
+        .library(name: "ScratchNetCShared", type: .dynamic, targets: ["ScratchNetC"]),
     ],
     traits: [
         .trait(name: "OpenMP", description: "Run the C kernels on several threads with OpenMP (needs libomp, Debian libomp-dev)."),
+        // MPI turns OpenMP on too: `--traits MPI` replaces the default traits, and a
+        // rank without threads would leave cores idle.
+        .trait(name: "MPI", description: "Data-parallel training across processes and machines with MPI (needs Open MPI, Debian openmpi-bin libopenmpi-dev; enables OpenMP). Off by default.",
+               enabledTraits: ["OpenMP"]),
         .default(enabledTraits: ["OpenMP"]),
     ],
     dependencies: [
@@ -35,10 +43,25 @@ let package = Package(
             ]
         ),
         .systemLibrary(name: "CZlib", path: "CSources/CZlib"),
+        .systemLibrary(
+            name: "CMPI",
+            path: "CSources/CMPI",
+            pkgConfig: "mpi",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         .target(
             name: "ScratchNet",
-            dependencies: ["CKernels", "CZlib"],
+            dependencies: [
+                "CKernels", "CZlib",
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+            ],
             path: "Sources/ScratchNet"
+        ),
+        .target(
+            name: "ScratchNetC",
+            dependencies: ["ScratchNet"],
+            path: "Sources/ScratchNetC",
+            exclude: ["include"]
         ),
         .executableTarget(
             name: "ScratchNetCLI",

@@ -2,27 +2,47 @@
  * sgemm.c — C = alpha·op(A)·op(B) + beta·C, single precision, row-major.
  *
  * GotoBLAS/BLIS structure:
- *   for jc in N step NC:              B block (KC x NC) packed once, reused by every A block
+ *   for jc in N step NC:              B block (KC x NC), reused by every A block
  *     for pc in K step KC:            one K block; its sum is added to C in K order
  *       pack B block -> NR-wide column micro-panels (k-major)
- *       for ic in M step MC:          A block (MC x KC) packed, stays in L2
+ *       for ic in M step MC:          A block (MC x KC), stays in L2
  *         pack A block -> MR-tall row micro-panels (k-major)
  *         macro-kernel: every (MR x NR) tile of C gets MR·NR dot products of
  *         length KC from a register-blocked micro-kernel.
  *
+ * Small products (M·N·K <= DIRECT_MNK: every training shape of an MLP or a
+ * small conv net) skip most packing: the micro-kernel reads A in place
+ * through (row, column) strides, whichever of A/Aᵀ is stored, and B in place
+ * when it is not transposed. Only the ragged last strip/panel is packed
+ * (zero-padded). At these sizes packing cost as much as the arithmetic.
+ *
  * Two instruction-set paths, picked once at run time in one binary:
- *   - AVX-512 (x86-64-v4): 12x32 micro-kernel, 24 zmm accumulators.
+ *   - AVX-512: 12x32 micro-kernel, 24 zmm accumulators; 8- and 4-row
+ *     variants for the last strip (M = 25, 100), a 16-column variant for
+ *     the last panel (N = 10, 100), masked stores for ragged tiles.
+ *     Zen 4/5 and recent Intel run 512-bit FMAs at full rate here: on the
+ *     development machine (Zen 5) this path is ~2x the AVX2 peak.
  *   - generic: 6x16 micro-kernel on 8-float vectors, compiled with
  *     target_clones for x86-64-v3 (AVX2+FMA: 12 ymm accumulators) and the
- *     baseline (SSE2, correct but slower).
+ *     baseline (SSE2, correct but slower). Other architectures get only this
+ *     one, compiled for the build's target.
  *
- * Determinism: every element of C is summed by one thread, in K order,
- * K-blocked by a KC that depends on K only; threads split M or N, never K.
- * So the same inputs give bit-identical C for any thread count (on a given
- * instruction-set path).
+ * Threads (OpenMP, only when 2·M·N·K >= PAR_FLOPS): the C matrix is cut into
+ * one contiguous range of MR-row strips (or NR-column panels) per thread;
+ * each thread runs the serial algorithm above on its range with its own
+ * packing buffers. N is cut when it has more panels than M has strips, or
+ * when B is transposed (B would otherwise be packed by every thread); else M.
+ * Never K: so each element of C is summed by one thread, in K order, with K
+ * blocks that depend on K only, and C is bit-identical for any thread count
+ * (on a given instruction-set path) and from run to run.
  *
- * No heap: packing buffers are static, one set per thread (SN_GEMM_MAX_THREADS).
- * A spin lock serialises concurrent callers, since they would share them.
+ * No heap: packing buffers are static, SN_GEMM_MAX_THREADS sets of 2.2 MB
+ * of .bss (untouched pages cost nothing). Each call takes as many free sets
+ * ("slots") as it wants threads, by compare-and-swap on a bitmask, so
+ * concurrent callers (e.g. hyperparameter trials on separate threads) each
+ * get their own buffers and run side by side; a caller waits only when all
+ * slots are taken, and gets fewer threads when only some are free (results
+ * do not depend on the thread count).
  */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -35,6 +55,7 @@ int omp_get_num_threads(void);
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define SN_X86 1
+#include <immintrin.h>
 #endif
 
 typedef float v16 __attribute__((vector_size(64)));
@@ -43,16 +64,23 @@ typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4)));
 
 // ---------------------------------------------------------------------------
-// Sizes.
-// KC: a B micro-panel (KC x 32 floats = 32 KB at KC=256) plus an A micro-panel
-//     (12 x KC) stay in the 48 KB L1 while one tile is computed.
-// MC: the packed A block (MC x KC = 192 KB) lives in the 1 MB L2.
-// NC: the packed B block (KC x NC = 1 MB) lives in L2/L3 and is reused by
-//     every A block.
+// Sizes (measured on Zen 5: 48 KB L1d, 1 MB L2 per core, shared L3).
+// KC: long K blocks amortise loading/storing the 12x32 C tile (24 zmm);
+//     512 beat 256 by ~12% on 1024^3 although a B micro-panel (KC x 32 =
+//     64 KB) then streams from L2 rather than sitting in L1.
+// MC: the packed A block (MC x KC = 192 KB) stays in the 1 MB L2.
+// NC: the packed B block (KC x NC = 2 MB) lives in L2/L3, reused by every
+//     A block; 512 was ~6% slower, 2048 no faster.
 #define SN_GEMM_MAX_THREADS 16
-#define KC 256
-#define MC 192   // multiple of both MRs (12 and 6)
+#ifndef KC
+#define KC 512
+#endif
+#ifndef MC
+#define MC 96    // multiple of both MRs (12 and 6)
+#endif
+#ifndef NC
 #define NC 1024  // multiple of both NRs (32 and 16)
+#endif
 #define MR_Z 12  // AVX-512 micro-kernel: 12 rows x 32 columns
 #define NR_Z 32
 #define MR_G 6   // generic micro-kernel: 6 rows x 16 columns
@@ -60,12 +88,37 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 #define MR_MAX 12
 
 // Below this many flops a product runs on the calling thread: waking a
-// second thread costs a few microseconds.
+// second thread costs a few microseconds, and under CPU contention small
+// parallel regions collapse (spinning threads wait for descheduled ones).
 #define PAR_FLOPS 4.0e6
+// Up to this M·N·K, read A (and B if not transposed) in place; above it,
+// packing pays for itself (and avoids cache-set conflicts of long strides).
+#define DIRECT_MNK 48.0e6
+#ifdef SN_GEMM_DEV
+#include <stdlib.h>
+#endif
 
 static float pack_a_buf[SN_GEMM_MAX_THREADS][MC * KC] __attribute__((aligned(64)));
 static float pack_b_buf[SN_GEMM_MAX_THREADS][KC * NC] __attribute__((aligned(64)));
-static atomic_flag pack_busy = ATOMIC_FLAG_INIT;
+static _Atomic unsigned slots_in_use;  // bit s set: pack_*_buf[s] is taken
+
+// Takes up to `want` free slots (at least one) and returns them as a bitmask.
+static unsigned acquire_slots(int want) {
+    for (;;) {
+        unsigned used = atomic_load_explicit(&slots_in_use, memory_order_relaxed);
+        unsigned take = 0;
+        for (int s = 0, n = 0; s < SN_GEMM_MAX_THREADS && n < want; s++)
+            if (!(used & (1u << s))) { take |= 1u << s; n++; }
+        if (take != 0 &&
+            atomic_compare_exchange_weak_explicit(&slots_in_use, &used, used | take,
+                                                  memory_order_acquire, memory_order_relaxed))
+            return take;
+    }
+}
+
+static void release_slots(unsigned taken) {
+    atomic_fetch_and_explicit(&slots_in_use, ~taken, memory_order_release);
+}
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
@@ -73,11 +126,11 @@ static inline int imin(int a, int b) { return a < b ? a : b; }
 // Packing.
 
 // op(A) block rows [0,mc) x cols [0,kc) -> ceil(mc/mr) panels, each (kc, mr):
-// pa[p*mr*kc + k*mr + i] = op(A)[p*mr + i][k]; rows past mc are zero.
-// A points at op(A)[0][0]; op(A)[i][k] is A[i*lda+k] (or A[k*lda+i] if trans).
+// pa[ip*kc + k*mr + i] = op(A)[ip + i][k] for strips ip = from, from+mr, ...;
+// rows past mc are zero. op(A)[i][k] is A[i*lda+k] (or A[k*lda+i] if trans).
 static void pack_a(int trans, const float *restrict A, int lda, int mc, int kc,
-                   int mr, float *restrict pa) {
-    for (int ip = 0; ip < mc; ip += mr) {
+                   int mr, int from, float *restrict pa) {
+    for (int ip = from; ip < mc; ip += mr) {
         int m = imin(mr, mc - ip);
         float *restrict dst = pa + (size_t)ip * kc;
         if (trans) {
@@ -99,12 +152,12 @@ static void pack_a(int trans, const float *restrict A, int lda, int mc, int kc,
 
 // op(B) block rows [0,kc) x cols [0,nc) -> column panels of width nr, except
 // a last panel of width nr/2 when at most nr/2 columns remain (less padding
-// for N = 10, 30, 100 ...). Panel starting at column jp holds
-// pb[jp*kc + k*w + j] = op(B)[k][jp + j]; columns past nc are zero.
-// op(B)[k][j] is B[k*ldb+j] (or B[j*ldb+k] if trans).
+// for N = 10, 30, 100 ...). Panel starting at column jp (from `from`, a
+// multiple of nr) holds pb[jp*kc + k*w + j] = op(B)[k][jp + j]; columns past
+// nc are zero. op(B)[k][j] is B[k*ldb+j] (or B[j*ldb+k] if trans).
 static void pack_b(int trans, const float *restrict B, int ldb, int kc, int nc,
-                   int nr, float *restrict pb) {
-    for (int jp = 0; jp < nc;) {
+                   int nr, int from, float *restrict pb) {
+    for (int jp = from; jp < nc;) {
         int w = nc - jp > nr / 2 ? nr : nr / 2;
         int n = imin(w, nc - jp);
         float *restrict dst = pb + (size_t)jp * kc;
@@ -146,61 +199,103 @@ static void store_tile(int m, int n, const float *restrict t, int ldt,
     }
 }
 
+// One (MC x NC x KC) block of work for a macro-kernel. A strips and B panels
+// are read in place ("direct") when the operand's layout allows it and the
+// strip/panel is full; otherwise from the packed buffers pa/pb, which then
+// hold (at least) the strips/panels that are not read in place.
+typedef struct {
+    int mc, nc, kc;
+    const float *a; int rs_a, cs_a, a_direct;  // op(A)[i][k] = a[i*rs_a + k*cs_a]
+    const float *pa;
+    const float *b; int ldb, b_direct;         // op(B)[k][j] = b[k*ldb + j] (if direct)
+    const float *pb;
+    float *c; int ldc;                          // C block (mc, nc)
+    float alpha, beta;
+} gemm_block;
+
 // ---------------------------------------------------------------------------
 // AVX-512 path: 12 x (16*nv) tile, nv = 2 (32 columns) or 1 (16 columns).
 #ifdef SN_X86
-#define SN_AVX512 __attribute__((target("arch=x86-64-v4")))
+// Not "arch=x86-64-v4": its tuning prefers 256-bit vectors and would split
+// every 512-bit operation in two.
+#define SN_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx512cd,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe")))
 
-// pa is (kc, 12), pb is (kc, 16*nv); C tile is (m, n) with stride ldc.
+// a(i,k) = a[i*rs + k*cs] is (mr, kc); b(k,:) = b[k*ldb ..] is (kc, 16*nv);
+// C tile is (m, n) with stride ldc, m <= mr, n <= 16*nv. mr is 12, 8 or 4
+// (fewer rows for the last strip of M = 25, 100 ...). Partial tiles are
+// stored with masks, using the same separately rounded operations as full
+// ones, so an element comes out the same whichever tile it falls in.
 static inline __attribute__((always_inline)) SN_AVX512 void
-ukernel_z(const int nv, int kc, const float *restrict pa, const float *restrict pb,
-          float *restrict C, int ldc, float alpha, float beta, int m, int n) {
+ukernel_z(const int mr, const int nv, int kc, const float *restrict a, const int rs,
+          const int cs, const float *restrict b, int ldb, float *restrict C, int ldc,
+          float alpha, float beta, int m, int n) {
     v16 acc[MR_Z][2];
-    for (int i = 0; i < MR_Z; i++) acc[i][0] = acc[i][1] = (v16){0};
+    for (int i = 0; i < mr; i++) acc[i][0] = acc[i][1] = (v16){0};
     for (int k = 0; k < kc; k++) {
-        v16 b0 = *(const v16 *)(pb + k * 16 * nv);
-        v16 b1 = nv == 2 ? *(const v16 *)(pb + k * 32 + 16) : b0;
-        for (int i = 0; i < MR_Z; i++) {
-            v16 a = (v16){0} + pa[k * MR_Z + i];
-            acc[i][0] += a * b0;
-            if (nv == 2) acc[i][1] += a * b1;
+        v16 b0 = *(const v16u *)(b + (size_t)k * ldb);
+        v16 b1 = nv == 2 ? *(const v16u *)(b + (size_t)k * ldb + 16) : b0;
+        for (int i = 0; i < mr; i++) {
+            v16 ai = (v16){0} + a[(size_t)i * rs + (size_t)k * cs];
+            acc[i][0] += ai * b0;
+            if (nv == 2) acc[i][1] += ai * b1;
         }
     }
-    if (m == MR_Z && n == 16 * nv) {
-        for (int i = 0; i < MR_Z; i++) {
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    if (m == mr && n == 16 * nv) {
+        for (int i = 0; i < mr; i++) {
             for (int v = 0; v < nv; v++) {
-                v16u *c = (v16u *)(C + (size_t)i * ldc + 16 * v);
-                v16 s = alpha * acc[i][v];
-                if (beta == 0.0f) {
-                    *c = s;
-                } else {
-                    v16 u = beta * *c;
-                    *c = s + u;
-                }
+                float *c = C + (size_t)i * ldc + 16 * v;
+                __m512 r = _mm512_mul_ps(va, (__m512)acc[i][v]);
+                if (beta != 0.0f) r = _mm512_add_ps(r, _mm512_mul_ps(vb, _mm512_loadu_ps(c)));
+                _mm512_storeu_ps(c, r);
             }
         }
     } else {
-        float t[MR_Z * 32] __attribute__((aligned(64)));
-        for (int i = 0; i < MR_Z; i++)
-            for (int v = 0; v < nv; v++) *(v16 *)(t + i * 32 + 16 * v) = acc[i][v];
-        store_tile(m, n, t, 32, C, ldc, alpha, beta);
+        for (int i = 0; i < mr && i < m; i++) {
+            for (int v = 0; v < nv && 16 * v < n; v++) {
+                int nn = n - 16 * v;
+                __mmask16 mk = nn >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nn) - 1);
+                float *c = C + (size_t)i * ldc + 16 * v;
+                __m512 r = _mm512_mul_ps(va, (__m512)acc[i][v]);
+                if (beta != 0.0f) r = _mm512_add_ps(r, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(mk, c)));
+                _mm512_mask_storeu_ps(c, mk, r);
+            }
+        }
     }
 }
 
-// pa: packed A block (mc rows), pb: packed B block (nc columns); C is (mc, nc).
-static SN_AVX512 void macro_z(int mc, int nc, int kc, const float *restrict pa,
-                              const float *restrict pb, float *restrict C, int ldc,
-                              float alpha, float beta) {
+// One strip of rows against one panel, with the row count rounded up to 4/8/12.
+static inline __attribute__((always_inline)) SN_AVX512 void
+strip_z(const int nv, int kc, const float *restrict a, const int rs, const int cs,
+        const float *restrict b, int ldb, float *restrict C, int ldc,
+        float alpha, float beta, int m, int n) {
+    if (m > 8) ukernel_z(12, nv, kc, a, rs, cs, b, ldb, C, ldc, alpha, beta, m, n);
+    else if (m > 4) ukernel_z(8, nv, kc, a, rs, cs, b, ldb, C, ldc, alpha, beta, m, n);
+    else ukernel_z(4, nv, kc, a, rs, cs, b, ldb, C, ldc, alpha, beta, m, n);
+}
+
+static SN_AVX512 void macro_z(const gemm_block *g) {
+    const int mc = g->mc, nc = g->nc, kc = g->kc;
     for (int jp = 0; jp < nc;) {
-        int w = nc - jp > 16 ? 32 : 16;
+        int w = nc - jp > NR_Z / 2 ? NR_Z : NR_Z / 2;
         int n = imin(w, nc - jp);
+        const float *b = g->pb + (size_t)jp * kc;
+        int ldb = w;
+        if (g->b_direct && jp + NR_Z <= nc) b = g->b + jp, ldb = g->ldb;
         for (int ip = 0; ip < mc; ip += MR_Z) {
             int m = imin(MR_Z, mc - ip);
-            float *c = C + (size_t)ip * ldc + jp;
-            if (w == 32)
-                ukernel_z(2, kc, pa + (size_t)ip * kc, pb + (size_t)jp * kc, c, ldc, alpha, beta, m, n);
-            else
-                ukernel_z(1, kc, pa + (size_t)ip * kc, pb + (size_t)jp * kc, c, ldc, alpha, beta, m, n);
+            float *c = g->c + (size_t)ip * g->ldc + jp;
+            if (g->a_direct && ip + MR_Z <= mc && g->rs_a != 1) {
+                const float *a = g->a + (size_t)ip * g->rs_a;  // rows of A in place
+                if (w == NR_Z) ukernel_z(MR_Z, 2, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+                else ukernel_z(MR_Z, 1, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+            } else {
+                const float *a = g->pa + (size_t)ip * kc;  // packed, or Aᵀ in place
+                int cs = MR_Z;
+                if (g->a_direct && ip + MR_Z <= mc) a = g->a + ip, cs = g->cs_a;
+                if (w == NR_Z) strip_z(2, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+                else strip_z(1, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+            }
         }
         jp += w;
     }
@@ -215,19 +310,21 @@ static SN_AVX512 void macro_z(int mc, int nc, int kc, const float *restrict pa,
 #define SN_CLONES
 #endif
 
-// pa is (kc, 6), pb is (kc, 8*nv); C tile is (m, n) with stride ldc.
+// a(i,k) = a[i*rs + k*cs] is (6, kc); b(k,:) = b[k*ldb ..] is (kc, 8*nv);
+// C tile is (m, n) with stride ldc.
 static inline __attribute__((always_inline)) void
-ukernel_g(const int nv, int kc, const float *restrict pa, const float *restrict pb,
-          float *restrict C, int ldc, float alpha, float beta, int m, int n) {
+ukernel_g(const int nv, int kc, const float *restrict a, const int rs, const int cs,
+          const float *restrict b, int ldb, float *restrict C, int ldc,
+          float alpha, float beta, int m, int n) {
     v8 acc[MR_G][2];
     for (int i = 0; i < MR_G; i++) acc[i][0] = acc[i][1] = (v8){0};
     for (int k = 0; k < kc; k++) {
-        v8 b0 = *(const v8 *)(pb + k * 8 * nv);
-        v8 b1 = nv == 2 ? *(const v8 *)(pb + k * 16 + 8) : b0;
+        v8 b0 = *(const v8u *)(b + (size_t)k * ldb);
+        v8 b1 = nv == 2 ? *(const v8u *)(b + (size_t)k * ldb + 8) : b0;
         for (int i = 0; i < MR_G; i++) {
-            v8 a = (v8){0} + pa[k * MR_G + i];
-            acc[i][0] += a * b0;
-            if (nv == 2) acc[i][1] += a * b1;
+            v8 ai = (v8){0} + a[(size_t)i * rs + (size_t)k * cs];
+            acc[i][0] += ai * b0;
+            if (nv == 2) acc[i][1] += ai * b1;
         }
     }
     if (m == MR_G && n == 8 * nv) {
@@ -251,19 +348,28 @@ ukernel_g(const int nv, int kc, const float *restrict pa, const float *restrict 
     }
 }
 
-static SN_CLONES void macro_g(int mc, int nc, int kc, const float *restrict pa,
-                              const float *restrict pb, float *restrict C, int ldc,
-                              float alpha, float beta) {
+static SN_CLONES void macro_g(const gemm_block *g) {
+    const int mc = g->mc, nc = g->nc, kc = g->kc;
     for (int jp = 0; jp < nc;) {
-        int w = nc - jp > 8 ? 16 : 8;
+        int w = nc - jp > NR_G / 2 ? NR_G : NR_G / 2;
         int n = imin(w, nc - jp);
+        const float *b = g->pb + (size_t)jp * kc;
+        int ldb = w;
+        if (g->b_direct && jp + NR_G <= nc) b = g->b + jp, ldb = g->ldb;
         for (int ip = 0; ip < mc; ip += MR_G) {
             int m = imin(MR_G, mc - ip);
-            float *c = C + (size_t)ip * ldc + jp;
-            if (w == 16)
-                ukernel_g(2, kc, pa + (size_t)ip * kc, pb + (size_t)jp * kc, c, ldc, alpha, beta, m, n);
-            else
-                ukernel_g(1, kc, pa + (size_t)ip * kc, pb + (size_t)jp * kc, c, ldc, alpha, beta, m, n);
+            float *c = g->c + (size_t)ip * g->ldc + jp;
+            if (g->a_direct && ip + MR_G <= mc && g->rs_a != 1) {
+                const float *a = g->a + (size_t)ip * g->rs_a;
+                if (w == NR_G) ukernel_g(2, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+                else ukernel_g(1, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+            } else {
+                const float *a = g->pa + (size_t)ip * kc;
+                int cs = MR_G;
+                if (g->a_direct && ip + MR_G <= mc) a = g->a + ip, cs = g->cs_a;
+                if (w == NR_G) ukernel_g(2, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+                else ukernel_g(1, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+            }
         }
         jp += w;
     }
@@ -272,8 +378,7 @@ static SN_CLONES void macro_g(int mc, int nc, int kc, const float *restrict pa,
 // ---------------------------------------------------------------------------
 // Driver.
 
-typedef void (*macro_fn)(int, int, int, const float *, const float *, float *, int,
-                         float, float);
+typedef void (*macro_fn)(const gemm_block *);
 typedef struct { int mr, nr; macro_fn macro; } gemm_isa;
 
 static gemm_isa pick_isa(void) {
@@ -290,25 +395,45 @@ static int k_block(int K) {
     return (K + nb - 1) / nb;
 }
 
-// One thread's share: C (M, N) += ... with the packing buffers of `slot`.
-// A, B, C already point at this share's first row/column.
+// One thread's share: C (M, N) = ... with the packing buffers of `slot`.
+// A, B, C already point at this share's first row/column. direct_a/direct_b:
+// read A/B in place instead of packing (small products, where packing would
+// cost as much as the arithmetic; B only when not transposed).
 static void gemm_serial(const gemm_isa *isa, int ta, int tb, int M, int N, int K,
                         float alpha, const float *A, int lda, const float *B, int ldb,
-                        float beta, float *C, int ldc, int slot) {
+                        float beta, float *C, int ldc, int slot, int direct_a, int direct_b) {
     float *pa = pack_a_buf[slot], *pb = pack_b_buf[slot];
+    int mr = isa->mr, nr = isa->nr;
     int kcb = k_block(K);
+    direct_b = direct_b && !tb;
+    gemm_block g;
+    g.rs_a = ta ? 1 : lda;
+    g.cs_a = ta ? lda : 1;
+    g.a_direct = direct_a;
+    g.pa = pa;
+    g.ldb = ldb;
+    g.b_direct = direct_b;
+    g.pb = pb;
+    g.ldc = ldc;
+    g.alpha = alpha;
     for (int jc = 0; jc < N; jc += NC) {
         int nc = imin(NC, N - jc);
         for (int pc = 0; pc < K; pc += kcb) {
             int kc = imin(kcb, K - pc);
             const float *b = tb ? B + (size_t)jc * ldb + pc : B + (size_t)pc * ldb + jc;
-            pack_b(tb, b, ldb, kc, nc, isa->nr, pb);
-            float beta_k = pc == 0 ? beta : 1.0f;  // later K blocks accumulate
+            pack_b(tb, b, ldb, kc, nc, nr, direct_b ? nc / nr * nr : 0, pb);
+            g.b = b;
+            g.nc = nc;
+            g.kc = kc;
+            g.beta = pc == 0 ? beta : 1.0f;  // later K blocks accumulate
             for (int ic = 0; ic < M; ic += MC) {
                 int mc = imin(MC, M - ic);
                 const float *a = ta ? A + (size_t)pc * lda + ic : A + (size_t)ic * lda + pc;
-                pack_a(ta, a, lda, mc, kc, isa->mr, pa);
-                isa->macro(mc, nc, kc, pa, pb, C + (size_t)ic * ldc + jc, ldc, alpha, beta_k);
+                pack_a(ta, a, lda, mc, kc, mr, direct_a ? mc / mr * mr : 0, pa);
+                g.a = a;
+                g.mc = mc;
+                g.c = C + (size_t)ic * ldc + jc;
+                isa->macro(&g);
             }
         }
     }
@@ -316,9 +441,9 @@ static void gemm_serial(const gemm_isa *isa, int ta, int tb, int M, int N, int K
 
 #ifdef _OPENMP
 // Thread t of T takes a contiguous range of MR-row (or NR-column) strips.
-static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int ta, int tb,
+static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int slot, int ta, int tb,
                       int M, int N, int K, float alpha, const float *A, int lda,
-                      const float *B, int ldb, float beta, float *C, int ldc) {
+                      const float *B, int ldb, float beta, float *C, int ldc, int direct) {
     int unit = split_m ? isa->mr : isa->nr;
     int units = ((split_m ? M : N) + unit - 1) / unit;
     int u0 = (int)((long)units * t / T), u1 = (int)((long)units * (t + 1) / T);
@@ -327,10 +452,11 @@ static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int ta, in
     if (split_m) {
         const float *a = ta ? A + lo : A + (size_t)lo * lda;
         gemm_serial(isa, ta, tb, hi - lo, N, K, alpha, a, lda, B, ldb, beta,
-                    C + (size_t)lo * ldc, ldc, t);
+                    C + (size_t)lo * ldc, ldc, slot, direct, direct);
     } else {
         const float *b = tb ? B + (size_t)lo * ldb : B + lo;
-        gemm_serial(isa, ta, tb, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc, t);
+        gemm_serial(isa, ta, tb, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc, slot,
+                    direct, direct);
     }
 }
 
@@ -357,33 +483,46 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
         if (beta != 1.0f) scale_c(M, N, beta, C, ldc);
         return;
     }
-    while (atomic_flag_test_and_set_explicit(&pack_busy, memory_order_acquire)) {
-        // another thread is inside sn_sgemm and owns the packing buffers
-    }
-    static gemm_isa isa;  // picked on the first call, under the lock
-    if (!isa.macro) isa = pick_isa();
+    const gemm_isa isa = pick_isa();  // a cached CPU-feature read: cheap
     const gemm_isa *ip = &isa;
     int nth = 1;
 #ifdef _OPENMP
-    if (2.0 * M * N * K >= PAR_FLOPS) nth = imin(sn_get_num_threads(), SN_GEMM_MAX_THREADS);
+    double par_flops = PAR_FLOPS;
+#ifdef SN_GEMM_DEV
+    if (getenv("SN_PAR")) par_flops = atof(getenv("SN_PAR"));
+#endif
+    if (2.0 * M * N * K >= par_flops) nth = imin(sn_get_num_threads(), SN_GEMM_MAX_THREADS);
+#endif
+    int direct = (double)M * N * K <= DIRECT_MNK;
+#ifdef SN_GEMM_DEV
+    if (getenv("SN_DIRECT")) direct = atoi(getenv("SN_DIRECT"));
 #endif
     int mt = (M + ip->mr - 1) / ip->mr, nt = (N + ip->nr - 1) / ip->nr;
-    int split_m = mt >= nt;  // split the dimension with more strips
+    // Split the dimension with more strips; but when B is transposed (packed
+    // per thread) split N if it has enough panels, so no B column is packed twice.
+    int split_m = mt >= nt;
+    if (trans_b && nt >= nth) split_m = 0;
     if (nth > (split_m ? mt : nt)) nth = split_m ? mt : nt;
+    const unsigned taken = acquire_slots(nth);
+    int slots[SN_GEMM_MAX_THREADS], nslots = 0;
+    for (int s = 0; s < SN_GEMM_MAX_THREADS; s++)
+        if (taken & (1u << s)) slots[nslots++] = s;
+    if (nth > nslots) nth = nslots;
     if (nth <= 1) {
-        gemm_serial(ip, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);
+        gemm_serial(ip, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, slots[0],
+                    direct, direct);
     } else {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nth)
         {
             int T = omp_get_num_threads();  // may be fewer than asked (nesting)
-            if (T > SN_GEMM_MAX_THREADS) T = SN_GEMM_MAX_THREADS;
+            if (T > nslots) T = nslots;
             int t = omp_get_thread_num();
             if (t < T)
-                gemm_part(ip, split_m, t, T, trans_a, trans_b, M, N, K, alpha, A, lda,
-                          B, ldb, beta, C, ldc);
+                gemm_part(ip, split_m, t, T, slots[t], trans_a, trans_b, M, N, K, alpha, A, lda,
+                          B, ldb, beta, C, ldc, direct);
         }
 #endif
     }
-    atomic_flag_clear_explicit(&pack_busy, memory_order_release);
+    release_slots(taken);
 }

@@ -82,6 +82,9 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Saving, checkpoints and resuming")
     var persistence: CheckpointOptions
 
+    @OptionGroup(title: "Distributed training")
+    var distributedOptions: DistributedOptions
+
     func validate() throws {
         guard Preset(rawValue: model) != nil else {
             throw ValidationError("unknown model '\(model)'; choose one of: \(Preset.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -132,6 +135,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         if let configured = try applyingConfigFile() { return try configured.run() }
+        if distributedOptions.distributed { return try runDistributed() }
         let directory = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         KernelThreads.set(threadCount)

@@ -201,3 +201,34 @@ struct KernelTests {
         }
     }
 }
+
+import Dispatch
+
+@Suite("Kernels: concurrent callers")
+struct ConcurrentGemmTests {
+    /// Hyperparameter trials call sgemm from several threads at once; each
+    /// call must get its own packing buffers and the same result as alone.
+    @Test func concurrentGemmCallsMatchSequentialOnes() {
+        let (m, n, k) = (300, 200, 700)   // large enough to pack and to thread
+        let calls = 6
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: calls * m * k)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: calls * k * n)
+        let alone = UnsafeMutablePointer<Float>.allocate(capacity: calls * m * n)
+        let together = UnsafeMutablePointer<Float>.allocate(capacity: calls * m * n)
+        defer { a.deallocate(); b.deallocate(); alone.deallocate(); together.deallocate() }
+        fillUniform(a, count: calls * m * k, seed: 21)
+        fillUniform(b, count: calls * k * n, seed: 22)
+        let fast = FastKernels()
+        for i in 0..<calls {
+            fast.gemm(transA: false, transB: i % 2 == 1, m: m, n: n, k: k, alpha: 1, a: a + i * m * k, lda: k,
+                      b: b + i * k * n, ldb: i % 2 == 1 ? k : n, beta: 0, c: alone + i * m * n, ldc: n)
+        }
+        nonisolated(unsafe) let (pa, pb, pc) = (a, b, together)
+        DispatchQueue.concurrentPerform(iterations: calls) { i in
+            FastKernels().gemm(transA: false, transB: i % 2 == 1, m: m, n: n, k: k, alpha: 1, a: pa + i * m * k, lda: k,
+                               b: pb + i * k * n, ldb: i % 2 == 1 ? k : n, beta: 0, c: pc + i * m * n, ldc: n)
+        }
+        #expect(Array(UnsafeBufferPointer(start: alone, count: calls * m * n))
+                == Array(UnsafeBufferPointer(start: together, count: calls * m * n)))
+    }
+}

@@ -1,7 +1,7 @@
 /// Trains one search trial in-process and scores it on the validation split.
 ///
 /// Everything a trial owns (network, arena, optimizer, trainer) is made
-/// inside ``train(_:)`` on the calling thread, so several trials can train
+/// inside ``train(_:onEpoch:)`` on the calling thread, so several trials can train
 /// at once on different threads. The kernel thread count is process-global
 /// (``KernelThreads``); a concurrent search sets it to 1 before starting.
 public struct TrialTrainer: Sendable {

@@ -11,7 +11,7 @@ import Darwin
 /// cannot fail half-way for lack of memory, and runs the same on every step.
 /// The arena is sized once, either by a *measuring* pass (an arena made with
 /// ``Arena/measuring()`` hands out no memory and only counts) or by the user;
-/// a request that does not fit throws ``ArenaError/capacityExceeded`` naming
+/// a request that does not fit throws ``ArenaError/capacityExceeded(request:bytes:remaining:capacity:)`` naming
 /// the request and what is left.
 ///
 /// Allocation is a bump of an offset; every block starts on a 64-byte

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import ScratchNet
+
+/// The `scratchnet train` flags for data-parallel training over MPI.
+struct DistributedOptions: ParsableArguments {
+    @Flag(help: "Data-parallel training across the processes started by mpirun (needs a build with --traits MPI). --batch-size is the global batch, split over the ranks.")
+    var distributed = false
+
+    @Flag(help: "With --distributed: check after every step that all ranks hold bit-identical weights (slow; for testing).")
+    var verifySync = false
+}
+
+extension TrainCommand {
+    /// `scratchnet train --distributed`: every rank trains on its shard of
+    /// each global batch and the gradients are summed with one all-reduce
+    /// per step; rank 0 alone prints, evaluates and writes files.
+    func runDistributed() throws {
+        let communicator = try makeCommunicator()
+        let environment = ProcessInfo.processInfo.environment
+        // Ranks on one machine share its cores: split them unless told.
+        let localRanks = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? 1
+        let threadCount = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(localRanks, 1))
+        KernelThreads.set(threadCount)
+        let backend = Backend(rawValue: backend)!
+        let directory = data ?? environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
+        let root = communicator.isRoot
+
+        let (train, test) = try DataSource.loadTrainAndTest(directory)
+        let spec = Preset(rawValue: model)!.spec(
+            inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
+            hidden: try hiddenSizes(), activation: activation == "sigmoid" ? .sigmoid : .relu,
+            initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay)
+        let shard = DataParallelTrainer.shard(of: batchSize, rank: 0, size: communicator.size).count
+        let network = try Network(spec: spec, maxBatch: max(shard, 1), backend: backend,
+                                  optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: learningRate), seed: seed, arenaCapacity: arenaBytes)
+        let trainer = try DataParallelTrainer(network: network, communicator: communicator, train: train,
+                                              options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
+        try trainer.broadcastInitialWeights()
+        let gradientBytes = network.gradientRegion.count * MemoryLayout<Float>.stride
+        if root && !quiet {
+            print("model \(model): \(spec.summary)")
+            print("data \(directory): \(train.count) train, \(test.count) test samples")
+            print("distributed: \(communicator.size) rank(s), global batch \(batchSize) (≤ \(shard) per rank), \(KernelThreads.count) thread(s) per rank, gradients \(Arena.formatBytes(gradientBytes)) in one all-reduce per step")
+        }
+        var reports: [DataParallelTrainer.EpochReport] = []
+        var testAccuracy: Float = 0
+        var syncChecks = 0
+        let wall = Stopwatch()
+        for epoch in 1...epochs {
+            let report = try trainer.trainEpoch(epoch: epoch) { _, _ in
+                guard distributedOptions.verifySync else { return }
+                guard try trainer.weightsAgreeAcrossRanks() else {
+                    throw TrainingError.invalidOption("ranks hold different weights after step \(trainer.globalStep)")
+                }
+                syncChecks += 1
+            }
+            reports.append(report)
+            if root {
+                testAccuracy = Trainer.accuracy(of: network, on: test)
+                if !quiet {
+                    print("epoch \(epoch): loss \(format(report.meanLoss, 4))  test acc \(format(testAccuracy * 100, 2))%  \(Int(report.samplesPerSecond)) samples/s  all-reduce \(format(report.allReduceSecondsPerStep * 1000, 3)) ms/step")
+                }
+            }
+        }
+        let seconds = reports.reduce(0) { $0 + $1.seconds }
+        let samplesPerSecond = Double(train.count * reports.count) / max(seconds, 1e-9)
+        let steps = reports.reduce(0) { $0 + $1.steps }
+        let allReducePerStep = trainer.allReduceSeconds / Double(max(steps, 1))
+        guard root else { return }
+        print("final: \(communicator.size) rank(s), test accuracy \(format(testAccuracy * 100, 2))%, loss \(format(reports.last!.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, all-reduce \(format(allReducePerStep * 1000, 3)) ms/step of \(gradientBytes) bytes, \(format(wall.elapsed, 1)) s" + (distributedOptions.verifySync ? ", ranks in sync after all \(syncChecks) steps" : ""))
+        if let metricsJson {
+            let summary = DistributedMetrics(
+                ranks: communicator.size, threads_per_rank: KernelThreads.count, model: model, global_batch_size: batchSize,
+                epochs: epochs, seed: seed, test_accuracy: Double(testAccuracy), final_loss: Double(reports.last!.meanLoss),
+                train_samples_per_second: samplesPerSecond, allreduce_seconds_per_step: allReducePerStep,
+                gradient_bytes: gradientBytes, steps: steps, sync_checks: syncChecks, wall_seconds: wall.elapsed)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(Array(try encoder.encode(summary)) + [10], to: metricsJson)
+        }
+    }
+}
+
+/// MPI's world communicator, or an error naming the build flag it needs.
+func makeCommunicator() throws -> any Communicator {
+    #if MPI
+    return try MPICommunicator()
+    #else
+    throw ValidationError("--distributed needs a build with MPI: swift build -c release --traits MPI (Debian: openmpi-bin libopenmpi-dev)")
+    #endif
+}
+
+/// What `--distributed --metrics-json` writes (rank 0).
+struct DistributedMetrics: Encodable {
+    var ranks: Int
+    var threads_per_rank: Int
+    var model: String
+    var global_batch_size: Int
+    var epochs: Int
+    var seed: UInt64
+    var test_accuracy: Double
+    var final_loss: Double
+    var train_samples_per_second: Double
+    var allreduce_seconds_per_step: Double
+    var gradient_bytes: Int
+    var steps: Int
+    var sync_checks: Int
+    var wall_seconds: Double
+}
