@@ -36,6 +36,7 @@ let benchmarks: @Sendable () -> Void = {
                       teardown: { box.harness = nil })
         }
     }
+    registerInferenceBenchmarks()
 }
 
 /// Holds the harness between setup and teardown.
