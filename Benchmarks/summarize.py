@@ -53,16 +53,18 @@ def sgemm_table(results):
         parts = name.split(" ")
         shape, label, impl, threads = parts[1], parts[2], parts[3], parts[4]
         gflops = metrics["MFLOPS"][0] / 1000 if "MFLOPS" in metrics else None
-        shapes.setdefault((shape, label), {})[f"{impl} {threads}"] = (gflops, metrics.get("Malloc (total)", (None,))[0])
+        t = metrics.get("Time (wall clock)")
+        shapes.setdefault((shape, label), {})[f"{impl} {threads}"] = (gflops, seconds(*t) if t else None)
     cols = ["fast t1", "fast t2", "openblas t1", "openblas t2", "naive t1"]
-    out = ["| shape | " + " | ".join(c + " GFLOPS" for c in cols) + " | fast÷OpenBLAS t1 | fast÷naive t1 |",
-           "|---|" + "---|" * (len(cols) + 2)]
+    out = ["| shape | " + " | ".join(c + " GFLOPS" for c in cols) + " | fast t1 time | fast÷OpenBLAS t1 | fast÷naive t1 |",
+           "|---|" + "---|" * (len(cols) + 3)]
     for (shape, label), row in shapes.items():
         g = {c: row.get(c, (None, None))[0] for c in cols}
         cells = ["–" if g[c] is None else f"{g[c]:.1f}" for c in cols]
         r1 = f"{g['fast t1'] / g['openblas t1']:.2f}×" if g["fast t1"] and g["openblas t1"] else "–"
         r2 = f"{g['fast t1'] / g['naive t1']:.0f}×" if g["fast t1"] and g["naive t1"] else "–"
-        out.append(f"| {shape} `{label}` | " + " | ".join(cells) + f" | {r1} | {r2} |")
+        t1 = row.get("fast t1", (None, None))[1]
+        out.append(f"| {shape} `{label}` | " + " | ".join(cells) + f" | {fmt_time(t1) if t1 else '–'} | {r1} | {r2} |")
     return "\n".join(out)
 
 

@@ -124,7 +124,8 @@ def main():
         ratios = ["n/a" if sn is None or r is None else f"{sn / r:.2f}×" for r in rates]
         accs = [f"{results[n]['test_accuracy'] * 100:.1f}" if results.get(n) else "–" for n in ["scratchnet"] + peers]
         print("| " + " | ".join([job, str(threads), fmt(sn)] + [fmt(r) for r in rates] + ratios + [" / ".join(accs)]) + " |")
-    print(f"\nsamples/s: training samples per second, median of epochs 2..{args.epochs} "
+    epochs = f"epochs 2..{args.epochs}" if args.epochs > 2 else f"all {args.epochs} epochs"
+    print(f"\nsamples/s: training samples per second, median of {epochs} "
           f"(batch 100, Fashion-MNIST 60,000 samples, seed {args.seed}).")
     for note in notes:
         print(f"- n/a: {note}")

@@ -37,6 +37,9 @@ extension GEMMShape {
         GEMMShape(name: "mlp.forward", transA: false, transB: false, m: 100, n: 100, k: 784),
         GEMMShape(name: "mlp.dW", transA: true, transB: false, m: 784, n: 100, k: 100),
         GEMMShape(name: "mlp.dx", transA: false, transB: true, m: 100, n: 784, k: 100),
+        // The mlp preset's layers (784→256, 256→256) at batch 100.
+        GEMMShape(name: "mlp256.forward", transA: false, transB: false, m: 100, n: 256, k: 784),
+        GEMMShape(name: "mlp256.hidden", transA: false, transB: false, m: 100, n: 256, k: 256),
         // SimpleConvNet's conv (30 filters 5×5 on 1×28×28 → 24×24) at batch
         // 100 through im2col: 57 600 rows of 25 columns.
         GEMMShape(name: "conv.forward", transA: false, transB: false, m: 57_600, n: 30, k: 25),
