@@ -1,0 +1,37 @@
+import Benchmark
+import BenchmarkSupport
+import ScratchNet
+
+/// Inference (forward only, training off) per preset at batch 1000, the
+/// counterpart of torch_train.py's inference figure. Names read
+/// `Inference <preset> <backend> t<threads>`.
+func registerInferenceBenchmarks() {
+    let batch = 1000
+    for stepCase in StepCase.all {
+        for threads in benchmarkThreadCounts {
+            let box = NetworkBox()
+            Benchmark("Inference \(stepCase.preset.rawValue) fast t\(threads) batch \(batch)",
+                      configuration: .scratchNet(custom: [ScratchNetMetric.samplesPerSecond],
+                                                 maxDuration: .seconds(1), maxIterations: 200, warmupIterations: 3),
+                      closure: { benchmark in
+                          let network = box.network!
+                          benchmark.measureRate(ScratchNetMetric.samplesPerSecond, operations: Double(batch)) {
+                              blackHole(network.forward(batch: batch, training: false).pointer[0])
+                          }
+                      },
+                      setup: {
+                          KernelThreads.set(threads)
+                          let network = try Network(spec: stepCase.spec, maxBatch: batch, backend: .fast, seed: 42)
+                          var rng = SeededGenerator(seed: 9)
+                          for i in 0..<network.inputBuffer.count { network.inputBuffer.pointer[i] = Float(rng.nextUniform()) }
+                          box.network = network
+                      },
+                      teardown: { box.network = nil })
+        }
+    }
+}
+
+/// Holds a network between setup and teardown.
+final class NetworkBox: @unchecked Sendable {
+    var network: Network?
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Creates Benchmarks/peers/.venv (gitignored) with the peers' Python packages:
+# NumPy always; PyTorch and JAX when they install (they are large; PyPI only).
+#
+# PyPI's Linux torch wheel depends on the CUDA runtime wheels (several GB).
+# Set PEERS_TORCH=cpu-nodeps to install torch with --no-deps plus the few
+# pure-Python packages it imports instead (the CPU code is in the wheel
+# itself; the CUDA libraries are only loaded when a GPU is used).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+venv="$here/.venv"
+python="${PYTHON:-python3}"
+
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+pip="$venv/bin/pip"
+"$pip" install -q --upgrade pip
+"$pip" install -q numpy
+
+status() { printf '%-6s %s\n' "$1" "$2"; }
+status numpy "$("$venv/bin/python" -c 'import numpy; print(numpy.__version__)')"
+
+case "${PEERS_TORCH:-full}" in
+  full)
+    "$pip" install -q torch || status torch "pip install torch failed" ;;
+  cpu-nodeps)
+    "$pip" install -q --no-deps torch &&
+    "$pip" install -q filelock typing-extensions sympy networkx jinja2 fsspec ||
+    status torch "pip install --no-deps torch failed" ;;
+  none) ;;
+esac
+"$venv/bin/python" -c 'import torch; print("torch ", torch.__version__)' 2>/dev/null || status torch "not available"
+
+if [ "${PEERS_JAX:-1}" = 1 ]; then
+  "$pip" install -q jax || status jax "pip install jax failed"
+fi
+"$venv/bin/python" -c 'import jax; print("jax   ", jax.__version__)' 2>/dev/null || status jax "not available"
