@@ -10,6 +10,53 @@
 
 // Below this many logits (B·C) the loops stay on the calling thread.
 #define SN_SOFTMAX_PARALLEL_GRAIN (1 << 15)
+#define SN_SOFTMAX_MAX_THREADS 64
+
+#ifdef _OPENMP
+int omp_get_thread_num(void);
+int omp_get_num_threads(void);
+#endif
+
+// Threads for a loop over B rows of C logits: 1 below the grain size.
+//
+// Why not `#pragma omp parallel for ... if(...)`: Debian's libomp allocates
+// on the heap in every `parallel for` region, even one the if() clause makes
+// serial (measured: 3-4 mallocs per call), which breaks the arena's promise
+// of zero allocations per training step. A plain `parallel` region with the
+// rows split by hand allocates nothing, and the serial path has no pragma.
+static int row_threads(int B, int C) {
+#ifdef _OPENMP
+    if ((long)B * C < SN_SOFTMAX_PARALLEL_GRAIN) return 1;
+    int n = sn_get_num_threads();
+    if (n > B) n = B;
+    if (n > SN_SOFTMAX_MAX_THREADS) n = SN_SOFTMAX_MAX_THREADS;
+    return n < 1 ? 1 : n;
+#else
+    (void)B; (void)C;
+    return 1;
+#endif
+}
+
+// Runs the block (the trailing macro argument) with b0, b1, t over contiguous row ranges, one per thread, in a
+// plain parallel region (or directly when nth == 1).
+#ifdef _OPENMP
+#define SN_FOR_ROW_RANGES(nth, B, b0, b1, t, ...)                     \
+    do {                                                               \
+        if ((nth) <= 1) { int b0 = 0, b1 = (B), t = 0; (void)t; __VA_ARGS__ } \
+        else {                                                         \
+            _Pragma("omp parallel num_threads(nth)")                   \
+            {                                                          \
+                int t = omp_get_thread_num(), T_ = omp_get_num_threads(); \
+                int b0 = (int)((long)(B) * t / T_);                    \
+                int b1 = (int)((long)(B) * (t + 1) / T_);              \
+                __VA_ARGS__                                            \
+            }                                                          \
+        }                                                              \
+    } while (0)
+#else
+#define SN_FOR_ROW_RANGES(nth, B, b0, b1, t, ...) \
+    do { int b0 = 0, b1 = (B), t = 0; (void)t; __VA_ARGS__ } while (0)
+#endif
 
 // Writes softmax(z) of one row of length C into p; returns logsumexp(z).
 static inline float softmax_row(const float *restrict z, float *restrict p, int C) {
@@ -28,36 +75,45 @@ static inline float softmax_row(const float *restrict z, float *restrict p, int 
 
 // logits is (B,C), probs is (B,C); they may alias (so no restrict here).
 void sn_softmax_forward(const float *logits, float *probs, int B, int C) {
-#pragma omp parallel for schedule(static) if ((long)B * C >= SN_SOFTMAX_PARALLEL_GRAIN)
-    for (int b = 0; b < B; b++) {
-        const float *z = logits + (size_t)b * C;
-        float *p = probs + (size_t)b * C;
-        if (z == p) {
-            // In place: compute into the row itself, one pass at a time.
-            float maxv = p[0];
-            for (int c = 1; c < C; c++) maxv = p[c] > maxv ? p[c] : maxv;
-            float sum = 0.0f;
-            for (int c = 0; c < C; c++) { p[c] = expf(p[c] - maxv); sum += p[c]; }
-            float inv = 1.0f / sum;
-            for (int c = 0; c < C; c++) p[c] *= inv;
-        } else {
-            softmax_row(z, p, C);
+    const int nth = row_threads(B, C);
+    SN_FOR_ROW_RANGES(nth, B, b0, b1, t, {
+        for (int b = b0; b < b1; b++) {
+            const float *z = logits + (size_t)b * C;
+            float *p = probs + (size_t)b * C;
+            if (z == p) {
+                // In place: compute into the row itself, one pass at a time.
+                float maxv = p[0];
+                for (int c = 1; c < C; c++) maxv = p[c] > maxv ? p[c] : maxv;
+                float sum = 0.0f;
+                for (int c = 0; c < C; c++) { p[c] = expf(p[c] - maxv); sum += p[c]; }
+                float inv = 1.0f / sum;
+                for (int c = 0; c < C; c++) p[c] *= inv;
+            } else {
+                softmax_row(z, p, C);
+            }
         }
-    }
+    });
 }
 
 // logits (B,C), labels (B), probs (B,C) out. Returns the batch-mean loss.
-// The loss is reduced in double, so the thread count changes it only in the
-// last bits of a value that is reported, never fed back into the weights.
+// The loss is reduced in double, per thread then in thread order, so the
+// thread count changes it only in the last bits of a value that is reported,
+// never fed back into the weights.
 float sn_softmax_xent_forward(const float *restrict logits, const int32_t *restrict labels,
                               float *restrict probs, int B, int C) {
+    const int nth = row_threads(B, C);
+    double partial[SN_SOFTMAX_MAX_THREADS] = {0};
+    SN_FOR_ROW_RANGES(nth, B, b0, b1, t, {
+        double sum = 0.0;
+        for (int b = b0; b < b1; b++) {
+            const float *z = logits + (size_t)b * C;
+            float lse = softmax_row(z, probs + (size_t)b * C, C);
+            sum += (double)(lse - z[labels[b]]);
+        }
+        partial[t] = sum;
+    });
     double total = 0.0;
-#pragma omp parallel for schedule(static) reduction(+:total) if ((long)B * C >= SN_SOFTMAX_PARALLEL_GRAIN)
-    for (int b = 0; b < B; b++) {
-        const float *z = logits + (size_t)b * C;
-        float lse = softmax_row(z, probs + (size_t)b * C, C);
-        total += (double)(lse - z[labels[b]]);
-    }
+    for (int t = 0; t < nth; t++) total += partial[t];  // fixed order
     return (float)(total / (double)B);
 }
 
@@ -65,31 +121,39 @@ float sn_softmax_xent_forward(const float *restrict logits, const int32_t *restr
 void sn_softmax_xent_backward(const float *probs, const int32_t *restrict labels,
                               float *dlogits, int B, int C) {
     const float scale = 1.0f / (float)B;
-#pragma omp parallel for schedule(static) if ((long)B * C >= SN_SOFTMAX_PARALLEL_GRAIN)
-    for (int b = 0; b < B; b++) {
-        const float *p = probs + (size_t)b * C;
-        float *d = dlogits + (size_t)b * C;
-        const int label = labels[b];
-        const float at_label = p[label];  // read before d (which may be p) is written
-        for (int c = 0; c < C; c++) d[c] = p[c] * scale;
-        d[label] = (at_label - 1.0f) * scale;  // not p·s − s: that cancels badly when p ≈ 1
-    }
+    const int nth = row_threads(B, C);
+    SN_FOR_ROW_RANGES(nth, B, b0, b1, t, {
+        for (int b = b0; b < b1; b++) {
+            const float *p = probs + (size_t)b * C;
+            float *d = dlogits + (size_t)b * C;
+            const int label = labels[b];
+            const float at_label = p[label];  // read before d (which may be p) is written
+            for (int c = 0; c < C; c++) d[c] = p[c] * scale;
+            d[label] = (at_label - 1.0f) * scale;  // not p·s − s: that cancels badly when p ≈ 1
+        }
+    });
 }
 
 // logits (B,C), targets (B,C) (one-hot or any distribution), probs (B,C) out.
 float sn_softmax_xent_forward_onehot(const float *restrict logits, const float *restrict targets,
                                      float *restrict probs, int B, int C) {
+    const int nth = row_threads(B, C);
+    double partial[SN_SOFTMAX_MAX_THREADS] = {0};
+    SN_FOR_ROW_RANGES(nth, B, b0, b1, t, {
+        double sum = 0.0;
+        for (int b = b0; b < b1; b++) {
+            const float *z = logits + (size_t)b * C;
+            const float *tg = targets + (size_t)b * C;
+            float lse = softmax_row(z, probs + (size_t)b * C, C);
+            // -Σ t·(z - lse) = lse·Σt - Σ t·z
+            float tsum = 0.0f, tz = 0.0f;
+            for (int c = 0; c < C; c++) { tsum += tg[c]; tz += tg[c] * z[c]; }
+            sum += (double)(lse * tsum - tz);
+        }
+        partial[t] = sum;
+    });
     double total = 0.0;
-#pragma omp parallel for schedule(static) reduction(+:total) if ((long)B * C >= SN_SOFTMAX_PARALLEL_GRAIN)
-    for (int b = 0; b < B; b++) {
-        const float *z = logits + (size_t)b * C;
-        const float *t = targets + (size_t)b * C;
-        float lse = softmax_row(z, probs + (size_t)b * C, C);
-        // -Σ t·(z - lse) = lse·Σt - Σ t·z
-        float tsum = 0.0f, tz = 0.0f;
-        for (int c = 0; c < C; c++) { tsum += t[c]; tz += t[c] * z[c]; }
-        total += (double)(lse * tsum - tz);
-    }
+    for (int t = 0; t < nth; t++) total += partial[t];  // fixed order
     return (float)(total / (double)B);
 }
 
@@ -97,11 +161,13 @@ float sn_softmax_xent_forward_onehot(const float *restrict logits, const float *
 void sn_softmax_xent_backward_onehot(const float *probs, const float *restrict targets,
                                      float *dlogits, int B, int C) {
     const float scale = 1.0f / (float)B;
-#pragma omp parallel for schedule(static) if ((long)B * C >= SN_SOFTMAX_PARALLEL_GRAIN)
-    for (int b = 0; b < B; b++) {
-        const float *p = probs + (size_t)b * C;
-        const float *t = targets + (size_t)b * C;
-        float *d = dlogits + (size_t)b * C;
-        for (int c = 0; c < C; c++) d[c] = (p[c] - t[c]) * scale;
-    }
+    const int nth = row_threads(B, C);
+    SN_FOR_ROW_RANGES(nth, B, b0, b1, t, {
+        for (int b = b0; b < b1; b++) {
+            const float *p = probs + (size_t)b * C;
+            const float *tg = targets + (size_t)b * C;
+            float *d = dlogits + (size_t)b * C;
+            for (int c = 0; c < C; c++) d[c] = (p[c] - tg[c]) * scale;
+        }
+    });
 }
