@@ -14,11 +14,13 @@ struct StepCase: Sendable {
 
     var spec: NetworkSpec { preset.spec() }
 
-    /// The optimizer this preset trains with. SGD at the CLI's default
-    /// learning rate is the only optimizer on this branch; when Adam lands,
-    /// the presets that train with it (mlp, the conv nets) should return it
-    /// here so the step measures what users run.
+    /// The optimizer of the job the speed targets name: SGD for the
+    /// two-layer net (the book's ch. 5), Adam for the 256×3 MLP and the
+    /// convolutional nets (the book's ch. 7–8 and the peers' jobs).
     func makeOptimizer() -> any Optimizer {
-        SGD(learningRate: 0.1)
+        switch preset {
+        case .twoLayer: return SGD(learningRate: 0.1)
+        default: return Adam(learningRate: 0.001)
+        }
     }
 }
