@@ -14,6 +14,8 @@ struct DemoCommand: ParsableCommand {
         case optimizerCompare = "optimizer-compare"
         case weightInit = "weight-init"
         case overfit
+        case batchnorm
+        case gradientCheck = "gradient-check"
 
         var summary: String {
             switch self {
@@ -24,7 +26,9 @@ struct DemoCommand: ParsableCommand {
             case .regression: return "fit a piecewise-linear curve with sigmoid/ReLU units, MSE and MAE, vs a line"
             case .optimizerCompare: return "each optimizer on a 4×100 ReLU net, Fashion-MNIST (ch. 6)"
             case .weightInit: return "std 0.01 vs Xavier vs He init on a 4×100 ReLU net, Fashion-MNIST (ch. 6)"
-            case .overfit: return "300 samples, 6×100 net, with and without weight decay 0.1 (ch. 6)"
+            case .overfit: return "300 samples, 6×100 net, with and without weight decay 0.1, then dropout 0.2 (ch. 6)"
+            case .batchnorm: return "5×100 net with and without BatchNorm at 16 weight scales, 1000 samples (ch. 6)"
+            case .gradientCheck: return "backprop vs numerical gradients: two-layer net, small conv net (ch. 5, 7)"
             }
         }
     }
@@ -38,7 +42,7 @@ struct DemoCommand: ParsableCommand {
     @Argument(help: "Which demo: \(Name.allCases.map(\.rawValue).joined(separator: ", ")).")
     var name: Name
 
-    @Option(help: "Iterations (steps, or epochs for overfit; gates has none); default: the book's (gradient-descent 100, optimizers 30, toy-sigmoid-net 1500, regression 3000, optimizer-compare and weight-init 2000, overfit 201 epochs).")
+    @Option(help: "Iterations (steps, or epochs for overfit; gates has none); default: the book's (gradient-descent 100, optimizers 30, toy-sigmoid-net 1500, regression 3000, optimizer-compare and weight-init 2000, overfit 201 epochs with weight decay and 301 with dropout, batchnorm 20 epochs).")
     var iterations: Int?
 
     @Option(help: "Random seed: fixes initial weights and batches.")
@@ -46,6 +50,10 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Directory with the MNIST-format IDX files for the Fashion-MNIST demos (default: $\(MNISTFormat.directoryVariable) or \(MNISTFormat.defaultDirectory)).")
     var data: String?
+
+    var dataDirectory: String {
+        data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
+    }
 
     func validate() throws {
         if let iterations { guard iterations >= 1 else { throw ValidationError("--iterations must be >= 1, got \(iterations)") } }
@@ -64,9 +72,16 @@ struct DemoCommand: ParsableCommand {
             lines = ToySigmoidNetDemo.report(try ToySigmoidNetDemo.run(iterations: iterations ?? 1500, seed: seed))
         case .regression:
             lines = RegressionDemo.report(try RegressionDemo.run(iterations: iterations ?? 3000, seed: seed))
-        case .optimizerCompare, .weightInit, .overfit:
-            let directory = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
-            let (train, test) = try MNISTFormat.load(directory: directory)
+        case .gradientCheck:
+            var images: LabeledImages?
+            do {
+                images = try MNISTFormat.load(directory: dataDirectory).train
+            } catch {
+                print("(no Fashion-MNIST at \(dataDirectory): the two-layer net is checked on random images)")
+            }
+            lines = GradientCheckDemo.report(try GradientCheckDemo.run(images: images, seed: seed))
+        case .optimizerCompare, .weightInit, .overfit, .batchnorm:
+            let (train, test) = try MNISTFormat.load(directory: dataDirectory)
             switch name {
             case .optimizerCompare:
                 let n = iterations ?? 2000
@@ -78,11 +93,16 @@ struct DemoCommand: ParsableCommand {
                 let every = max(1, n / 20)
                 let curves = try WeightInitDemo.run(train: train, test: test, iterations: n, reportEvery: every, seed: seed)
                 lines = RandomBatchTraining.report(curves, reportEvery: every, iterations: n)
+            case .batchnorm:
+                lines = BatchNormDemo.report(try BatchNormDemo.run(train: train, epochs: iterations ?? 20, seed: seed))
             default:
-                let epochs = iterations ?? 201
-                lines = OverfitDemo.report(try OverfitDemo.run(train: train, test: test, epochs: epochs,
-                                                               evaluateEvery: max(1, epochs / 10), seed: seed))
-                    + ["(dropout half not run: no Dropout layer on this branch)"]
+                let decayEpochs = iterations ?? 201, dropoutEpochs = iterations ?? 301
+                lines = OverfitDemo.report(try OverfitDemo.run(train: train, test: test, epochs: decayEpochs,
+                                                               regularizations: [.none, .weightDecay(0.1)],
+                                                               evaluateEvery: max(1, decayEpochs / 10), seed: seed))
+                    + OverfitDemo.report(try OverfitDemo.run(train: train, test: test, epochs: dropoutEpochs,
+                                                             regularizations: [.none, .dropout(0.2)],
+                                                             evaluateEvery: max(1, dropoutEpochs / 10), seed: seed))
             }
         }
         for line in lines { print(line) }

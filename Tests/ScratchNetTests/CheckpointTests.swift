@@ -205,3 +205,57 @@ struct CheckpointTests {
                 "the killed-and-resumed run's model differs from the uninterrupted run's")
     }
 }
+
+extension CheckpointTests {
+    /// The MLP of the other tests with dropout 0.3 after each hidden ReLU:
+    /// its masks come from the layers' own generators, which the checkpoint
+    /// saves as `rng.layers.<i>`.
+    static let dropoutSpec = Preset.mlp.spec(inputShape: [1, 4, 4], classes: 3, hidden: [12, 7], dropout: 0.3)
+
+    static func dropoutTrainer(initSeed: UInt64) throws -> Trainer {
+        let network = try Network(spec: dropoutSpec, maxBatch: 50, optimizer: MomentumForTests(), seed: initSeed)
+        return try Trainer(network: network, train: data, test: nil, options: .init(epochs: 3, batchSize: 50, seed: 4))
+    }
+
+    /// Stopping mid-epoch 2 (global step 7: step 2 of 5 in epoch 2), checkpointing and resuming into a
+    /// network initialized from another seed ends bit-identical to the
+    /// uninterrupted run: only restored dropout generators draw the same
+    /// masks (the fresh network's own generators, seeded from 999, would not).
+    @Test func resumingADropoutNetworkMidEpochGivesBitIdenticalWeights() throws {
+        let uninterrupted = try Self.dropoutTrainer(initSeed: 1)
+        _ = try uninterrupted.run()
+
+        let dir = TemporaryDirectory()
+        let path = dir.path("dropout.safetensors")
+        let first = try Self.dropoutTrainer(initSeed: 1)
+        _ = try first.run(afterStep: { t in
+            guard t.globalStep == 7 else { return true }
+            try Checkpoint.save(t, to: path)
+            return false
+        })
+        #expect(first.stoppedEarly && first.position.stepInEpoch == 2)
+        let file = try SafeTensors.read(path: path)
+        let dropoutIndices = Self.dropoutSpec.layers.indices.filter {
+            if case .dropout = Self.dropoutSpec.layers[$0] { return true } else { return false }
+        }
+        #expect(dropoutIndices == [2, 5])
+        #expect(file.tensors.map(\.name).filter { $0.hasPrefix("rng.layers.") } == dropoutIndices.map { "rng.layers.\($0)" })
+
+        let second = try Self.dropoutTrainer(initSeed: 999)
+        try Checkpoint.restore(second, from: file)
+        _ = try second.run()
+        #expect(Self.weights(second) == Self.weights(uninterrupted))
+        #expect(second.history.map(\.meanLoss) == uninterrupted.history.map(\.meanLoss))
+
+        // The same resume with the fresh network's own dropout generators
+        // (everything else restored) diverges: the generators matter.
+        let unrestoredRNG = try Self.dropoutTrainer(initSeed: 999)
+        try Checkpoint.restore(unrestoredRNG, from: file)
+        let fresh = try Self.dropoutTrainer(initSeed: 999)
+        for (layer, own) in zip(unrestoredRNG.network.layers, fresh.network.layers) where layer.generator != nil {
+            layer.generator = own.generator
+        }
+        _ = try unrestoredRNG.run()
+        #expect(Self.weights(unrestoredRNG) != Self.weights(uninterrupted))
+    }
+}

@@ -109,7 +109,7 @@ struct DemoTests {
     func weightDecayNarrowsTheTrainTestGap() throws {
         let (train, test) = Self.data!
         let runs = try OverfitDemo.run(train: train, test: test.subset(0..<2000), epochs: 150, evaluateEvery: 50)
-        #expect(runs.map(\.weightDecay) == [0, 0.1])
+        #expect(runs.map(\.regularization) == [.none, .weightDecay(0.1)])
         let (plain, decayed) = (runs[0], runs[1])
         #expect(plain.checkpoints.last!.trainAccuracy > 0.9, "\(plain.checkpoints.last!)")
         #expect(plain.gap > 0.1, "gap without decay \(plain.gap)")
