@@ -86,7 +86,35 @@ void sn_softmax_xent_backward_onehot(const float *probs, const float *targets,
 
 /* ---- convolution (conv.c) ------------------------------------------------ */
 /* Images are NCHW. OH = (H + 2·pad − FH)/stride + 1 (floor), likewise OW;
- * the caller computes them. Each function is parallel over images. */
+ * the caller computes them. */
+
+/// The sizes of one convolution: x (N, C, H, W), weights (FN, C, FH, FW),
+/// output (N, FN, OH, OW).
+typedef struct {
+    int N, C, H, W;
+    int FN, FH, FW;
+    int stride, pad;
+    int OH, OW;
+} sn_conv_geometry;
+
+/// Floats of scratch sn_conv_forward and sn_conv_backward need for g (it
+/// grows with g.N up to a fixed number of image blocks, not with threads).
+size_t sn_conv_scratch_floats(sn_conv_geometry g);
+
+/// out (N, FN, OH, OW) = conv(x, w) + bias, computed image by image
+/// (per-image im2col in scratch, then a register-blocked product). scratch
+/// holds sn_conv_scratch_floats(g) floats (64-byte alignment is fastest).
+void sn_conv_forward(const float *x, const float *w, const float *bias, float *out,
+                     float *scratch, sn_conv_geometry g);
+
+/// Backward of sn_conv_forward for dout (N, FN, OH, OW): dw (FN, C, FH, FW)
+/// and db (FN) are OVERWRITTEN with the batch sums; dx (N, C, H, W) is
+/// overwritten unless it is NULL (a first layer needs no input gradient).
+/// Bit-identical for any thread count.
+void sn_conv_backward(const float *x, const float *w, const float *dout,
+                      float *dw, float *db, float *dx, float *scratch, sn_conv_geometry g);
+
+/* The book's whole-batch im2col layout, used by reference code and tests. */
 
 /// col (N·OH·OW, C·FH·FW) gets one row per output pixel (n, oh, ow) holding
 /// the input window (c, fh, fw); zero where the window lies in the padding.

@@ -64,6 +64,28 @@ public protocol Kernels: Sendable {
 
     // ---- convolution and pooling (NCHW images) ----
 
+    /// Floats of scratch memory ``convolutionForward(_:weight:bias:into:scratch:geometry:filters:)``
+    /// and ``convolutionBackward(_:weight:gradOutput:weightGradient:biasGradient:inputGradient:scratch:geometry:filters:)``
+    /// need for this geometry (its batch included) and filter count.
+    func convolutionScratchCount(geometry: WindowGeometry, filters: Int) -> Int
+
+    /// out (N, FN, OH, OW) = the convolution of x (N, C, H, W) with weight
+    /// (FN, C, FH, FW), plus bias (FN) on every output pixel.
+    func convolutionForward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                            into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                            geometry: WindowGeometry, filters: Int)
+
+    /// The convolution's backward for gradOutput (N, FN, OH, OW): the weight
+    /// gradient (FN, C, FH, FW) and bias gradient (FN) are overwritten with
+    /// their batch sums; the input gradient (N, C, H, W), when not nil, is
+    /// overwritten. x and weight are the forward's.
+    func convolutionBackward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                             gradOutput: UnsafePointer<Float>,
+                             weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
+                             inputGradient: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+                             geometry: WindowGeometry, filters: Int)
+
+
     /// col (N·OH·OW, C·FH·FW): one row per output pixel holding its input
     /// window, zero where the window covers padding (the book's im2col).
     func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, geometry: WindowGeometry)

@@ -137,6 +137,71 @@ public struct NaiveKernels: Kernels {
 // MARK: - Convolution, pooling, tanh, dropout, batch normalization
 
 extension NaiveKernels {
+    /// The naive convolution reads x directly: no scratch.
+    public func convolutionScratchCount(geometry: WindowGeometry, filters: Int) -> Int { 0 }
+
+    public func convolutionForward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                   into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                   geometry g: WindowGeometry, filters: Int) {
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        for n in 0..<g.batch {
+            for f in 0..<filters {
+                for y in 0..<oh {
+                    for x0 in 0..<ow {
+                        var sum = bias[f]
+                        for c in 0..<g.channels {
+                            for fh in 0..<g.kernelHeight {
+                                for fw in 0..<g.kernelWidth {
+                                    let ih = y * g.stride - g.padding + fh
+                                    let iw = x0 * g.stride - g.padding + fw
+                                    guard ih >= 0 && ih < g.height && iw >= 0 && iw < g.width else { continue }
+                                    sum += weight[((f * g.channels + c) * g.kernelHeight + fh) * g.kernelWidth + fw]
+                                        * x[((n * g.channels + c) * g.height + ih) * g.width + iw]
+                                }
+                            }
+                        }
+                        out[((n * filters + f) * oh + y) * ow + x0] = sum
+                    }
+                }
+            }
+        }
+    }
+
+    public func convolutionBackward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                    gradOutput dout: UnsafePointer<Float>,
+                                    weightGradient dw: UnsafeMutablePointer<Float>, biasGradient db: UnsafeMutablePointer<Float>,
+                                    inputGradient dx: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+                                    geometry g: WindowGeometry, filters: Int) {
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        let weightCount = filters * g.windowSize
+        for i in 0..<weightCount { dw[i] = 0 }
+        for f in 0..<filters { db[f] = 0 }
+        if let dx { for i in 0..<(g.batch * g.channels * g.height * g.width) { dx[i] = 0 } }
+        for n in 0..<g.batch {
+            for f in 0..<filters {
+                for y in 0..<oh {
+                    for x0 in 0..<ow {
+                        let d = dout[((n * filters + f) * oh + y) * ow + x0]
+                        db[f] += d
+                        for c in 0..<g.channels {
+                            for fh in 0..<g.kernelHeight {
+                                for fw in 0..<g.kernelWidth {
+                                    let ih = y * g.stride - g.padding + fh
+                                    let iw = x0 * g.stride - g.padding + fw
+                                    guard ih >= 0 && ih < g.height && iw >= 0 && iw < g.width else { continue }
+                                    let wi = ((f * g.channels + c) * g.kernelHeight + fh) * g.kernelWidth + fw
+                                    let xi = ((n * g.channels + c) * g.height + ih) * g.width + iw
+                                    dw[wi] += d * x[xi]
+                                    dx?[xi] += d * weight[wi]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     public func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
         let (oh, ow, k) = (g.outputHeight, g.outputWidth, g.windowSize)
         for n in 0..<g.batch {
