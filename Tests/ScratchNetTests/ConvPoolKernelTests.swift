@@ -30,32 +30,6 @@ struct ConvPoolKernelTests {
         WindowGeometry(batch: 16, channels: 3, height: 28, width: 28, kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 0),
     ]
 
-    /// Data movement only: fast and naive must agree exactly (col2im sums in
-    /// the same window order in both, so even the sums are bit-identical).
-    @Test(arguments: geometries)
-    func im2colAndCol2imEqualNaive(geometry g: WindowGeometry) {
-        withThreadCounts { threads in
-            let inputCount = g.batch * g.channels * g.height * g.width
-            let colCount = g.windowCount * g.windowSize
-            let x = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
-            let col1 = UnsafeMutablePointer<Float>.allocate(capacity: colCount)
-            let col2 = UnsafeMutablePointer<Float>.allocate(capacity: colCount)
-            let dx1 = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
-            let dx2 = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
-            defer { x.deallocate(); col1.deallocate(); col2.deallocate(); dx1.deallocate(); dx2.deallocate() }
-            fillUniform(x, count: inputCount, seed: 1)
-            col1.update(repeating: .nan, count: colCount) // every entry must be written
-            fast.im2col(x, into: col1, geometry: g)
-            naive.im2col(x, into: col2, geometry: g)
-            #expect(maxRelativeDifference(col1, col2, count: colCount) == 0, "im2col \(g) at \(threads) threads")
-            fillUniform(col1, count: colCount, seed: 2)
-            dx1.update(repeating: .nan, count: inputCount) // col2im overwrites
-            fast.col2im(col1, into: dx1, geometry: g)
-            naive.col2im(col1, into: dx2, geometry: g)
-            #expect(maxRelativeDifference(dx1, dx2, count: inputCount) <= 1e-6, "col2im \(g) at \(threads) threads")
-        }
-    }
-
     /// Filter counts paired with ``geometries``: 1, odd, a multiple of 4,
     /// one more than a multiple of 16, and the book's 30.
     static let convolutions: [(WindowGeometry, Int)] = Array(zip(geometries, [1, 5, 7, 33, 4, 6, 30])) + [
@@ -123,33 +97,6 @@ struct ConvPoolKernelTests {
             byThreads.append(got)
         }
         #expect(byThreads[0] == byThreads[1], "1 and 2 threads differ for \(g) FN \(filters)")
-    }
-
-    @Test(arguments: [(1, 1, 1), (3, 7, 33), (33, 3, 7), (100, 30, 576)])
-    func layoutTransposesAndChannelSumsEqualNaive(batch: Int, channels: Int, spatial: Int) {
-        withThreadCounts { threads in
-            let count = batch * channels * spatial
-            let x = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            let bias = UnsafeMutablePointer<Float>.allocate(capacity: channels)
-            let s1 = UnsafeMutablePointer<Float>.allocate(capacity: channels)
-            let s2 = UnsafeMutablePointer<Float>.allocate(capacity: channels)
-            defer { x.deallocate(); a.deallocate(); b.deallocate(); bias.deallocate(); s1.deallocate(); s2.deallocate() }
-            fillUniform(x, count: count, seed: 3)
-            fillUniform(bias, count: channels, seed: 4)
-            fast.rowsToChannels(x, bias: bias, into: a, batch: batch, channels: channels, spatial: spatial)
-            naive.rowsToChannels(x, bias: bias, into: b, batch: batch, channels: channels, spatial: spatial)
-            #expect(maxRelativeDifference(a, b, count: count) == 0, "rowsToChannels at \(threads) threads")
-            fast.channelsToRows(x, into: a, batch: batch, channels: channels, spatial: spatial)
-            naive.channelsToRows(x, into: b, batch: batch, channels: channels, spatial: spatial)
-            #expect(maxRelativeDifference(a, b, count: count) == 0, "channelsToRows at \(threads) threads")
-            fast.channelSums(x, batch: batch, channels: channels, spatial: spatial, into: s1)
-            naive.channelSums(x, batch: batch, channels: channels, spatial: spatial, into: s2)
-            // Summation order differs (SIMD partial sums): K-term tolerance, floor 1 for cancelling sums.
-            #expect(maxRelativeDifference(s1, s2, count: channels, floor: 1) <= Tolerance.kernel(k: batch * spatial),
-                    "channelSums at \(threads) threads")
-        }
     }
 
     static let poolGeometries: [WindowGeometry] = [

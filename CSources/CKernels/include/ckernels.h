@@ -114,30 +114,6 @@ void sn_conv_forward(const float *x, const float *w, const float *bias, float *o
 void sn_conv_backward(const float *x, const float *w, const float *dout,
                       float *dw, float *db, float *dx, float *scratch, sn_conv_geometry g);
 
-/* The book's whole-batch im2col layout, used by reference code and tests. */
-
-/// col (N·OH·OW, C·FH·FW) gets one row per output pixel (n, oh, ow) holding
-/// the input window (c, fh, fw); zero where the window lies in the padding.
-void sn_im2col(const float *x, float *col,
-               int N, int C, int H, int W, int FH, int FW,
-               int stride, int pad, int OH, int OW);
-
-/// The adjoint of sn_im2col: dx (N, C, H, W) is overwritten with the sum of
-/// the col entries copied from each pixel.
-void sn_col2im(const float *col, float *dx,
-               int N, int C, int H, int W, int FH, int FW,
-               int stride, int pad, int OH, int OW);
-
-/// out[n,f,s] = rows[n·S + s, f] + bias[f]: GEMM rows (N·S, F) to NCHW
-/// (N, F, S). bias may be NULL.
-void sn_rows_to_nchw(const float *rows, const float *bias, float *out, int N, int F, int S);
-
-/// rows[n·S + s, f] = x[n,f,s]: NCHW (N, F, S) to GEMM rows (N·S, F).
-void sn_nchw_to_rows(const float *x, float *rows, int N, int F, int S);
-
-/// sums[f] = Σ_n Σ_s x[n,f,s] for x (N, F, S); sums is overwritten.
-void sn_channel_sums(const float *x, float *sums, int N, int F, int S);
-
 /* ---- max pooling (pool.c) ------------------------------------------------ */
 
 /// y (N, C, OH, OW) = max over each PH×PW window (padding never wins);

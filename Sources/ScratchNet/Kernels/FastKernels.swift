@@ -98,33 +98,6 @@ extension FastKernels {
                          OH: Int32(g.outputHeight), OW: Int32(g.outputWidth))
     }
 
-    public func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
-        sn_im2col(x, col, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
-                  Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
-                  Int32(g.outputHeight), Int32(g.outputWidth))
-    }
-
-    public func col2im(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
-        sn_col2im(col, dx, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
-                  Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
-                  Int32(g.outputHeight), Int32(g.outputWidth))
-    }
-
-    public func rowsToChannels(_ rows: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               into out: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int) {
-        sn_rows_to_nchw(rows, bias, out, Int32(batch), Int32(channels), Int32(spatial))
-    }
-
-    public func channelsToRows(_ x: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>,
-                               batch: Int, channels: Int, spatial: Int) {
-        sn_nchw_to_rows(x, rows, Int32(batch), Int32(channels), Int32(spatial))
-    }
-
-    public func channelSums(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
-                            into sums: UnsafeMutablePointer<Float>) {
-        sn_channel_sums(x, sums, Int32(batch), Int32(channels), Int32(spatial))
-    }
-
     public func maxPoolForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                                argmax: UnsafeMutablePointer<Int32>, geometry g: WindowGeometry) {
         sn_maxpool_forward(x, y, argmax, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),

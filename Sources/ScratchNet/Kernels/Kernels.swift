@@ -86,26 +86,6 @@ public protocol Kernels: Sendable {
                              geometry: WindowGeometry, filters: Int)
 
 
-    /// col (N·OH·OW, C·FH·FW): one row per output pixel holding its input
-    /// window, zero where the window covers padding (the book's im2col).
-    func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, geometry: WindowGeometry)
-
-    /// The adjoint of ``im2col(_:into:geometry:)``: dx (N, C, H, W) is
-    /// overwritten with the sum of the col entries copied from each pixel.
-    func col2im(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry: WindowGeometry)
-
-    /// out[n,f,s] = rows[n·S + s, f] + bias[f]: GEMM rows (N·S, F) to NCHW (N, F, S).
-    func rowsToChannels(_ rows: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        into out: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int)
-
-    /// rows[n·S + s, f] = x[n,f,s]: NCHW (N, F, S) to GEMM rows (N·S, F).
-    func channelsToRows(_ x: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>,
-                        batch: Int, channels: Int, spatial: Int)
-
-    /// sums[f] = Σ_n Σ_s x[n,f,s]: the bias gradient of a convolution.
-    func channelSums(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
-                     into sums: UnsafeMutablePointer<Float>)
-
     /// y (N, C, OH, OW) = the maximum of each window, padding never winning;
     /// argmax gets the winner's index ih·W + iw within its (n, c) plane
     /// (the first maximum on ties).
