@@ -1,59 +1,140 @@
 /*
- * conv.c — the data movement around a convolution done as a matrix multiply.
+ * conv.c — 2-D convolution over NCHW images, forward next to backward.
  *
- * A convolution of x (N, C, H, W) with weights (FN, C, FH, FW) is computed as
- *   col  = im2col(x)                      (N·OH·OW, C·FH·FW)   one row per output pixel
- *   rows = col · Wᵀ                       (N·OH·OW, FN)        sn_sgemm, one big product
- *   out  = rows_to_nchw(rows) + bias      (N, FN, OH, OW)
- * and backward as
- *   drows = nchw_to_rows(dout)            (N·OH·OW, FN)
- *   dW    = drowsᵀ · col                  (FN, C·FH·FW)
- *   dcol  = drows · W                     (N·OH·OW, C·FH·FW)
- *   dx    = col2im(dcol)                  (N, C, H, W)
- * The book's layout (common/util.py): one GEMM for the whole batch keeps the
- * product's M dimension large (N·OH·OW), where the blocked sgemm is fastest.
+ * One image at a time, so everything an image needs stays in L2:
+ *   col  = im2col(x_n)            (K, S)   K = C·FH·FW rows, S = OH·OW columns
+ *   out_n = W · col + bias        (FN, S)  already NCHW: no transpose
+ * and backward, per image:
+ *   dW  += dout_n · colᵀ          (FN, K)  (col recomputed: cheaper than storing it)
+ *   db  += Σ_s dout_n
+ *   dcol = Wᵀ · dout_n            (K, S)   into col's memory
+ *   dx_n = col2im(dcol)           (C, H, W)
+ * The products are small (FN, K ≤ a few hundred), so they use their own
+ * register-blocked micro-kernels here rather than sn_sgemm (which is built
+ * for big products and serialises concurrent callers).
  *
- * Every loop here is parallel over images with a static schedule: each image's
- * rows of col and its slice of x/dx belong to one thread, so there are no
- * races and the results do not depend on the thread count.
+ * Threads and determinism: the batch is cut into a fixed number of image
+ * blocks (SN_CONV_BLOCKS, or N if smaller) that depends on N only. Each
+ * block has its own scratch (col, padded dout, partial dW and db) and is
+ * processed by one thread, images in order; the partial gradients are then
+ * added up in block order. So the results are bit-identical for any thread
+ * count, and the scratch size does not depend on the thread count.
+ *
+ * Columns are padded to Sp = S rounded up to 16 floats in the scratch, with
+ * zeros in the padding, so inner loops run on whole 16-float vectors.
  */
 #include <string.h>
 #include "ckernels.h"
 
-/* Below this many floats moved, a call stays on the calling thread. */
-#define SN_CONV_PARALLEL_GRAIN 32768L
+/* Fixed image blocks: the most threads a convolution can use. */
+#define SN_CONV_BLOCKS 8
+/* Below this many flops a convolution runs on the calling thread. */
+#define SN_CONV_PARALLEL_FLOPS 4.0e6
 
-// x is (N, C, H, W); col is (N·OH·OW, C·FH·FW); row (n, oh, ow), column (c, fh, fw).
-// Positions in the zero padding give 0.
-void sn_im2col(const float *restrict x, float *restrict col,
-               int N, int C, int H, int W, int FH, int FW,
-               int stride, int pad, int OH, int OW) {
-    const long K = (long)C * FH * FW;
-#pragma omp parallel for schedule(static) num_threads(sn_get_num_threads()) \
-    if ((long)N * OH * OW * K >= SN_CONV_PARALLEL_GRAIN)
-    for (int n = 0; n < N; n++) {
-        const float *xn = x + (long)n * C * H * W;
-        for (int oh = 0; oh < OH; oh++) {
-            const int ih0 = oh * stride - pad;
-            for (int ow = 0; ow < OW; ow++) {
-                const int iw0 = ow * stride - pad;
-                float *row = col + (((long)n * OH + oh) * OW + ow) * K;
-                // The fw run that lands inside the image: [lo, hi).
-                const int lo = iw0 < 0 ? -iw0 : 0;
-                const int hi = iw0 + FW > W ? W - iw0 : FW;
-                for (int c = 0; c < C; c++) {
-                    const float *xc = xn + (long)c * H * W;
-                    for (int fh = 0; fh < FH; fh++) {
-                        float *dst = row + ((long)c * FH + fh) * FW;
-                        const int ih = ih0 + fh;
-                        if (ih < 0 || ih >= H || lo >= hi) {
-                            for (int fw = 0; fw < FW; fw++) dst[fw] = 0.0f;
-                            continue;
-                        }
-                        const float *src = xc + (long)ih * W + iw0;
-                        for (int fw = 0; fw < lo; fw++) dst[fw] = 0.0f;
-                        for (int fw = lo; fw < hi; fw++) dst[fw] = src[fw];
-                        for (int fw = hi; fw < FW; fw++) dst[fw] = 0.0f;
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v16u __attribute__((vector_size(64), aligned(4)));
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define SN_CONV_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SN_CONV_CLONES
+#endif
+
+static inline long round16(long n) { return (n + 15) & ~15L; }
+static inline int imin(int a, int b) { return a < b ? a : b; }
+
+/* Where each block's buffers sit in the scratch (offsets in floats; every
+ * buffer starts on a 64-byte boundary when the scratch does). */
+typedef struct {
+    long K, S, Sp;
+    long col, dout, dw, db;  /* offsets inside one block */
+    long block;              /* floats per block */
+    int blocks;
+} conv_layout;
+
+static conv_layout layout_of(const sn_conv_geometry *g) {
+    conv_layout L;
+    L.K = (long)g->C * g->FH * g->FW;
+    L.S = (long)g->OH * g->OW;
+    L.Sp = round16(L.S);
+    L.col = 0;
+    L.dout = L.col + L.K * L.Sp;
+    L.dw = L.dout + (long)g->FN * L.Sp;
+    L.db = L.dw + round16((long)g->FN * L.K);
+    L.block = L.db + round16(g->FN);
+    L.blocks = imin(g->N, SN_CONV_BLOCKS);
+    return L;
+}
+
+size_t sn_conv_scratch_floats(sn_conv_geometry g) {
+    if (g.N <= 0) return 0;
+    conv_layout L = layout_of(&g);
+    return (size_t)L.blocks * (size_t)L.block;
+}
+
+/* ---- per-image data movement --------------------------------------------- */
+
+// x is (C, H, W); col is (K, Sp): col[(c,fh,fw), oh·OW + ow] = x[c, oh·s−pad+fh, ow·s−pad+fw],
+// zero in the padding and in columns S..Sp.
+static inline __attribute__((always_inline)) void
+im2col_image(const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,
+             float *restrict col) {
+    const int OH = g->OH, OW = g->OW, s = g->stride, pad = g->pad, H = g->H, W = g->W;
+    for (int c = 0; c < g->C; c++) {
+        const float *xc = x + (long)c * H * W;
+        for (int fh = 0; fh < g->FH; fh++) {
+            for (int fw = 0; fw < g->FW; fw++) {
+                float *row = col + (((long)c * g->FH + fh) * g->FW + fw) * L->Sp;
+                // Output columns whose input column iw = ow·s − pad + fw is inside: [lo, hi).
+                int lo = 0, hi = OW;
+                while (lo < OW && lo * s - pad + fw < 0) lo++;
+                while (hi > lo && (hi - 1) * s - pad + fw >= W) hi--;
+                for (int oh = 0; oh < OH; oh++) {
+                    float *dst = row + (long)oh * OW;
+                    const int ih = oh * s - pad + fh;
+                    if (ih < 0 || ih >= H) {
+                        for (int ow = 0; ow < OW; ow++) dst[ow] = 0.0f;
+                        continue;
+                    }
+                    const float *src = xc + (long)ih * W - pad + fw;
+                    for (int ow = 0; ow < lo; ow++) dst[ow] = 0.0f;
+                    if (s == 1) {
+                        for (int ow = lo; ow < hi; ow++) dst[ow] = src[ow];
+                    } else {
+                        for (int ow = lo; ow < hi; ow++) dst[ow] = src[(long)ow * s];
+                    }
+                    for (int ow = hi; ow < OW; ow++) dst[ow] = 0.0f;
+                }
+                for (long j = L->S; j < L->Sp; j++) row[j] = 0.0f;
+            }
+        }
+    }
+}
+
+// The adjoint of im2col_image: dx (C, H, W) is OVERWRITTEN with the sum of the
+// col entries copied from each pixel.
+static inline __attribute__((always_inline)) void
+col2im_image(const sn_conv_geometry *g, const conv_layout *L, const float *restrict col,
+             float *restrict dx) {
+    const int OH = g->OH, OW = g->OW, s = g->stride, pad = g->pad, H = g->H, W = g->W;
+    memset(dx, 0, sizeof(float) * (size_t)g->C * H * W);
+    for (int c = 0; c < g->C; c++) {
+        float *dxc = dx + (long)c * H * W;
+        for (int fh = 0; fh < g->FH; fh++) {
+            for (int fw = 0; fw < g->FW; fw++) {
+                const float *row = col + (((long)c * g->FH + fh) * g->FW + fw) * L->Sp;
+                int lo = 0, hi = OW;
+                while (lo < OW && lo * s - pad + fw < 0) lo++;
+                while (hi > lo && (hi - 1) * s - pad + fw >= W) hi--;
+                for (int oh = 0; oh < OH; oh++) {
+                    const int ih = oh * s - pad + fh;
+                    if (ih < 0 || ih >= H) continue;
+                    const float *src = row + (long)oh * OW;
+                    float *dst = dxc + (long)ih * W - pad + fw;
+                    if (s == 1) {
+                        for (int ow = lo; ow < hi; ow++) dst[ow] += src[ow];
+                    } else {
+                        for (int ow = lo; ow < hi; ow++) dst[(long)ow * s] += src[ow];
                     }
                 }
             }
@@ -61,97 +142,228 @@ void sn_im2col(const float *restrict x, float *restrict col,
     }
 }
 
-// The adjoint of sn_im2col: dx (N, C, H, W) is OVERWRITTEN with the sum of
-// every col entry that was copied from each pixel (padding entries dropped).
-void sn_col2im(const float *restrict col, float *restrict dx,
-               int N, int C, int H, int W, int FH, int FW,
-               int stride, int pad, int OH, int OW) {
-    const long K = (long)C * FH * FW;
-#pragma omp parallel for schedule(static) num_threads(sn_get_num_threads()) \
-    if ((long)N * OH * OW * K >= SN_CONV_PARALLEL_GRAIN)
-    for (int n = 0; n < N; n++) {
-        float *dxn = dx + (long)n * C * H * W;
-        memset(dxn, 0, sizeof(float) * (size_t)C * H * W);
-        for (int oh = 0; oh < OH; oh++) {
-            const int ih0 = oh * stride - pad;
-            for (int ow = 0; ow < OW; ow++) {
-                const int iw0 = ow * stride - pad;
-                const float *row = col + (((long)n * OH + oh) * OW + ow) * K;
-                const int lo = iw0 < 0 ? -iw0 : 0;
-                const int hi = iw0 + FW > W ? W - iw0 : FW;
-                if (lo >= hi) continue;
-                for (int c = 0; c < C; c++) {
-                    float *dxc = dxn + (long)c * H * W;
-                    for (int fh = 0; fh < FH; fh++) {
-                        const int ih = ih0 + fh;
-                        if (ih < 0 || ih >= H) continue;
-                        const float *src = row + ((long)c * FH + fh) * FW;
-                        float *dst = dxc + (long)ih * W + iw0;
-                        for (int fw = lo; fw < hi; fw++) dst[fw] += src[fw];
-                    }
+/* ---- micro-kernels ------------------------------------------------------- */
+
+// The 16 lanes of v added in a fixed tree order: halves, quarters, pairs.
+static inline __attribute__((always_inline)) float hsum16(const v16 *p) {
+    const v16 v = *p;
+    typedef float v8 __attribute__((vector_size(32)));
+    typedef float v4 __attribute__((vector_size(16)));
+    v8 h = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+           __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+    v4 q = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+    return (q[0] + q[2]) + (q[1] + q[3]);
+}
+
+// C (m, ncols) = [bias] + A (m, P) · B (P, Sp), one MR × 16·NV tile at column j.
+// A[i][p] is a[i·ars + p·acs]; B rows have stride ldb (a multiple of 16, aligned);
+// C has row stride ldc. Rows past m repeat row m−1 and are not stored.
+static inline __attribute__((always_inline)) void
+tile_ab(const int MR, const int NV, int m, int ncols, int P,
+        const float *restrict a, long ars, long acs, const float *restrict b, long ldb,
+        const float *restrict bias, float *restrict c, long ldc) {
+    v16 acc[6][4];
+    const float *ar[6];
+    for (int i = 0; i < MR; i++) {
+        const int r = i < m ? i : m - 1;
+        ar[i] = a + (long)r * ars;
+        for (int v = 0; v < NV; v++) acc[i][v] = (v16){0} + (bias ? bias[r] : 0.0f);
+    }
+    for (int p = 0; p < P; p++) {
+        v16 bv[4];
+        for (int v = 0; v < NV; v++) bv[v] = *(const v16u *)(b + (long)p * ldb + 16 * v);
+        for (int i = 0; i < MR; i++) {
+            const v16 av = (v16){0} + ar[i][(long)p * acs];
+            for (int v = 0; v < NV; v++) acc[i][v] += av * bv[v];
+        }
+    }
+    for (int i = 0; i < MR && i < m; i++) {
+        float *ci = c + (long)i * ldc;
+        for (int v = 0; v < NV; v++) {
+            if (16 * v + 16 <= ncols) {
+                *(v16u *)(ci + 16 * v) = acc[i][v];
+            } else {
+                float t[16] __attribute__((aligned(64)));
+                *(v16 *)t = acc[i][v];
+                for (int k = 16 * v; k < ncols; k++) ci[k] = t[k - 16 * v];
+            }
+        }
+    }
+}
+
+// C (M, N) = [bias] + A (M, P) · B (P, N): B is (P, ≥N) with row stride ldb,
+// C is (M, N) with row stride ldc; A as in tile_ab. 64-column strips, each
+// kept in L1 while every row tile runs over it.
+static inline __attribute__((always_inline)) void
+gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
+        const float *restrict b, long ldb, const float *restrict bias,
+        float *restrict c, long ldc) {
+    // Row tiles of 4 or 6: whichever wastes fewer rows (6 on a tie).
+    const int mr = ((M + 3) / 4) * 4 < ((M + 5) / 6) * 6 ? 4 : 6;
+    for (int j = 0; j < N; j += 64) {
+        const int ncols = imin(64, N - j);
+        const int nv = (ncols + 15) / 16;
+        for (int i = 0; i < M; i += mr) {
+            const int m = imin(mr, M - i);
+            const float *ai = a + (long)i * ars;
+            const float *bi = bias ? bias + i : 0;
+            float *cij = c + (long)i * ldc + j;
+            const float *bj = b + j;
+#define SN_TILE_AB(MR_, NV_) tile_ab(MR_, NV_, m, ncols, P, ai, ars, acs, bj, ldb, bi, cij, ldc)
+            if (mr == 6) {
+                switch (nv) {
+                case 4: SN_TILE_AB(6, 4); break;
+                case 3: SN_TILE_AB(6, 3); break;
+                case 2: SN_TILE_AB(6, 2); break;
+                default: SN_TILE_AB(6, 1); break;
+                }
+            } else {
+                switch (nv) {
+                case 4: SN_TILE_AB(4, 4); break;
+                case 3: SN_TILE_AB(4, 3); break;
+                case 2: SN_TILE_AB(4, 2); break;
+                default: SN_TILE_AB(4, 1); break;
                 }
             }
+#undef SN_TILE_AB
         }
     }
 }
 
-/* Transposes go through tiles of SN_TILE pixels × all F channels: the tile
- * (SN_TILE·F floats) stays in L1 while one side is read contiguously. */
-#define SN_TILE 16
+#define SN_DW_MR 4
+#define SN_DW_NR 5
 
-// rows is (N·S, F) (one row per pixel); out is (N, F, S); out[n,f,s] = rows[n·S+s, f] + bias[f].
-// bias may be NULL (no bias).
-void sn_rows_to_nchw(const float *restrict rows, const float *restrict bias,
-                     float *restrict out, int N, int F, int S) {
-#pragma omp parallel for schedule(static) num_threads(sn_get_num_threads()) \
-    if ((long)N * F * S >= SN_CONV_PARALLEL_GRAIN)
-    for (int n = 0; n < N; n++) {
-        const float *rn = rows + (long)n * S * F;
-        float *on = out + (long)n * F * S;
-        for (int s0 = 0; s0 < S; s0 += SN_TILE) {
-            const int len = S - s0 < SN_TILE ? S - s0 : SN_TILE;
-            for (int f = 0; f < F; f++) {
-                const float b = bias ? bias[f] : 0.0f;
-                float *of = on + (long)f * S + s0;
-                const float *rf = rn + (long)s0 * F + f;
-                for (int i = 0; i < len; i++) of[i] = rf[(long)i * F] + b;
+// C (M, N) += A (M, L) · B (N, L)ᵀ: every entry a dot product of an A row and
+// a B row, both of length L (a multiple of 16) with row strides lda, ldb
+// (multiples of 16, aligned). C has row stride ldc. Tiles of 4 × 5 dot
+// products in 20 vector accumulators; edge rows repeat the last row.
+static inline __attribute__((always_inline)) void
+gemm_abt_acc(int M, int N, long L, const float *restrict a, long lda,
+             const float *restrict b, long ldb, float *restrict c, long ldc) {
+    for (int i0 = 0; i0 < M; i0 += SN_DW_MR) {
+        const int m = imin(SN_DW_MR, M - i0);
+        const float *ar[SN_DW_MR];
+        for (int i = 0; i < SN_DW_MR; i++) ar[i] = a + (long)(i0 + (i < m ? i : m - 1)) * lda;
+        for (int j0 = 0; j0 < N; j0 += SN_DW_NR) {
+            const int n = imin(SN_DW_NR, N - j0);
+            const float *br[SN_DW_NR];
+            for (int j = 0; j < SN_DW_NR; j++) br[j] = b + (long)(j0 + (j < n ? j : n - 1)) * ldb;
+            v16 acc[SN_DW_MR][SN_DW_NR];
+            for (int i = 0; i < SN_DW_MR; i++)
+                for (int j = 0; j < SN_DW_NR; j++) acc[i][j] = (v16){0};
+            for (long l = 0; l < L; l += 16) {
+                v16 bv[SN_DW_NR];
+                for (int j = 0; j < SN_DW_NR; j++) bv[j] = *(const v16u *)(br[j] + l);
+                for (int i = 0; i < SN_DW_MR; i++) {
+                    const v16 av = *(const v16u *)(ar[i] + l);
+                    for (int j = 0; j < SN_DW_NR; j++) acc[i][j] += av * bv[j];
+                }
             }
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) c[(long)(i0 + i) * ldc + j0 + j] += hsum16(&acc[i][j]);
         }
     }
 }
 
-// x is (N, F, S); rows is (N·S, F): the transpose used on the output gradient.
-void sn_nchw_to_rows(const float *restrict x, float *restrict rows, int N, int F, int S) {
-#pragma omp parallel for schedule(static) num_threads(sn_get_num_threads()) \
-    if ((long)N * F * S >= SN_CONV_PARALLEL_GRAIN)
-    for (int n = 0; n < N; n++) {
-        const float *xn = x + (long)n * F * S;
-        float *rn = rows + (long)n * S * F;
-        for (int s0 = 0; s0 < S; s0 += SN_TILE) {
-            const int len = S - s0 < SN_TILE ? S - s0 : SN_TILE;
-            for (int f = 0; f < F; f++) {
-                const float *xf = xn + (long)f * S + s0;
-                float *rf = rn + (long)s0 * F + f;
-                for (int i = 0; i < len; i++) rf[(long)i * F] = xf[i];
-            }
+/* ---- per-image work, compiled once per instruction set -------------------- */
+
+// One image: out (FN, S) = W · im2col(x) + bias.
+static SN_CONV_CLONES void conv_image_forward(const sn_conv_geometry *g, const conv_layout *L,
+                                              const float *restrict x, const float *restrict w,
+                                              const float *restrict bias, float *restrict out,
+                                              float *restrict col) {
+    im2col_image(g, L, x, col);
+    gemm_ab(g->FN, (int)L->S, (int)L->K, w, L->K, 1, col, L->Sp, bias, out, L->S);
+}
+
+// One image's backward: dw (FN, K) and db (FN) accumulate; dx (C, H, W), when
+// not NULL, is overwritten.
+static SN_CONV_CLONES void conv_image_backward(const sn_conv_geometry *g, const conv_layout *L,
+                                               const float *restrict x, const float *restrict w,
+                                               const float *restrict dout, float *restrict dw,
+                                               float *restrict db, float *restrict dx,
+                                               float *restrict col, float *restrict dpad) {
+    const int FN = g->FN;
+    const long S = L->S, Sp = L->Sp, K = L->K;
+    // dout rows copied to a zero-padded (FN, Sp) buffer; their sums go to db.
+    for (int f = 0; f < FN; f++) {
+        const float *src = dout + (long)f * S;
+        float *dst = dpad + (long)f * Sp;
+        v16 sum = {0};
+        long s = 0;
+        for (; s + 16 <= S; s += 16) {
+            const v16 v = *(const v16u *)(src + s);
+            *(v16u *)(dst + s) = v;
+            sum += v;
         }
+        if (s < S) {  // the last, partial vector: zero-padded
+            float t[16] __attribute__((aligned(64))) = {0};
+            for (long k = s; k < S; k++) t[k - s] = src[k];
+            *(v16u *)(dst + s) = *(v16 *)t;
+            sum += *(v16 *)t;
+        }
+        db[f] += hsum16(&sum);
+    }
+    im2col_image(g, L, x, col);
+    gemm_abt_acc(FN, (int)K, Sp, dpad, Sp, col, Sp, dw, K);
+    if (!dx) return;
+    // dcol (K, Sp) = Wᵀ · dout: A[k][f] = w[f·K + k].
+    gemm_ab((int)K, (int)S, FN, w, 1, K, dpad, Sp, 0, col, Sp);
+    col2im_image(g, L, col, dx);
+}
+
+/* ---- batch drivers ---------------------------------------------------------- */
+
+static inline int block_start(int b, int blocks, int N) { return (int)((long)N * b / blocks); }
+
+void sn_conv_forward(const float *restrict x, const float *restrict w, const float *restrict bias,
+                     float *restrict out, float *restrict scratch, sn_conv_geometry g) {
+    if (g.N <= 0) return;
+    const conv_layout L = layout_of(&g);
+    const double flops = 2.0 * g.N * g.FN * (double)L.K * (double)L.S;
+    const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
+#pragma omp parallel for schedule(static) num_threads(sn_get_num_threads()) \
+    if (flops >= SN_CONV_PARALLEL_FLOPS && L.blocks > 1)
+    for (int b = 0; b < L.blocks; b++) {
+        float *col = scratch + (long)b * L.block + L.col;
+        for (int n = block_start(b, L.blocks, g.N); n < block_start(b + 1, L.blocks, g.N); n++)
+            conv_image_forward(&g, &L, x + n * in_image, w, bias, out + n * out_image, col);
     }
 }
 
-// x is (N, F, S); sums is (F), OVERWRITTEN: sums[f] = Σ_n Σ_s x[n,f,s] (the
-// conv bias gradient). Each channel is summed by one thread in a fixed order.
-void sn_channel_sums(const float *restrict x, float *restrict sums, int N, int F, int S) {
+void sn_conv_backward(const float *restrict x, const float *restrict w, const float *restrict dout,
+                      float *restrict dw, float *restrict db, float *restrict dx,
+                      float *restrict scratch, sn_conv_geometry g) {
+    const long K = (long)g.C * g.FH * g.FW;
+    if (g.N <= 0) {
+        memset(dw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
+        memset(db, 0, sizeof(float) * (size_t)g.FN);
+        return;
+    }
+    const conv_layout L = layout_of(&g);
+    const double flops = (dx ? 4.0 : 2.0) * g.N * g.FN * (double)L.K * (double)L.S;
+    const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
 #pragma omp parallel for schedule(static) num_threads(sn_get_num_threads()) \
-    if ((long)N * F * S >= SN_CONV_PARALLEL_GRAIN)
-    for (int f = 0; f < F; f++) {
-        float total = 0.0f;
-        for (int n = 0; n < N; n++) {
-            const float *p = x + ((long)n * F + f) * S;
-            float partial = 0.0f;
-#pragma omp simd reduction(+:partial)
-            for (int s = 0; s < S; s++) partial += p[s];
-            total += partial;
-        }
-        sums[f] = total;
+    if (flops >= SN_CONV_PARALLEL_FLOPS && L.blocks > 1)
+    for (int b = 0; b < L.blocks; b++) {
+        float *blk = scratch + (long)b * L.block;
+        float *pdw = blk + L.dw, *pdb = blk + L.db;
+        memset(pdw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
+        memset(pdb, 0, sizeof(float) * (size_t)g.FN);
+        for (int n = block_start(b, L.blocks, g.N); n < block_start(b + 1, L.blocks, g.N); n++)
+            conv_image_backward(&g, &L, x + n * in_image, w, dout + n * out_image, pdw, pdb,
+                                dx ? dx + n * in_image : 0, blk + L.col, blk + L.dout);
+    }
+    // Partial gradients added up in block order (thread-count independent).
+    const long count = (long)g.FN * K;
+    for (long i = 0; i < count; i++) {
+        float s = 0.0f;
+        for (int b = 0; b < L.blocks; b++) s += scratch[(long)b * L.block + L.dw + i];
+        dw[i] = s;
+    }
+    for (int f = 0; f < g.FN; f++) {
+        float s = 0.0f;
+        for (int b = 0; b < L.blocks; b++) s += scratch[(long)b * L.block + L.db + f];
+        db[f] = s;
     }
 }

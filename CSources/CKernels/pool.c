@@ -15,6 +15,36 @@
 
 #define SN_POOL_PARALLEL_GRAIN 32768L
 
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define SN_POOL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SN_POOL_CLONES
+#endif
+
+// The book's pool (2×2, stride 2, no padding) on one plane: four candidates,
+// no bounds to clip. Branch-free selects (the first maximum wins ties), so
+// random data costs no mispredictions and the loop over ow vectorizes.
+static SN_POOL_CLONES void pool2x2_plane(const float *restrict xp, float *restrict yp,
+                                         int32_t *restrict ap, int W, int OH, int OW) {
+    for (int oh = 0; oh < OH; oh++) {
+        const float *r0 = xp + (long)(2 * oh) * W;
+        const float *r1 = r0 + W;
+        const int base = 2 * oh * W;
+        float *y = yp + (long)oh * OW;
+        int32_t *a = ap + (long)oh * OW;
+        for (int ow = 0; ow < OW; ow++) {
+            const float v0 = r0[2 * ow], v1 = r0[2 * ow + 1], v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
+            float v = v0;
+            int32_t best = base + 2 * ow;
+            best = v1 > v ? base + 2 * ow + 1 : best; v = v1 > v ? v1 : v;
+            best = v2 > v ? base + W + 2 * ow : best; v = v2 > v ? v2 : v;
+            best = v3 > v ? base + W + 2 * ow + 1 : best; v = v3 > v ? v3 : v;
+            y[ow] = v;
+            a[ow] = best;
+        }
+    }
+}
+
 // x is (N, C, H, W); y and argmax are (N, C, OH, OW).
 void sn_maxpool_forward(const float *restrict x, float *restrict y, int32_t *restrict argmax,
                         int N, int C, int H, int W, int PH, int PW,
@@ -27,21 +57,7 @@ void sn_maxpool_forward(const float *restrict x, float *restrict y, int32_t *res
         float *yp = y + p * OH * OW;
         int32_t *ap = argmax + p * OH * OW;
         if (PH == 2 && PW == 2 && stride == 2 && pad == 0) {
-            // The book's pool: four candidates, no bounds to clip.
-            for (int oh = 0; oh < OH; oh++) {
-                const float *r0 = xp + (2 * oh) * W;
-                const float *r1 = r0 + W;
-                for (int ow = 0; ow < OW; ow++) {
-                    const int iw = 2 * ow;
-                    int best = 2 * oh * W + iw;
-                    float v = r0[iw];
-                    if (r0[iw + 1] > v) { v = r0[iw + 1]; best = 2 * oh * W + iw + 1; }
-                    if (r1[iw] > v) { v = r1[iw]; best = (2 * oh + 1) * W + iw; }
-                    if (r1[iw + 1] > v) { v = r1[iw + 1]; best = (2 * oh + 1) * W + iw + 1; }
-                    yp[oh * OW + ow] = v;
-                    ap[oh * OW + ow] = best;
-                }
-            }
+            pool2x2_plane(xp, yp, ap, W, OH, OW);
             continue;
         }
         for (int oh = 0; oh < OH; oh++) {

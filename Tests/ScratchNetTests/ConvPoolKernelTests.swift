@@ -30,57 +30,73 @@ struct ConvPoolKernelTests {
         WindowGeometry(batch: 16, channels: 3, height: 28, width: 28, kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 0),
     ]
 
-    /// Data movement only: fast and naive must agree exactly (col2im sums in
-    /// the same window order in both, so even the sums are bit-identical).
-    @Test(arguments: geometries)
-    func im2colAndCol2imEqualNaive(geometry g: WindowGeometry) {
-        withThreadCounts { threads in
-            let inputCount = g.batch * g.channels * g.height * g.width
-            let colCount = g.windowCount * g.windowSize
-            let x = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
-            let col1 = UnsafeMutablePointer<Float>.allocate(capacity: colCount)
-            let col2 = UnsafeMutablePointer<Float>.allocate(capacity: colCount)
-            let dx1 = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
-            let dx2 = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
-            defer { x.deallocate(); col1.deallocate(); col2.deallocate(); dx1.deallocate(); dx2.deallocate() }
-            fillUniform(x, count: inputCount, seed: 1)
-            col1.update(repeating: .nan, count: colCount) // every entry must be written
-            fast.im2col(x, into: col1, geometry: g)
-            naive.im2col(x, into: col2, geometry: g)
-            #expect(maxRelativeDifference(col1, col2, count: colCount) == 0, "im2col \(g) at \(threads) threads")
-            fillUniform(col1, count: colCount, seed: 2)
-            dx1.update(repeating: .nan, count: inputCount) // col2im overwrites
-            fast.col2im(col1, into: dx1, geometry: g)
-            naive.col2im(col1, into: dx2, geometry: g)
-            #expect(maxRelativeDifference(dx1, dx2, count: inputCount) <= 1e-6, "col2im \(g) at \(threads) threads")
-        }
+    /// Filter counts paired with ``geometries``: 1, odd, a multiple of 4,
+    /// one more than a multiple of 16, and the book's 30.
+    static let convolutions: [(WindowGeometry, Int)] = Array(zip(geometries, [1, 5, 7, 33, 4, 6, 30])) + [
+        // The book's SimpleConvNet first layer (batch 9: more than one image per block).
+        (WindowGeometry(batch: 9, channels: 1, height: 28, width: 28, kernelHeight: 5, kernelWidth: 5, stride: 1, padding: 0), 30),
+        // DeepConvNet's padding-2 layer, 17 filters (an edge row tile).
+        (WindowGeometry(batch: 3, channels: 5, height: 14, width: 14, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 2), 17),
+    ]
+
+    /// Runs the convolution forward and backward (with and without the input
+    /// gradient) on one backend; returns out, dW, db, dx, and dW from the run without dx.
+    func convolve(_ kernels: any Kernels, geometry g: WindowGeometry, filters: Int,
+                  x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                  dout: UnsafePointer<Float>) -> [[Float]] {
+        let inputCount = g.batch * g.channels * g.height * g.width
+        let outputCount = g.batch * filters * g.outputPixels
+        let weightCount = filters * g.windowSize
+        let scratchCount = max(kernels.convolutionScratchCount(geometry: g, filters: filters), 1)
+        var out = [Float](repeating: .nan, count: outputCount)
+        var dw = [Float](repeating: .nan, count: weightCount), dw2 = dw
+        var db = [Float](repeating: .nan, count: filters), db2 = db
+        var dx = [Float](repeating: .nan, count: inputCount)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+        defer { scratch.deallocate() }
+        scratch.update(repeating: .nan, count: scratchCount) // the kernels must not read stale scratch
+        kernels.convolutionForward(x, weight: weight, bias: bias, into: &out, scratch: scratch, geometry: g, filters: filters)
+        kernels.convolutionBackward(x, weight: weight, gradOutput: dout, weightGradient: &dw, biasGradient: &db,
+                                    inputGradient: &dx, scratch: scratch, geometry: g, filters: filters)
+        kernels.convolutionBackward(x, weight: weight, gradOutput: dout, weightGradient: &dw2, biasGradient: &db2,
+                                    inputGradient: nil, scratch: scratch, geometry: g, filters: filters)
+        return [out, dw, db, dx, dw2, db2]
     }
 
-    @Test(arguments: [(1, 1, 1), (3, 7, 33), (33, 3, 7), (100, 30, 576)])
-    func layoutTransposesAndChannelSumsEqualNaive(batch: Int, channels: Int, spatial: Int) {
+    /// The fast convolution against the direct naive loops, at 1 and 2
+    /// threads, and bit-identical between the thread counts (fixed image
+    /// blocks, partial gradients summed in block order).
+    @Test(arguments: convolutions)
+    func convolutionForwardAndBackwardEqualNaive(geometry g: WindowGeometry, filters: Int) {
+        let inputCount = g.batch * g.channels * g.height * g.width
+        let outputCount = g.batch * filters * g.outputPixels
+        let weightCount = filters * g.windowSize
+        let x = UnsafeMutablePointer<Float>.allocate(capacity: inputCount)
+        let w = UnsafeMutablePointer<Float>.allocate(capacity: weightCount)
+        let bias = UnsafeMutablePointer<Float>.allocate(capacity: filters)
+        let dout = UnsafeMutablePointer<Float>.allocate(capacity: outputCount)
+        defer { x.deallocate(); w.deallocate(); bias.deallocate(); dout.deallocate() }
+        fillUniform(x, count: inputCount, seed: 21)
+        fillUniform(w, count: weightCount, seed: 22)
+        fillUniform(bias, count: filters, seed: 23)
+        fillUniform(dout, count: outputCount, seed: 24)
+        let expected = convolve(naive, geometry: g, filters: filters, x: x, weight: w, bias: bias, dout: dout)
+        // Sums of K = C·FH·FW (out), N·OH·OW (dW, db) and FN·FH·FW (dx) terms
+        // in another order; floor 1 because random-sign sums can cancel.
+        let tolerances = [g.windowSize, g.windowCount, g.windowCount,
+                          filters * g.kernelHeight * g.kernelWidth, g.windowCount, g.windowCount]
+            .map { Tolerance.kernel(k: $0) }
+        let names = ["out", "dW", "db", "dx", "dW without dx", "db without dx"]
+        var byThreads: [[[Float]]] = []
         withThreadCounts { threads in
-            let count = batch * channels * spatial
-            let x = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            let bias = UnsafeMutablePointer<Float>.allocate(capacity: channels)
-            let s1 = UnsafeMutablePointer<Float>.allocate(capacity: channels)
-            let s2 = UnsafeMutablePointer<Float>.allocate(capacity: channels)
-            defer { x.deallocate(); a.deallocate(); b.deallocate(); bias.deallocate(); s1.deallocate(); s2.deallocate() }
-            fillUniform(x, count: count, seed: 3)
-            fillUniform(bias, count: channels, seed: 4)
-            fast.rowsToChannels(x, bias: bias, into: a, batch: batch, channels: channels, spatial: spatial)
-            naive.rowsToChannels(x, bias: bias, into: b, batch: batch, channels: channels, spatial: spatial)
-            #expect(maxRelativeDifference(a, b, count: count) == 0, "rowsToChannels at \(threads) threads")
-            fast.channelsToRows(x, into: a, batch: batch, channels: channels, spatial: spatial)
-            naive.channelsToRows(x, into: b, batch: batch, channels: channels, spatial: spatial)
-            #expect(maxRelativeDifference(a, b, count: count) == 0, "channelsToRows at \(threads) threads")
-            fast.channelSums(x, batch: batch, channels: channels, spatial: spatial, into: s1)
-            naive.channelSums(x, batch: batch, channels: channels, spatial: spatial, into: s2)
-            // Summation order differs (SIMD partial sums): K-term tolerance, floor 1 for cancelling sums.
-            #expect(maxRelativeDifference(s1, s2, count: channels, floor: 1) <= Tolerance.kernel(k: batch * spatial),
-                    "channelSums at \(threads) threads")
+            let got = convolve(fast, geometry: g, filters: filters, x: x, weight: w, bias: bias, dout: dout)
+            for i in 0..<names.count {
+                let difference = maxRelativeDifference(got[i], expected[i], count: got[i].count, floor: 1)
+                #expect(difference <= tolerances[i], "\(names[i]) \(g) FN \(filters) at \(threads) threads: \(difference)")
+            }
+            byThreads.append(got)
         }
+        #expect(byThreads[0] == byThreads[1], "1 and 2 threads differ for \(g) FN \(filters)")
     }
 
     static let poolGeometries: [WindowGeometry] = [

@@ -86,29 +86,33 @@ void sn_softmax_xent_backward_onehot(const float *probs, const float *targets,
 
 /* ---- convolution (conv.c) ------------------------------------------------ */
 /* Images are NCHW. OH = (H + 2·pad − FH)/stride + 1 (floor), likewise OW;
- * the caller computes them. Each function is parallel over images. */
+ * the caller computes them. */
 
-/// col (N·OH·OW, C·FH·FW) gets one row per output pixel (n, oh, ow) holding
-/// the input window (c, fh, fw); zero where the window lies in the padding.
-void sn_im2col(const float *x, float *col,
-               int N, int C, int H, int W, int FH, int FW,
-               int stride, int pad, int OH, int OW);
+/// The sizes of one convolution: x (N, C, H, W), weights (FN, C, FH, FW),
+/// output (N, FN, OH, OW).
+typedef struct {
+    int N, C, H, W;
+    int FN, FH, FW;
+    int stride, pad;
+    int OH, OW;
+} sn_conv_geometry;
 
-/// The adjoint of sn_im2col: dx (N, C, H, W) is overwritten with the sum of
-/// the col entries copied from each pixel.
-void sn_col2im(const float *col, float *dx,
-               int N, int C, int H, int W, int FH, int FW,
-               int stride, int pad, int OH, int OW);
+/// Floats of scratch sn_conv_forward and sn_conv_backward need for g (it
+/// grows with g.N up to a fixed number of image blocks, not with threads).
+size_t sn_conv_scratch_floats(sn_conv_geometry g);
 
-/// out[n,f,s] = rows[n·S + s, f] + bias[f]: GEMM rows (N·S, F) to NCHW
-/// (N, F, S). bias may be NULL.
-void sn_rows_to_nchw(const float *rows, const float *bias, float *out, int N, int F, int S);
+/// out (N, FN, OH, OW) = conv(x, w) + bias, computed image by image
+/// (per-image im2col in scratch, then a register-blocked product). scratch
+/// holds sn_conv_scratch_floats(g) floats (64-byte alignment is fastest).
+void sn_conv_forward(const float *x, const float *w, const float *bias, float *out,
+                     float *scratch, sn_conv_geometry g);
 
-/// rows[n·S + s, f] = x[n,f,s]: NCHW (N, F, S) to GEMM rows (N·S, F).
-void sn_nchw_to_rows(const float *x, float *rows, int N, int F, int S);
-
-/// sums[f] = Σ_n Σ_s x[n,f,s] for x (N, F, S); sums is overwritten.
-void sn_channel_sums(const float *x, float *sums, int N, int F, int S);
+/// Backward of sn_conv_forward for dout (N, FN, OH, OW): dw (FN, C, FH, FW)
+/// and db (FN) are OVERWRITTEN with the batch sums; dx (N, C, H, W) is
+/// overwritten unless it is NULL (a first layer needs no input gradient).
+/// Bit-identical for any thread count.
+void sn_conv_backward(const float *x, const float *w, const float *dout,
+                      float *dw, float *db, float *dx, float *scratch, sn_conv_geometry g);
 
 /* ---- max pooling (pool.c) ------------------------------------------------ */
 

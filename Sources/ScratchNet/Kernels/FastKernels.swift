@@ -72,31 +72,30 @@ public struct FastKernels: Kernels {
 // MARK: - Convolution and pooling in C; tanh, dropout and batch norm in Swift SIMD
 
 extension FastKernels {
-    public func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
-        sn_im2col(x, col, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
-                  Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
-                  Int32(g.outputHeight), Int32(g.outputWidth))
+    public func convolutionScratchCount(geometry: WindowGeometry, filters: Int) -> Int {
+        Int(sn_conv_scratch_floats(Self.convGeometry(geometry, filters: filters)))
     }
 
-    public func col2im(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
-        sn_col2im(col, dx, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
-                  Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
-                  Int32(g.outputHeight), Int32(g.outputWidth))
+    public func convolutionForward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                   into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                   geometry: WindowGeometry, filters: Int) {
+        sn_conv_forward(x, weight, bias, out, scratch, Self.convGeometry(geometry, filters: filters))
     }
 
-    public func rowsToChannels(_ rows: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               into out: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int) {
-        sn_rows_to_nchw(rows, bias, out, Int32(batch), Int32(channels), Int32(spatial))
+    public func convolutionBackward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                    gradOutput: UnsafePointer<Float>,
+                                    weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
+                                    inputGradient: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+                                    geometry: WindowGeometry, filters: Int) {
+        sn_conv_backward(x, weight, gradOutput, weightGradient, biasGradient, inputGradient, scratch,
+                         Self.convGeometry(geometry, filters: filters))
     }
 
-    public func channelsToRows(_ x: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>,
-                               batch: Int, channels: Int, spatial: Int) {
-        sn_nchw_to_rows(x, rows, Int32(batch), Int32(channels), Int32(spatial))
-    }
-
-    public func channelSums(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
-                            into sums: UnsafeMutablePointer<Float>) {
-        sn_channel_sums(x, sums, Int32(batch), Int32(channels), Int32(spatial))
+    static func convGeometry(_ g: WindowGeometry, filters: Int) -> sn_conv_geometry {
+        sn_conv_geometry(N: Int32(g.batch), C: Int32(g.channels), H: Int32(g.height), W: Int32(g.width),
+                         FN: Int32(filters), FH: Int32(g.kernelHeight), FW: Int32(g.kernelWidth),
+                         stride: Int32(g.stride), pad: Int32(g.padding),
+                         OH: Int32(g.outputHeight), OW: Int32(g.outputWidth))
     }
 
     public func maxPoolForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,

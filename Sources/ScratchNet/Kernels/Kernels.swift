@@ -64,25 +64,27 @@ public protocol Kernels: Sendable {
 
     // ---- convolution and pooling (NCHW images) ----
 
-    /// col (N·OH·OW, C·FH·FW): one row per output pixel holding its input
-    /// window, zero where the window covers padding (the book's im2col).
-    func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, geometry: WindowGeometry)
+    /// Floats of scratch memory ``convolutionForward(_:weight:bias:into:scratch:geometry:filters:)``
+    /// and ``convolutionBackward(_:weight:gradOutput:weightGradient:biasGradient:inputGradient:scratch:geometry:filters:)``
+    /// need for this geometry (its batch included) and filter count.
+    func convolutionScratchCount(geometry: WindowGeometry, filters: Int) -> Int
 
-    /// The adjoint of ``im2col(_:into:geometry:)``: dx (N, C, H, W) is
-    /// overwritten with the sum of the col entries copied from each pixel.
-    func col2im(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry: WindowGeometry)
+    /// out (N, FN, OH, OW) = the convolution of x (N, C, H, W) with weight
+    /// (FN, C, FH, FW), plus bias (FN) on every output pixel.
+    func convolutionForward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                            into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                            geometry: WindowGeometry, filters: Int)
 
-    /// out[n,f,s] = rows[n·S + s, f] + bias[f]: GEMM rows (N·S, F) to NCHW (N, F, S).
-    func rowsToChannels(_ rows: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        into out: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int)
+    /// The convolution's backward for gradOutput (N, FN, OH, OW): the weight
+    /// gradient (FN, C, FH, FW) and bias gradient (FN) are overwritten with
+    /// their batch sums; the input gradient (N, C, H, W), when not nil, is
+    /// overwritten. x and weight are the forward's.
+    func convolutionBackward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                             gradOutput: UnsafePointer<Float>,
+                             weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
+                             inputGradient: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+                             geometry: WindowGeometry, filters: Int)
 
-    /// rows[n·S + s, f] = x[n,f,s]: NCHW (N, F, S) to GEMM rows (N·S, F).
-    func channelsToRows(_ x: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>,
-                        batch: Int, channels: Int, spatial: Int)
-
-    /// sums[f] = Σ_n Σ_s x[n,f,s]: the bias gradient of a convolution.
-    func channelSums(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
-                     into sums: UnsafeMutablePointer<Float>)
 
     /// y (N, C, OH, OW) = the maximum of each window, padding never winning;
     /// argmax gets the winner's index ih·W + iw within its (n, c) plane

@@ -137,82 +137,68 @@ public struct NaiveKernels: Kernels {
 // MARK: - Convolution, pooling, tanh, dropout, batch normalization
 
 extension NaiveKernels {
-    public func im2col(_ x: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
-        let (oh, ow, k) = (g.outputHeight, g.outputWidth, g.windowSize)
+    /// The naive convolution reads x directly: no scratch.
+    public func convolutionScratchCount(geometry: WindowGeometry, filters: Int) -> Int { 0 }
+
+    public func convolutionForward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                   into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                   geometry g: WindowGeometry, filters: Int) {
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
         for n in 0..<g.batch {
-            for y in 0..<oh {
-                for x0 in 0..<ow {
-                    let row = (n * oh + y) * ow + x0
-                    for c in 0..<g.channels {
-                        for fh in 0..<g.kernelHeight {
-                            for fw in 0..<g.kernelWidth {
-                                let ih = y * g.stride - g.padding + fh
-                                let iw = x0 * g.stride - g.padding + fw
-                                let inside = ih >= 0 && ih < g.height && iw >= 0 && iw < g.width
-                                let column = (c * g.kernelHeight + fh) * g.kernelWidth + fw
-                                col[row * k + column] = inside
-                                    ? x[((n * g.channels + c) * g.height + ih) * g.width + iw] : 0
+            for f in 0..<filters {
+                for y in 0..<oh {
+                    for x0 in 0..<ow {
+                        var sum = bias[f]
+                        for c in 0..<g.channels {
+                            for fh in 0..<g.kernelHeight {
+                                for fw in 0..<g.kernelWidth {
+                                    let ih = y * g.stride - g.padding + fh
+                                    let iw = x0 * g.stride - g.padding + fw
+                                    guard ih >= 0 && ih < g.height && iw >= 0 && iw < g.width else { continue }
+                                    sum += weight[((f * g.channels + c) * g.kernelHeight + fh) * g.kernelWidth + fw]
+                                        * x[((n * g.channels + c) * g.height + ih) * g.width + iw]
+                                }
                             }
                         }
+                        out[((n * filters + f) * oh + y) * ow + x0] = sum
                     }
                 }
             }
         }
     }
 
-    public func col2im(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
-        let (oh, ow, k) = (g.outputHeight, g.outputWidth, g.windowSize)
-        for i in 0..<(g.batch * g.channels * g.height * g.width) { dx[i] = 0 }
+    public func convolutionBackward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                    gradOutput dout: UnsafePointer<Float>,
+                                    weightGradient dw: UnsafeMutablePointer<Float>, biasGradient db: UnsafeMutablePointer<Float>,
+                                    inputGradient dx: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+                                    geometry g: WindowGeometry, filters: Int) {
+        let (oh, ow) = (g.outputHeight, g.outputWidth)
+        let weightCount = filters * g.windowSize
+        for i in 0..<weightCount { dw[i] = 0 }
+        for f in 0..<filters { db[f] = 0 }
+        if let dx { for i in 0..<(g.batch * g.channels * g.height * g.width) { dx[i] = 0 } }
         for n in 0..<g.batch {
-            for y in 0..<oh {
-                for x0 in 0..<ow {
-                    let row = (n * oh + y) * ow + x0
-                    for c in 0..<g.channels {
-                        for fh in 0..<g.kernelHeight {
-                            for fw in 0..<g.kernelWidth {
-                                let ih = y * g.stride - g.padding + fh
-                                let iw = x0 * g.stride - g.padding + fw
-                                guard ih >= 0 && ih < g.height && iw >= 0 && iw < g.width else { continue }
-                                let column = (c * g.kernelHeight + fh) * g.kernelWidth + fw
-                                dx[((n * g.channels + c) * g.height + ih) * g.width + iw] += col[row * k + column]
+            for f in 0..<filters {
+                for y in 0..<oh {
+                    for x0 in 0..<ow {
+                        let d = dout[((n * filters + f) * oh + y) * ow + x0]
+                        db[f] += d
+                        for c in 0..<g.channels {
+                            for fh in 0..<g.kernelHeight {
+                                for fw in 0..<g.kernelWidth {
+                                    let ih = y * g.stride - g.padding + fh
+                                    let iw = x0 * g.stride - g.padding + fw
+                                    guard ih >= 0 && ih < g.height && iw >= 0 && iw < g.width else { continue }
+                                    let wi = ((f * g.channels + c) * g.kernelHeight + fh) * g.kernelWidth + fw
+                                    let xi = ((n * g.channels + c) * g.height + ih) * g.width + iw
+                                    dw[wi] += d * x[xi]
+                                    dx?[xi] += d * weight[wi]
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-    }
-
-    public func rowsToChannels(_ rows: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               into out: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int) {
-        for n in 0..<batch {
-            for f in 0..<channels {
-                for s in 0..<spatial {
-                    out[(n * channels + f) * spatial + s] = rows[(n * spatial + s) * channels + f] + (bias?[f] ?? 0)
-                }
-            }
-        }
-    }
-
-    public func channelsToRows(_ x: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>,
-                               batch: Int, channels: Int, spatial: Int) {
-        for n in 0..<batch {
-            for f in 0..<channels {
-                for s in 0..<spatial {
-                    rows[(n * spatial + s) * channels + f] = x[(n * channels + f) * spatial + s]
-                }
-            }
-        }
-    }
-
-    public func channelSums(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
-                            into sums: UnsafeMutablePointer<Float>) {
-        for f in 0..<channels {
-            var total: Float = 0
-            for n in 0..<batch {
-                for s in 0..<spatial { total += x[(n * channels + f) * spatial + s] }
-            }
-            sums[f] = total
         }
     }
 

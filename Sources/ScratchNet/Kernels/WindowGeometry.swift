@@ -30,9 +30,9 @@ public struct WindowGeometry: Equatable, Sendable {
     public var outputWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
     /// Output pixels per image and channel.
     public var outputPixels: Int { outputHeight * outputWidth }
-    /// Entries of one im2col row: C·FH·FW.
+    /// Entries of one window (one im2col row in the book): C·FH·FW.
     public var windowSize: Int { channels * kernelHeight * kernelWidth }
-    /// Rows of the im2col matrix: N·OH·OW.
+    /// Windows in the batch (the book's im2col rows): N·OH·OW.
     public var windowCount: Int { batch * outputPixels }
 
     /// The same geometry for another batch size.

@@ -1,15 +1,14 @@
 /// A 2-D convolution over (C, H, W) images with FN filters of FH×FW,
 /// weights (FN, C, FH, FW) and bias (FN) as in the book.
 ///
-/// Computed as im2col + one matrix multiply for the whole batch (the book's
-/// `Convolution`): the input windows become the rows of `col`
-/// (B·OH·OW, C·FH·FW), `col·Wᵀ` gives (B·OH·OW, FN) rows that are
-/// transposed into NCHW with the bias added. The backward multiplies the
-/// transposed output gradient by `col` for dW and by W for the window
-/// gradients, which col2im folds back into dx. All buffers, `col` included,
-/// come from the arena; the window gradients reuse `col`'s memory once dW
-/// is done. When `computesInputGradient` is false (a first layer), dx and
-/// col2im are skipped.
+/// The work is the kernels' ``Kernels/convolutionForward(_:weight:bias:into:scratch:geometry:filters:)``
+/// and its backward: the fast kernels unfold one image at a time into an
+/// L2-sized scratch (the book's im2col, per image and transposed so that
+/// `W·col` is already NCHW) instead of one matrix for the whole batch, which
+/// for deep networks is tens of megabytes written and read back. The
+/// scratch comes from the arena; the backward recomputes each image's
+/// unfolding rather than keeping it. When `computesInputGradient` is false
+/// (a first layer), the input gradient is skipped.
 public final class Conv2D: Layer {
     public let inputShape: Shape
     public let outputShape: Shape
@@ -28,11 +27,11 @@ public final class Conv2D: Layer {
     private var bias: Tensor?
     private var weightGradient: Tensor?
     private var biasGradient: Tensor?
-    private var col: Tensor?
-    private var rows: Tensor?
+    private var scratch: Tensor?
     private var output: Tensor?
     private var inputGradient: Tensor?
-    private var lastBatch = 0
+    /// The forward's input, which the backward needs for the weight gradient.
+    private var lastInput: Tensor?
 
     /// - Parameter inputShape: (C, H, W); the kernel must fit the padded input.
     public init(inputShape: Shape, filters: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -56,14 +55,12 @@ public final class Conv2D: Layer {
     }
 
     public func bind(to arena: Arena, maxBatch: Int) throws {
-        let k = geometry.windowSize
-        let windows = maxBatch * geometry.outputPixels
         let w = try arena.allocate(Shape(filters, inputShape[0], kernelSize, kernelSize), name: "Conv2D weight")
         let b = try arena.allocate(Shape(filters), name: "Conv2D bias")
         let dw = try arena.allocateGradient(w.shape, name: "Conv2D weight gradient")
         let db = try arena.allocateGradient(Shape(filters), name: "Conv2D bias gradient")
-        col = try arena.allocate(Shape(windows, k), name: "Conv2D im2col")
-        rows = try arena.allocate(Shape(windows, filters), name: "Conv2D output rows")
+        let scratchCount = kernels.convolutionScratchCount(geometry: geometry.withBatch(maxBatch), filters: filters)
+        scratch = try arena.allocate(Shape(max(scratchCount, 1)), name: "Conv2D scratch")
         output = try arena.allocate(outputShape.prepending(maxBatch), name: "Conv2D output")
         inputGradient = computesInputGradient
             ? try arena.allocate(inputShape.prepending(maxBatch), name: "Conv2D input gradient") : nil
@@ -79,46 +76,26 @@ public final class Conv2D: Layer {
         bias!.fill(0)
     }
 
-    // x is (B, C, H, W); col is (B·OH·OW, K = C·FH·FW); W is (FN, K);
-    // rows = col·Wᵀ is (B·OH·OW, FN); out is (B, FN, OH, OW).
+    // x is (B, C, H, W); W is (FN, C, FH, FW); out is (B, FN, OH, OW).
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let batch = input.shape[0]
-        let g = geometry.withBatch(batch)
-        let k = g.windowSize
-        kernels.im2col(input.pointer, into: col!.pointer, geometry: g)
-        kernels.gemm(transA: false, transB: true, m: g.windowCount, n: filters, k: k,
-                     alpha: 1, a: col!.pointer, lda: k, b: weight!.pointer, ldb: k,
-                     beta: 0, c: rows!.pointer, ldc: filters)
         let out = output!.leading(batch)
-        kernels.rowsToChannels(rows!.pointer, bias: bias!.pointer, into: out.pointer,
-                               batch: batch, channels: filters, spatial: g.outputPixels)
-        lastBatch = batch
+        kernels.convolutionForward(input.pointer, weight: weight!.pointer, bias: bias!.pointer, into: out.pointer,
+                                   scratch: scratch!.pointer, geometry: geometry.withBatch(batch), filters: filters)
+        lastInput = input
         return out
     }
 
-    // dout (B, FN, OH, OW) → drows (B·OH·OW, FN); db = Σ dout per filter;
-    // dW = drowsᵀ·col (FN, K); dcol = drows·W (B·OH·OW, K) into col's memory;
-    // dx = col2im(dcol).
+    // dout (B, FN, OH, OW) → dW (FN, C, FH, FW), db (FN) and, unless this is a
+    // first layer, dx (B, C, H, W).
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        let g = geometry.withBatch(lastBatch)
-        let k = g.windowSize
-        let drows = rows!.pointer
-        kernels.channelsToRows(gradOutput.pointer, into: drows, batch: lastBatch, channels: filters,
-                               spatial: g.outputPixels)
-        kernels.channelSums(gradOutput.pointer, batch: lastBatch, channels: filters, spatial: g.outputPixels,
-                            into: biasGradient!.pointer)
-        kernels.gemm(transA: true, transB: false, m: filters, n: k, k: g.windowCount,
-                     alpha: 1, a: drows, lda: filters, b: col!.pointer, ldb: k,
-                     beta: 0, c: weightGradient!.pointer, ldc: k)
-        guard computesInputGradient, let inputGradient else {
-            return Tensor(pointer: gradOutput.pointer, shape: Shape(0))
-        }
-        let dcol = col!.pointer
-        kernels.gemm(transA: false, transB: false, m: g.windowCount, n: k, k: filters,
-                     alpha: 1, a: drows, lda: filters, b: weight!.pointer, ldb: k,
-                     beta: 0, c: dcol, ldc: k)
-        let dx = inputGradient.leading(lastBatch)
-        kernels.col2im(dcol, into: dx.pointer, geometry: g)
-        return dx
+        guard let input = lastInput else { preconditionFailure("Conv2D: backward before forward") }
+        let batch = input.shape[0]
+        let dx = computesInputGradient ? inputGradient?.leading(batch) : nil
+        kernels.convolutionBackward(input.pointer, weight: weight!.pointer, gradOutput: gradOutput.pointer,
+                                    weightGradient: weightGradient!.pointer, biasGradient: biasGradient!.pointer,
+                                    inputGradient: dx?.pointer, scratch: scratch!.pointer,
+                                    geometry: geometry.withBatch(batch), filters: filters)
+        return dx ?? Tensor(pointer: gradOutput.pointer, shape: Shape(0))
     }
 }
