@@ -124,6 +124,14 @@ void sn_maxpool_forward(const float *x, float *y, int32_t *argmax,
 void sn_maxpool_backward(const float *dy, const int32_t *argmax, float *dx,
                          int N, int C, int H, int W, int OH, int OW);
 
+/* ---- batch conversion (batch_convert.c) -------------------------------- */
+
+/// dst (rows, n) = bytes of sample indices[r] (each n bytes in src) × scale,
+/// prefetching a few samples ahead (shuffled batches miss the cache on every
+/// sample). indices NULL: samples first, first+1, ... instead.
+void sn_gather_bytes_to_float(const uint8_t *src, const int32_t *indices,
+                              int first, int rows, int n, float scale, float *dst);
+
 #ifdef __cplusplus
 }
 #endif
