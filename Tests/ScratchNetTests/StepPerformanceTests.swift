@@ -3,7 +3,7 @@ import ScratchNet
 import ScratchNetTestSupport
 
 /// The training-step speed work: fast paths must equal their plain twins.
-@Suite("Step performance: fast paths equal plain ones")
+@Suite("Step performance: fast paths equal plain ones", .serialized)
 struct StepPerformanceTests {
     /// A set of `count` samples of `shape` with pseudo-random bytes.
     func randomImages(count: Int, shape: [Int], seed: UInt64) -> LabeledImages {
@@ -38,5 +38,72 @@ struct StepPerformanceTests {
         contiguous.withUnsafeBufferPointer { set.referenceFillBatch(indices: $0, into: plain, labels: plainLabels) }
         #expect(fast.toArray() == plain.toArray())
         #expect(Array(fastLabels) == Array(plainLabels))
+    }
+
+    /// Runs one governor cycle with step times given by the thread count in use.
+    /// (Reads the counts the governor returns, not the global ``KernelThreads``,
+    /// which tests in other suites may set meanwhile.)
+    func governedCounts(configured: Int, secondsAt: (Int) -> Double) -> (used: [Int], kept: Int) {
+        let saved = KernelThreads.count
+        KernelThreads.set(configured)
+        defer { KernelThreads.set(saved) }
+        var governor = ThreadGovernor(configured: configured, probeSteps: 3, period: 10)
+        var used: [Int] = []
+        var clock = 0.0
+        for _ in 0..<10 {
+            let count = governor.beginStep(now: clock)
+            used.append(count)
+            clock += secondsAt(count)
+            governor.endStep(now: clock)
+        }
+        governor.finish()
+        #expect(governor.probes == 1)
+        return (used, governor.current)
+    }
+
+    @Test func governorKeepsOneThreadWhenItIsFaster() {
+        let (used, kept) = governedCounts(configured: 2) { $0 == 1 ? 1.0 : 1.5 }
+        #expect(used == [1, 1, 1, 2, 2, 2, 1, 1, 1, 1])
+        #expect(kept == 1)
+    }
+
+    @Test func governorKeepsTheConfiguredCountWhenItIsFaster() {
+        let (used, kept) = governedCounts(configured: 2) { $0 == 1 ? 1.0 : 0.6 }
+        #expect(used == [1, 1, 1, 2, 2, 2, 2, 2, 2, 2])
+        #expect(kept == 2)
+    }
+
+    @Test func governorIsOffForOneThread() {
+        let saved = KernelThreads.count
+        KernelThreads.set(1)
+        defer { KernelThreads.set(saved) }
+        var governor = ThreadGovernor(configured: 1, probeSteps: 1, period: 2)
+        for t in 0..<4 {
+            #expect(governor.beginStep(now: Double(t)) == 1)
+            governor.endStep(now: Double(t) + 1)
+        }
+        #expect(governor.probes == 0)
+    }
+
+    static let data: (train: LabeledImages, test: LabeledImages)? = try? MNISTFormat.load(directory: MNISTFormat.defaultDirectory)
+
+    func weightsAfterOneEpoch(adaptive: Bool, threads: Int) throws -> [[Float]] {
+        let saved = KernelThreads.count
+        KernelThreads.set(threads)
+        defer { KernelThreads.set(saved) }
+        let network = try Network(spec: Preset.twoLayer.spec(), maxBatch: 100, optimizer: SGD(learningRate: 0.1), seed: 5)
+        let trainer = try Trainer(network: network, train: Self.data!.train.subset(0..<6000), test: nil,
+                                  options: .init(epochs: 1, batchSize: 100, seed: 5, adaptiveThreads: adaptive))
+        _ = try trainer.run()
+        return network.parameters.map { $0.value.toArray() }
+    }
+
+    /// The governor only changes which thread count runs a step; the kernels
+    /// give the same sums on any count, so the weights are bit-identical.
+    @Test(.enabled(if: data != nil, "Fashion-MNIST not installed"))
+    func adaptiveThreadsDoNotChangeTheWeights() throws {
+        let fixed = try weightsAfterOneEpoch(adaptive: false, threads: 2)
+        let adaptive = try weightsAfterOneEpoch(adaptive: true, threads: 2)
+        #expect(fixed == adaptive)
     }
 }
