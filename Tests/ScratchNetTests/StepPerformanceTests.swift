@@ -73,6 +73,27 @@ struct StepPerformanceTests {
         #expect(kept == 2)
     }
 
+    /// Probes that 1 thread wins come half as often each time (up to 8×).
+    @Test func governorProbesLessOftenWhileOneThreadWins() {
+        let saved = KernelThreads.count
+        KernelThreads.set(2)
+        defer { KernelThreads.set(saved) }
+        var governor = ThreadGovernor(configured: 2, probeSteps: 1, period: 4)
+        var twoThreadSteps: [Int] = []
+        var clock = 0.0
+        for step in 0..<100 {
+            let count = governor.beginStep(now: clock)
+            if count == 2 { twoThreadSteps.append(step) }
+            clock += count == 1 ? 1.0 : 2.0
+            governor.endStep(now: clock)
+        }
+        governor.finish()
+        // Each win doubles the cycle it ends in: cycles of 8, 16, 32, 32, ...
+        // steps; the 2-thread probe is each cycle's second step.
+        #expect(twoThreadSteps == [1, 9, 25, 57, 89])
+        #expect(governor.current == 1)
+    }
+
     @Test func governorIsOffForOneThread() {
         let saved = KernelThreads.count
         KernelThreads.set(1)

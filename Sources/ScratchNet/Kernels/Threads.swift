@@ -1,4 +1,7 @@
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How many threads the C kernels use.
 ///
@@ -16,6 +19,19 @@ public enum KernelThreads {
 
     /// True when the package was built with the OpenMP trait.
     public static var hasOpenMP: Bool { sn_has_openmp() != 0 }
+
+    /// libomp's default spin time before an idle worker sleeps.
+    public static let defaultSpinMilliseconds = 200
+
+    /// How long idle kernel threads spin before sleeping, for parallel
+    /// regions started from the calling thread. Ignored (returns false)
+    /// when the user chose through `KMP_BLOCKTIME` or `OMP_WAIT_POLICY`.
+    @discardableResult
+    public static func setSpinTime(milliseconds: Int) -> Bool {
+        guard getenv("KMP_BLOCKTIME") == nil, getenv("OMP_WAIT_POLICY") == nil else { return false }
+        sn_set_spin_time_ms(Int32(max(0, milliseconds)))
+        return true
+    }
 }
 
 /// Picks, while training runs, whichever of 1 thread or the configured count
@@ -38,7 +54,14 @@ public enum KernelThreads {
 ///
 /// Each probe times `probeSteps` steps at 1 thread, then as many at the
 /// configured count (real training steps: no work is thrown away), and
-/// keeps the faster count until the next probe, `period` steps later.
+/// keeps the faster count until the next probe, `period` steps later; each
+/// probe in a row that 1 thread wins doubles the wait (up to 8·`period`),
+/// since the 2-thread probe steps are the slow ones then.
+///
+/// While it runs, idle workers spin 1 ms instead of libomp's 200 ms: a
+/// step's parallel regions are far less than 1 ms apart, so a quiet machine
+/// keeps its spinning workers, but after the last 2-thread probe step a
+/// worker stops competing for a busy core within 1 ms instead of 200.
 public struct ThreadGovernor {
     public let configured: Int
     public let probeSteps: Int
@@ -49,6 +72,8 @@ public struct ThreadGovernor {
     public private(set) var probes = 0
 
     private var stepInCycle = 0
+    private var cycleLength: Int
+    private var spinSet = false
     private var singleSeconds = 0.0
     private var configuredSeconds = 0.0
     private var stepStart = 0.0
@@ -64,12 +89,14 @@ public struct ThreadGovernor {
         self.probeSteps = probeSteps
         self.period = period
         self.current = configured
+        self.cycleLength = period
     }
 
     /// Call before a step: sets ``KernelThreads`` for it; returns the count.
     @discardableResult
     public mutating func beginStep(now: Double) -> Int {
         guard configured > 1 else { return 1 }
+        if !spinSet { spinSet = KernelThreads.setSpinTime(milliseconds: 1) }
         let wanted: Int
         if stepInCycle < probeSteps { wanted = 1 }
         else if stepInCycle < 2 * probeSteps { wanted = configured }
@@ -89,16 +116,19 @@ public struct ThreadGovernor {
             configuredSeconds += seconds
             if stepInCycle == 2 * probeSteps - 1 {
                 current = singleSeconds < configuredSeconds ? 1 : configured
+                cycleLength = current == 1 ? min(2 * cycleLength, 8 * period) : period
                 probes += 1
                 singleSeconds = 0
                 configuredSeconds = 0
             }
         }
-        stepInCycle = (stepInCycle + 1) % period
+        stepInCycle = (stepInCycle + 1) % cycleLength
     }
 
-    /// Puts ``KernelThreads`` back to the configured count.
+    /// Puts ``KernelThreads`` back to the configured count and the spin
+    /// time back to libomp's default.
     public func finish() {
         if configured > 1, KernelThreads.count != configured { KernelThreads.set(configured) }
+        if spinSet { KernelThreads.setSpinTime(milliseconds: KernelThreads.defaultSpinMilliseconds) }
     }
 }
