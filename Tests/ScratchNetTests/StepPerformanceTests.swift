@@ -73,6 +73,26 @@ struct StepPerformanceTests {
         #expect(kept == 2)
     }
 
+    /// A probe stops timing the configured count once it has used more time
+    /// than all the 1-thread steps (collapsed steps under contention).
+    @Test func governorCutsASlowProbeShort() {
+        let saved = KernelThreads.count
+        KernelThreads.set(2)
+        defer { KernelThreads.set(saved) }
+        var governor = ThreadGovernor(configured: 2, probeSteps: 4, period: 10)
+        var used: [Int] = []
+        var clock = 0.0
+        for _ in 0..<8 {
+            let count = governor.beginStep(now: clock)
+            used.append(count)
+            clock += count == 1 ? 1.0 : 5.0
+            governor.endStep(now: clock)
+        }
+        governor.finish()
+        #expect(used == [1, 1, 1, 1, 2, 1, 1, 1])
+        #expect(governor.probes == 1)
+    }
+
     /// Probes that 1 thread wins come half as often each time (up to 8×).
     @Test func governorProbesLessOftenWhileOneThreadWins() {
         let saved = KernelThreads.count

@@ -57,6 +57,8 @@ public final class Trainer {
     public private(set) var globalStep = 0
     public private(set) var history: [EpochReport] = []
     private let order: UnsafeMutableBufferPointer<Int32>
+    /// Kept across epochs so its probes keep their spacing.
+    private var governor: ThreadGovernor?
 
     /// Where a run stands between two steps: enough, with the data order,
     /// the generators and the weights, to continue it exactly (checkpoints).
@@ -131,15 +133,16 @@ public final class Trainer {
         let clock = Stopwatch()
         var start = min(position.stepInEpoch * options.batchSize, train.count)
         let firstStart = start
-        var governor = ThreadGovernor(configured: options.adaptiveThreads ? KernelThreads.count : 1)
-        defer { governor.finish() }
+        let threads = options.adaptiveThreads ? KernelThreads.count : 1
+        if governor?.configured != threads { governor = ThreadGovernor(configured: threads) }
+        defer { governor!.finish() }
         while start < train.count {
             let n = min(options.batchSize, train.count - start)
-            governor.beginStep(now: Stopwatch.now())
+            governor!.beginStep(now: Stopwatch.now())
             train.fillBatch(indices: UnsafeBufferPointer(rebasing: order[start..<start + n]),
                             into: network.inputBuffer, labels: network.labelBuffer)
             let loss = network.trainStep(batch: n)
-            governor.endStep(now: Stopwatch.now())
+            governor!.endStep(now: Stopwatch.now())
             globalStep += 1
             guard loss.isFinite, loss <= options.divergenceLoss else {
                 throw TrainingError.nonFiniteLoss(epoch: epoch, step: globalStep, loss: loss)
