@@ -50,8 +50,13 @@ struct StepPerformanceTests {
         var governor = ThreadGovernor(configured: configured, probeSteps: 3, period: 10)
         var used: [Int] = []
         var clock = 0.0
-        for _ in 0..<10 {
+        for step in 0..<13 {
             let count = governor.beginStep(now: clock)
+            if step < 3 {  // warm-up: the configured count, untimed
+                #expect(count == configured)
+                governor.endStep(now: clock + 100)
+                continue
+            }
             used.append(count)
             clock += secondsAt(count)
             governor.endStep(now: clock)
@@ -82,8 +87,9 @@ struct StepPerformanceTests {
         var governor = ThreadGovernor(configured: 2, probeSteps: 4, period: 10)
         var used: [Int] = []
         var clock = 0.0
-        for _ in 0..<8 {
+        for step in 0..<12 {
             let count = governor.beginStep(now: clock)
+            if step < 4 { governor.endStep(now: clock); continue }  // warm-up
             used.append(count)
             clock += count == 1 ? 1.0 : 5.0
             governor.endStep(now: clock)
@@ -101,9 +107,9 @@ struct StepPerformanceTests {
         var governor = ThreadGovernor(configured: 2, probeSteps: 1, period: 4)
         var twoThreadSteps: [Int] = []
         var clock = 0.0
-        for step in 0..<100 {
+        for step in -1..<100 {  // step -1: the warm-up
             let count = governor.beginStep(now: clock)
-            if count == 2 { twoThreadSteps.append(step) }
+            if count == 2, step >= 0 { twoThreadSteps.append(step) }
             clock += count == 1 ? 1.0 : 2.0
             governor.endStep(now: clock)
         }

@@ -60,11 +60,13 @@ public enum KernelThreads {
 /// probe in a row that 1 thread wins doubles the wait (up to 8·`period`),
 /// since the 2-thread probe steps are the slow ones then.
 ///
-/// It leaves libomp's spin time alone: a 1 ms spin while it ran (so a worker
-/// left spinning after a 2-thread probe frees a busy core sooner) measured
-/// 311k against 336k samples/s at 2 threads on a quiet machine (medians of
-/// 5, two-layer SGD; the runs are bimodal there, so within noise), with no
-/// gain visible under contention once probes are cut short.
+/// While 1 thread wins it also shortens libomp's spin time to 1 ms (back to
+/// 200 ms when the configured count wins): otherwise the workers of any
+/// parallel region outside the steps (the per-epoch evaluation) spin on for
+/// 200 ms and slow the next steps on the busy machine. Measured with one core
+/// busy, two-layer SGD: 2 threads 139k samples/s with the 200 ms spin against
+/// 221k at 1 thread. It is left alone on a quiet machine, where a 1 ms spin
+/// measured no better (311k vs 336k, within the noise of bimodal runs).
 public struct ThreadGovernor {
     public let configured: Int
     public let probeSteps: Int
@@ -75,6 +77,9 @@ public struct ThreadGovernor {
     public private(set) var probes = 0
 
     private var stepInCycle = 0
+    /// Untimed steps before the first probe: first steps fault in the arena
+    /// and warm the caches, which made 1 thread look slow.
+    private var warmupLeft: Int
     private var cycleLength: Int
     private var singleSeconds = 0.0
     private var configuredSeconds = 0.0
@@ -92,6 +97,7 @@ public struct ThreadGovernor {
         self.period = period
         self.current = configured
         self.cycleLength = period
+        self.warmupLeft = probeSteps
     }
 
     /// Call before a step: sets ``KernelThreads`` for it; returns the count.
@@ -99,7 +105,8 @@ public struct ThreadGovernor {
     public mutating func beginStep(now: Double) -> Int {
         guard configured > 1 else { return 1 }
         let wanted: Int
-        if stepInCycle < probeSteps { wanted = 1 }
+        if warmupLeft > 0 { wanted = configured }
+        else if stepInCycle < probeSteps { wanted = 1 }
         else if stepInCycle < 2 * probeSteps { wanted = configured }
         else { wanted = current }
         if KernelThreads.count != wanted { KernelThreads.set(wanted) }
@@ -110,6 +117,7 @@ public struct ThreadGovernor {
     /// Call after the step.
     public mutating func endStep(now: Double) {
         guard configured > 1 else { return }
+        if warmupLeft > 0 { warmupLeft -= 1; return }
         let seconds = now - stepStart
         if stepInCycle < probeSteps {
             singleSeconds += seconds
@@ -123,6 +131,7 @@ public struct ThreadGovernor {
                 // under contention it wins by 2–5×, not by a few percent.
                 let scaled = configuredSeconds * Double(probeSteps) / Double(stepInCycle - probeSteps + 1)
                 current = singleSeconds < 0.9 * scaled ? 1 : configured
+                KernelThreads.setSpinTime(milliseconds: current == 1 ? 1 : KernelThreads.defaultSpinMilliseconds)
                 cycleLength = current == 1 ? min(2 * cycleLength, 8 * period) : period
                 probes += 1
                 singleSeconds = 0
