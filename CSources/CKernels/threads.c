@@ -46,3 +46,19 @@ int sn_has_openmp(void) {
     return 0;
 #endif
 }
+
+#ifdef _OPENMP
+/* libomp's extension (no omp.h here): how long an idle worker spins before
+ * it sleeps, for teams forked by the calling thread. */
+void kmp_set_blocktime(int msec);
+#endif
+
+// ms >= 0; how long idle kernel threads spin before sleeping. Call from the
+// thread that runs the kernels. Without OpenMP: no-op.
+void sn_set_spin_time_ms(int ms) {
+#ifdef _OPENMP
+    kmp_set_blocktime(ms < 0 ? 0 : ms);
+#else
+    (void)ms;
+#endif
+}

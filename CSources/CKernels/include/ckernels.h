@@ -128,6 +128,21 @@ void sn_maxpool_forward(const float *x, float *y, int32_t *argmax,
 void sn_maxpool_backward(const float *dy, const int32_t *argmax, float *dx,
                          int N, int C, int H, int W, int OH, int OW);
 
+/* ---- batch conversion (batch_convert.c) -------------------------------- */
+
+/// dst (rows, n) = bytes of sample indices[r] (each n bytes in src) × scale,
+/// prefetching a few samples ahead (shuffled batches miss the cache on every
+/// sample). indices NULL: samples first, first+1, ... instead.
+void sn_gather_bytes_to_float(const uint8_t *src, const int32_t *indices,
+                              int first, int rows, int n, float scale, float *dst);
+
+/* ---- thread spinning (threads.c) ----------------------------------------- */
+
+/// How long (ms) idle OpenMP workers spin before sleeping, for parallel
+/// regions started by the calling thread (libomp's kmp_set_blocktime; its
+/// default is 200 ms). No-op without OpenMP.
+void sn_set_spin_time_ms(int ms);
+
 #ifdef __cplusplus
 }
 #endif

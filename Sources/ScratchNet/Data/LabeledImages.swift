@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CKernels
 
 /// Images and their class labels, kept as the bytes the files hold.
 ///
@@ -66,19 +67,23 @@ public struct LabeledImages: Sendable {
 
     /// Converts the samples at `indices` into `input` (pixel / 255) and
     /// their labels into `labels`. Allocates nothing.
+    ///
+    /// The C kernel prefetches a few samples ahead: a shuffled batch misses
+    /// the cache at the start of every sample (see `batch_convert.c`).
     public func fillBatch(indices: UnsafeBufferPointer<Int32>, into input: Tensor,
                           labels out: UnsafeMutableBufferPointer<Int32>) {
         let n = samplePixels
         precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
-        let scale: Float = 1 / 255
+        guard let first = indices.baseAddress, !indices.isEmpty else { return }
         pixels.withUnsafeBufferPointer { px in
-            for (row, index) in indices.enumerated() {
-                let i = Int(index)
-                let src = px.baseAddress! + i * n
-                let dst = input.pointer + row * n
-                for k in 0..<n { dst[k] = Float(src[k]) * scale }
-                out[row] = Int32(self.labels[i])
+            labels.withUnsafeBufferPointer { lb in
+                for (row, index) in indices.enumerated() {
+                    precondition(index >= 0 && Int(index) < lb.count, "LabeledImages: sample \(index) of \(lb.count)")
+                    out[row] = Int32(lb[Int(index)])
+                }
             }
+            sn_gather_bytes_to_float(px.baseAddress!, first, 0, Int32(indices.count), Int32(n),
+                                     Self.pixelScale, input.pointer)
         }
     }
 
@@ -86,12 +91,28 @@ public struct LabeledImages: Sendable {
     public func fillBatch(start: Int, count: Int, into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>) {
         let n = samplePixels
         precondition(start >= 0 && start + count <= self.count, "LabeledImages: batch out of range")
-        let scale: Float = 1 / 255
+        precondition(input.count >= count * n && out.count >= count, "LabeledImages: batch buffers too small")
+        guard count > 0 else { return }
         pixels.withUnsafeBufferPointer { px in
-            let src = px.baseAddress! + start * n
-            for k in 0..<(count * n) { input.pointer[k] = Float(src[k]) * scale }
+            sn_gather_bytes_to_float(px.baseAddress!, nil, Int32(start), Int32(count), Int32(n),
+                                     Self.pixelScale, input.pointer)
         }
         for r in 0..<count { out[r] = Int32(labels[start + r]) }
+    }
+
+    /// Bytes become floats in [0, 1].
+    static let pixelScale: Float = 1 / 255
+
+    /// The plain loop the C gather must match exactly (the tests' oracle).
+    public func referenceFillBatch(indices: UnsafeBufferPointer<Int32>, into input: Tensor,
+                                   labels out: UnsafeMutableBufferPointer<Int32>) {
+        let n = samplePixels
+        precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
+        for (row, index) in indices.enumerated() {
+            let i = Int(index)
+            for k in 0..<n { input.pointer[row * n + k] = Float(pixels[i * n + k]) * Self.pixelScale }
+            out[row] = Int32(labels[i])
+        }
     }
 }
 

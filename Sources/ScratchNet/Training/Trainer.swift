@@ -15,11 +15,17 @@ public final class Trainer {
         /// 1e20 that stays finite forever; a mean cross-entropy of 10⁴ nats
         /// (the right class at probability e^-10000) is no training run.
         public var divergenceLoss: Float
-        public init(epochs: Int = 10, batchSize: Int = 100, seed: UInt64 = 0, divergenceLoss: Float = 1e4) {
+        /// Let a ``ThreadGovernor`` run steps on 1 thread when that is
+        /// faster than ``KernelThreads/count`` (a busy machine). The weights
+        /// do not depend on it: the kernels give the same sums on any count.
+        public var adaptiveThreads: Bool
+        public init(epochs: Int = 10, batchSize: Int = 100, seed: UInt64 = 0, divergenceLoss: Float = 1e4,
+                    adaptiveThreads: Bool = true) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.seed = seed
             self.divergenceLoss = divergenceLoss
+            self.adaptiveThreads = adaptiveThreads
         }
     }
 
@@ -51,6 +57,8 @@ public final class Trainer {
     public private(set) var globalStep = 0
     public private(set) var history: [EpochReport] = []
     private let order: UnsafeMutableBufferPointer<Int32>
+    /// Kept across epochs so its probes keep their spacing.
+    private var governor: ThreadGovernor?
 
     /// Where a run stands between two steps: enough, with the data order,
     /// the generators and the weights, to continue it exactly (checkpoints).
@@ -125,11 +133,16 @@ public final class Trainer {
         let clock = Stopwatch()
         var start = min(position.stepInEpoch * options.batchSize, train.count)
         let firstStart = start
+        let threads = options.adaptiveThreads ? KernelThreads.count : 1
+        if governor?.configured != threads { governor = ThreadGovernor(configured: threads) }
+        defer { governor!.finish() }
         while start < train.count {
             let n = min(options.batchSize, train.count - start)
+            governor!.beginStep(now: Stopwatch.now())
             train.fillBatch(indices: UnsafeBufferPointer(rebasing: order[start..<start + n]),
                             into: network.inputBuffer, labels: network.labelBuffer)
             let loss = network.trainStep(batch: n)
+            governor!.endStep(now: Stopwatch.now())
             globalStep += 1
             guard loss.isFinite, loss <= options.divergenceLoss else {
                 throw TrainingError.nonFiniteLoss(epoch: epoch, step: globalStep, loss: loss)

@@ -1,0 +1,156 @@
+import Testing
+import ScratchNet
+import ScratchNetTestSupport
+
+/// The training-step speed work: fast paths must equal their plain twins.
+@Suite("Step performance: fast paths equal plain ones", .serialized)
+struct StepPerformanceTests {
+    /// A set of `count` samples of `shape` with pseudo-random bytes.
+    func randomImages(count: Int, shape: [Int], seed: UInt64) -> LabeledImages {
+        var rng = SeededGenerator(seed: seed)
+        let n = shape.reduce(1, *)
+        let pixels = (0..<count * n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let labels = (0..<count).map { _ in UInt8.random(in: 0...9, using: &rng) }
+        return LabeledImages(pixels: pixels, labels: labels, sampleShape: shape, source: "random")
+    }
+
+    /// Exact equality: both sides compute Float(byte) · (1/255) once.
+    @Test(arguments: [([1, 28, 28], 100), ([1, 3, 5], 3), ([3, 7, 9], 17), ([1, 1, 1], 1)])
+    func gatheredBatchEqualsPlainConversion(shape: [Int], batch: Int) throws {
+        let set = randomImages(count: 257, shape: shape, seed: 7)
+        var rng = SeededGenerator(seed: 3)
+        let order = (0..<Int32(set.count)).shuffled(using: &rng).prefix(batch).map { $0 }
+        let arena = try Arena(capacity: 2 * 4 * batch * set.samplePixels + 2 * 4 * batch + 1024)
+        let fast = try arena.allocate(Shape(batch, set.samplePixels), name: "fast")
+        let plain = try arena.allocate(Shape(batch, set.samplePixels), name: "plain")
+        let fastLabels = try arena.allocateInt32(count: batch, name: "fast labels")
+        let plainLabels = try arena.allocateInt32(count: batch, name: "plain labels")
+        order.withUnsafeBufferPointer {
+            set.fillBatch(indices: $0, into: fast, labels: fastLabels)
+            set.referenceFillBatch(indices: $0, into: plain, labels: plainLabels)
+        }
+        #expect(fast.toArray() == plain.toArray())
+        #expect(Array(fastLabels) == Array(plainLabels))
+
+        let start = 257 - batch
+        set.fillBatch(start: start, count: batch, into: fast, labels: fastLabels)
+        let contiguous = (start..<257).map(Int32.init)
+        contiguous.withUnsafeBufferPointer { set.referenceFillBatch(indices: $0, into: plain, labels: plainLabels) }
+        #expect(fast.toArray() == plain.toArray())
+        #expect(Array(fastLabels) == Array(plainLabels))
+    }
+
+    /// Runs one governor cycle with step times given by the thread count in use.
+    /// (Reads the counts the governor returns, not the global ``KernelThreads``,
+    /// which tests in other suites may set meanwhile.)
+    func governedCounts(configured: Int, secondsAt: (Int) -> Double) -> (used: [Int], kept: Int) {
+        let saved = KernelThreads.count
+        KernelThreads.set(configured)
+        defer { KernelThreads.set(saved) }
+        var governor = ThreadGovernor(configured: configured, probeSteps: 3, period: 10)
+        var used: [Int] = []
+        var clock = 0.0
+        for step in 0..<13 {
+            let count = governor.beginStep(now: clock)
+            if step < 3 {  // warm-up: the configured count, untimed
+                #expect(count == configured)
+                governor.endStep(now: clock + 100)
+                continue
+            }
+            used.append(count)
+            clock += secondsAt(count)
+            governor.endStep(now: clock)
+        }
+        governor.finish()
+        #expect(governor.probes == 1)
+        return (used, governor.current)
+    }
+
+    @Test func governorKeepsOneThreadWhenItIsFaster() {
+        let (used, kept) = governedCounts(configured: 2) { $0 == 1 ? 1.0 : 1.5 }
+        #expect(used == [1, 1, 1, 2, 2, 2, 1, 1, 1, 1])
+        #expect(kept == 1)
+    }
+
+    @Test func governorKeepsTheConfiguredCountWhenItIsFaster() {
+        let (used, kept) = governedCounts(configured: 2) { $0 == 1 ? 1.0 : 0.6 }
+        #expect(used == [1, 1, 1, 2, 2, 2, 2, 2, 2, 2])
+        #expect(kept == 2)
+    }
+
+    /// A probe stops timing the configured count once it has used more time
+    /// than all the 1-thread steps (collapsed steps under contention).
+    @Test func governorCutsASlowProbeShort() {
+        let saved = KernelThreads.count
+        KernelThreads.set(2)
+        defer { KernelThreads.set(saved) }
+        var governor = ThreadGovernor(configured: 2, probeSteps: 4, period: 10)
+        var used: [Int] = []
+        var clock = 0.0
+        for step in 0..<12 {
+            let count = governor.beginStep(now: clock)
+            if step < 4 { governor.endStep(now: clock); continue }  // warm-up
+            used.append(count)
+            clock += count == 1 ? 1.0 : 5.0
+            governor.endStep(now: clock)
+        }
+        governor.finish()
+        #expect(used == [1, 1, 1, 1, 2, 1, 1, 1])
+        #expect(governor.probes == 1)
+    }
+
+    /// Probes that 1 thread wins come half as often each time (up to 8×).
+    @Test func governorProbesLessOftenWhileOneThreadWins() {
+        let saved = KernelThreads.count
+        KernelThreads.set(2)
+        defer { KernelThreads.set(saved) }
+        var governor = ThreadGovernor(configured: 2, probeSteps: 1, period: 4)
+        var twoThreadSteps: [Int] = []
+        var clock = 0.0
+        for step in -1..<100 {  // step -1: the warm-up
+            let count = governor.beginStep(now: clock)
+            if count == 2, step >= 0 { twoThreadSteps.append(step) }
+            clock += count == 1 ? 1.0 : 2.0
+            governor.endStep(now: clock)
+        }
+        governor.finish()
+        // Each win doubles the cycle it ends in: cycles of 8, 16, 32, 32, ...
+        // steps; the 2-thread probe is each cycle's second step.
+        #expect(twoThreadSteps == [1, 9, 25, 57, 89])
+        #expect(governor.current == 1)
+    }
+
+    @Test func governorIsOffForOneThread() {
+        let saved = KernelThreads.count
+        KernelThreads.set(1)
+        defer { KernelThreads.set(saved) }
+        var governor = ThreadGovernor(configured: 1, probeSteps: 1, period: 2)
+        for t in 0..<4 {
+            #expect(governor.beginStep(now: Double(t)) == 1)
+            governor.endStep(now: Double(t) + 1)
+        }
+        #expect(governor.probes == 0)
+    }
+
+    static let data: (train: LabeledImages, test: LabeledImages)? = try? MNISTFormat.load(directory: MNISTFormat.defaultDirectory)
+
+    func weightsAfterOneEpoch(adaptive: Bool, threads: Int) throws -> [[Float]] {
+        let saved = KernelThreads.count
+        KernelThreads.set(threads)
+        defer { KernelThreads.set(saved) }
+        let network = try Network(spec: Preset.twoLayer.spec(), maxBatch: 100, optimizer: SGD(learningRate: 0.1), seed: 5)
+        let trainer = try Trainer(network: network, train: Self.data!.train.subset(0..<6000), test: nil,
+                                  options: .init(epochs: 1, batchSize: 100, seed: 5, adaptiveThreads: adaptive))
+        _ = try trainer.run()
+        return network.parameters.map { $0.value.toArray() }
+    }
+
+    /// The governor only changes which thread count runs a step; the kernels
+    /// give the same sums on any count, so the weights are bit-identical.
+    @Test(.enabled(if: data != nil, "Fashion-MNIST not installed"))
+    func adaptiveThreadsDoNotChangeTheWeights() throws {
+        let fixed = try weightsAfterOneEpoch(adaptive: false, threads: 2)
+        let adaptive = try weightsAfterOneEpoch(adaptive: true, threads: 2)
+        #expect(fixed == adaptive)
+    }
+}
