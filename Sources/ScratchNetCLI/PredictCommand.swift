@@ -6,13 +6,13 @@ import ScratchNet
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Classify images (IDX files, or PGM P5/P2) with a model file; prints class and probability."
+        abstract: "Classify images (IDX files, PGM P5/P2 or PNG) with a model file; prints class and probability."
     )
 
     @Option(help: "Model file written by `scratchnet train --save` (or a checkpoint).")
     var model: String
 
-    @Argument(help: "Image files: IDX (one image rows×cols, or a stack count×rows×cols / count×channels×rows×cols, .gz allowed) or PGM (P5/P2).")
+    @Argument(help: "Image files: IDX (one image rows×cols, or a stack count×rows×cols / count×channels×rows×cols, .gz allowed) PGM (P5/P2) or PNG (8-bit gray/RGB, with or without alpha).")
     var files: [String] = []
 
     func validate() throws {
@@ -54,9 +54,13 @@ enum ImageFile {
         var values: [Float]
     }
 
-    /// Reads PGM (by its P5/P2 magic) or IDX (anything else) images.
+    /// Reads PNG or PGM (by their magic) or IDX (anything else) images.
     static func read(path: String) throws -> [Image] {
         let raw = try AtomicFile.read(path)
+        if PNGDecoder.isPNG(raw) {
+            let png = try PNGDecoder.decodeGray(raw, path: path)
+            return [Image(shape: [1, png.height, png.width], values: png.pixels)]
+        }
         if raw.count >= 2, raw[0] == UInt8(ascii: "P"), raw[1] == UInt8(ascii: "5") || raw[1] == UInt8(ascii: "2") {
             return [try PGM.parse(raw, path: path)]
         }

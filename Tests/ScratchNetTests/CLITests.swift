@@ -189,18 +189,20 @@ struct CLITests {
         #expect(eval.output.contains("test accuracy \(trainedAccuracy)%"), "train said \(final); eval said \(eval.output)")
         #expect(eval.output.contains("confusion matrix"), "\(eval.output)")
 
-        // Predict on the first test image, as IDX and as PGM (P5 and P2).
+        // Predict on the first test image, as IDX, PGM (P5 and P2) and PNG.
         let images = try IDXArray.read(path: dir.path("t10k-images-idx3-ubyte"))
         let pixels = Array(images.bytes[0..<36])
         try IDXArray(dims: [1, 6, 6], bytes: pixels).write(to: dir.path("one.idx"))
         try AtomicFile.write(Array("P5\n# a comment\n6 6\n255\n".utf8) + pixels, to: dir.path("one.pgm"))
         try AtomicFile.write(Array(("P2\n6 6 255\n" + pixels.map(String.init).joined(separator: " ") + "\n").utf8), to: dir.path("one-ascii.pgm"))
-        let predict = try Self.scratchnet(["predict", "--model", model, dir.path("one.idx"), dir.path("one.pgm"), dir.path("one-ascii.pgm")])
+        try AtomicFile.write(PNGEncoder.encode(width: 6, height: 6, color: .gray, pixels: pixels), to: dir.path("one.png"))
+        let predict = try Self.scratchnet(["predict", "--model", model, dir.path("one.idx"), dir.path("one.pgm"),
+                                           dir.path("one-ascii.pgm"), dir.path("one.png")])
         #expect(predict.status == 0, "\(predict.output)")
         let lines = predict.output.split(separator: "\n")
-        #expect(lines.count == 3, "\(predict.output)")
+        #expect(lines.count == 4, "\(predict.output)")
         let classes = Set(lines.map { $0.split(separator: " ").dropFirst().prefix(2).joined(separator: " ") })
-        #expect(classes.count == 1, "the three encodings of one image disagree: \(predict.output)")
+        #expect(classes.count == 1, "the four encodings of one image disagree: \(predict.output)")
 
         let badPGM = dir.path("bad.pgm")
         try AtomicFile.write(Array("P5\n7 6\n255\n".utf8) + [UInt8](repeating: 0, count: 42), to: badPGM)
