@@ -1,37 +1,17 @@
 /// max(0, x), elementwise. The backward passes the gradient where the output
 /// was positive (the book's Relu layer: zero where x <= 0).
-public final class ReLU: Layer {
-    public let inputShape: Shape
-    public var outputShape: Shape { inputShape }
-    public var computesInputGradient = true
-    public var name: String { "ReLU" }
+public typealias ReLU = Activation<ReLUFunction>
 
-    private let kernels: any Kernels
-    private var output: Tensor?
-    private var inputGradient: Tensor?
-    private var lastOutput: Tensor?
+public enum ReLUFunction: ActivationFunction {
+    public static var name: String { "ReLU" }
 
-    public init(inputShape: Shape, kernels: any Kernels) {
-        self.inputShape = inputShape
-        self.kernels = kernels
+    public static func forward(_ kernels: any Kernels, _ x: UnsafePointer<Float>,
+                               into y: UnsafeMutablePointer<Float>, count: Int) {
+        kernels.relu(x, into: y, count: count)
     }
 
-    public func bind(to arena: Arena, maxBatch: Int) throws {
-        output = try arena.allocate(inputShape.prepending(maxBatch), name: "ReLU output")
-        inputGradient = try arena.allocate(inputShape.prepending(maxBatch), name: "ReLU input gradient")
-    }
-
-    public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let y = output!.leading(input.shape[0])
-        kernels.relu(input.pointer, into: y.pointer, count: input.count)
-        lastOutput = y
-        return y
-    }
-
-    public func backward(_ gradOutput: Tensor) -> Tensor {
-        let y = lastOutput!
-        let dx = inputGradient!.leading(y.shape[0])
-        kernels.reluBackward(gradOutput.pointer, output: y.pointer, into: dx.pointer, count: y.count)
-        return dx
+    public static func backward(_ kernels: any Kernels, _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+                                into dx: UnsafeMutablePointer<Float>, count: Int) {
+        kernels.reluBackward(dy, output: y, into: dx, count: count)
     }
 }

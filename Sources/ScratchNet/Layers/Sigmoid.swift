@@ -1,37 +1,17 @@
 /// 1 / (1 + e^−x), elementwise; the backward uses the cached output:
 /// dx = dy·y·(1 − y).
-public final class Sigmoid: Layer {
-    public let inputShape: Shape
-    public var outputShape: Shape { inputShape }
-    public var computesInputGradient = true
-    public var name: String { "Sigmoid" }
+public typealias Sigmoid = Activation<SigmoidFunction>
 
-    private let kernels: any Kernels
-    private var output: Tensor?
-    private var inputGradient: Tensor?
-    private var lastOutput: Tensor?
+public enum SigmoidFunction: ActivationFunction {
+    public static var name: String { "Sigmoid" }
 
-    public init(inputShape: Shape, kernels: any Kernels) {
-        self.inputShape = inputShape
-        self.kernels = kernels
+    public static func forward(_ kernels: any Kernels, _ x: UnsafePointer<Float>,
+                               into y: UnsafeMutablePointer<Float>, count: Int) {
+        kernels.sigmoid(x, into: y, count: count)
     }
 
-    public func bind(to arena: Arena, maxBatch: Int) throws {
-        output = try arena.allocate(inputShape.prepending(maxBatch), name: "Sigmoid output")
-        inputGradient = try arena.allocate(inputShape.prepending(maxBatch), name: "Sigmoid input gradient")
-    }
-
-    public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let y = output!.leading(input.shape[0])
-        kernels.sigmoid(input.pointer, into: y.pointer, count: input.count)
-        lastOutput = y
-        return y
-    }
-
-    public func backward(_ gradOutput: Tensor) -> Tensor {
-        let y = lastOutput!
-        let dx = inputGradient!.leading(y.shape[0])
-        kernels.sigmoidBackward(gradOutput.pointer, output: y.pointer, into: dx.pointer, count: y.count)
-        return dx
+    public static func backward(_ kernels: any Kernels, _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+                                into dx: UnsafeMutablePointer<Float>, count: Int) {
+        kernels.sigmoidBackward(dy, output: y, into: dx, count: count)
     }
 }
