@@ -42,7 +42,8 @@ public final class Momentum: Optimizer {
         }
     }
 
-    /// The update on 16 lanes at a time, with fused multiply-adds.
+    /// The update on 16 lanes at a time (plusProduct: multiply then add, not a
+    /// fused FMA, which baseline x86-64 lowers to a libm call per lane).
     static func fastStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                          _ count: Int, _ lr: Float, _ momentum: Float) {
         typealias V = SIMDElementwise.Vector
