@@ -46,6 +46,12 @@ struct TrainCommand: ParsableCommand {
         return kind == .sgd ? 0.1 : kind.defaultLearningRate
     }
 
+    @Option(help: "Learning-rate schedule over the run: constant, cosine (to 0 at the last step), cosine:FLOOR (to FLOOR·lr), or step:EPOCHS:FACTOR (×FACTOR every EPOCHS epochs).")
+    var lrSchedule: String = "constant"
+
+    @Option(help: "Augment training images: none, or a comma-separated list of flip (mirror left-right, p = 1/2) and shift:N (move up to N pixels in x and y), e.g. flip,shift:2.")
+    var augment: String = "none"
+
     @Option(help: "L2 weight decay λ (0 = off).")
     var weightDecay: Float = 0
 
@@ -112,6 +118,15 @@ struct TrainCommand: ParsableCommand {
             guard model == Preset.mlp.rawValue else { throw ValidationError("--hidden applies to --model mlp only") }
             _ = try hiddenSizes()
         }
+        guard LearningRateSchedule(argument: lrSchedule) != nil else {
+            throw ValidationError("--lr-schedule: '\(lrSchedule)' is not constant, cosine, cosine:FLOOR (0...1) or step:EPOCHS:FACTOR (factor in (0, 1])")
+        }
+        guard Augmentation(argument: augment) != nil else {
+            throw ValidationError("--augment: '\(augment)' is not none or a list of flip and shift:N (N in 1...16)")
+        }
+        if distributedOptions.distributed, lrSchedule != "constant" || augment != "none" {
+            throw ValidationError("--lr-schedule and --augment are not yet supported with --distributed")
+        }
         if let arenaBytes { guard arenaBytes > 0 else { throw ValidationError("--arena-bytes must be > 0") } }
         try validateExperimentOptions()
     }
@@ -154,14 +169,16 @@ struct TrainCommand: ParsableCommand {
         let network = try Network(spec: spec, maxBatch: batchSize, backend: backend, optimizer: optimizer,
                                   seed: seed, arenaCapacity: arenaBytes)
         let trainer = try Trainer(network: network, train: train, test: test,
-                                  options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
+                                  options: .init(epochs: epochs, batchSize: batchSize, seed: seed,
+                                                schedule: LearningRateSchedule(argument: lrSchedule)!,
+                                                augmentation: Augmentation(argument: augment)!))
         try persistence.restore(trainer, from: resumeFile)
         let report = self.report.map { _ in TrainingReport(network: network, title: "scratchnet train: \(model) on \(directory)") }
 
         if !quiet {
             print("model \(model): \(spec.summary)")
             print("data \(directory): \(train.count) train, \(test.count) test samples")
-            print("backend \(backend.rawValue), \(KernelThreads.count) thread(s), optimizer \(optimizer.name) lr \(lr), batch \(batchSize), seed \(seed), arena \(Arena.formatBytes(network.arena.capacity))")
+            print("backend \(backend.rawValue), \(KernelThreads.count) thread(s), optimizer \(optimizer.name) lr \(lr) (\(lrSchedule)), augment \(augment), batch \(batchSize), seed \(seed), arena \(Arena.formatBytes(network.arena.capacity))")
         }
         var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let wall = Stopwatch()

@@ -143,6 +143,22 @@ void sn_gather_bytes_to_float(const uint8_t *src, const int32_t *indices,
 /// default is 200 ms). No-op without OpenMP.
 void sn_set_spin_time_ms(int ms);
 
+/* ---- data augmentation (augment.c) ---------------------------------------- */
+
+/// One sample's augmentation: flip (non-zero: mirror left-right), then shift
+/// by (dx, dy) pixels; pixels shifted in from outside the image are 0.
+typedef struct {
+    int32_t flip;
+    int32_t dx;
+    int32_t dy;
+} sn_image_transform;
+
+/// dst (rows, channels·height·width) = sample indices[r] of src (bytes,
+/// channel planes of height × width) × scale, transformed by transforms[r].
+void sn_gather_bytes_augmented(const uint8_t *src, const int32_t *indices,
+                               int rows, int channels, int height, int width, float scale,
+                               const sn_image_transform *transforms, float *dst);
+
 #ifdef __cplusplus
 }
 #endif

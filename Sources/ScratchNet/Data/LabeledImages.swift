@@ -100,6 +100,50 @@ public struct LabeledImages: Sendable {
         for r in 0..<count { out[r] = Int32(labels[start + r]) }
     }
 
+    /// Like ``fillBatch(indices:into:labels:)``, with row `r` flipped and
+    /// shifted by `transforms[r]` on the way (see ``Augmentation``).
+    public func fillBatch(indices: UnsafeBufferPointer<Int32>, transforms: UnsafeBufferPointer<sn_image_transform>,
+                          into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>) {
+        let n = samplePixels
+        precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
+        precondition(transforms.count >= indices.count, "LabeledImages: \(transforms.count) transforms for \(indices.count) samples")
+        guard let first = indices.baseAddress, !indices.isEmpty else { return }
+        labels.withUnsafeBufferPointer { lb in
+            for (row, index) in indices.enumerated() {
+                precondition(index >= 0 && Int(index) < lb.count, "LabeledImages: sample \(index) of \(lb.count)")
+                out[row] = Int32(lb[Int(index)])
+            }
+        }
+        pixels.withUnsafeBufferPointer { px in
+            sn_gather_bytes_augmented(px.baseAddress!, first, Int32(indices.count), Int32(sampleShape[0]),
+                                      Int32(sampleShape[1]), Int32(sampleShape[2]), Self.pixelScale,
+                                      transforms.baseAddress!, input.pointer)
+        }
+    }
+
+    /// The plain loop the C augmenting gather must match exactly.
+    public func referenceFillBatch(indices: UnsafeBufferPointer<Int32>, transforms: UnsafeBufferPointer<sn_image_transform>,
+                                   into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>) {
+        let (channels, height, width) = (sampleShape[0], sampleShape[1], sampleShape[2])
+        for (row, index) in indices.enumerated() {
+            let t = transforms[row]
+            for c in 0..<channels {
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let sy = y - Int(t.dy), sx = x - Int(t.dx)
+                        var value: Float = 0
+                        if sy >= 0, sy < height, sx >= 0, sx < width {
+                            let col = t.flip != 0 ? width - 1 - sx : sx
+                            value = Float(pixels[Int(index) * samplePixels + (c * height + sy) * width + col]) * Self.pixelScale
+                        }
+                        input.pointer[row * samplePixels + (c * height + y) * width + x] = value
+                    }
+                }
+            }
+            out[row] = Int32(labels[Int(index)])
+        }
+    }
+
     /// Bytes become floats in [0, 1].
     static let pixelScale: Float = 1 / 255
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Mini-batch training of a ``Network`` on ``LabeledImages``.
 ///
 /// Each epoch visits every training sample once, in an order shuffled by the
@@ -19,13 +21,21 @@ public final class Trainer {
         /// faster than ``KernelThreads/count`` (a busy machine). The weights
         /// do not depend on it: the kernels give the same sums on any count.
         public var adaptiveThreads: Bool
+        /// How the optimizer's learning rate (its value when the trainer is
+        /// made is the base rate) changes over the `epochs`.
+        public var schedule: LearningRateSchedule
+        /// Random flips and shifts of the training images (none by default).
+        public var augmentation: Augmentation
         public init(epochs: Int = 10, batchSize: Int = 100, seed: UInt64 = 0, divergenceLoss: Float = 1e4,
-                    adaptiveThreads: Bool = true) {
+                    adaptiveThreads: Bool = true, schedule: LearningRateSchedule = .constant,
+                    augmentation: Augmentation = .none) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.seed = seed
             self.divergenceLoss = divergenceLoss
             self.adaptiveThreads = adaptiveThreads
+            self.schedule = schedule
+            self.augmentation = augmentation
         }
     }
 
@@ -57,6 +67,11 @@ public final class Trainer {
     public private(set) var globalStep = 0
     public private(set) var history: [EpochReport] = []
     private let order: UnsafeMutableBufferPointer<Int32>
+    /// One transform per batch row, drawn each step when augmenting.
+    private let transforms: UnsafeMutableBufferPointer<sn_image_transform>
+    /// The optimizer's learning rate when the trainer was made; the
+    /// schedule scales it.
+    public let baseLearningRate: Float
     /// Kept across epochs so its probes keep their spacing.
     private var governor: ThreadGovernor?
 
@@ -106,11 +121,29 @@ public final class Trainer {
         // The data order has its own stream so it does not depend on how
         // many numbers weight initialization drew.
         self.rng = SeededGenerator(seed: options.seed ^ 0x5EED_0F0D_A7A0_0DE5)
+        if !options.augmentation.isNone {
+            guard train.sampleShape.count == 3, options.augmentation.maxShift < min(train.sampleShape[1], train.sampleShape[2]) else {
+                throw TrainingError.invalidOption("augmentation \(options.augmentation) needs images (channels, rows, cols) larger than the shift; samples are \(train.sampleShape)")
+            }
+        }
         order = .allocate(capacity: train.count)
         for i in 0..<train.count { order[i] = Int32(i) }
+        transforms = .allocate(capacity: options.batchSize)
+        transforms.initialize(repeating: sn_image_transform(flip: 0, dx: 0, dy: 0))
+        baseLearningRate = network.optimizer?.learningRate ?? 0
     }
 
-    deinit { order.deallocate() }
+    deinit {
+        order.deallocate()
+        transforms.deallocate()
+    }
+
+    /// The learning rate of the step with index `step` (0-based) under the
+    /// schedule.
+    public func learningRate(atStep step: Int) -> Float {
+        options.schedule.rate(base: baseLearningRate, step: step, totalSteps: options.epochs * stepsPerEpoch,
+                              stepsPerEpoch: stepsPerEpoch)
+    }
 
     public var stepsPerEpoch: Int { (train.count + options.batchSize - 1) / options.batchSize }
 
@@ -139,8 +172,17 @@ public final class Trainer {
         while start < train.count {
             let n = min(options.batchSize, train.count - start)
             governor!.beginStep(now: Stopwatch.now())
-            train.fillBatch(indices: UnsafeBufferPointer(rebasing: order[start..<start + n]),
-                            into: network.inputBuffer, labels: network.labelBuffer)
+            let indices = UnsafeBufferPointer(rebasing: order[start..<start + n])
+            if options.augmentation.isNone {
+                train.fillBatch(indices: indices, into: network.inputBuffer, labels: network.labelBuffer)
+            } else {
+                for row in 0..<n {
+                    transforms[row] = options.augmentation.transform(seed: options.seed, step: globalStep, row: row)
+                }
+                train.fillBatch(indices: indices, transforms: UnsafeBufferPointer(transforms),
+                                into: network.inputBuffer, labels: network.labelBuffer)
+            }
+            network.optimizer?.learningRate = learningRate(atStep: globalStep)
             let loss = network.trainStep(batch: n)
             governor!.endStep(now: Stopwatch.now())
             globalStep += 1
