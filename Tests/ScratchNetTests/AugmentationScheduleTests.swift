@@ -157,6 +157,20 @@ struct AugmentationScheduleTests {
         #expect(bits(plain) != bits(whole))
     }
 
+    @Test func resumingWithAnotherScheduleOrAugmentationIsRefused() throws {
+        let trained = try trainer(initSeed: 1, augmentation: Augmentation(flip: true), schedule: .cosine(floor: 0))
+        _ = try trained.run(afterStep: { $0.globalStep < 2 })
+        let file = try SafeTensors(parsing: Checkpoint.encode(trained), path: "c")
+        for (augmentation, schedule, flag) in [(Augmentation.none, LearningRateSchedule.cosine(floor: 0), "--augment flip"),
+                                               (Augmentation(flip: true), .constant, "--lr-schedule cosine")] {
+            let other = try trainer(initSeed: 1, augmentation: augmentation, schedule: schedule)
+            #expect { try Checkpoint.restore(other, from: file) } throws: { "\($0)".contains("(pass \(flag))") }
+        }
+        let same = try trainer(initSeed: 5, augmentation: Augmentation(flip: true), schedule: .cosine(floor: 0))
+        try Checkpoint.restore(same, from: file)
+        #expect(same.globalStep == 2)
+    }
+
     @Test func shiftAsLargeAsTheImageIsRefused() throws {
         let spec = Preset.mlp.spec(inputShape: [1, 6, 6], classes: 3, hidden: [4])
         let network = try Network(spec: spec, maxBatch: 50, optimizer: SGD(learningRate: 0.1), seed: 1)

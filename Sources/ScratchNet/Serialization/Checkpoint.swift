@@ -36,6 +36,9 @@ public enum Checkpoint {
         writer.metadata["checkpoint.loss_sum"] = String(p.lossSum)
         writer.metadata["checkpoint.global_step"] = String(trainer.globalStep)
         writer.metadata["checkpoint.batch_size"] = String(trainer.options.batchSize)
+        writer.metadata["checkpoint.lr_schedule"] = trainer.options.schedule.description
+        writer.metadata["checkpoint.base_lr"] = String(trainer.baseLearningRate)
+        writer.metadata["checkpoint.augmentation"] = trainer.options.augmentation.description
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         writer.metadata["checkpoint.history"] = String(decoding: (try? encoder.encode(trainer.history)) ?? Data("[]".utf8), as: UTF8.self)
@@ -76,6 +79,16 @@ public enum Checkpoint {
         guard batchSize == trainer.options.batchSize else {
             throw fail(.incompatible, "the run was checkpointed with batch size \(batchSize), this one uses \(trainer.options.batchSize) (pass --batch-size \(batchSize))")
         }
+        // A resumed run must draw the same rates and images as the one it
+        // continues (files from before these keys existed used neither).
+        let schedule = file.metadata["checkpoint.lr_schedule"] ?? "constant"
+        guard schedule == trainer.options.schedule.description else {
+            throw fail(.incompatible, "the run was checkpointed with --lr-schedule \(schedule), this one uses \(trainer.options.schedule) (pass --lr-schedule \(schedule))")
+        }
+        let augmentation = file.metadata["checkpoint.augmentation"] ?? "none"
+        guard augmentation == trainer.options.augmentation.description else {
+            throw fail(.incompatible, "the run was checkpointed with --augment \(augmentation), this one uses \(trainer.options.augmentation) (pass --augment \(augmentation))")
+        }
         let network = trainer.network
         try ModelFile.restore(network, from: file)
 
@@ -83,6 +96,9 @@ public enum Checkpoint {
             let name = file.metadata["checkpoint.optimizer"] ?? "(none)"
             guard name == optimizer.name else {
                 throw fail(.incompatible, "the run was checkpointed with optimizer \(name), this one uses \(optimizer.name)")
+            }
+            if let base = file.metadata["checkpoint.base_lr"], base != String(trainer.baseLearningRate) {
+                throw fail(.incompatible, "the run was checkpointed with learning rate \(base), this one uses \(trainer.baseLearningRate) (pass --lr \(base))")
             }
             let stateNames = Set(optimizer.stateTensors.map { "optimizer.\($0.name)" })
             if let stray = file.tensors.first(where: { $0.name.hasPrefix("optimizer.") && !stateNames.contains($0.name) }) {
