@@ -54,6 +54,33 @@ public enum AtomicFile {
         // Make the rename itself durable.
         let dirFD = open(directory.isEmpty ? "/" : directory, O_RDONLY)
         if dirFD >= 0 { fsync(dirFD); close(dirFD) }
+        removeStaleTemporaries(of: path, in: directory.isEmpty ? "/" : directory)
+    }
+
+    /// A temporary file untouched this long belongs to a writer that died
+    /// (a write takes well under a second); younger ones may be another
+    /// process's write in progress and are left alone.
+    public static let staleTemporaryAge: Double = 60
+
+    /// Deletes `.NAME.tmp-XXXXXX` files that a killed writer of `path` left
+    /// behind (a kill between mkstemp and rename cannot clean up after
+    /// itself). Best effort: errors are ignored, the write has succeeded.
+    static func removeStaleTemporaries(of path: String, in directory: String) {
+        let prefix = ".\(basename(of: path)).tmp-"
+        guard let dir = opendir(directory) else { return }
+        defer { closedir(dir) }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            guard name.hasPrefix(prefix), name.utf8.count == prefix.utf8.count + 6 else { continue }
+            let full = "\(directory)/\(name)"
+            var info = stat()
+            guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            if Double(now.tv_sec - info.st_mtim.tv_sec) > staleTemporaryAge { unlink(full) }
+        }
     }
 
     /// Reads a whole file; a missing file is ``DataError/fileNotFound(path:)``.
