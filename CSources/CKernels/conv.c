@@ -34,12 +34,6 @@
 typedef float v16 __attribute__((vector_size(64)));
 typedef float v16u __attribute__((vector_size(64), aligned(4)));
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define SN_CONV_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SN_CONV_CLONES
-#endif
-
 static inline long round16(long n) { return (n + 15) & ~15L; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
@@ -194,14 +188,20 @@ tile_ab(const int MR, const int NV, int m, int ncols, int P,
 // C (M, N) = [bias] + A (M, P) · B (P, N): B is (P, ≥N) with row stride ldb,
 // C is (M, N) with row stride ldc; A as in tile_ab. 64-column strips, each
 // kept in L1 while every row tile runs over it.
+//
+// wide (a constant after inlining) picks the tile for the instruction set:
+// 512-bit registers (32 of them) hold 6 × 4 vector accumulators; AVX2's 16
+// ymm registers hold half a v16 each, so there the tiles are 6 × 1 (12 ymm),
+// else the accumulators spill and the kernel runs at a third of its speed.
 static inline __attribute__((always_inline)) void
 gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
         const float *restrict b, long ldb, const float *restrict bias,
-        float *restrict c, long ldc) {
+        float *restrict c, long ldc, const int wide) {
     // Row tiles of 4 or 6: whichever wastes fewer rows (6 on a tie).
     const int mr = ((M + 3) / 4) * 4 < ((M + 5) / 6) * 6 ? 4 : 6;
-    for (int j = 0; j < N; j += 64) {
-        const int ncols = imin(64, N - j);
+    const int strip = wide ? 64 : 16;
+    for (int j = 0; j < N; j += strip) {
+        const int ncols = imin(strip, N - j);
         const int nv = (ncols + 15) / 16;
         for (int i = 0; i < M; i += mr) {
             const int m = imin(mr, M - i);
@@ -230,33 +230,33 @@ gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
     }
 }
 
-#define SN_DW_MR 4
-#define SN_DW_NR 5
-
 // C (M, N) += A (M, L) · B (N, L)ᵀ: every entry a dot product of an A row and
 // a B row, both of length L (a multiple of 16) with row strides lda, ldb
 // (multiples of 16, aligned). C has row stride ldc. Tiles of 4 × 5 dot
-// products in 20 vector accumulators; edge rows repeat the last row.
+// products in 20 vector accumulators (wide), 2 × 2 on AVX2 (8 ymm; see
+// gemm_ab); edge rows repeat the last row. Each dot product sums lane by lane
+// in the same order whatever the tile, so both tiles give the same bits.
 static inline __attribute__((always_inline)) void
 gemm_abt_acc(int M, int N, long L, const float *restrict a, long lda,
-             const float *restrict b, long ldb, float *restrict c, long ldc) {
-    for (int i0 = 0; i0 < M; i0 += SN_DW_MR) {
-        const int m = imin(SN_DW_MR, M - i0);
-        const float *ar[SN_DW_MR];
-        for (int i = 0; i < SN_DW_MR; i++) ar[i] = a + (long)(i0 + (i < m ? i : m - 1)) * lda;
-        for (int j0 = 0; j0 < N; j0 += SN_DW_NR) {
-            const int n = imin(SN_DW_NR, N - j0);
-            const float *br[SN_DW_NR];
-            for (int j = 0; j < SN_DW_NR; j++) br[j] = b + (long)(j0 + (j < n ? j : n - 1)) * ldb;
-            v16 acc[SN_DW_MR][SN_DW_NR];
-            for (int i = 0; i < SN_DW_MR; i++)
-                for (int j = 0; j < SN_DW_NR; j++) acc[i][j] = (v16){0};
+             const float *restrict b, long ldb, float *restrict c, long ldc, const int wide) {
+    const int MR = wide ? 4 : 2, NR = wide ? 5 : 2;
+    for (int i0 = 0; i0 < M; i0 += MR) {
+        const int m = imin(MR, M - i0);
+        const float *ar[4];
+        for (int i = 0; i < MR; i++) ar[i] = a + (long)(i0 + (i < m ? i : m - 1)) * lda;
+        for (int j0 = 0; j0 < N; j0 += NR) {
+            const int n = imin(NR, N - j0);
+            const float *br[5];
+            for (int j = 0; j < NR; j++) br[j] = b + (long)(j0 + (j < n ? j : n - 1)) * ldb;
+            v16 acc[4][5];
+            for (int i = 0; i < MR; i++)
+                for (int j = 0; j < NR; j++) acc[i][j] = (v16){0};
             for (long l = 0; l < L; l += 16) {
-                v16 bv[SN_DW_NR];
-                for (int j = 0; j < SN_DW_NR; j++) bv[j] = *(const v16u *)(br[j] + l);
-                for (int i = 0; i < SN_DW_MR; i++) {
+                v16 bv[5];
+                for (int j = 0; j < NR; j++) bv[j] = *(const v16u *)(br[j] + l);
+                for (int i = 0; i < MR; i++) {
                     const v16 av = *(const v16u *)(ar[i] + l);
-                    for (int j = 0; j < SN_DW_NR; j++) acc[i][j] += av * bv[j];
+                    for (int j = 0; j < NR; j++) acc[i][j] += av * bv[j];
                 }
             }
             for (int i = 0; i < m; i++)
@@ -268,21 +268,21 @@ gemm_abt_acc(int M, int N, long L, const float *restrict a, long lda,
 /* ---- per-image work, compiled once per instruction set -------------------- */
 
 // One image: out (FN, S) = W · im2col(x) + bias.
-static SN_CONV_CLONES void conv_image_forward(const sn_conv_geometry *g, const conv_layout *L,
-                                              const float *restrict x, const float *restrict w,
-                                              const float *restrict bias, float *restrict out,
-                                              float *restrict col) {
+static inline __attribute__((always_inline)) void
+conv_image_forward_body(const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,
+                        const float *restrict w, const float *restrict bias, float *restrict out,
+                        float *restrict col, const int wide) {
     im2col_image(g, L, x, col);
-    gemm_ab(g->FN, (int)L->S, (int)L->K, w, L->K, 1, col, L->Sp, bias, out, L->S);
+    gemm_ab(g->FN, (int)L->S, (int)L->K, w, L->K, 1, col, L->Sp, bias, out, L->S, wide);
 }
 
 // One image's backward: dw (FN, K) and db (FN) accumulate; dx (C, H, W), when
 // not NULL, is overwritten.
-static SN_CONV_CLONES void conv_image_backward(const sn_conv_geometry *g, const conv_layout *L,
-                                               const float *restrict x, const float *restrict w,
-                                               const float *restrict dout, float *restrict dw,
-                                               float *restrict db, float *restrict dx,
-                                               float *restrict col, float *restrict dpad) {
+static inline __attribute__((always_inline)) void
+conv_image_backward_body(const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,
+                         const float *restrict w, const float *restrict dout, float *restrict dw,
+                         float *restrict db, float *restrict dx, float *restrict col,
+                         float *restrict dpad, const int wide) {
     const int FN = g->FN;
     const long S = L->S, Sp = L->Sp, K = L->K;
     // dout rows copied to a zero-padded (FN, Sp) buffer; their sums go to db.
@@ -305,11 +305,57 @@ static SN_CONV_CLONES void conv_image_backward(const sn_conv_geometry *g, const 
         db[f] += hsum16(&sum);
     }
     im2col_image(g, L, x, col);
-    gemm_abt_acc(FN, (int)K, Sp, dpad, Sp, col, Sp, dw, K);
+    gemm_abt_acc(FN, (int)K, Sp, dpad, Sp, col, Sp, dw, K, wide);
     if (!dx) return;
     // dcol (K, Sp) = Wᵀ · dout: A[k][f] = w[f·K + k].
-    gemm_ab((int)K, (int)S, FN, w, 1, K, dpad, Sp, 0, col, Sp);
+    gemm_ab((int)K, (int)S, FN, w, 1, K, dpad, Sp, 0, col, Sp, wide);
     col2im_image(g, L, col, dx);
+}
+
+// The bodies compiled once per instruction set, and the pick made at run
+// time (one binary runs on any x86-64; see gemm_ab for why the tiles differ).
+typedef void (*conv_forward_fn)(const sn_conv_geometry *, const conv_layout *, const float *,
+                                const float *, const float *, float *, float *);
+typedef void (*conv_backward_fn)(const sn_conv_geometry *, const conv_layout *, const float *,
+                                 const float *, const float *, float *, float *, float *,
+                                 float *, float *);
+
+#define SN_CONV_VARIANT(SUFFIX, ATTRIBUTE, WIDE)                                                   \
+    static ATTRIBUTE void conv_image_forward_##SUFFIX(                                            \
+        const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,                 \
+        const float *restrict w, const float *restrict bias, float *restrict out,                 \
+        float *restrict col) {                                                                    \
+        conv_image_forward_body(g, L, x, w, bias, out, col, WIDE);                                \
+    }                                                                                             \
+    static ATTRIBUTE void conv_image_backward_##SUFFIX(                                           \
+        const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,                 \
+        const float *restrict w, const float *restrict dout, float *restrict dw,                  \
+        float *restrict db, float *restrict dx, float *restrict col, float *restrict dpad) {      \
+        conv_image_backward_body(g, L, x, w, dout, dw, db, dx, col, dpad, WIDE);                  \
+    }
+
+SN_CONV_VARIANT(base, , 0)
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+SN_CONV_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))), 1)
+SN_CONV_VARIANT(avx2, __attribute__((target("avx2,fma"))), 0)
+#endif
+
+static void pick_conv_kernels(conv_forward_fn *forward, conv_backward_fn *backward) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")) {
+        *forward = conv_image_forward_avx512;
+        *backward = conv_image_backward_avx512;
+        return;
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        *forward = conv_image_forward_avx2;
+        *backward = conv_image_backward_avx2;
+        return;
+    }
+#endif
+    *forward = conv_image_forward_base;
+    *backward = conv_image_backward_base;
 }
 
 /* ---- batch drivers ---------------------------------------------------------- */
@@ -322,6 +368,9 @@ void sn_conv_forward(const float *restrict x, const float *restrict w, const flo
     const conv_layout L = layout_of(&g);
     const double flops = 2.0 * g.N * g.FN * (double)L.K * (double)L.S;
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
+    conv_forward_fn conv_image_forward;
+    conv_backward_fn unused;
+    pick_conv_kernels(&conv_image_forward, &unused);
 #pragma omp parallel for schedule(static) num_threads(sn_get_num_threads()) \
     if (flops >= SN_CONV_PARALLEL_FLOPS && L.blocks > 1)
     for (int b = 0; b < L.blocks; b++) {
@@ -343,6 +392,9 @@ void sn_conv_backward(const float *restrict x, const float *restrict w, const fl
     const conv_layout L = layout_of(&g);
     const double flops = (dx ? 4.0 : 2.0) * g.N * g.FN * (double)L.K * (double)L.S;
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
+    conv_forward_fn unused;
+    conv_backward_fn conv_image_backward;
+    pick_conv_kernels(&unused, &conv_image_backward);
 #pragma omp parallel for schedule(static) num_threads(sn_get_num_threads()) \
     if (flops >= SN_CONV_PARALLEL_FLOPS && L.blocks > 1)
     for (int b = 0; b < L.blocks; b++) {
