@@ -468,24 +468,21 @@ static SN_AVX2 void macro_h(const gemm_block *g) {
 // Driver.
 
 typedef void (*macro_fn)(const gemm_block *);
-#ifdef SN_X86
-#define macro_z_or_null macro_z
-#else
-#define macro_z_or_null NULL
-#endif
 // kc: longest K block. AVX-512 machines here have 48 KB L1d, where a 512-long
 // 32-column B micro-panel streaming from L2 still won; the AVX2 path keeps
 // its 16-column panel (kc·64 bytes) in a 32 KB L1d with kc <= 256.
-typedef struct { int mr, nr, kc; macro_fn macro; } gemm_isa;
+// direct_both: up to this M·N·K both operands may be read in place; past it
+// (up to DIRECT_MNK) only Aᵀ.
+typedef struct { int mr, nr, kc; double direct_both; macro_fn macro; } gemm_isa;
 
 static gemm_isa pick_isa(void) {
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_GENERIC) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, macro_z};
+    if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, DIRECT_MNK, macro_z};
 #endif
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC_H, macro_h};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC_H, DIRECT_SMALL_H, macro_h};
 #endif
-    return (gemm_isa){MR_G, NR_G, KC, macro_g};
+    return (gemm_isa){MR_G, NR_G, KC, DIRECT_MNK, macro_g};
 }
 
 // K-block length: K split into equal blocks of at most KC (K = 257 -> 129 + 128,
@@ -598,8 +595,7 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
     // consecutive floats per k); six rows of A or a B row stride in place
     // missed L1 (mlp256 forward 100×256×784: ~37 GFLOPS direct, ~55 packed).
     double mnk = (double)M * N * K;
-    int direct = mnk <= DIRECT_MNK ? 3 : 0;
-    if (ip->macro != macro_z_or_null && mnk > DIRECT_SMALL_H) direct = mnk <= DIRECT_MNK && trans_a ? 1 : 0;
+    int direct = mnk <= ip->direct_both ? 3 : mnk <= DIRECT_MNK && trans_a ? 1 : 0;
 #ifdef SN_GEMM_DEV
     if (getenv("SN_DIRECT")) direct = atoi(getenv("SN_DIRECT"));
 #endif
