@@ -23,8 +23,8 @@
  *     Zen 4/5 and recent Intel run 512-bit FMAs at full rate here: on the
  *     development machine (Zen 5) this path is ~2x the AVX2 peak.
  *   - AVX2+FMA: the same 6x16 tile written with intrinsics (12 ymm
- *     accumulators in named variables), K blocks of at most 256 for a
- *     32 KB L1d, and A/B read in place only for small products (or Aᵀ).
+ *     accumulators in named variables); A/B read in place only for small
+ *     products (or Aᵀ).
  *   - generic: 6x16 micro-kernel on 8-float vectors, compiled with
  *     target_clones for x86-64-v3 and the baseline (SSE2, correct but
  *     slower). Other architectures get only this one, compiled for the
@@ -83,9 +83,6 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 #endif
 #ifndef NC
 #define NC 1024  // multiple of both NRs (32 and 16)
-#endif
-#ifndef KC_H
-#define KC_H 256 // the AVX2 path's (see gemm_isa)
 #endif
 #define MR_Z 12  // AVX-512 micro-kernel: 12 rows x 32 columns
 #define NR_Z 32
@@ -468,9 +465,9 @@ static SN_AVX2 void macro_h(const gemm_block *g) {
 // Driver.
 
 typedef void (*macro_fn)(const gemm_block *);
-// kc: longest K block. AVX-512 machines here have 48 KB L1d, where a 512-long
-// 32-column B micro-panel streaming from L2 still won; the AVX2 path keeps
-// its 16-column panel (kc·64 bytes) in a 32 KB L1d with kc <= 256.
+// kc: longest K block (KC on every path: on an AVX2-only EPYC with a 32 KB
+// L1d, 256 was ~10 % slower than 512 on the 1000×100×784 inference product
+// and no faster on the batch-100 shapes, in alternating runs under load).
 // direct_both: up to this M·N·K both operands may be read in place; past it
 // (up to DIRECT_MNK) only Aᵀ.
 typedef struct { int mr, nr, kc; double direct_both; macro_fn macro; } gemm_isa;
@@ -480,7 +477,7 @@ static gemm_isa pick_isa(void) {
     if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, DIRECT_MNK, macro_z};
 #endif
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC_H, DIRECT_SMALL_H, macro_h};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC, DIRECT_SMALL_H, macro_h};
 #endif
     return (gemm_isa){MR_G, NR_G, KC, DIRECT_MNK, macro_g};
 }
