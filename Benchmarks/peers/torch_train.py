@@ -9,7 +9,11 @@ correction into lr — the same up to where eps sits).
 
     python torch_train.py --model mlp --optimizer adam --epochs 3 --threads 1
 
-Also times inference on the test set at batch 1000. Prints one JSON line.
+Also times inference on the test set at batch 1000 (median of
+--inference-repeats passes; `--epochs 0` times inference alone, on the
+untrained model: the same work). Prints one JSON line.
+
+    python torch_train.py --model two-layer --epochs 0 --inference-repeats 20 --threads 1
 """
 import peer_threads
 
@@ -49,6 +53,7 @@ def make_model(name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     fashion_mnist.add_common_arguments(parser, ["two-layer", "mlp", "simple-conv"])
+    parser.add_argument("--inference-repeats", type=int, default=3)
     args = fashion_mnist.resolve_defaults(parser.parse_args())
     torch.set_num_threads(threads)
     torch.manual_seed(args.seed)
@@ -82,13 +87,13 @@ def main():
     model.eval()
     inference_rates, correct = [], 0
     with torch.inference_mode():
-        for repeat in range(3):
+        for repeat in range(args.inference_repeats):
             start = time.perf_counter()
             correct = 0
             for i in range(0, len(x_test), 1000):
                 correct += int((model(x_test[i:i + 1000]).argmax(1) == t_test[i:i + 1000]).sum())
             inference_rates.append(len(x_test) / (time.perf_counter() - start))
-    fashion_mnist.report("torch", args, rates, correct / len(x_test), float(loss.detach()),
+    fashion_mnist.report("torch", args, rates or [float("nan")], correct / len(x_test), float(loss.detach()),
                          inference_batch=1000, inference_samples_per_second=statistics.median(inference_rates),
                          torch_version=torch.__version__)
 

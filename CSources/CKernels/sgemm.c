@@ -16,16 +16,19 @@
  * when it is not transposed. Only the ragged last strip/panel is packed
  * (zero-padded). At these sizes packing cost as much as the arithmetic.
  *
- * Two instruction-set paths, picked once at run time in one binary:
+ * Three instruction-set paths, picked once at run time in one binary:
  *   - AVX-512: 12x32 micro-kernel, 24 zmm accumulators; 8- and 4-row
  *     variants for the last strip (M = 25, 100), a 16-column variant for
  *     the last panel (N = 10, 100), masked stores for ragged tiles.
  *     Zen 4/5 and recent Intel run 512-bit FMAs at full rate here: on the
  *     development machine (Zen 5) this path is ~2x the AVX2 peak.
+ *   - AVX2+FMA: the same 6x16 tile written with intrinsics (12 ymm
+ *     accumulators in named variables); A/B read in place only for small
+ *     products (or Aᵀ).
  *   - generic: 6x16 micro-kernel on 8-float vectors, compiled with
- *     target_clones for x86-64-v3 (AVX2+FMA: 12 ymm accumulators) and the
- *     baseline (SSE2, correct but slower). Other architectures get only this
- *     one, compiled for the build's target.
+ *     target_clones for x86-64-v3 and the baseline (SSE2, correct but
+ *     slower). Other architectures get only this one, compiled for the
+ *     build's target.
  *
  * Threads (OpenMP, only when 2·M·N·K >= PAR_FLOPS): the C matrix is cut into
  * one contiguous range of MR-row strips (or NR-column panels) per thread;
@@ -94,6 +97,7 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 // Up to this M·N·K, read A (and B if not transposed) in place; above it,
 // packing pays for itself (and avoids cache-set conflicts of long strides).
 #define DIRECT_MNK 48.0e6
+#define DIRECT_SMALL_H 4.0e6
 #ifdef SN_GEMM_DEV
 #include <stdlib.h>
 #endif
@@ -376,22 +380,112 @@ static SN_CLONES void macro_g(const gemm_block *g) {
 }
 
 // ---------------------------------------------------------------------------
+// AVX2+FMA path: the generic 6 x (8*nv) tile written with intrinsics and one
+// named variable per accumulator. The vector-extension loop above, compiled
+// as its x86-64-v3 clone, rotated its 12 accumulators through 18 register
+// moves and two stack spills per k (clang 21): ~55 % of OpenBLAS's speed on
+// an AVX2-only EPYC. Same arithmetic per element (one FMA per k, in k
+// order; partial tiles through store_tile), so results match the clone's.
+#ifdef SN_X86
+#define SN_AVX2 __attribute__((target("avx2,fma")))
+
+static inline __attribute__((always_inline)) SN_AVX2 void
+ukernel_h(const int nv, int kc, const float *restrict a, const int rs, const int cs,
+          const float *restrict b, int ldb, float *restrict C, int ldc,
+          float alpha, float beta, int m, int n) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    const size_t r1 = (size_t)rs, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
+    for (int k = 0; k < kc; k++) {
+        const float *ak = a + (size_t)k * cs;
+        const float *bk = b + (size_t)k * ldb;
+        __m256 b0 = _mm256_loadu_ps(bk), b1 = b0;
+        if (nv == 2) b1 = _mm256_loadu_ps(bk + 8);
+        __m256 x = _mm256_broadcast_ss(ak);
+        c00 = _mm256_fmadd_ps(x, b0, c00); if (nv == 2) c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(ak + r1);
+        c10 = _mm256_fmadd_ps(x, b0, c10); if (nv == 2) c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(ak + r2);
+        c20 = _mm256_fmadd_ps(x, b0, c20); if (nv == 2) c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(ak + r3);
+        c30 = _mm256_fmadd_ps(x, b0, c30); if (nv == 2) c31 = _mm256_fmadd_ps(x, b1, c31);
+        x = _mm256_broadcast_ss(ak + r4);
+        c40 = _mm256_fmadd_ps(x, b0, c40); if (nv == 2) c41 = _mm256_fmadd_ps(x, b1, c41);
+        x = _mm256_broadcast_ss(ak + r5);
+        c50 = _mm256_fmadd_ps(x, b0, c50); if (nv == 2) c51 = _mm256_fmadd_ps(x, b1, c51);
+    }
+    __m256 acc[MR_G][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    if (m == MR_G && n == 8 * nv) {
+        for (int i = 0; i < MR_G; i++) {
+            for (int v = 0; v < nv; v++) {
+                float *c = C + (size_t)i * ldc + 8 * v;
+                __m256 r = _mm256_mul_ps(va, acc[i][v]);
+                if (beta != 0.0f) r = _mm256_add_ps(r, _mm256_mul_ps(vb, _mm256_loadu_ps(c)));
+                _mm256_storeu_ps(c, r);
+            }
+        }
+    } else {
+        float t[MR_G * 16] __attribute__((aligned(32)));
+        for (int i = 0; i < MR_G; i++)
+            for (int v = 0; v < nv; v++) _mm256_store_ps(t + i * 16 + 8 * v, acc[i][v]);
+        store_tile(m, n, t, 16, C, ldc, alpha, beta);
+    }
+}
+
+static SN_AVX2 void macro_h(const gemm_block *g) {
+    const int mc = g->mc, nc = g->nc, kc = g->kc;
+    for (int jp = 0; jp < nc;) {
+        int w = nc - jp > NR_G / 2 ? NR_G : NR_G / 2;
+        int n = imin(w, nc - jp);
+        const float *b = g->pb + (size_t)jp * kc;
+        int ldb = w;
+        if (g->b_direct && jp + NR_G <= nc) b = g->b + jp, ldb = g->ldb;
+        for (int ip = 0; ip < mc; ip += MR_G) {
+            int m = imin(MR_G, mc - ip);
+            float *c = g->c + (size_t)ip * g->ldc + jp;
+            if (g->a_direct && ip + MR_G <= mc && g->rs_a != 1) {
+                const float *a = g->a + (size_t)ip * g->rs_a;
+                if (w == NR_G) ukernel_h(2, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+                else ukernel_h(1, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+            } else {
+                const float *a = g->pa + (size_t)ip * kc;
+                int cs = MR_G;
+                if (g->a_direct && ip + MR_G <= mc) a = g->a + ip, cs = g->cs_a;
+                if (w == NR_G) ukernel_h(2, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+                else ukernel_h(1, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
+            }
+        }
+        jp += w;
+    }
+}
+#endif
+
+// ---------------------------------------------------------------------------
 // Driver.
 
 typedef void (*macro_fn)(const gemm_block *);
-typedef struct { int mr, nr; macro_fn macro; } gemm_isa;
+// kc: longest K block (KC on every path: on an AVX2-only EPYC with a 32 KB
+// L1d, 256 was ~10 % slower than 512 on the 1000×100×784 inference product
+// and no faster on the batch-100 shapes, in alternating runs under load).
+// direct_both: up to this M·N·K both operands may be read in place; past it
+// (up to DIRECT_MNK) only Aᵀ.
+typedef struct { int mr, nr, kc; double direct_both; macro_fn macro; } gemm_isa;
 
 static gemm_isa pick_isa(void) {
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_GENERIC) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, macro_z};
+    if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, DIRECT_MNK, macro_z};
 #endif
-    return (gemm_isa){MR_G, NR_G, macro_g};
+#if defined(SN_X86) && !defined(SN_GEMM_FORCE_BASELINE)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC, DIRECT_SMALL_H, macro_h};
+#endif
+    return (gemm_isa){MR_G, NR_G, KC, DIRECT_MNK, macro_g};
 }
 
 // K-block length: K split into equal blocks of at most KC (K = 257 -> 129 + 128,
 // not 256 + 1). Depends on K only, which keeps sums thread-count independent.
-static int k_block(int K) {
-    int nb = (K + KC - 1) / KC;
+static int k_block(int K, int kc_max) {
+    int nb = (K + kc_max - 1) / kc_max;
     return (K + nb - 1) / nb;
 }
 
@@ -404,7 +498,7 @@ static void gemm_serial(const gemm_isa *isa, int ta, int tb, int M, int N, int K
                         float beta, float *C, int ldc, int slot, int direct_a, int direct_b) {
     float *pa = pack_a_buf[slot], *pb = pack_b_buf[slot];
     int mr = isa->mr, nr = isa->nr;
-    int kcb = k_block(K);
+    int kcb = k_block(K, isa->kc);
     direct_b = direct_b && !tb;
     gemm_block g;
     g.rs_a = ta ? 1 : lda;
@@ -452,11 +546,11 @@ static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int slot, 
     if (split_m) {
         const float *a = ta ? A + lo : A + (size_t)lo * lda;
         gemm_serial(isa, ta, tb, hi - lo, N, K, alpha, a, lda, B, ldb, beta,
-                    C + (size_t)lo * ldc, ldc, slot, direct, direct);
+                    C + (size_t)lo * ldc, ldc, slot, direct & 1, direct & 2);
     } else {
         const float *b = tb ? B + (size_t)lo * ldb : B + lo;
         gemm_serial(isa, ta, tb, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc, slot,
-                    direct, direct);
+                    direct & 1, direct & 2);
     }
 }
 
@@ -493,7 +587,12 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
 #endif
     if (2.0 * M * N * K >= par_flops) nth = imin(sn_get_num_threads(), SN_GEMM_MAX_THREADS);
 #endif
-    int direct = (double)M * N * K <= DIRECT_MNK;
+    // Bit 0: read A in place, bit 1: B. The AVX2 path (32 KB L1d) packs
+    // earlier: past DIRECT_SMALL_H it reads only Aᵀ in place (MR
+    // consecutive floats per k); six rows of A or a B row stride in place
+    // missed L1 (mlp256 forward 100×256×784: ~37 GFLOPS direct, ~55 packed).
+    double mnk = (double)M * N * K;
+    int direct = mnk <= ip->direct_both ? 3 : mnk <= DIRECT_MNK && trans_a ? 1 : 0;
 #ifdef SN_GEMM_DEV
     if (getenv("SN_DIRECT")) direct = atoi(getenv("SN_DIRECT"));
 #endif
@@ -510,7 +609,7 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
     if (nth > nslots) nth = nslots;
     if (nth <= 1) {
         gemm_serial(ip, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, slots[0],
-                    direct, direct);
+                    direct & 1, direct & 2);
     } else {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nth)

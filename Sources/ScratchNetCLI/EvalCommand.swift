@@ -22,9 +22,13 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Kernel threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: "Passes over the test set; with more than one, also prints the median inference rate (samples/s: batch conversion, forward and scoring, as torch_train.py's inference figure).")
+    var `repeat`: Int = 1
+
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
         if let threads { guard threads >= 1 else { throw ValidationError("--threads must be >= 1, got \(threads)") } }
+        guard `repeat` >= 1 else { throw ValidationError("--repeat must be >= 1, got \(`repeat`)") }
     }
 
     func run() throws {
@@ -40,22 +44,37 @@ struct EvalCommand: ParsableCommand {
         try test.validateLabels(classes: network.classes)
 
         let classes = network.classes
-        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
-        var start = 0
-        while start < test.count {
-            let n = min(network.maxBatch, test.count - start)
-            test.fillBatch(start: start, count: n, into: network.inputBuffer, labels: network.labelBuffer)
-            let logits = network.forward(batch: n, training: false)
-            for r in 0..<n {
-                let predicted = Network.argmax(logits.pointer + r * classes, count: classes)
-                confusion[Int(network.labelBuffer[r])][predicted] += 1
+        // Flat counts (row: true class): one pass only reads them, and the
+        // timed loop does no Swift array bookkeeping per sample.
+        var counts = [Int](repeating: 0, count: classes * classes)
+        var rates: [Double] = []
+        for pass in 0..<`repeat` {
+            if pass > 0 { counts = [Int](repeating: 0, count: classes * classes) }
+            let start = Stopwatch.now()
+            counts.withUnsafeMutableBufferPointer { counts in
+                var first = 0
+                while first < test.count {
+                    let n = min(network.maxBatch, test.count - first)
+                    test.fillBatch(start: first, count: n, into: network.inputBuffer, labels: network.labelBuffer)
+                    let logits = network.forward(batch: n, training: false)
+                    for r in 0..<n {
+                        let predicted = Network.argmax(logits.pointer + r * classes, count: classes)
+                        counts[Int(network.labelBuffer[r]) * classes + predicted] += 1
+                    }
+                    first += n
+                }
             }
-            start += n
+            rates.append(Double(test.count) / (Stopwatch.now() - start))
         }
+        let confusion = (0..<classes).map { Array(counts[$0 * classes ..< ($0 + 1) * classes]) }
         let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
         let accuracy = Float(correct) / Float(test.count)
         print("model \(model): \(network.spec.summary)")
         print("test accuracy \(format(accuracy * 100, 2))% (\(correct) of \(test.count) samples)")
+        if `repeat` > 1 {
+            let median = rates.sorted()[rates.count / 2]
+            print("inference \(Int(median.rounded())) samples/s (median of \(`repeat`) passes, batch \(network.maxBatch), \(KernelThreads.count) threads)")
+        }
         print("confusion matrix (rows: true class, columns: predicted class):")
         let width = max(String(test.count).count, String(classes - 1).count) + 1
         func cell(_ text: String) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }

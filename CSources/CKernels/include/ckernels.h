@@ -3,8 +3,9 @@
  *
  * The hot loops of training live here: matrix multiply (sn_sgemm), the
  * row-wise softmax, and the fused softmax + cross-entropy forward and
- * backward. Everything else (bias add, activations, optimizer updates) is
- * Swift SIMD code in Sources/ScratchNet/Kernels.
+ * backward, convolution, pooling, and the SGD/Momentum/Adam updates. The
+ * remaining small elementwise ops (bias add, activations) are Swift SIMD
+ * code in Sources/ScratchNet/Kernels.
  *
  * Conventions, shared by every function below:
  *  - Plain C11. Every symbol carries the `sn_` prefix.
@@ -83,6 +84,21 @@ float sn_softmax_xent_forward_onehot(const float *logits, const float *targets,
 void sn_softmax_xent_backward_onehot(const float *probs, const float *targets,
                                      float *dlogits, int B, int C);
 
+
+/* ---- optimizer updates (optim.c) ------------------------------------------ */
+/* One parameter's n values p, gradient g and state, all contiguous. Above a
+ * grain size the range is split over the kernel threads; every element gets
+ * the same separately rounded operations (no fused multiply-add) as the
+ * Swift steps, so results do not depend on the thread count. */
+
+/// p += (-lr)·g.
+void sn_sgd_step(float *p, const float *g, long n, float lr);
+/// v = v·momentum + (-lr)·g; p += v.
+void sn_momentum_step(float *p, const float *g, float *v, long n, float lr, float momentum);
+/// Adam with the bias correction folded into lr_t:
+/// m += (1-β1)(g-m); v += (1-β2)(g²-v); p += (-lr_t)·(m / (√v + eps)).
+void sn_adam_step(float *p, const float *g, float *m, float *v, long n,
+                  float lr_t, float beta1, float beta2, float eps);
 
 /* ---- convolution (conv.c) ------------------------------------------------ */
 /* Images are NCHW. OH = (H + 2·pad − FH)/stride + 1 (floor), likewise OW;

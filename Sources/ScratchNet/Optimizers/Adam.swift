@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -71,33 +72,12 @@ public final class Adam: Optimizer {
         }
     }
 
+    /// The C kernel (same separately rounded steps as `referenceStep` up to
+    /// the order of the last multiply and divide; threads above a grain size).
     static func fastStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
                          _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                          _ count: Int, _ lrT: Float, _ beta1: Float, _ beta2: Float, _ epsilon: Float) {
-        typealias V = SIMDElementwise.Vector
-        let width = SIMDElementwise.width
-        let a1 = V(repeating: 1 - beta1), a2 = V(repeating: 1 - beta2)
-        let eps = V(repeating: epsilon), minusLR = V(repeating: -lrT)
-        var i = 0
-        while i + width <= count {
-            let grad = SIMDElementwise.load(g + i)
-            var mi = SIMDElementwise.load(m + i)
-            mi = mi.plusProduct(a1, grad - mi)
-            var vi = SIMDElementwise.load(v + i)
-            vi = vi.plusProduct(a2, grad * grad - vi)
-            SIMDElementwise.store(mi, m + i)
-            SIMDElementwise.store(vi, v + i)
-            SIMDElementwise.store(SIMDElementwise.load(p + i).plusProduct(minusLR, mi / (vi.vectorSquareRoot + eps)), p + i)
-            i += width
-        }
-        while i < count {
-            let mi = m[i].plusProduct(1 - beta1, g[i] - m[i])
-            let vi = v[i].plusProduct(1 - beta2, g[i] * g[i] - v[i])
-            m[i] = mi
-            v[i] = vi
-            p[i] = p[i].plusProduct(-lrT, mi / (vi.squareRoot() + epsilon))
-            i += 1
-        }
+        sn_adam_step(p, g, m, v, count, lrT, beta1, beta2, epsilon)
     }
 
     static func referenceStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,

@@ -1,3 +1,5 @@
+import CKernels
+
 /// SGD with momentum: v ← μ·v − lr·g; p ← p + v.
 ///
 /// The velocity v remembers past steps, so the update keeps going along
@@ -42,26 +44,11 @@ public final class Momentum: Optimizer {
         }
     }
 
-    /// The update on 16 lanes at a time (plusProduct: multiply then add, not a
-    /// fused FMA, which baseline x86-64 lowers to a libm call per lane).
+    /// The C kernel: v·μ + (−lr)·g, then p + v, separately rounded; threads
+    /// above a grain size.
     static func fastStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                          _ count: Int, _ lr: Float, _ momentum: Float) {
-        typealias V = SIMDElementwise.Vector
-        let width = SIMDElementwise.width
-        let mu = V(repeating: momentum), minusLR = V(repeating: -lr)
-        var i = 0
-        while i + width <= count {
-            let vel = (SIMDElementwise.load(v + i) * mu).plusProduct(minusLR, SIMDElementwise.load(g + i))
-            SIMDElementwise.store(vel, v + i)
-            SIMDElementwise.store(SIMDElementwise.load(p + i) + vel, p + i)
-            i += width
-        }
-        while i < count {
-            let vel = (v[i] * momentum).plusProduct(-lr, g[i])
-            v[i] = vel
-            p[i] += vel
-            i += 1
-        }
+        sn_momentum_step(p, g, v, count, lr, momentum)
     }
 
     /// The update as the book writes it, one element at a time.

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Plain stochastic gradient descent: p −= lr·g. No state.
 public final class SGD: Optimizer {
     public var learningRate: Float
@@ -26,17 +28,9 @@ public final class SGD: Optimizer {
         }
     }
 
-    /// 16 lanes at a time, multiply then add (see `plusProduct` for why not
-    /// `addingProduct`, which `Kernels.axpy` uses and which ran 40× slower).
+    /// The C kernel (multiply then add, threads above a grain size).
     static func fastStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ count: Int, _ lr: Float) {
-        let width = SIMDElementwise.width
-        let minusLR = SIMDElementwise.Vector(repeating: -lr)
-        var i = 0
-        while i + width <= count {
-            SIMDElementwise.store(SIMDElementwise.load(p + i).plusProduct(minusLR, SIMDElementwise.load(g + i)), p + i)
-            i += width
-        }
-        while i < count { p[i] = p[i].plusProduct(-lr, g[i]); i += 1 }
+        sn_sgd_step(p, g, count, lr)
     }
 
     static func referenceStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ count: Int, _ lr: Float) {
