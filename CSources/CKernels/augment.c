@@ -9,6 +9,14 @@
  */
 #include "ckernels.h"
 
+#ifdef _OPENMP
+int omp_get_thread_num(void);
+int omp_get_num_threads(void);
+#endif
+
+// As in batch_convert.c: rows split over the threads above this many bytes.
+#define SN_AUGMENT_GRAIN 32768
+
 // out(c, y, x) = in(c, y − dy, x' − dx) with x' the column after the flip:
 // flip first (x ↦ W−1−x), then shift; pixels shifted in from outside are 0.
 static void transform_one(const uint8_t *restrict s, int channels, int height, int width,
@@ -33,16 +41,35 @@ static void transform_one(const uint8_t *restrict s, int channels, int height, i
     }
 }
 
-void sn_gather_bytes_augmented(const uint8_t *restrict src, const int32_t *restrict indices,
-                               int rows, int channels, int height, int width, float scale,
-                               const sn_image_transform *restrict transforms, float *restrict dst) {
+static void augment_rows(const uint8_t *restrict src, const int32_t *restrict indices, int r0, int r1,
+                         int channels, int height, int width, float scale,
+                         const sn_image_transform *restrict transforms, float *restrict dst) {
     size_t n = (size_t)channels * height * width;
-    for (int r = 0; r < rows; r++) {
-        if (r + 4 < rows) {  // shuffled samples miss the cache; ask early (batch_convert.c)
+    for (int r = r0; r < r1; r++) {
+        if (r + 4 < r1) {  // shuffled samples miss the cache; ask early (batch_convert.c)
             const uint8_t *ahead = src + (size_t)indices[r + 4] * n;
             for (size_t k = 0; k < n; k += 64) __builtin_prefetch(ahead + k, 0, 3);
         }
         transform_one(src + (size_t)indices[r] * n, channels, height, width, scale,
                       transforms[r], dst + (size_t)r * n);
     }
+}
+
+void sn_gather_bytes_augmented(const uint8_t *restrict src, const int32_t *restrict indices,
+                               int rows, int channels, int height, int width, float scale,
+                               const sn_image_transform *restrict transforms, float *restrict dst) {
+#ifdef _OPENMP
+    long bytes = (long)rows * channels * height * width;
+    int nth = bytes >= SN_AUGMENT_GRAIN && rows > 1 ? sn_get_num_threads() : 1;
+    if (nth > 1) {
+#pragma omp parallel num_threads(nth)
+        {
+            int t = omp_get_thread_num(), T = omp_get_num_threads();
+            augment_rows(src, indices, (int)((long)rows * t / T), (int)((long)rows * (t + 1) / T),
+                         channels, height, width, scale, transforms, dst);
+        }
+        return;
+    }
+#endif
+    augment_rows(src, indices, 0, rows, channels, height, width, scale, transforms, dst);
 }

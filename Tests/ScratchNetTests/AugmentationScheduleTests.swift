@@ -54,9 +54,14 @@ struct AugmentationScheduleTests {
         let indices = (0..<Int32(set.count)).shuffled(using: &rng).prefix(batch).map { $0 }
         let augmentation = Augmentation(flip: true, maxShift: shift)
         let transforms = (0..<batch).map { augmentation.transform(seed: 3, step: 17, row: $0) }
-        let got = try gatherBoth(set, indices, transforms)
-        #expect(got.fast == got.plain)
-        #expect(got.fastLabels == got.plainLabels)
+        let saved = KernelThreads.count
+        defer { KernelThreads.set(saved) }
+        for threads in [1, 2] {  // rows are split over the threads above a grain size
+            KernelThreads.set(threads)
+            let got = try gatherBoth(set, indices, transforms)
+            #expect(got.fast == got.plain, "\(threads) thread(s)")
+            #expect(got.fastLabels == got.plainLabels)
+        }
     }
 
     @Test func transformsAreSeededAndSpreadOverTheRange() {

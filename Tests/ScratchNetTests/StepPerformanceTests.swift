@@ -17,6 +17,15 @@ struct StepPerformanceTests {
     /// Exact equality: both sides compute Float(byte) · (1/255) once.
     @Test(arguments: [([1, 28, 28], 100), ([1, 3, 5], 3), ([3, 7, 9], 17), ([1, 1, 1], 1)])
     func gatheredBatchEqualsPlainConversion(shape: [Int], batch: Int) throws {
+        let saved = KernelThreads.count
+        defer { KernelThreads.set(saved) }
+        for threads in [1, 2] {  // rows are split over the threads above a grain size
+            KernelThreads.set(threads)
+            try gatherAndCompare(shape: shape, batch: batch)
+        }
+    }
+
+    func gatherAndCompare(shape: [Int], batch: Int) throws {
         let set = randomImages(count: 257, shape: shape, seed: 7)
         var rng = SeededGenerator(seed: 3)
         let order = (0..<Int32(set.count)).shuffled(using: &rng).prefix(batch).map { $0 }
