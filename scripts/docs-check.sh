@@ -10,6 +10,15 @@
 # maintainers run. Output: .build-docs/ScratchNet.doccarchive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# dump-symbol-graph compiles every module of the package, the MPI trait's
+# too, whatever --traits says: it needs mpi.h (Debian's libopenmpi-dev).
+if ! pkg-config --exists mpi 2>/dev/null; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libopenmpi-dev pkg-config
+  else
+    echo "docs-check: mpi.h not found (apt-get install -y --no-install-recommends libopenmpi-dev)" >&2; exit 1
+  fi
+fi
 scratch=.build-docs
 graphs="$scratch/symbol-graphs"
 rm -rf "$graphs" "$scratch/ScratchNet.doccarchive"
