@@ -8,14 +8,6 @@ import ScratchNetTestSupport
 /// and spread as documented, and a resumed run follows both exactly.
 @Suite("Augmentation and learning-rate schedules", .serialized)
 struct AugmentationScheduleTests {
-    func randomImages(count: Int, shape: [Int], seed: UInt64) -> LabeledImages {
-        var rng = SeededGenerator(seed: seed)
-        let n = shape.reduce(1, *)
-        let pixels = (0..<count * n).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        let labels = (0..<count).map { _ in UInt8.random(in: 0...9, using: &rng) }
-        return LabeledImages(pixels: pixels, labels: labels, sampleShape: shape, source: "random")
-    }
-
     /// Gathers `indices` of `set` with `transforms` through the C kernel and the plain loop.
     func gatherBoth(_ set: LabeledImages, _ indices: [Int32], _ transforms: [sn_image_transform]) throws -> (fast: [Float], plain: [Float], fastLabels: [Int32], plainLabels: [Int32]) {
         let batch = indices.count
@@ -49,7 +41,7 @@ struct AugmentationScheduleTests {
 
     @Test(arguments: [([1, 28, 28], 100, 2), ([1, 5, 3], 7, 2), ([2, 7, 9], 33, 3), ([1, 1, 1], 1, 0), ([3, 4, 4], 17, 1)])
     func augmentedGatherEqualsPlainLoop(shape: [Int], batch: Int, shift: Int) throws {
-        let set = randomImages(count: 150, shape: shape, seed: 5)
+        let set = randomLabeledImages(count: 150, shape: shape, seed: 5)
         var rng = SeededGenerator(seed: 9)
         let indices = (0..<Int32(set.count)).shuffled(using: &rng).prefix(batch).map { $0 }
         let augmentation = Augmentation(flip: true, maxShift: shift)

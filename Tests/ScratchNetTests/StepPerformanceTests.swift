@@ -5,15 +5,6 @@ import ScratchNetTestSupport
 /// The training-step speed work: fast paths must equal their plain twins.
 @Suite("Step performance: fast paths equal plain ones", .serialized)
 struct StepPerformanceTests {
-    /// A set of `count` samples of `shape` with pseudo-random bytes.
-    func randomImages(count: Int, shape: [Int], seed: UInt64) -> LabeledImages {
-        var rng = SeededGenerator(seed: seed)
-        let n = shape.reduce(1, *)
-        let pixels = (0..<count * n).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        let labels = (0..<count).map { _ in UInt8.random(in: 0...9, using: &rng) }
-        return LabeledImages(pixels: pixels, labels: labels, sampleShape: shape, source: "random")
-    }
-
     /// Exact equality: both sides compute Float(byte) · (1/255) once.
     @Test(arguments: [([1, 28, 28], 100), ([1, 3, 5], 3), ([3, 7, 9], 17), ([1, 1, 1], 1)])
     func gatheredBatchEqualsPlainConversion(shape: [Int], batch: Int) throws {
@@ -26,7 +17,7 @@ struct StepPerformanceTests {
     }
 
     func gatherAndCompare(shape: [Int], batch: Int) throws {
-        let set = randomImages(count: 257, shape: shape, seed: 7)
+        let set = randomLabeledImages(count: 257, shape: shape, seed: 7)
         var rng = SeededGenerator(seed: 3)
         let order = (0..<Int32(set.count)).shuffled(using: &rng).prefix(batch).map { $0 }
         let arena = try Arena(capacity: 2 * 4 * batch * set.samplePixels + 2 * 4 * batch + 1024)
