@@ -352,32 +352,38 @@ ukernel_g(const int nv, int kc, const float *restrict a, const int rs, const int
     }
 }
 
-static SN_CLONES void macro_g(const gemm_block *g) {
-    const int mc = g->mc, nc = g->nc, kc = g->kc;
-    for (int jp = 0; jp < nc;) {
-        int w = nc - jp > NR_G / 2 ? NR_G : NR_G / 2;
-        int n = imin(w, nc - jp);
-        const float *b = g->pb + (size_t)jp * kc;
-        int ldb = w;
-        if (g->b_direct && jp + NR_G <= nc) b = g->b + jp, ldb = g->ldb;
-        for (int ip = 0; ip < mc; ip += MR_G) {
-            int m = imin(MR_G, mc - ip);
-            float *c = g->c + (size_t)ip * g->ldc + jp;
-            if (g->a_direct && ip + MR_G <= mc && g->rs_a != 1) {
-                const float *a = g->a + (size_t)ip * g->rs_a;
-                if (w == NR_G) ukernel_g(2, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
-                else ukernel_g(1, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
-            } else {
-                const float *a = g->pa + (size_t)ip * kc;
-                int cs = MR_G;
-                if (g->a_direct && ip + MR_G <= mc) a = g->a + ip, cs = g->cs_a;
-                if (w == NR_G) ukernel_g(2, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
-                else ukernel_g(1, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
-            }
-        }
-        jp += w;
-    }
+// The macro-kernel: walks a packed block in MR_G x NR_G tiles, reading A or B
+// in place where the block allows it. One body, instantiated per micro-kernel
+// (UKERNEL is always_inline, so each instruction set keeps its own loop).
+#define SN_DEFINE_MACRO_KERNEL(NAME, ATTRIBUTE, UKERNEL)                                                   \
+static ATTRIBUTE void NAME(const gemm_block *g) {                                                          \
+    const int mc = g->mc, nc = g->nc, kc = g->kc;                                                          \
+    for (int jp = 0; jp < nc;) {                                                                           \
+        int w = nc - jp > NR_G / 2 ? NR_G : NR_G / 2;                                                      \
+        int n = imin(w, nc - jp);                                                                          \
+        const float *b = g->pb + (size_t)jp * kc;                                                          \
+        int ldb = w;                                                                                       \
+        if (g->b_direct && jp + NR_G <= nc) b = g->b + jp, ldb = g->ldb;                                   \
+        for (int ip = 0; ip < mc; ip += MR_G) {                                                            \
+            int m = imin(MR_G, mc - ip);                                                                   \
+            float *c = g->c + (size_t)ip * g->ldc + jp;                                                    \
+            if (g->a_direct && ip + MR_G <= mc && g->rs_a != 1) {                                          \
+                const float *a = g->a + (size_t)ip * g->rs_a;                                              \
+                if (w == NR_G) UKERNEL(2, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);  \
+                else UKERNEL(1, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);            \
+            } else {                                                                                       \
+                const float *a = g->pa + (size_t)ip * kc;                                                  \
+                int cs = MR_G;                                                                             \
+                if (g->a_direct && ip + MR_G <= mc) a = g->a + ip, cs = g->cs_a;                           \
+                if (w == NR_G) UKERNEL(2, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);       \
+                else UKERNEL(1, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);                 \
+            }                                                                                              \
+        }                                                                                                  \
+        jp += w;                                                                                           \
+    }                                                                                                      \
 }
+
+SN_DEFINE_MACRO_KERNEL(macro_g, SN_CLONES, ukernel_g)
 
 // ---------------------------------------------------------------------------
 // AVX2+FMA path: the generic 6 x (8*nv) tile written with intrinsics and one
@@ -433,32 +439,7 @@ ukernel_h(const int nv, int kc, const float *restrict a, const int rs, const int
     }
 }
 
-static SN_AVX2 void macro_h(const gemm_block *g) {
-    const int mc = g->mc, nc = g->nc, kc = g->kc;
-    for (int jp = 0; jp < nc;) {
-        int w = nc - jp > NR_G / 2 ? NR_G : NR_G / 2;
-        int n = imin(w, nc - jp);
-        const float *b = g->pb + (size_t)jp * kc;
-        int ldb = w;
-        if (g->b_direct && jp + NR_G <= nc) b = g->b + jp, ldb = g->ldb;
-        for (int ip = 0; ip < mc; ip += MR_G) {
-            int m = imin(MR_G, mc - ip);
-            float *c = g->c + (size_t)ip * g->ldc + jp;
-            if (g->a_direct && ip + MR_G <= mc && g->rs_a != 1) {
-                const float *a = g->a + (size_t)ip * g->rs_a;
-                if (w == NR_G) ukernel_h(2, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
-                else ukernel_h(1, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
-            } else {
-                const float *a = g->pa + (size_t)ip * kc;
-                int cs = MR_G;
-                if (g->a_direct && ip + MR_G <= mc) a = g->a + ip, cs = g->cs_a;
-                if (w == NR_G) ukernel_h(2, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
-                else ukernel_h(1, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);
-            }
-        }
-        jp += w;
-    }
-}
+SN_DEFINE_MACRO_KERNEL(macro_h, SN_AVX2, ukernel_h)
 #endif
 
 // ---------------------------------------------------------------------------
