@@ -38,7 +38,12 @@ def median_rate(epoch_rates):
     return statistics.median(timed)
 
 
+# The peers name the book's SimpleConvNet "simple-conv"; `scratchnet train` calls it simple-cnn.
+SCRATCHNET_MODEL = {"simple-conv": "simple-cnn"}
+
+
 def run_scratchnet(binary, model, optimizer, lr, epochs, threads, seed):
+    model = SCRATCHNET_MODEL.get(model, model)
     with tempfile.TemporaryDirectory() as tmp:
         metrics = os.path.join(tmp, "metrics.json")
         cmd = [binary, "train", "--model", model, "--optimizer", optimizer, "--lr", str(lr),

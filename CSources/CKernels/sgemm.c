@@ -102,7 +102,8 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 #include <stdlib.h>
 #endif
 
-static float pack_a_buf[SN_GEMM_MAX_THREADS][MC * KC] __attribute__((aligned(64)));
+// +8: pack_a6_rows stores 2 floats past a strip.
+static float pack_a_buf[SN_GEMM_MAX_THREADS][MC * KC + 8] __attribute__((aligned(64)));
 static float pack_b_buf[SN_GEMM_MAX_THREADS][KC * NC] __attribute__((aligned(64)));
 static _Atomic unsigned slots_in_use;  // bit s set: pack_*_buf[s] is taken
 
@@ -126,14 +127,118 @@ static void release_slots(unsigned taken) {
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
+// Development switches (builds with -DSN_GEMM_DEV only; see SPEED-NOTES.md).
+static inline int gemm_dev_flag(const char *name) {
+#ifdef SN_GEMM_DEV
+    const char *v = getenv(name);
+    return v != NULL && atoi(v) != 0;
+#else
+    (void)name;
+    return 0;
+#endif
+}
+
 // ---------------------------------------------------------------------------
 // Packing.
+
+#ifdef SN_X86
+// pack_a (below) for row-major A and 6-row strips with AVX2: its scalar loop
+// stores one float per cycle at a 24-byte stride, ~12 % of a batch-100
+// forward product (N = 100 reuses each packed A block only 100 times).
+// Here 8 k at a time: load 8 floats of each of the 6 rows, transpose 8x8
+// (two zero rows), store the 8 columns of 8 floats at 6-float steps, each
+// store's 2 trailing zeros overwritten by the next (the last one writes 2
+// floats past the strip: pack_a_buf has the slack). Copies only: the packed
+// values are the scalar loop's.
+__attribute__((target("avx2"))) static void pack_a6_rows(const float *restrict A, int lda,
+                                                          int kc, float *restrict dst) {
+    const float *r0 = A, *r1 = A + lda, *r2 = A + 2 * (size_t)lda, *r3 = A + 3 * (size_t)lda;
+    const float *r4 = A + 4 * (size_t)lda, *r5 = A + 5 * (size_t)lda;
+    const __m256 z = _mm256_setzero_ps();
+    int k = 0;
+    for (; k + 8 <= kc; k += 8) {
+        __m256 a0 = _mm256_loadu_ps(r0 + k), a1 = _mm256_loadu_ps(r1 + k), a2 = _mm256_loadu_ps(r2 + k);
+        __m256 a3 = _mm256_loadu_ps(r3 + k), a4 = _mm256_loadu_ps(r4 + k), a5 = _mm256_loadu_ps(r5 + k);
+        __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
+        __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
+        __m256 t4 = _mm256_unpacklo_ps(a4, a5), t5 = _mm256_unpackhi_ps(a4, a5);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+        __m256 u4 = _mm256_shuffle_ps(t4, z, 0x44), u5 = _mm256_shuffle_ps(t4, z, 0xEE);
+        __m256 u6 = _mm256_shuffle_ps(t5, z, 0x44), u7 = _mm256_shuffle_ps(t5, z, 0xEE);
+        float *d = dst + (size_t)k * 6;
+        _mm256_storeu_ps(d + 0, _mm256_permute2f128_ps(u0, u4, 0x20));
+        _mm256_storeu_ps(d + 6, _mm256_permute2f128_ps(u1, u5, 0x20));
+        _mm256_storeu_ps(d + 12, _mm256_permute2f128_ps(u2, u6, 0x20));
+        _mm256_storeu_ps(d + 18, _mm256_permute2f128_ps(u3, u7, 0x20));
+        _mm256_storeu_ps(d + 24, _mm256_permute2f128_ps(u0, u4, 0x31));
+        _mm256_storeu_ps(d + 30, _mm256_permute2f128_ps(u1, u5, 0x31));
+        _mm256_storeu_ps(d + 36, _mm256_permute2f128_ps(u2, u6, 0x31));
+        _mm256_storeu_ps(d + 42, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+    for (; k < kc; k++) {
+        float *d = dst + (size_t)k * 6;
+        d[0] = r0[k]; d[1] = r1[k]; d[2] = r2[k]; d[3] = r3[k]; d[4] = r4[k]; d[5] = r5[k];
+    }
+}
+
+// pack_b (below) for Bᵀ (B stored (N, K)) and full 16-column panels with AVX2, for
+// the same reason: 8 columns x 8 k per 8x8 transpose, stored 8 floats at a
+// time at 16-float steps. dst[k*16 + j] = B[j*ldb + k].
+__attribute__((target("avx2"))) static void pack_b16_trans(const float *restrict B, int ldb,
+                                                            int kc, float *restrict dst) {
+    int k = 0;
+    for (; k + 8 <= kc; k += 8) {
+        for (int h = 0; h < 16; h += 8) {
+            const float *s = B + (size_t)h * ldb + k;
+            __m256 a0 = _mm256_loadu_ps(s), a1 = _mm256_loadu_ps(s + ldb);
+            __m256 a2 = _mm256_loadu_ps(s + 2 * (size_t)ldb), a3 = _mm256_loadu_ps(s + 3 * (size_t)ldb);
+            __m256 a4 = _mm256_loadu_ps(s + 4 * (size_t)ldb), a5 = _mm256_loadu_ps(s + 5 * (size_t)ldb);
+            __m256 a6 = _mm256_loadu_ps(s + 6 * (size_t)ldb), a7 = _mm256_loadu_ps(s + 7 * (size_t)ldb);
+            __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
+            __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
+            __m256 t4 = _mm256_unpacklo_ps(a4, a5), t5 = _mm256_unpackhi_ps(a4, a5);
+            __m256 t6 = _mm256_unpacklo_ps(a6, a7), t7 = _mm256_unpackhi_ps(a6, a7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *d = dst + (size_t)k * 16 + h;
+            _mm256_storeu_ps(d + 0 * 16, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + 1 * 16, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * 16, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * 16, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * 16, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * 16, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * 16, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * 16, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+    }
+    for (; k < kc; k++)
+        for (int j = 0; j < 16; j++) dst[(size_t)k * 16 + j] = B[(size_t)j * ldb + k];
+}
+
+// pack_b (below) for row-major B and full 16-column panels: two vector
+// copies per k. The plain loop compiled to a memcpy call per 64-byte row,
+// ~10 % of a batch-100 forward product at 2 threads.
+__attribute__((target("avx2"))) static void pack_b16_rows(const float *restrict B, int ldb,
+                                                           int kc, float *restrict dst) {
+    for (int k = 0; k < kc; k++) {
+        const float *s = B + (size_t)k * ldb;
+        _mm256_storeu_ps(dst + (size_t)k * 16, _mm256_loadu_ps(s));
+        _mm256_storeu_ps(dst + (size_t)k * 16 + 8, _mm256_loadu_ps(s + 8));
+    }
+}
+#endif
 
 // op(A) block rows [0,mc) x cols [0,kc) -> ceil(mc/mr) panels, each (kc, mr):
 // pa[ip*kc + k*mr + i] = op(A)[ip + i][k] for strips ip = from, from+mr, ...;
 // rows past mc are zero. op(A)[i][k] is A[i*lda+k] (or A[k*lda+i] if trans).
 static void pack_a(int trans, const float *restrict A, int lda, int mc, int kc,
                    int mr, int from, float *restrict pa) {
+#ifdef SN_X86
+    const int pack_avx2 = __builtin_cpu_supports("avx2") && !gemm_dev_flag("SN_NO_PACK_AVX2");
+#endif
     for (int ip = from; ip < mc; ip += mr) {
         int m = imin(mr, mc - ip);
         float *restrict dst = pa + (size_t)ip * kc;
@@ -144,6 +249,12 @@ static void pack_a(int trans, const float *restrict A, int lda, int mc, int kc,
                 for (int i = m; i < mr; i++) dst[k * mr + i] = 0.0f;
             }
         } else {
+#ifdef SN_X86
+            if (mr == 6 && m == 6 && pack_avx2) {
+                pack_a6_rows(A + (size_t)ip * lda, lda, kc, dst);
+                continue;
+            }
+#endif
             for (int i = 0; i < m; i++) {
                 const float *restrict src = A + (size_t)(ip + i) * lda;
                 for (int k = 0; k < kc; k++) dst[k * mr + i] = src[k];
@@ -156,15 +267,26 @@ static void pack_a(int trans, const float *restrict A, int lda, int mc, int kc,
 
 // op(B) block rows [0,kc) x cols [0,nc) -> column panels of width nr, except
 // a last panel of width nr/2 when at most nr/2 columns remain (less padding
-// for N = 10, 30, 100 ...). Panel starting at column jp (from `from`, a
-// multiple of nr) holds pb[jp*kc + k*w + j] = op(B)[k][jp + j]; columns past
-// nc are zero. op(B)[k][j] is B[k*ldb+j] (or B[j*ldb+k] if trans).
+// for N = 10, 30, 100 ...). Panels starting at columns jp in [from, to)
+// (from a multiple of nr) hold pb[jp*kc + k*w + j] = op(B)[k][jp + j];
+// columns past nc are zero. op(B)[k][j] is B[k*ldb+j] (or B[j*ldb+k] if trans).
 static void pack_b(int trans, const float *restrict B, int ldb, int kc, int nc,
-                   int nr, int from, float *restrict pb) {
-    for (int jp = from; jp < nc;) {
+                   int nr, int from, int to, float *restrict pb) {
+#ifdef SN_X86
+    const int pack_avx2 = __builtin_cpu_supports("avx2") && !gemm_dev_flag("SN_NO_PACK_AVX2");
+#endif
+    for (int jp = from; jp < to;) {
         int w = nc - jp > nr / 2 ? nr : nr / 2;
         int n = imin(w, nc - jp);
         float *restrict dst = pb + (size_t)jp * kc;
+#ifdef SN_X86
+        if (w == 16 && n == 16 && pack_avx2) {
+            if (trans) pack_b16_trans(B + (size_t)jp * ldb, ldb, kc, dst);
+            else pack_b16_rows(B + jp, ldb, kc, dst);
+            jp += w;
+            continue;
+        }
+#endif
         if (trans) {
             for (int j = 0; j < n; j++) {
                 const float *restrict src = B + (size_t)(jp + j) * ldb;
@@ -317,7 +439,7 @@ static SN_AVX512 void macro_z(const gemm_block *g) {
 // a(i,k) = a[i*rs + k*cs] is (6, kc); b(k,:) = b[k*ldb ..] is (kc, 8*nv);
 // C tile is (m, n) with stride ldc.
 static inline __attribute__((always_inline)) void
-ukernel_g(const int nv, int kc, const float *restrict a, const int rs, const int cs,
+ukernel_g(const int nv, const int rows, int kc, const float *restrict a, const int rs, const int cs,
           const float *restrict b, int ldb, float *restrict C, int ldc,
           float alpha, float beta, int m, int n) {
     v8 acc[MR_G][2];
@@ -325,7 +447,7 @@ ukernel_g(const int nv, int kc, const float *restrict a, const int rs, const int
     for (int k = 0; k < kc; k++) {
         v8 b0 = *(const v8u *)(b + (size_t)k * ldb);
         v8 b1 = nv == 2 ? *(const v8u *)(b + (size_t)k * ldb + 8) : b0;
-        for (int i = 0; i < MR_G; i++) {
+        for (int i = 0; i < rows; i++) {
             v8 ai = (v8){0} + a[(size_t)i * rs + (size_t)k * cs];
             acc[i][0] += ai * b0;
             if (nv == 2) acc[i][1] += ai * b1;
@@ -369,14 +491,20 @@ static ATTRIBUTE void NAME(const gemm_block *g) {                               
             float *c = g->c + (size_t)ip * g->ldc + jp;                                                    \
             if (g->a_direct && ip + MR_G <= mc && g->rs_a != 1) {                                          \
                 const float *a = g->a + (size_t)ip * g->rs_a;                                              \
-                if (w == NR_G) UKERNEL(2, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);  \
-                else UKERNEL(1, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);            \
+                if (w == NR_G) UKERNEL(2, MR_G, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);  \
+                else UKERNEL(1, MR_G, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);            \
             } else {                                                                                       \
                 const float *a = g->pa + (size_t)ip * kc;                                                  \
                 int cs = MR_G;                                                                             \
                 if (g->a_direct && ip + MR_G <= mc) a = g->a + ip, cs = g->cs_a;                           \
-                if (w == NR_G) UKERNEL(2, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);       \
-                else UKERNEL(1, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);                 \
+                if (m <= 4) { /* the ragged last strip: 4 rows cost 4/6 of a full one */                   \
+                    if (w == NR_G) UKERNEL(2, 4, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);  \
+                    else UKERNEL(1, 4, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);            \
+                } else if (w == NR_G) {                                                                    \
+                    UKERNEL(2, MR_G, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);           \
+                } else {                                                                                   \
+                    UKERNEL(1, MR_G, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);           \
+                }                                                                                          \
             }                                                                                              \
         }                                                                                                  \
         jp += w;                                                                                           \
@@ -396,7 +524,7 @@ SN_DEFINE_MACRO_KERNEL(macro_g, SN_CLONES, ukernel_g)
 #define SN_AVX2 __attribute__((target("avx2,fma")))
 
 static inline __attribute__((always_inline)) SN_AVX2 void
-ukernel_h(const int nv, int kc, const float *restrict a, const int rs, const int cs,
+ukernel_h(const int nv, const int rows, int kc, const float *restrict a, const int rs, const int cs,
           const float *restrict b, int ldb, float *restrict C, int ldc,
           float alpha, float beta, int m, int n) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -415,10 +543,12 @@ ukernel_h(const int nv, int kc, const float *restrict a, const int rs, const int
         c20 = _mm256_fmadd_ps(x, b0, c20); if (nv == 2) c21 = _mm256_fmadd_ps(x, b1, c21);
         x = _mm256_broadcast_ss(ak + r3);
         c30 = _mm256_fmadd_ps(x, b0, c30); if (nv == 2) c31 = _mm256_fmadd_ps(x, b1, c31);
-        x = _mm256_broadcast_ss(ak + r4);
-        c40 = _mm256_fmadd_ps(x, b0, c40); if (nv == 2) c41 = _mm256_fmadd_ps(x, b1, c41);
-        x = _mm256_broadcast_ss(ak + r5);
-        c50 = _mm256_fmadd_ps(x, b0, c50); if (nv == 2) c51 = _mm256_fmadd_ps(x, b1, c51);
+        if (rows == 6) {
+            x = _mm256_broadcast_ss(ak + r4);
+            c40 = _mm256_fmadd_ps(x, b0, c40); if (nv == 2) c41 = _mm256_fmadd_ps(x, b1, c41);
+            x = _mm256_broadcast_ss(ak + r5);
+            c50 = _mm256_fmadd_ps(x, b0, c50); if (nv == 2) c51 = _mm256_fmadd_ps(x, b1, c51);
+        }
     }
     __m256 acc[MR_G][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
@@ -496,7 +626,7 @@ static void gemm_serial(const gemm_isa *isa, int ta, int tb, int M, int N, int K
         for (int pc = 0; pc < K; pc += kcb) {
             int kc = imin(kcb, K - pc);
             const float *b = tb ? B + (size_t)jc * ldb + pc : B + (size_t)pc * ldb + jc;
-            pack_b(tb, b, ldb, kc, nc, nr, direct_b ? nc / nr * nr : 0, pb);
+            pack_b(tb, b, ldb, kc, nc, nr, direct_b ? nc / nr * nr : 0, nc, pb);
             g.b = b;
             g.nc = nc;
             g.kc = kc;
@@ -535,6 +665,65 @@ static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int slot, 
     }
 }
 
+// Thread t of T, M split, B shared: per K block the team packs B once into
+// one shared buffer (thread t packs the t-th share of its panels), waits at a
+// barrier, and each thread multiplies its own rows against it with its own A
+// buffer (pa). Blocks alternate between two B buffers (pb[0], pb[1]), so one
+// barrier per block is enough: a thread packing block i+2 into a buffer has
+// passed block i+1's barrier, which every thread reaches only after it is
+// done multiplying block i.
+// Packing B per thread, as gemm_part does, packed the batch-100 forward
+// products' B (784×100, as large as A) twice and held 2 threads to ~1.25×.
+// Every member t of the team of T must call this (it holds barriers); rows go
+// to the first R <= T (those with a packing slot); the others only pack B.
+static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *pa, float *const pb[2],
+                               int ta, int tb, int M, int N, int K, float alpha,
+                               const float *A, int lda, const float *B, int ldb,
+                               float beta, float *C, int ldc, int direct_a, int direct_b) {
+    const int mr = isa->mr, nr = isa->nr;
+    const int strips = (M + mr - 1) / mr;
+    const int lo = t < R ? (int)((long)strips * t / R) * mr : M;
+    const int hi = t < R ? imin((int)((long)strips * (t + 1) / R) * mr, M) : M;
+    const int kcb = k_block(K, isa->kc);
+    direct_b = direct_b && !tb;
+    gemm_block g;
+    g.rs_a = ta ? 1 : lda;
+    g.cs_a = ta ? lda : 1;
+    g.a_direct = direct_a;
+    g.pa = pa;
+    g.ldb = ldb;
+    g.b_direct = direct_b;
+    g.ldc = ldc;
+    g.alpha = alpha;
+    int block = 0;
+    for (int jc = 0; jc < N; jc += NC) {
+        const int nc = imin(NC, N - jc);
+        const int first = direct_b ? nc / nr : 0, panels = (nc + nr - 1) / nr;
+        const int p0 = first + (int)((long)(panels - first) * t / T);
+        const int p1 = first + (int)((long)(panels - first) * (t + 1) / T);
+        for (int pc = 0; pc < K; pc += kcb) {
+            const int kc = imin(kcb, K - pc);
+            const float *b = tb ? B + (size_t)jc * ldb + pc : B + (size_t)pc * ldb + jc;
+            float *pbuf = pb[block++ & 1];
+            pack_b(tb, b, ldb, kc, nc, nr, p0 * nr, imin(p1 * nr, nc), pbuf);
+#pragma omp barrier
+            g.pb = pbuf;
+            g.b = b;
+            g.nc = nc;
+            g.kc = kc;
+            g.beta = pc == 0 ? beta : 1.0f;
+            for (int ic = lo; ic < hi; ic += MC) {
+                const int mc = imin(MC, hi - ic);
+                const float *a = ta ? A + (size_t)pc * lda + ic : A + (size_t)ic * lda + pc;
+                pack_a(ta, a, lda, mc, kc, mr, direct_a ? mc / mr * mr : 0, pa);
+                g.a = a;
+                g.mc = mc;
+                g.c = C + (size_t)ic * ldc + jc;
+                isa->macro(&g);
+            }
+        }
+    }
+}
 #endif
 
 // C is (M, N): C = beta*C (beta == 0 writes zeros, ignoring NaNs in C).
@@ -558,7 +747,10 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
         if (beta != 1.0f) scale_c(M, N, beta, C, ldc);
         return;
     }
-    const gemm_isa isa = pick_isa();  // a cached CPU-feature read: cheap
+    gemm_isa isa = pick_isa();  // a cached CPU-feature read: cheap
+#ifdef SN_GEMM_DEV
+    if (getenv("SN_KC")) isa.kc = imin(atoi(getenv("SN_KC")), KC);
+#endif
     const gemm_isa *ip = &isa;
     int nth = 1;
 #ifdef _OPENMP
@@ -577,6 +769,7 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
 #ifdef SN_GEMM_DEV
     if (getenv("SN_DIRECT")) direct = atoi(getenv("SN_DIRECT"));
 #endif
+    const int shared_b_off = gemm_dev_flag("SN_NO_SHARED_B");
     int mt = (M + ip->mr - 1) / ip->mr, nt = (N + ip->nr - 1) / ip->nr;
     // Split the dimension with more strips; but when B is transposed (packed
     // per thread) split N if it has enough panels, so no B column is packed twice.
@@ -598,9 +791,16 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
             int T = omp_get_num_threads();  // may be fewer than asked (nesting)
             if (T > nslots) T = nslots;
             int t = omp_get_thread_num();
-            if (t < T)
+            if (split_m && !shared_b_off) {
+                // Every team member takes part (barriers); rows go to the first T.
+                float *const pb[2] = {pack_b_buf[slots[0]], pack_b_buf[slots[1]]};
+                gemm_team_shared_b(ip, t, omp_get_num_threads(), T, t < T ? pack_a_buf[slots[t]] : NULL,
+                                   pb, trans_a, trans_b, M, N, K, alpha,
+                                   A, lda, B, ldb, beta, C, ldc, direct & 1, direct & 2);
+            } else if (t < T) {
                 gemm_part(ip, split_m, t, T, slots[t], trans_a, trans_b, M, N, K, alpha, A, lda,
                           B, ldb, beta, C, ldc, direct);
+            }
         }
 #endif
     }

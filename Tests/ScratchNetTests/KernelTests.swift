@@ -93,9 +93,20 @@ struct KernelTests {
         }
     }
 
+    /// M ≥ 390 rows against N > 1 024 columns and K > 512 takes the threaded path that packs B once
+    /// for the whole team, in two alternating buffers: several column blocks and K blocks, a ragged
+    /// last strip (400 = 66·6 + 4) and a ragged last panel.
+    @Test func gemmWithSharedPackedBMatchesNaiveOnSeveralBlocks() {
+        withThreadCounts { _ in
+            for (ta, tb) in [(false, false), (true, false)] {
+                checkGemm(transA: ta, transB: tb, m: 400, n: 1030, k: 1027, alpha: 1, beta: 0.5, seed: 11)
+            }
+        }
+    }
+
     @Test func gemmOnTrainingShapesIsBitIdenticalForOneAndTwoThreads() {
         // Determinism across thread counts is what makes resumed training reproducible.
-        let shapes = [(100, 100, 784), (784, 100, 100), (100, 784, 100), (512, 512, 512)]
+        let shapes = [(100, 100, 784), (784, 100, 100), (100, 784, 100), (512, 512, 512), (400, 1030, 1027)]
         for (m, n, k) in shapes {
             let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
             let b = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
