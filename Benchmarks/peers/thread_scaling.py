@@ -8,9 +8,12 @@ prints the medians and the 2-thread speed-up per job.
 Jobs: `two-layer` is `train --quiet --epochs 3` (784-100-10, SGD); `mlp-adam`
 is `train --quiet --model mlp --optimizer adam --epochs 1`. The figure is
 the samples/s `train` prints (training steps only, evaluation excluded).
-Note `train` keeps its thread governor on: under contention its 2-thread
-run may train on 1 thread, which is the point of the governor but hides
-scaling; measure on a quiet machine.
+`simple-cnn` is `train --quiet --model simple-cnn --optimizer adam --epochs 1`
+(not in the default set: ~2 minutes on 2 AVX2 cores).
+Runs pass `--fixed-threads`: `train`'s thread governor would otherwise run a
+2-thread job on 1 thread whenever a probe finds 1 thread faster (the point of
+the governor on a busy machine, but it hides scaling); `--governor` measures
+what users get by default instead. Measure on a quiet machine.
 """
 import argparse
 import os
@@ -23,12 +26,15 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 JOBS = {
     "two-layer": ["--epochs", "3"],
     "mlp-adam": ["--model", "mlp", "--optimizer", "adam", "--epochs", "1"],
+    "simple-cnn": ["--model", "simple-cnn", "--optimizer", "adam", "--epochs", "1"],
 }
+DEFAULT_JOBS = ["two-layer", "mlp-adam"]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", default=",".join(JOBS))
+    parser.add_argument("--jobs", default=",".join(DEFAULT_JOBS), help=f"comma-separated, of: {', '.join(JOBS)}")
+    parser.add_argument("--governor", action="store_true", help="leave train's thread governor on")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--scratchnet", default=os.path.join(REPO, ".build", "release", "scratchnet"))
     args = parser.parse_args()
@@ -38,7 +44,8 @@ def main():
         rates = {1: [], 2: []}
         for _ in range(args.rounds):
             for threads in (1, 2):
-                out = subprocess.run([args.scratchnet, "train", "--quiet", "--threads", str(threads)] + JOBS[job],
+                fixed = [] if args.governor else ["--fixed-threads"]
+                out = subprocess.run([args.scratchnet, "train", "--quiet", "--threads", str(threads)] + fixed + JOBS[job],
                                      check=True, capture_output=True, text=True).stdout
                 rates[threads].append(float(re.search(r"(\d+) train samples/s", out).group(1)))
         one, two = statistics.median(rates[1]), statistics.median(rates[2])

@@ -31,10 +31,11 @@
  *     build's target.
  *
  * Threads (OpenMP, only when 2·M·N·K >= PAR_FLOPS): the C matrix is cut into
- * one contiguous range of MR-row strips (or NR-column panels) per thread;
- * each thread runs the serial algorithm above on its range with its own
- * packing buffers. N is cut when it has more panels than M has strips, or
- * when B is transposed (B would otherwise be packed by every thread); else M.
+ * one contiguous range of MR-row strips (or NR-column panels) per thread,
+ * whichever dimension shares out more evenly (split_imbalance). On the M
+ * split the team packs each B block once, together, into a shared buffer
+ * (gemm_team_shared_b); on the N split each thread runs the serial algorithm
+ * above on its columns with its own packing buffers.
  * Never K: so each element of C is summed by one thread, in K order, with K
  * blocks that depend on K only, and C is bit-identical for any thread count
  * (on a given instruction-set path) and from run to run.
@@ -726,6 +727,30 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
 }
 #endif
 
+// Largest share over the mean share when `units` equal units, the last one
+// costing `last` of a full one, are cut into T contiguous ranges as
+// gemm_part and gemm_team_shared_b cut them (1: an even split; HUGE_VAL:
+// fewer units than threads).
+static double split_imbalance(int units, double last, int T) {
+    if (units < T) return 1e300;
+    double total = units - 1 + last, worst = 0;
+    for (int t = 0; t < T; t++) {
+        int u0 = (int)((long)units * t / T), u1 = (int)((long)units * (t + 1) / T);
+        double share = u1 - u0 - (u1 == units ? 1 - last : 0);
+        if (share > worst) worst = share;
+    }
+    return worst * T / total;
+}
+
+// Work of M's last strip relative to a full one: the micro-kernels have
+// 4-row variants (and 8 for the 12-row AVX-512 kernel).
+static double last_strip_cost(int M, int mr) {
+    int rem = M % mr;
+    if (rem == 0) return 1.0;
+    if (mr == 12) return ((rem + 3) / 4 * 4) / 12.0;
+    return rem <= 4 ? 4.0 / mr : 1.0;
+}
+
 // C is (M, N): C = beta*C (beta == 0 writes zeros, ignoring NaNs in C).
 static void scale_c(int M, int N, float beta, float *restrict C, int ldc) {
     for (int i = 0; i < M; i++) {
@@ -771,10 +796,18 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
 #endif
     const int shared_b_off = gemm_dev_flag("SN_NO_SHARED_B");
     int mt = (M + ip->mr - 1) / ip->mr, nt = (N + ip->nr - 1) / ip->nr;
-    // Split the dimension with more strips; but when B is transposed (packed
-    // per thread) split N if it has enough panels, so no B column is packed twice.
-    int split_m = mt >= nt;
-    if (trans_b && nt >= nth) split_m = 0;
+    // Split the dimension whose strips/panels share out most evenly: M = 100
+    // is 17 strips (the last of 4 rows), 8 and 8⅔ strips' work at 2 threads,
+    // while N = 256 is 16 panels, 8 and 8. M wins ties within 1 %: there B is
+    // packed once for the team, on the N split A is packed by every thread
+    // (in-process A/B at 2 threads: 100×256×256 N split 1.07× M split,
+    // 100×784×100 with Bᵀ 1.10×; 100×100×784 M split 1.05× N split).
+    int split_m = split_imbalance(mt, last_strip_cost(M, ip->mr), nth) <=
+                  1.01 * split_imbalance(nt, N % ip->nr == 0 ? 1.0 : N % ip->nr <= ip->nr / 2 ? 0.5 : 1.0, nth);
+    if (shared_b_off) split_m = trans_b && nt >= nth ? 0 : mt >= nt;
+#ifdef SN_GEMM_DEV
+    if (getenv("SN_SPLIT")) split_m = getenv("SN_SPLIT")[0] == 'm';
+#endif
     if (nth > (split_m ? mt : nt)) nth = split_m ? mt : nt;
     const unsigned taken = acquire_slots(nth);
     int slots[SN_GEMM_MAX_THREADS], nslots = 0;

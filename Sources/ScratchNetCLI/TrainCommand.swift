@@ -61,6 +61,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Kernel threads (default: all cores).")
     var threads: Int?
 
+    @Flag(help: "Always train on --threads threads: no probing of 1 thread against them (for measuring thread scaling; on a busy machine 1 thread may then be faster).")
+    var fixedThreads = false
+
     @Option(help: "Directory with the four MNIST-format IDX files (default: $\(MNISTFormat.directoryVariable) or \(MNISTFormat.defaultDirectory)).")
     var data: String?
 
@@ -170,6 +173,7 @@ struct TrainCommand: ParsableCommand {
                                   seed: seed, arenaCapacity: arenaBytes)
         let trainer = try Trainer(network: network, train: train, test: test,
                                   options: .init(epochs: epochs, batchSize: batchSize, seed: seed,
+                                                adaptiveThreads: !fixedThreads,
                                                 schedule: LearningRateSchedule(argument: lrSchedule)!,
                                                 augmentation: Augmentation(argument: augment)!))
         try persistence.restore(trainer, from: resumeFile)
