@@ -1,0 +1,96 @@
+/*
+ * gemm_switch_ab.c — one shape, several settings of sgemm.c's development
+ * switches, alternated call batch by call batch in one process; prints each
+ * setting's median GFLOPS and the median of its paired time ratio against
+ * the first setting (with quartiles).
+ *
+ * Why: on a shared 2-core machine two separate runs can differ by 30 % while
+ * a paired ratio taken ~1 ms apart stays within a few percent. This is how
+ * the changes to sgemm.c's packing and thread split were measured.
+ *
+ *     Benchmarks/cbench/run_gemm_switch_ab.sh TA TB M N K THREADS ROUNDS SETTING...
+ *     Benchmarks/cbench/run_gemm_switch_ab.sh 0 0 100 256 256 2 80 SN_SPLIT=m SN_SPLIT=n -
+ *
+ * A setting is "-" (the defaults) or comma-separated NAME=VALUE pairs from:
+ * SN_NO_SHARED_B=1 (each thread packs its own B on the M split, as before
+ * 2026-12), SN_NO_PACK_AVX2=1 (scalar packing), SN_SPLIT=m|n (force the split),
+ * SN_DIRECT=0..3 (read A, B in place: bit 0 A, bit 1 B), SN_PAR=<flops>
+ * (parallel threshold), SN_KC=<k> (K block, at most KC).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ckernels.h"
+
+static const char *const switches[] = {"SN_NO_SHARED_B", "SN_NO_PACK_AVX2", "SN_SPLIT", "SN_DIRECT",
+                                       "SN_PAR", "SN_KC", NULL};
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void apply(const char *setting) {
+    for (int v = 0; switches[v]; v++) unsetenv(switches[v]);
+    if (strcmp(setting, "-") == 0) return;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", setting);
+    for (char *pair = strtok(buf, ","); pair; pair = strtok(NULL, ",")) {
+        char *eq = strchr(pair, '=');
+        if (!eq) { fprintf(stderr, "setting '%s': expected NAME=VALUE\n", pair); exit(2); }
+        *eq = 0;
+        setenv(pair, eq + 1, 1);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc < 9) {
+        fprintf(stderr, "usage: %s TA TB M N K THREADS ROUNDS SETTING...\n", argv[0]);
+        return 2;
+    }
+    int ta = atoi(argv[1]), tb = atoi(argv[2]), M = atoi(argv[3]), N = atoi(argv[4]), K = atoi(argv[5]);
+    int threads = atoi(argv[6]), rounds = atoi(argv[7]), ns = argc - 8;
+    char **settings = argv + 8;
+    if (M < 1 || N < 1 || K < 1 || threads < 1 || rounds < 1) { fprintf(stderr, "bad arguments\n"); return 2; }
+    float *A = malloc(sizeof(float) * (size_t)M * K), *B = malloc(sizeof(float) * (size_t)K * N);
+    float *C = malloc(sizeof(float) * (size_t)M * N);
+    double *t = malloc(sizeof(double) * (size_t)rounds * ns), *g = malloc(sizeof(double) * rounds),
+           *q = malloc(sizeof(double) * rounds);
+    if (!A || !B || !C || !t || !g || !q) { fprintf(stderr, "out of memory\n"); return 1; }
+    for (size_t i = 0; i < (size_t)M * K; i++) A[i] = (float)(i % 1000) / 1000.0f - 0.5f;
+    for (size_t i = 0; i < (size_t)K * N; i++) B[i] = (float)(i % 777) / 777.0f - 0.5f;
+    int lda = ta ? M : K, ldb = tb ? K : N;
+    double flops = 2.0 * M * N * K;
+    int calls = (int)(1.0e-3 * 80e9 / flops);  // ~1 ms per batch at 80 GFLOPS
+    if (calls < 1) calls = 1;
+    sn_set_num_threads(threads);
+    for (int r = -2; r < rounds; r++) {  // two warm-up rounds
+        for (int s = 0; s < ns; s++) {
+            apply(settings[s]);
+            double t0 = now();
+            for (int c = 0; c < calls; c++)
+                sn_sgemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, N);
+            if (r >= 0) t[(size_t)r * ns + s] = (now() - t0) / calls;
+        }
+    }
+    for (int s = 0; s < ns; s++) {
+        for (int r = 0; r < rounds; r++) {
+            g[r] = flops / t[(size_t)r * ns + s] / 1e9;
+            q[r] = t[(size_t)r * ns] / t[(size_t)r * ns + s];
+        }
+        qsort(g, rounds, sizeof(double), cmp);
+        qsort(q, rounds, sizeof(double), cmp);
+        printf("%dx%dx%d ta%d tb%d T%d  %-36s %6.1f GFLOPS  %.3fx of the first (quartiles %.3f-%.3f)\n",
+               M, N, K, ta, tb, threads, settings[s], g[rounds / 2], q[rounds / 2], q[rounds / 4],
+               q[3 * rounds / 4]);
+    }
+    free(A); free(B); free(C); free(t); free(g); free(q);
+    return 0;
+}
