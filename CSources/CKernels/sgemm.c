@@ -582,16 +582,20 @@ typedef void (*macro_fn)(const gemm_block *);
 // and no faster on the batch-100 shapes, in alternating runs under load).
 // direct_both: up to this M·N·K both operands may be read in place; past it
 // (up to DIRECT_MNK) only Aᵀ.
-typedef struct { int mr, nr, kc; double direct_both; macro_fn macro; } gemm_isa;
+// rows_in_place: row-major A may be read in place (direct_both products);
+// on AVX2, packing it with pack_a6_rows is cheaper than the 6 strided row
+// streams (paired, 1 thread: 50×100×784 1.8×, 50×256×256 1.8×, 100×10×100
+// 1.2× with A packed and B in place, against both in place).
+typedef struct { int mr, nr, kc; double direct_both; int rows_in_place; macro_fn macro; } gemm_isa;
 
 static gemm_isa pick_isa(void) {
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_GENERIC) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, DIRECT_MNK, macro_z};
+    if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, DIRECT_MNK, 1, macro_z};
 #endif
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC, DIRECT_SMALL_H, macro_h};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC, DIRECT_SMALL_H, 0, macro_h};
 #endif
-    return (gemm_isa){MR_G, NR_G, KC, DIRECT_MNK, macro_g};
+    return (gemm_isa){MR_G, NR_G, KC, DIRECT_MNK, 1, macro_g};
 }
 
 // K-block length: K split into equal blocks of at most KC (K = 257 -> 129 + 128,
@@ -791,6 +795,7 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
     // missed L1 (mlp256 forward 100×256×784: ~37 GFLOPS direct, ~55 packed).
     double mnk = (double)M * N * K;
     int direct = mnk <= ip->direct_both ? 3 : mnk <= DIRECT_MNK && trans_a ? 1 : 0;
+    if (!trans_a && !ip->rows_in_place) direct &= ~1;
 #ifdef SN_GEMM_DEV
     if (getenv("SN_DIRECT")) direct = atoi(getenv("SN_DIRECT"));
 #endif

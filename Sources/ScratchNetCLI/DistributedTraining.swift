@@ -9,6 +9,9 @@ struct DistributedOptions: ParsableArguments {
 
     @Flag(help: "With --distributed: check after every step that all ranks hold bit-identical weights (slow; for testing).")
     var verifySync = false
+
+    @Option(help: "Data-parallel training on N threads of this process: N replicas of the network, each on 1/N of every batch, gradients summed after each step. Scales better than --threads on small networks; weights differ from 1 shard by float rounding (summation order) and are reproducible for a given N.")
+    var shards: Int = 1
 }
 
 extension TrainCommand {

@@ -133,6 +133,11 @@ struct CLITests {
                                says: "batch size 1000 is larger than the training set (60 samples)")
         try Self.expectRefusal(["train", "--arena-bytes", "1000"] + data + save, in: dir,
                                says: "arena: too small: this network and batch size need ")
+        try Self.expectRefusal(["train", "--shards", "3", "--batch-size", "2"] + data + save, in: dir,
+                               says: "--shards 3 is more than --batch-size 2: a shard would be empty")
+        try Self.expectRefusal(["train", "--shards", "2", "--checkpoint", dir.path("c")] + data + save, in: dir,
+                               says: "--checkpoint is not yet supported with --shards")
+        try Self.expectRefusal(["train", "--shards", "0"] + data + save, in: dir, says: "--shards must be 1...64, got 0")
         try Self.expectRefusal(["eval"], in: dir, says: "Missing expected argument '--model <model>'")
         try Self.expectRefusal(["eval", "--model", dir.path("nothing")], in: dir, says: "\(dir.path("nothing")): no such file")
         try Self.expectRefusal(["predict", "--model", dir.path("nothing")], in: dir, says: "predict needs at least one image file")

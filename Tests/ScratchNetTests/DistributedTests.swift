@@ -5,10 +5,10 @@ import ScratchNet
 import Glibc
 #endif
 
-/// Data-parallel training, with P ranks simulated by P threads of one
-/// process (``LocalGroup``), so the default `swift test` proves the
-/// arithmetic of ``DataParallelTrainer`` without MPI; scripts/mpi-check.sh
-/// runs the same job across real processes.
+/// Data-parallel training, with P ranks played by P threads of one process
+/// (``ThreadGroup``), so the default `swift test` proves the arithmetic of
+/// ``DataParallelTrainer`` without MPI; scripts/mpi-check.sh runs the same
+/// job across real processes.
 @Suite("Data-parallel training")
 struct DistributedTests {
     /// 640 random 8×8 "images" with 4 classes decided by which quarter of
@@ -78,13 +78,13 @@ struct DistributedTests {
     /// Trains one epoch on `ranks` threads; returns rank 0's weights and
     /// whether the ranks agreed bit for bit after every step.
     static func trainDataParallel(ranks: Int, globalBatch: Int, seed: UInt64) throws -> (weights: [[Float]], inSyncEveryStep: Bool, meanLoss: Float) {
-        let group = LocalGroup(size: ranks)
+        let group = ThreadGroup(size: ranks)
         let results = Locked<[Int: Result<([[Float]], Bool, Float), any Error>]>([:])
         let done = DispatchSemaphore(value: 0)
         for rank in 0..<ranks {
             let thread = Thread {
                 let outcome = Result { () throws -> ([[Float]], Bool, Float) in
-                    let communicator = LocalGroupCommunicator(group: group, rank: rank)
+                    let communicator = group.communicator(rank: rank)
                     let shard = DataParallelTrainer.shard(of: globalBatch, rank: 0, size: ranks).count
                     let network = try Self.makeNetwork(maxBatch: shard)
                     let dp = try DataParallelTrainer(network: network, communicator: communicator, train: Self.data,
@@ -183,76 +183,5 @@ final class Locked<Value>: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)
-    }
-}
-
-/// The shared state of `size` ranks played by threads of one process:
-/// a barrier and one slot per rank where it posts its buffer.
-final class LocalGroup: @unchecked Sendable {
-    let size: Int
-    private let barrier: UnsafeMutablePointer<pthread_barrier_t>
-    // Raw storage, not arrays: ranks write their own slots concurrently.
-    let floatSlots: UnsafeMutablePointer<UnsafeMutableBufferPointer<Float>?>
-    let doubleSlots: UnsafeMutablePointer<UnsafeMutableBufferPointer<Double>?>
-
-    init(size: Int) {
-        self.size = size
-        barrier = .allocate(capacity: 1)
-        pthread_barrier_init(barrier, nil, UInt32(size))
-        floatSlots = .allocate(capacity: size)
-        floatSlots.initialize(repeating: nil, count: size)
-        doubleSlots = .allocate(capacity: size)
-        doubleSlots.initialize(repeating: nil, count: size)
-    }
-
-    deinit {
-        pthread_barrier_destroy(barrier)
-        barrier.deallocate()
-        floatSlots.deallocate()
-        doubleSlots.deallocate()
-    }
-
-    func wait() { pthread_barrier_wait(barrier) }
-}
-
-/// One rank of a ``LocalGroup``. Sums are taken in rank order 0, 1, …, so
-/// every rank computes the bit-identical result, as MPI guarantees.
-final class LocalGroupCommunicator: Communicator {
-    let group: LocalGroup
-    let rank: Int
-    var size: Int { group.size }
-
-    init(group: LocalGroup, rank: Int) {
-        self.group = group
-        self.rank = rank
-    }
-
-    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
-        group.floatSlots[rank] = buffer
-        group.wait()
-        let sums = (0..<buffer.count).map { i in
-            (0..<size).reduce(Float(0)) { $0 + group.floatSlots[$1]![i] }
-        }
-        group.wait()
-        for i in 0..<buffer.count { buffer[i] = sums[i] }
-    }
-
-    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
-        group.doubleSlots[rank] = buffer
-        group.wait()
-        let sums = (0..<buffer.count).map { i in
-            (0..<size).reduce(0.0) { $0 + group.doubleSlots[$1]![i] }
-        }
-        group.wait()
-        for i in 0..<buffer.count { buffer[i] = sums[i] }
-    }
-
-    func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) throws {
-        group.floatSlots[rank] = buffer
-        group.wait()
-        if rank != root {
-            for i in 0..<buffer.count { buffer[i] = group.floatSlots[root]![i] }
-        }
-        group.wait()
     }
 }

@@ -175,6 +175,25 @@ void sn_gather_bytes_augmented(const uint8_t *src, const int32_t *indices,
                                int rows, int channels, int height, int width, float scale,
                                const sn_image_transform *transforms, float *dst);
 
+/* ---- thread groups (thread_group.c) ------------------------------------ */
+
+/// Collectives for N ranks that are threads of one process (`train --shards`).
+/// The caller allocates sn_thread_group_bytes() bytes (64-byte aligned is
+/// best) and initializes them once with sn_thread_group_init (size 1...64;
+/// returns -1 outside). Every rank then makes the same calls in the same
+/// order; each returns once all ranks have made it, 0 on success and -1 when
+/// a rank called sn_thread_group_abort (the group is then unusable).
+size_t sn_thread_group_bytes(void);
+int sn_thread_group_init(void *group, int size);
+void sn_thread_group_abort(void *group);
+int sn_thread_group_barrier(void *group);
+/// Replaces every rank's buffer (the same count on all) by the element-wise
+/// sum over ranks, added in rank order: all ranks get bit-identical sums.
+int sn_thread_group_allreduce_f32(void *group, int rank, float *buffer, long count);
+int sn_thread_group_allreduce_f64(void *group, int rank, double *buffer, long count);
+/// Copies root's buffer into every other rank's.
+int sn_thread_group_broadcast_f32(void *group, int rank, float *buffer, long count, int root);
+
 #ifdef __cplusplus
 }
 #endif
