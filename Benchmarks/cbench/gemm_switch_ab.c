@@ -15,7 +15,8 @@
  * SN_NO_SHARED_B=1 (each thread packs its own B on the M split, as before
  * 2026-12), SN_NO_PACK_AVX2=1 (scalar packing), SN_SPLIT=m|n (force the split),
  * SN_DIRECT=0..3 (read A, B in place: bit 0 A, bit 1 B), SN_PAR=<flops>
- * (parallel threshold), SN_KC=<k> (K block, at most KC).
+ * (parallel threshold), SN_KC=<k> (K block, at most KC), SN_NC=<n> (B block
+ * width, at most NC).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@
 #include <time.h>
 #include "ckernels.h"
 
-static const char *const switches[] = {"SN_NO_SHARED_B", "SN_NO_PACK_AVX2", "SN_SPLIT", "SN_DIRECT",
+static const char *const switches[] = {"SN_NO_SHARED_B", "SN_NO_PACK_AVX2", "SN_SPLIT", "SN_DIRECT", "SN_NC",
                                        "SN_PAR", "SN_KC", NULL};
 
 static double now(void) {

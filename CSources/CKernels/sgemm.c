@@ -85,6 +85,12 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 #ifndef NC
 #define NC 1024  // multiple of both NRs (32 and 16)
 #endif
+// The AVX2 path's NC: its CPUs (Zen 3 here) have 512 KB of L2. Paired, 1
+// thread, 2048²: 512 was 1.045× 1024 (quartiles 0.995–1.08), 256 0.94×;
+// 2 threads and the batch-1000 inference product: no difference.
+#ifndef NC_H
+#define NC_H 512
+#endif
 #define MR_Z 12  // AVX-512 micro-kernel: 12 rows x 32 columns
 #define NR_Z 32
 #define MR_G 6   // generic micro-kernel: 6 rows x 16 columns
@@ -586,16 +592,17 @@ typedef void (*macro_fn)(const gemm_block *);
 // on AVX2, packing it with pack_a6_rows is cheaper than the 6 strided row
 // streams (paired, 1 thread: 50×100×784 1.8×, 50×256×256 1.8×, 100×10×100
 // 1.2× with A packed and B in place, against both in place).
-typedef struct { int mr, nr, kc; double direct_both; int rows_in_place; macro_fn macro; } gemm_isa;
+// nc: widest B block (at most NC, which sizes the buffers).
+typedef struct { int mr, nr, kc, nc; double direct_both; int rows_in_place; macro_fn macro; } gemm_isa;
 
 static gemm_isa pick_isa(void) {
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_GENERIC) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, DIRECT_MNK, 1, macro_z};
+    if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, NC, DIRECT_MNK, 1, macro_z};
 #endif
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC, DIRECT_SMALL_H, 0, macro_h};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC, NC_H, DIRECT_SMALL_H, 0, macro_h};
 #endif
-    return (gemm_isa){MR_G, NR_G, KC, DIRECT_MNK, 1, macro_g};
+    return (gemm_isa){MR_G, NR_G, KC, NC, DIRECT_MNK, 1, macro_g};
 }
 
 // K-block length: K split into equal blocks of at most KC (K = 257 -> 129 + 128,
@@ -626,8 +633,8 @@ static void gemm_serial(const gemm_isa *isa, int ta, int tb, int M, int N, int K
     g.pb = pb;
     g.ldc = ldc;
     g.alpha = alpha;
-    for (int jc = 0; jc < N; jc += NC) {
-        int nc = imin(NC, N - jc);
+    for (int jc = 0; jc < N; jc += isa->nc) {
+        int nc = imin(isa->nc, N - jc);
         for (int pc = 0; pc < K; pc += kcb) {
             int kc = imin(kcb, K - pc);
             const float *b = tb ? B + (size_t)jc * ldb + pc : B + (size_t)pc * ldb + jc;
@@ -701,8 +708,8 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
     g.ldc = ldc;
     g.alpha = alpha;
     int block = 0;
-    for (int jc = 0; jc < N; jc += NC) {
-        const int nc = imin(NC, N - jc);
+    for (int jc = 0; jc < N; jc += isa->nc) {
+        const int nc = imin(isa->nc, N - jc);
         const int first = direct_b ? nc / nr : 0, panels = (nc + nr - 1) / nr;
         const int p0 = first + (int)((long)(panels - first) * t / T);
         const int p1 = first + (int)((long)(panels - first) * (t + 1) / T);
@@ -779,6 +786,7 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
     gemm_isa isa = pick_isa();  // a cached CPU-feature read: cheap
 #ifdef SN_GEMM_DEV
     if (getenv("SN_KC")) isa.kc = imin(atoi(getenv("SN_KC")), KC);
+    if (getenv("SN_NC")) isa.nc = imin(atoi(getenv("SN_NC")) / 32 * 32, NC);
 #endif
     const gemm_isa *ip = &isa;
     int nth = 1;
