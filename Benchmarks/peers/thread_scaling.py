@@ -7,7 +7,8 @@ prints the medians and the 2-thread speed-up per job.
 
 Jobs: `two-layer` is `train --quiet --epochs 3` (784-100-10, SGD); `mlp-adam`
 is `train --quiet --model mlp --optimizer adam --epochs 1`. The figure is
-the samples/s `train` prints (training steps only, evaluation excluded).
+the samples/s `train` prints (training steps only, evaluation excluded). `--shards` adds a third
+variant, `--threads 2 --shards 2`: two replicas, one thread each.
 `simple-cnn` is `train --quiet --model simple-cnn --optimizer adam --epochs 1`
 (not in the default set: ~2 minutes on 2 AVX2 cores).
 Runs pass `--fixed-threads`: `train`'s thread governor would otherwise run a
@@ -35,22 +36,30 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", default=",".join(DEFAULT_JOBS), help=f"comma-separated, of: {', '.join(JOBS)}")
     parser.add_argument("--governor", action="store_true", help="leave train's thread governor on")
+    parser.add_argument("--shards", action="store_true",
+                        help="also time `--threads 2 --shards 2` (2 replicas on 2 threads) in the same rounds")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--scratchnet", default=os.path.join(REPO, ".build", "release", "scratchnet"))
     args = parser.parse_args()
-    print("| job | 1 thread samples/s | 2 threads samples/s | speed-up | runs |")
-    print("|---|---|---|---|---|")
+    variants = {"1": ["--threads", "1"], "2": ["--threads", "2"]}
+    if not args.governor:
+        variants["2"] += ["--fixed-threads"]
+    if args.shards:
+        variants["2 shards"] = ["--threads", "2", "--shards", "2"]
+    print("| job | " + " | ".join(f"{v} samples/s" for v in variants) + " | "
+          + " | ".join(f"{v} ÷ 1" for v in list(variants)[1:]) + " | runs |")
+    print("|---" * (2 * len(variants) + 1) + "|")
     for job in args.jobs.split(","):
-        rates = {1: [], 2: []}
+        rates = {v: [] for v in variants}
         for _ in range(args.rounds):
-            for threads in (1, 2):
-                fixed = [] if args.governor else ["--fixed-threads"]
-                out = subprocess.run([args.scratchnet, "train", "--quiet", "--threads", str(threads)] + fixed + JOBS[job],
+            for v, flags in variants.items():
+                out = subprocess.run([args.scratchnet, "train", "--quiet"] + flags + JOBS[job],
                                      check=True, capture_output=True, text=True).stdout
-                rates[threads].append(float(re.search(r"(\d+) train samples/s", out).group(1)))
-        one, two = statistics.median(rates[1]), statistics.median(rates[2])
-        print(f"| {job} | {one:,.0f} | {two:,.0f} | {two / one:.2f}× | "
-              f"{' '.join(f'{r:.0f}' for r in rates[1])} / {' '.join(f'{r:.0f}' for r in rates[2])} |", flush=True)
+                rates[v].append(float(re.search(r"(\d+) train samples/s", out).group(1)))
+        medians = {v: statistics.median(r) for v, r in rates.items()}
+        runs = " / ".join(" ".join(f"{r:.0f}" for r in rates[v]) for v in variants)
+        print(f"| {job} | " + " | ".join(f"{medians[v]:,.0f}" for v in variants) + " | "
+              + " | ".join(f"{medians[v] / medians['1']:.2f}×" for v in list(variants)[1:]) + f" | {runs} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ struct sn_thread_group {
     _Atomic int aborted;
     int size;
     void *_Atomic buffers[SN_GROUP_MAX_RANKS];  // each rank's published buffer
+    float factors[SN_GROUP_MAX_RANKS];          // each rank's scale (published before the barrier)
 };
 
 size_t sn_thread_group_bytes(void) { return sizeof(struct sn_thread_group); }
@@ -83,30 +84,51 @@ static void share(long count, int rank, int size, long *lo, long *hi) {
     *hi = count * (rank + 1) / size;
 }
 
-int sn_thread_group_allreduce_f32(void *group, int rank, float *buffer, long count) {
+// Contraction off: (b0·f0) + (b1·f1) must round like a separate scaling
+// pass followed by the sum, which is what the other communicators do.
+#pragma clang fp contract(off)
+int sn_thread_group_allreduce_scaled_f32(void *group, int rank, float *buffer, long count, float factor) {
     struct sn_thread_group *g = group;
+    g->factors[rank] = factor;
     atomic_store_explicit(&g->buffers[rank], buffer, memory_order_release);
     if (sn_thread_group_barrier(g)) return -1;
     const int n = g->size;
-    float *b[SN_GROUP_MAX_RANKS];
-    for (int r = 0; r < n; r++) b[r] = atomic_load_explicit(&g->buffers[r], memory_order_acquire);
+    float *b[SN_GROUP_MAX_RANKS], f[SN_GROUP_MAX_RANKS];
+    int scaled = 0;
+    for (int r = 0; r < n; r++) {
+        b[r] = atomic_load_explicit(&g->buffers[r], memory_order_acquire);
+        f[r] = g->factors[r];
+        scaled |= f[r] != 1.0f;
+    }
     long lo, hi;
     share(count, rank, n, &lo, &hi);
-    if (n == 2) {
+    if (n == 2 && !scaled) {
         float *restrict b0 = b[0], *restrict b1 = b[1];
         for (long i = lo; i < hi; i++) {
             float s = b0[i] + b1[i];
             b0[i] = s;
             b1[i] = s;
         }
+    } else if (n == 2) {
+        float *restrict b0 = b[0], *restrict b1 = b[1];
+        const float f0 = f[0], f1 = f[1];
+        for (long i = lo; i < hi; i++) {
+            float s = b0[i] * f0 + b1[i] * f1;
+            b0[i] = s;
+            b1[i] = s;
+        }
     } else {
         for (long i = lo; i < hi; i++) {
-            float s = b[0][i];
-            for (int r = 1; r < n; r++) s += b[r][i];
+            float s = b[0][i] * f[0];
+            for (int r = 1; r < n; r++) s += b[r][i] * f[r];
             for (int r = 0; r < n; r++) b[r][i] = s;
         }
     }
     return sn_thread_group_barrier(g);  // no rank reads its buffer before every share is written
+}
+
+int sn_thread_group_allreduce_f32(void *group, int rank, float *buffer, long count) {
+    return sn_thread_group_allreduce_scaled_f32(group, rank, buffer, count, 1.0f);
 }
 
 int sn_thread_group_allreduce_f64(void *group, int rank, double *buffer, long count) {

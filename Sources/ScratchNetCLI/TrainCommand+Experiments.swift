@@ -71,7 +71,7 @@ extension TrainCommand {
         let settings: [(String, String)] = [
             ("model", "\(model): \(network.spec.summary)"), ("data", source),
             ("samples", "\(train.count) train" + (validationSplit.map { ", validation split \($0)" } ?? "") + ", \(test.count) test"),
-            ("optimizer", "\(optimizer), lr \(lr), weight decay \(weightDecay)"),
+            ("optimizer", "\(optimizer), lr \(learningRate), weight decay \(weightDecay)"),
             ("epochs × batch", "\(epochs) × \(batchSize)"), ("initializer", initializer), ("seed", "\(seed)"),
             ("wall time", "\(format(seconds, 1)) s"),
         ]

@@ -44,6 +44,33 @@ struct ThreadGroupTests {
         }
     }
 
+    /// What DataParallelTrainer asks for: each rank's gradient times its share of the batch, summed.
+    @Test(arguments: [2, 3])
+    func scaledAllReduceRoundsLikeScalingThenSumming(ranks: Int) throws {
+        let group = ThreadGroup(size: ranks)
+        let factors: [Float] = ranks == 2 ? [0.52, 0.48] : [0.4, 0.3, 0.3]
+        for count in [1, 7, 100, 33_333] {
+            let buffers = try Self.onThreads(ranks) { rank -> [Float] in
+                var buffer = (0..<count).map { Self.value(rank: rank, index: $0) }
+                try buffer.withUnsafeMutableBufferPointer {
+                    try group.communicator(rank: rank).allReduceSum($0, scaledBy: factors[rank])
+                }
+                return buffer
+            }
+            let expected = (0..<count).map { i -> Float in
+                var sum = Self.value(rank: 0, index: i) * factors[0]
+                for r in 1..<ranks {
+                    let product = Self.value(rank: r, index: i) * factors[r]
+                    sum += product
+                }
+                return sum
+            }
+            for rank in 0..<ranks {
+                #expect(buffers[rank].map(\.bitPattern) == expected.map(\.bitPattern), "\(ranks) ranks, count \(count), rank \(rank)")
+            }
+        }
+    }
+
     @Test func doubleSumsAndBroadcastReachEveryRank() throws {
         let group = ThreadGroup(size: 3)
         let results = try Self.onThreads(3) { rank -> (Double, [Float]) in

@@ -190,6 +190,10 @@ int sn_thread_group_barrier(void *group);
 /// Replaces every rank's buffer (the same count on all) by the element-wise
 /// sum over ranks, added in rank order: all ranks get bit-identical sums.
 int sn_thread_group_allreduce_f32(void *group, int rank, float *buffer, long count);
+/// The same sum of each rank's buffer scaled by its own factor first,
+/// (b₀·f₀) + (b₁·f₁) + ... with each product rounded: one pass instead of a
+/// scaling pass and the sum.
+int sn_thread_group_allreduce_scaled_f32(void *group, int rank, float *buffer, long count, float factor);
 int sn_thread_group_allreduce_f64(void *group, int rank, double *buffer, long count);
 /// Copies root's buffer into every other rank's.
 int sn_thread_group_broadcast_f32(void *group, int rank, float *buffer, long count, int root);

@@ -19,6 +19,12 @@ public protocol Communicator: AnyObject {
     /// buffers, which must have the same count everywhere.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
 
+    /// The sum of every rank's buffer multiplied by that rank's `factor`
+    /// (each product rounded, then summed). A communicator can fuse the
+    /// scaling into its sum; the default scales, then calls
+    /// ``allReduceSum(_:)-(UnsafeMutableBufferPointer<Float>)``.
+    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, scaledBy factor: Float) throws
+
     /// Double-precision sums, for counters and loss totals.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws
 
@@ -27,6 +33,13 @@ public protocol Communicator: AnyObject {
 }
 
 extension Communicator {
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, scaledBy factor: Float) throws {
+        if factor != 1, let p = buffer.baseAddress {
+            for i in 0..<buffer.count { p[i] *= factor }
+        }
+        try allReduceSum(buffer)
+    }
+
     /// True on the rank that talks to the user and writes files.
     public var isRoot: Bool { rank == 0 }
 

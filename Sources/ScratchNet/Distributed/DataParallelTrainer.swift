@@ -6,11 +6,12 @@
 /// 1. forward and backward on the rank's shard (`localBatch` samples), which
 ///    writes the gradient of the *local* mean loss;
 /// 2. scale it by `localBatch / globalBatch`, so that the sum over ranks is
-///    the gradient of the *global* batch mean (what one process computes);
-/// 3. one `allReduceSum` over ``Network/gradientRegion`` — every parameter
-///    gradient lives in that one contiguous run of the arena, so a step costs
-///    one collective call, not one per tensor;
-/// 4. the optimizer's update, identical on every rank.
+///    the gradient of the *global* batch mean (what one process computes),
+///    and sum it over the ranks: one `allReduceSum(_:scaledBy:)` over
+///    ``Network/gradientRegion`` (the communicator may fuse the scaling into
+///    its sum). Every parameter gradient lives in that one contiguous run of
+///    the arena, so a step costs one collective call, not one per tensor;
+/// 3. the optimizer's update, identical on every rank.
 ///
 /// Same seed and same global batch give the same weights as one process up
 /// to float rounding: one process sums each weight gradient over the batch
@@ -130,15 +131,16 @@ public final class DataParallelTrainer {
                      "DataParallelTrainer: shard \(localBatch) of \(globalBatch)")
         let gradients = network.gradientRegion
         var loss: Float = 0
+        var share: Float = 1
         if localBatch > 0 {
             loss = network.loss(batch: localBatch, training: true)
             network.backward()
-            Self.scale(gradients, by: Float(localBatch) / Float(globalBatch))
+            share = Float(localBatch) / Float(globalBatch)
         } else {
             gradients.update(repeating: 0)
         }
         let clock = Stopwatch()
-        try communicator.allReduceSum(gradients)
+        try communicator.allReduceSum(gradients, scaledBy: share)
         allReduceSeconds += clock.elapsed
         network.optimizer!.update(network.parameters)
         globalStep += 1
@@ -201,9 +203,4 @@ public final class DataParallelTrainer {
         return try communicator.allReduceSum(mismatches) == 0
     }
 
-    /// `values *= factor`, skipped when the factor is 1 (a job of one).
-    static func scale(_ values: UnsafeMutableBufferPointer<Float>, by factor: Float) {
-        guard factor != 1, let p = values.baseAddress else { return }
-        for i in 0..<values.count { p[i] *= factor }
-    }
 }

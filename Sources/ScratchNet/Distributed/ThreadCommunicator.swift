@@ -49,6 +49,12 @@ public final class ThreadCommunicator: Communicator, @unchecked Sendable {
         try check(sn_thread_group_allreduce_f32(group.state, Int32(rank), buffer.baseAddress, buffer.count), "allReduceSum")
     }
 
+    /// Fused: each thread scales and sums its share of the elements in one pass.
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, scaledBy factor: Float) throws {
+        try check(sn_thread_group_allreduce_scaled_f32(group.state, Int32(rank), buffer.baseAddress, buffer.count, factor),
+                  "allReduceSum")
+    }
+
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try check(sn_thread_group_allreduce_f64(group.state, Int32(rank), buffer.baseAddress, buffer.count), "allReduceSum")
     }
