@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include "ckernels.h"
+#include "bench_util.h"
 
 typedef struct { const char *name; int ta, tb, M, N, K; } shape;
 
@@ -43,21 +44,10 @@ static const shape shapes[] = {
     {"square 2048", 0, 0, 2048, 2048, 2048},
 };
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 // Seconds per call, timing `calls` calls in a row.
 static double time_calls(int lib, const shape *s, int calls, const float *A, const float *B, float *C) {
     int lda = s->ta ? s->M : s->K, ldb = s->tb ? s->K : s->N;
-    double t0 = now();
+    double t0 = bench_now();
     for (int c = 0; c < calls; c++) {
         if (lib == 0)
             sn_sgemm(s->ta, s->tb, s->M, s->N, s->K, 1.0f, A, lda, B, ldb, 0.0f, C, s->N);
@@ -65,7 +55,7 @@ static double time_calls(int lib, const shape *s, int calls, const float *A, con
             cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans, s->tb ? CblasTrans : CblasNoTrans,
                         s->M, s->N, s->K, 1.0f, A, lda, B, ldb, 0.0f, C, s->N);
     }
-    return (now() - t0) / calls;
+    return (bench_now() - t0) / calls;
 }
 
 int main(int argc, char **argv) {
@@ -94,8 +84,8 @@ int main(int argc, char **argv) {
             time_calls(1, s, calls, A, B, C);
             for (int r = 0; r < r_max; r++)
                 for (int lib = 0; lib < 2; lib++) g[lib][r] = flops / time_calls(lib, s, calls, A, B, C) / 1e9;
-            qsort(g[0], r_max, sizeof(double), cmp);
-            qsort(g[1], r_max, sizeof(double), cmp);
+            qsort(g[0], r_max, sizeof(double), bench_compare_doubles);
+            qsort(g[1], r_max, sizeof(double), bench_compare_doubles);
             double ours = g[0][r_max / 2], blas = g[1][r_max / 2];
             printf("%-34s %3d %9.1f %9.1f %5.2fx\n", s->name, nth, ours, blas, ours / blas);
             fflush(stdout);

@@ -23,20 +23,10 @@
 #include <string.h>
 #include <time.h>
 #include "ckernels.h"
+#include "bench_util.h"
 
 static const char *const switches[] = {"SN_NO_SHARED_B", "SN_NO_PACK_AVX2", "SN_SPLIT", "SN_DIRECT", "SN_NC",
                                        "SN_PAR", "SN_KC", NULL};
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static void apply(const char *setting) {
     for (int v = 0; switches[v]; v++) unsetenv(switches[v]);
@@ -75,10 +65,10 @@ int main(int argc, char **argv) {
     for (int r = -2; r < rounds; r++) {  // two warm-up rounds
         for (int s = 0; s < ns; s++) {
             apply(settings[s]);
-            double t0 = now();
+            double t0 = bench_now();
             for (int c = 0; c < calls; c++)
                 sn_sgemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, N);
-            if (r >= 0) t[(size_t)r * ns + s] = (now() - t0) / calls;
+            if (r >= 0) t[(size_t)r * ns + s] = (bench_now() - t0) / calls;
         }
     }
     for (int s = 0; s < ns; s++) {
@@ -86,8 +76,8 @@ int main(int argc, char **argv) {
             g[r] = flops / t[(size_t)r * ns + s] / 1e9;
             q[r] = t[(size_t)r * ns] / t[(size_t)r * ns + s];
         }
-        qsort(g, rounds, sizeof(double), cmp);
-        qsort(q, rounds, sizeof(double), cmp);
+        qsort(g, rounds, sizeof(double), bench_compare_doubles);
+        qsort(q, rounds, sizeof(double), bench_compare_doubles);
         printf("%dx%dx%d ta%d tb%d T%d  %-36s %6.1f GFLOPS  %.3fx of the first (quartiles %.3f-%.3f)\n",
                M, N, K, ta, tb, threads, settings[s], g[rounds / 2], q[rounds / 2], q[rounds / 4],
                q[3 * rounds / 4]);

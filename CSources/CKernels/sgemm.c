@@ -157,36 +157,41 @@ static inline int gemm_dev_flag(const char *name) {
 // store's 2 trailing zeros overwritten by the next (the last one writes 2
 // floats past the strip: pack_a_buf has the slack). Copies only: the packed
 // values are the scalar loop's.
+// Transposes the 8x8 block whose rows are r[0..7]: c[k] = (r0[k], ..., r7[k]).
+__attribute__((target("avx2"))) static inline void transpose8x8(const __m256 r[8], __m256 c[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    c[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    c[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    c[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    c[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    c[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    c[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    c[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    c[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
 __attribute__((target("avx2"))) static void pack_a6_rows(const float *restrict A, int lda,
                                                           int kc, float *restrict dst) {
-    const float *r0 = A, *r1 = A + lda, *r2 = A + 2 * (size_t)lda, *r3 = A + 3 * (size_t)lda;
-    const float *r4 = A + 4 * (size_t)lda, *r5 = A + 5 * (size_t)lda;
-    const __m256 z = _mm256_setzero_ps();
+    const float *row[6];
+    for (int i = 0; i < 6; i++) row[i] = A + (size_t)i * lda;
     int k = 0;
     for (; k + 8 <= kc; k += 8) {
-        __m256 a0 = _mm256_loadu_ps(r0 + k), a1 = _mm256_loadu_ps(r1 + k), a2 = _mm256_loadu_ps(r2 + k);
-        __m256 a3 = _mm256_loadu_ps(r3 + k), a4 = _mm256_loadu_ps(r4 + k), a5 = _mm256_loadu_ps(r5 + k);
-        __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
-        __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
-        __m256 t4 = _mm256_unpacklo_ps(a4, a5), t5 = _mm256_unpackhi_ps(a4, a5);
-        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-        __m256 u4 = _mm256_shuffle_ps(t4, z, 0x44), u5 = _mm256_shuffle_ps(t4, z, 0xEE);
-        __m256 u6 = _mm256_shuffle_ps(t5, z, 0x44), u7 = _mm256_shuffle_ps(t5, z, 0xEE);
+        __m256 r[8], c[8];
+        for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(row[i] + k);
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose8x8(r, c);
         float *d = dst + (size_t)k * 6;
-        _mm256_storeu_ps(d + 0, _mm256_permute2f128_ps(u0, u4, 0x20));
-        _mm256_storeu_ps(d + 6, _mm256_permute2f128_ps(u1, u5, 0x20));
-        _mm256_storeu_ps(d + 12, _mm256_permute2f128_ps(u2, u6, 0x20));
-        _mm256_storeu_ps(d + 18, _mm256_permute2f128_ps(u3, u7, 0x20));
-        _mm256_storeu_ps(d + 24, _mm256_permute2f128_ps(u0, u4, 0x31));
-        _mm256_storeu_ps(d + 30, _mm256_permute2f128_ps(u1, u5, 0x31));
-        _mm256_storeu_ps(d + 36, _mm256_permute2f128_ps(u2, u6, 0x31));
-        _mm256_storeu_ps(d + 42, _mm256_permute2f128_ps(u3, u7, 0x31));
+        for (int j = 0; j < 8; j++) _mm256_storeu_ps(d + 6 * j, c[j]);  // in order: each overwrites 2 zeros
     }
-    for (; k < kc; k++) {
-        float *d = dst + (size_t)k * 6;
-        d[0] = r0[k]; d[1] = r1[k]; d[2] = r2[k]; d[3] = r3[k]; d[4] = r4[k]; d[5] = r5[k];
-    }
+    for (; k < kc; k++)
+        for (int i = 0; i < 6; i++) dst[(size_t)k * 6 + i] = row[i][k];
 }
 
 // pack_b (below) for Bᵀ (B stored (N, K)) and full 16-column panels with AVX2, for
@@ -197,28 +202,11 @@ __attribute__((target("avx2"))) static void pack_b16_trans(const float *restrict
     int k = 0;
     for (; k + 8 <= kc; k += 8) {
         for (int h = 0; h < 16; h += 8) {
-            const float *s = B + (size_t)h * ldb + k;
-            __m256 a0 = _mm256_loadu_ps(s), a1 = _mm256_loadu_ps(s + ldb);
-            __m256 a2 = _mm256_loadu_ps(s + 2 * (size_t)ldb), a3 = _mm256_loadu_ps(s + 3 * (size_t)ldb);
-            __m256 a4 = _mm256_loadu_ps(s + 4 * (size_t)ldb), a5 = _mm256_loadu_ps(s + 5 * (size_t)ldb);
-            __m256 a6 = _mm256_loadu_ps(s + 6 * (size_t)ldb), a7 = _mm256_loadu_ps(s + 7 * (size_t)ldb);
-            __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
-            __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
-            __m256 t4 = _mm256_unpacklo_ps(a4, a5), t5 = _mm256_unpackhi_ps(a4, a5);
-            __m256 t6 = _mm256_unpacklo_ps(a6, a7), t7 = _mm256_unpackhi_ps(a6, a7);
-            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            __m256 r[8], c[8];
+            for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(B + (size_t)(h + j) * ldb + k);
+            transpose8x8(r, c);
             float *d = dst + (size_t)k * 16 + h;
-            _mm256_storeu_ps(d + 0 * 16, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_storeu_ps(d + 1 * 16, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_storeu_ps(d + 2 * 16, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_storeu_ps(d + 3 * 16, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_storeu_ps(d + 4 * 16, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_storeu_ps(d + 5 * 16, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_storeu_ps(d + 6 * 16, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_storeu_ps(d + 7 * 16, _mm256_permute2f128_ps(u3, u7, 0x31));
+            for (int j = 0; j < 8; j++) _mm256_storeu_ps(d + 16 * j, c[j]);
         }
     }
     for (; k < kc; k++)
@@ -612,70 +600,14 @@ static int k_block(int K, int kc_max) {
     return (K + nb - 1) / nb;
 }
 
-// One thread's share: C (M, N) = ... with the packing buffers of `slot`.
-// A, B, C already point at this share's first row/column. direct_a/direct_b:
-// read A/B in place instead of packing (small products, where packing would
-// cost as much as the arithmetic; B only when not transposed).
-static void gemm_serial(const gemm_isa *isa, int ta, int tb, int M, int N, int K,
-                        float alpha, const float *A, int lda, const float *B, int ldb,
-                        float beta, float *C, int ldc, int slot, int direct_a, int direct_b) {
-    float *pa = pack_a_buf[slot], *pb = pack_b_buf[slot];
-    int mr = isa->mr, nr = isa->nr;
-    int kcb = k_block(K, isa->kc);
-    direct_b = direct_b && !tb;
-    gemm_block g;
-    g.rs_a = ta ? 1 : lda;
-    g.cs_a = ta ? lda : 1;
-    g.a_direct = direct_a;
-    g.pa = pa;
-    g.ldb = ldb;
-    g.b_direct = direct_b;
-    g.pb = pb;
-    g.ldc = ldc;
-    g.alpha = alpha;
-    for (int jc = 0; jc < N; jc += isa->nc) {
-        int nc = imin(isa->nc, N - jc);
-        for (int pc = 0; pc < K; pc += kcb) {
-            int kc = imin(kcb, K - pc);
-            const float *b = tb ? B + (size_t)jc * ldb + pc : B + (size_t)pc * ldb + jc;
-            pack_b(tb, b, ldb, kc, nc, nr, direct_b ? nc / nr * nr : 0, nc, pb);
-            g.b = b;
-            g.nc = nc;
-            g.kc = kc;
-            g.beta = pc == 0 ? beta : 1.0f;  // later K blocks accumulate
-            for (int ic = 0; ic < M; ic += MC) {
-                int mc = imin(MC, M - ic);
-                const float *a = ta ? A + (size_t)pc * lda + ic : A + (size_t)ic * lda + pc;
-                pack_a(ta, a, lda, mc, kc, mr, direct_a ? mc / mr * mr : 0, pa);
-                g.a = a;
-                g.mc = mc;
-                g.c = C + (size_t)ic * ldc + jc;
-                isa->macro(&g);
-            }
-        }
-    }
-}
-
+// The barrier of gemm_team_shared_b's team. Only for T > 1: gemm_serial
+// (T = 1) also runs inside the N split's parallel region, where an orphaned
+// barrier would bind to that region's threads.
 #ifdef _OPENMP
-// Thread t of T takes a contiguous range of MR-row (or NR-column) strips.
-static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int slot, int ta, int tb,
-                      int M, int N, int K, float alpha, const float *A, int lda,
-                      const float *B, int ldb, float beta, float *C, int ldc, int direct) {
-    int unit = split_m ? isa->mr : isa->nr;
-    int units = ((split_m ? M : N) + unit - 1) / unit;
-    int u0 = (int)((long)units * t / T), u1 = (int)((long)units * (t + 1) / T);
-    int lo = u0 * unit, hi = imin(u1 * unit, split_m ? M : N);
-    if (lo >= hi) return;
-    if (split_m) {
-        const float *a = ta ? A + lo : A + (size_t)lo * lda;
-        gemm_serial(isa, ta, tb, hi - lo, N, K, alpha, a, lda, B, ldb, beta,
-                    C + (size_t)lo * ldc, ldc, slot, direct & 1, direct & 2);
-    } else {
-        const float *b = tb ? B + (size_t)lo * ldb : B + lo;
-        gemm_serial(isa, ta, tb, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc, slot,
-                    direct & 1, direct & 2);
-    }
-}
+#define SN_TEAM_BARRIER() _Pragma("omp barrier")
+#else
+#define SN_TEAM_BARRIER() ((void)0)
+#endif
 
 // Thread t of T, M split, B shared: per K block the team packs B once into
 // one shared buffer (thread t packs the t-th share of its panels), waits at a
@@ -684,8 +616,9 @@ static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int slot, 
 // barrier per block is enough: a thread packing block i+2 into a buffer has
 // passed block i+1's barrier, which every thread reaches only after it is
 // done multiplying block i.
-// Packing B per thread, as gemm_part does, packed the batch-100 forward
-// products' B (784×100, as large as A) twice and held 2 threads to ~1.25×.
+// Packing B per thread, as the N split's gemm_part does, packed the batch-100
+// forward products' B (784×100, as large as A) twice and held 2 threads to
+// ~1.25×. With T = R = 1 (no team) it is the serial algorithm, gemm_serial.
 // Every member t of the team of T must call this (it holds barriers); rows go
 // to the first R <= T (those with a packing slot); the others only pack B.
 static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *pa, float *const pb[2],
@@ -718,7 +651,7 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
             const float *b = tb ? B + (size_t)jc * ldb + pc : B + (size_t)pc * ldb + jc;
             float *pbuf = pb[block++ & 1];
             pack_b(tb, b, ldb, kc, nc, nr, p0 * nr, imin(p1 * nr, nc), pbuf);
-#pragma omp barrier
+            if (T > 1) { SN_TEAM_BARRIER(); }  // T == 1: no team (gemm_serial, also inside gemm_part's region)
             g.pb = pbuf;
             g.b = b;
             g.nc = nc;
@@ -736,6 +669,39 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
         }
     }
 }
+// One thread's share: C (M, N) = ... with the packing buffers of `slot`.
+// A, B, C already point at this share's first row/column. direct_a/direct_b:
+// read A/B in place instead of packing (small products, where packing would
+// cost as much as the arithmetic; B only when not transposed).
+static void gemm_serial(const gemm_isa *isa, int ta, int tb, int M, int N, int K,
+                        float alpha, const float *A, int lda, const float *B, int ldb,
+                        float beta, float *C, int ldc, int slot, int direct_a, int direct_b) {
+    float *const pb[2] = {pack_b_buf[slot], pack_b_buf[slot]};  // one thread: no need to alternate
+    gemm_team_shared_b(isa, 0, 1, 1, pack_a_buf[slot], pb, ta, tb, M, N, K, alpha, A, lda, B, ldb,
+                       beta, C, ldc, direct_a, direct_b);
+}
+
+#ifdef _OPENMP
+// Thread t of T takes a contiguous range of MR-row (or NR-column) strips.
+static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int slot, int ta, int tb,
+                      int M, int N, int K, float alpha, const float *A, int lda,
+                      const float *B, int ldb, float beta, float *C, int ldc, int direct) {
+    int unit = split_m ? isa->mr : isa->nr;
+    int units = ((split_m ? M : N) + unit - 1) / unit;
+    int u0 = (int)((long)units * t / T), u1 = (int)((long)units * (t + 1) / T);
+    int lo = u0 * unit, hi = imin(u1 * unit, split_m ? M : N);
+    if (lo >= hi) return;
+    if (split_m) {
+        const float *a = ta ? A + lo : A + (size_t)lo * lda;
+        gemm_serial(isa, ta, tb, hi - lo, N, K, alpha, a, lda, B, ldb, beta,
+                    C + (size_t)lo * ldc, ldc, slot, direct & 1, direct & 2);
+    } else {
+        const float *b = tb ? B + (size_t)lo * ldb : B + lo;
+        gemm_serial(isa, ta, tb, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc, slot,
+                    direct & 1, direct & 2);
+    }
+}
+
 #endif
 
 // Largest share over the mean share when `units` equal units, the last one

@@ -36,6 +36,11 @@ struct DistributedTests {
         try Network(spec: spec, maxBatch: maxBatch, optimizer: SGD(learningRate: 0.1), seed: 5)
     }
 
+    /// The largest |x − y| over two networks' parameters, tensor by tensor.
+    static func maxAbsDifference(_ a: [[Float]], _ b: [[Float]]) -> Float {
+        zip(a, b).reduce(0) { worst, pair in zip(pair.0, pair.1).reduce(worst) { max($0, abs($1.0 - $1.1)) } }
+    }
+
     @Test func shardsSplitTheGlobalBatchIntoNearlyEqualContiguousSlices() {
         for (global, size) in [(100, 1), (100, 2), (100, 3), (7, 4), (2, 3), (0, 2)] {
             let shards = (0..<size).map { DataParallelTrainer.shard(of: global, rank: $0, size: size) }
@@ -119,10 +124,7 @@ struct DistributedTests {
         // lr 0.1 carry it along: 1e-4 absolute on weights of size ~0.3 is
         // ~1000× the expected drift and far below any real mistake (a
         // missing 1/P scale changes weights by ~1e-2).
-        var worst: Float = 0
-        for (a, b) in zip(single.weights, parallel.weights) {
-            for (x, y) in zip(a, b) { worst = max(worst, abs(x - y)) }
-        }
+        let worst = Self.maxAbsDifference(single.weights, parallel.weights)
         #expect(worst <= 1e-4, "\(ranks) ranks vs 1 process: max |Δw| = \(worst)")
         #expect(abs(single.meanLoss - parallel.meanLoss) <= 1e-4 * max(1, single.meanLoss))
         // The weights really moved (a test that trains nothing would pass the above).
@@ -135,10 +137,7 @@ struct DistributedTests {
         let single = try Self.trainDataParallel(ranks: 1, globalBatch: 3, seed: 2)
         let parallel = try Self.trainDataParallel(ranks: 4, globalBatch: 3, seed: 2)
         #expect(parallel.inSyncEveryStep)
-        var worst: Float = 0
-        for (a, b) in zip(single.weights, parallel.weights) {
-            for (x, y) in zip(a, b) { worst = max(worst, abs(x - y)) }
-        }
+        let worst = Self.maxAbsDifference(single.weights, parallel.weights)
         // 214 steps instead of 13: more rounding carried along.
         #expect(worst <= 1e-3, "max |Δw| = \(worst)")
     }
@@ -163,10 +162,7 @@ struct MPIDistributedTests {
             if try dp.weightsAgreeAcrossRanks() { stepsInSync += 1 }
         }
         #expect(stepsInSync == report.steps, "rank \(communicator.rank) of \(communicator.size): in sync after \(stepsInSync) of \(report.steps) steps")
-        var worst: Float = 0
-        for (a, b) in zip(reference.weights, network.parameters.map { $0.value.toArray() }) {
-            for (x, y) in zip(a, b) { worst = max(worst, abs(x - y)) }
-        }
+        let worst = DistributedTests.maxAbsDifference(reference.weights, network.parameters.map { $0.value.toArray() })
         // Same tolerance and reasoning as the threaded test above.
         #expect(worst <= 1e-4, "rank \(communicator.rank) of \(communicator.size) vs 1 process: max |Δw| = \(worst)")
         #expect(abs(report.meanLoss - reference.meanLoss) <= 1e-4 * max(1, reference.meanLoss))

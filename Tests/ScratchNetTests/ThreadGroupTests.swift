@@ -122,10 +122,7 @@ struct ThreadGroupTests {
         #expect(two.agree && three.agree)
         #expect(try train(shards: 2).weights == two.weights, "same shards and seed: the same weights")
         for other in [two, three] {
-            var worst: Float = 0
-            for (a, b) in zip(one.weights, other.weights) {
-                for (x, y) in zip(a, b) { worst = max(worst, abs(x - y)) }
-            }
+            let worst = DistributedTests.maxAbsDifference(one.weights, other.weights)
             // Same bound and reasoning as DistributedTests (13 steps of summation-order rounding).
             #expect(worst <= 1e-4, "max |Δw| = \(worst)")
             #expect(abs(one.loss - other.loss) <= 1e-4 * max(1, one.loss))
