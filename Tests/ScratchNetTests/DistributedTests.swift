@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ScratchNet
+import ScratchNetTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -99,7 +100,7 @@ struct DistributedTests {
                     let report = try dp.trainEpoch(epoch: 1) { _, _ in
                         if try !dp.weightsAgreeAcrossRanks() { inSync = false }
                     }
-                    return (network.parameters.map { $0.value.toArray() }, inSync, report.meanLoss)
+                    return (network.weightsSnapshot(), inSync, report.meanLoss)
                 }
                 results.withLock { $0[rank] = outcome }
                 done.signal()
@@ -128,7 +129,7 @@ struct DistributedTests {
         #expect(worst <= 1e-4, "\(ranks) ranks vs 1 process: max |Δw| = \(worst)")
         #expect(abs(single.meanLoss - parallel.meanLoss) <= 1e-4 * max(1, single.meanLoss))
         // The weights really moved (a test that trains nothing would pass the above).
-        let initial = try Self.makeNetwork(maxBatch: 1).parameters.map { $0.value.toArray() }
+        let initial = try Self.makeNetwork(maxBatch: 1).weightsSnapshot()
         #expect(initial != parallel.weights)
     }
 
@@ -162,7 +163,7 @@ struct MPIDistributedTests {
             if try dp.weightsAgreeAcrossRanks() { stepsInSync += 1 }
         }
         #expect(stepsInSync == report.steps, "rank \(communicator.rank) of \(communicator.size): in sync after \(stepsInSync) of \(report.steps) steps")
-        let worst = DistributedTests.maxAbsDifference(reference.weights, network.parameters.map { $0.value.toArray() })
+        let worst = DistributedTests.maxAbsDifference(reference.weights, network.weightsSnapshot())
         // Same tolerance and reasoning as the threaded test above.
         #expect(worst <= 1e-4, "rank \(communicator.rank) of \(communicator.size) vs 1 process: max |Δw| = \(worst)")
         #expect(abs(report.meanLoss - reference.meanLoss) <= 1e-4 * max(1, reference.meanLoss))

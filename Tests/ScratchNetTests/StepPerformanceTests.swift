@@ -142,7 +142,7 @@ struct StepPerformanceTests {
         let trainer = try Trainer(network: network, train: Self.data!.train.subset(0..<6000), test: nil,
                                   options: .init(epochs: 1, batchSize: 100, seed: 5, adaptiveThreads: adaptive))
         _ = try trainer.run()
-        return network.parameters.map { $0.value.toArray() }
+        return network.weightsSnapshot()
     }
 
     /// The governor only changes which thread count runs a step; the kernels

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ScratchNet
+import ScratchNetTestSupport
 
 /// ``ThreadGroup``'s collectives (the C side, `thread_group.c`) and
 /// ``ShardedTrainer``, which trains replicas on threads with them.
@@ -114,7 +115,8 @@ struct ThreadGroupTests {
                 try DistributedTests.makeNetwork(maxBatch: shard)
             }
             let report = try trainer.trainEpoch(epoch: 1)
-            return (trainer.network.parameters.map { $0.value.toArray() }, report.meanLoss, try trainer.replicasAgree())
+            let agree = try trainer.replicasAgree()
+            return (trainer.network.weightsSnapshot(), report.meanLoss, agree)
         }
         let one = try train(shards: 1)
         let two = try train(shards: 2)
@@ -127,7 +129,7 @@ struct ThreadGroupTests {
             #expect(worst <= 1e-4, "max |Δw| = \(worst)")
             #expect(abs(one.loss - other.loss) <= 1e-4 * max(1, one.loss))
         }
-        let initial = try DistributedTests.makeNetwork(maxBatch: 1).parameters.map { $0.value.toArray() }
+        let initial = try DistributedTests.makeNetwork(maxBatch: 1).weightsSnapshot()
         #expect(initial != two.weights, "training moved the weights")
     }
 

@@ -39,7 +39,7 @@ struct TrainingTests {
                                   optimizer: SGD(learningRate: 0.1), seed: seed)
         let trainer = try Trainer(network: network, train: train, test: nil, options: .init(epochs: 1, batchSize: 100, seed: seed))
         _ = try trainer.trainEpoch(epoch: 1)
-        return network.parameters.map { $0.value.toArray() }
+        return network.weightsSnapshot()
     }
 
     @Test(.enabled(if: data != nil, "Fashion-MNIST not installed"))
