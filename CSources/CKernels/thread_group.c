@@ -136,12 +136,14 @@ int sn_thread_group_allreduce_f64(void *group, int rank, double *buffer, long co
     atomic_store_explicit(&g->buffers[rank], buffer, memory_order_release);
     if (sn_thread_group_barrier(g)) return -1;
     const int n = g->size;
+    double *b[SN_GROUP_MAX_RANKS];
+    for (int r = 0; r < n; r++) b[r] = atomic_load_explicit(&g->buffers[r], memory_order_acquire);
     long lo, hi;
     share(count, rank, n, &lo, &hi);
     for (long i = lo; i < hi; i++) {
-        double s = ((double *)atomic_load_explicit(&g->buffers[0], memory_order_acquire))[i];
-        for (int r = 1; r < n; r++) s += ((double *)atomic_load_explicit(&g->buffers[r], memory_order_acquire))[i];
-        for (int r = 0; r < n; r++) ((double *)atomic_load_explicit(&g->buffers[r], memory_order_acquire))[i] = s;
+        double s = b[0][i];
+        for (int r = 1; r < n; r++) s += b[r][i];
+        for (int r = 0; r < n; r++) b[r][i] = s;
     }
     return sn_thread_group_barrier(g);
 }

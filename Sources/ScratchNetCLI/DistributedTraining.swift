@@ -78,9 +78,7 @@ extension TrainCommand {
                 epochs: epochs, seed: seed, test_accuracy: Double(testAccuracy), final_loss: Double(reports.last!.meanLoss),
                 train_samples_per_second: samplesPerSecond, allreduce_seconds_per_step: allReducePerStep,
                 gradient_bytes: gradientBytes, steps: steps, sync_checks: syncChecks, wall_seconds: wall.elapsed)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(Array(try encoder.encode(summary)) + [10], to: metricsJson)
+            try writeMetrics(summary, to: metricsJson)
         }
     }
 }

@@ -36,11 +36,7 @@ extension TrainCommand {
         let threadsPerShard = max(1, totalThreads / shards)
         let backend = Backend(rawValue: backend)!
         let (train, test) = try DataSource.loadTrainAndTest(directory)
-        let spec = Preset(rawValue: model)!.spec(
-            inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
-            hidden: try hiddenSizes(), activation: activationSpec,
-            initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay,
-            batchNorm: batchnorm, dropout: dropout)
+        let spec = try presetSpec(train: train, test: test)
         let lr = learningRate
         let largestShard = DataParallelTrainer.shard(of: batchSize, rank: 0, size: shards).count
         let trainer = try ShardedTrainer(shards: shards, train: train,
@@ -85,9 +81,7 @@ extension TrainCommand {
                 epochs: epochs, batch_size: batchSize, learning_rate: Double(lr), seed: seed,
                 threads: totalThreads, model: model, backend: backend.rawValue,
                 arena_bytes: network.arena.capacity, wall_seconds: wall.elapsed, history: history)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(Array(try encoder.encode(summary)) + [10], to: metricsJson)
+            try writeMetrics(summary, to: metricsJson)
         }
     }
 }

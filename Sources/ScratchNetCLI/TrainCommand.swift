@@ -143,6 +143,22 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// The `--model` preset with the flags that shape it, sized for the data.
+    func presetSpec(train: LabeledImages, test: LabeledImages) throws -> NetworkSpec {
+        Preset(rawValue: model)!.spec(
+            inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
+            hidden: try hiddenSizes(), activation: activationSpec,
+            initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay,
+            batchNorm: batchnorm, dropout: dropout)
+    }
+
+    /// `--metrics-json`: pretty, sorted keys, written atomically.
+    func writeMetrics(_ summary: some Encodable, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(summary)) + [10], to: path)
+    }
+
     func hiddenSizes() throws -> [Int]? {
         guard let hidden else { return nil }
         let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -164,11 +180,7 @@ struct TrainCommand: ParsableCommand {
         let (allTrain, test) = try DataSource.loadTrainAndTest(directory)
         let (train, validation) = try splitForValidation(allTrain)
         let resumeFile = try persistence.resumeFile()
-        let spec = try persistence.resumedSpec(resumeFile) ?? Preset(rawValue: model)!.spec(
-            inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
-            hidden: try hiddenSizes(), activation: activationSpec,
-            initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay,
-            batchNorm: batchnorm, dropout: dropout)
+        let spec = try persistence.resumedSpec(resumeFile) ?? presetSpec(train: train, test: test)
         let lr = learningRate
         let optimizer = OptimizerKind(argument: self.optimizer)!.make(learningRate: lr)
         let network = try Network(spec: spec, maxBatch: batchSize, backend: backend, optimizer: optimizer,
@@ -213,9 +225,7 @@ struct TrainCommand: ParsableCommand {
                 arena_bytes: network.arena.capacity, wall_seconds: wall.elapsed,
                 history: history.map { .init(epoch: $0.epoch, loss: Double($0.meanLoss), train_accuracy: Double($0.trainAccuracy),
                                              test_accuracy: $0.testAccuracy.map(Double.init), samples_per_second: $0.samplesPerSecond) })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(Array(try encoder.encode(summary)) + [10], to: metricsJson)
+            try writeMetrics(summary, to: metricsJson)
         }
     }
 }
