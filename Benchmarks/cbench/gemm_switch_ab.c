@@ -25,7 +25,7 @@
 #include "ckernels.h"
 #include "bench_util.h"
 
-static const char *const switches[] = {"SN_NO_SHARED_B", "SN_NO_PACK_AVX2", "SN_SPLIT", "SN_DIRECT", "SN_NC",
+static const char *const switches[] = {"SN_NO_SHARED_B", "SN_NO_PACK_AVX2", "SN_SPLIT", "SN_DIRECT", "SN_NC", "SN_NO_PREFETCH_C", "SN_NO_UNROLL",
                                        "SN_PAR", "SN_KC", NULL};
 
 static void apply(const char *setting) {
