@@ -224,6 +224,31 @@ __attribute__((target("avx2"))) static void pack_b16_rows(const float *restrict 
         _mm256_storeu_ps(dst + (size_t)k * 16 + 8, _mm256_loadu_ps(s + 8));
     }
 }
+
+// pack_a_bytes (below) for a full 6-row strip: 8 bytes of each row widened
+// to floats and scaled, then the same 8x8 transpose and overlapping stores
+// as pack_a6_rows. (float)x · scale is the conversion sn_gather_bytes_to_float
+// does, so the packed values are those of converting first.
+__attribute__((target("avx2"))) static void pack_a6_bytes(const uint8_t *restrict A, int lda, int kc,
+                                                           float scale, float *restrict dst) {
+    const uint8_t *row[6];
+    for (int i = 0; i < 6; i++) row[i] = A + (size_t)i * lda;
+    const __m256 vs = _mm256_set1_ps(scale);
+    int k = 0;
+    for (; k + 8 <= kc; k += 8) {
+        __m256 r[8], c[8];
+        for (int i = 0; i < 6; i++) {
+            __m128i x = _mm_loadl_epi64((const __m128i *)(row[i] + k));
+            r[i] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(x)), vs);
+        }
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose8x8(r, c);
+        float *d = dst + (size_t)k * 6;
+        for (int j = 0; j < 8; j++) _mm256_storeu_ps(d + 6 * j, c[j]);
+    }
+    for (; k < kc; k++)
+        for (int i = 0; i < 6; i++) dst[(size_t)k * 6 + i] = (float)row[i][k] * scale;
+}
 #endif
 
 // op(A) block rows [0,mc) x cols [0,kc) -> ceil(mc/mr) panels, each (kc, mr):
@@ -257,6 +282,33 @@ static void pack_a(int trans, const float *restrict A, int lda, int mc, int kc,
             for (int i = m; i < mr; i++)
                 for (int k = 0; k < kc; k++) dst[k * mr + i] = 0.0f;
         }
+    }
+}
+
+// pack_a for A given as row-major bytes: A[i][k] = scale · X[i*ldx + k].
+// Why: a network's first Affine layer at inference reads uint8 images. Converting
+// a batch-1000 of 784-pixel images to floats first wrote 3.1 MB (past L2) that
+// the packing then read back; packing from the bytes reads 0.8 MB.
+static void pack_a_bytes(const uint8_t *restrict X, int ldx, int mc, int kc, int mr, float scale,
+                         float *restrict pa) {
+#ifdef SN_X86
+    const int pack_avx2 = __builtin_cpu_supports("avx2") && !gemm_dev_flag("SN_NO_PACK_AVX2");
+#endif
+    for (int ip = 0; ip < mc; ip += mr) {
+        int m = imin(mr, mc - ip);
+        float *restrict dst = pa + (size_t)ip * kc;
+#ifdef SN_X86
+        if (mr == 6 && m == 6 && pack_avx2) {
+            pack_a6_bytes(X + (size_t)ip * ldx, ldx, kc, scale, dst);
+            continue;
+        }
+#endif
+        for (int i = 0; i < m; i++) {
+            const uint8_t *restrict src = X + (size_t)(ip + i) * ldx;
+            for (int k = 0; k < kc; k++) dst[k * mr + i] = (float)src[k] * scale;
+        }
+        for (int i = m; i < mr; i++)
+            for (int k = 0; k < kc; k++) dst[k * mr + i] = 0.0f;
     }
 }
 
@@ -334,6 +386,9 @@ typedef struct {
     float alpha, beta;
     int prefetch_c;                             // see prefetch_tile
 } gemm_block;
+
+// A given as bytes (sn_sgemm_bytes): A[i][k] = scale · src[i*lda + k].
+typedef struct { const uint8_t *src; float scale; } gemm_bytes;
 
 // Asks for the m rows of n floats at C (stride ldc) ahead of a micro-kernel
 // call. Why: the tile is loaded (beta != 0) or stored only after the k loop,
@@ -666,7 +721,8 @@ static int k_block(int K, int kc_max) {
 static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *pa, float *const pb[2],
                                int ta, int tb, int M, int N, int K, float alpha,
                                const float *A, int lda, const float *B, int ldb,
-                               float beta, float *C, int ldc, int direct_a, int direct_b) {
+                               float beta, float *C, int ldc, int direct_a, int direct_b,
+                               const gemm_bytes *xa) {
     const int mr = isa->mr, nr = isa->nr;
     const int strips = (M + mr - 1) / mr;
     const int lo = t < R ? (int)((long)strips * t / R) * mr : M;
@@ -702,9 +758,13 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
             g.beta = pc == 0 ? beta : 1.0f;
             for (int ic = lo; ic < hi; ic += MC) {
                 const int mc = imin(MC, hi - ic);
-                const float *a = ta ? A + (size_t)pc * lda + ic : A + (size_t)ic * lda + pc;
-                pack_a(ta, a, lda, mc, kc, mr, direct_a ? mc / mr * mr : 0, pa);
-                g.a = a;
+                if (xa) {
+                    pack_a_bytes(xa->src + (size_t)ic * lda + pc, lda, mc, kc, mr, xa->scale, pa);
+                } else {
+                    const float *a = ta ? A + (size_t)pc * lda + ic : A + (size_t)ic * lda + pc;
+                    pack_a(ta, a, lda, mc, kc, mr, direct_a ? mc / mr * mr : 0, pa);
+                    g.a = a;
+                }
                 g.mc = mc;
                 g.c = C + (size_t)ic * ldc + jc;
                 isa->macro(&g);
@@ -718,30 +778,33 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
 // cost as much as the arithmetic; B only when not transposed).
 static void gemm_serial(const gemm_isa *isa, int ta, int tb, int M, int N, int K,
                         float alpha, const float *A, int lda, const float *B, int ldb,
-                        float beta, float *C, int ldc, int slot, int direct_a, int direct_b) {
+                        float beta, float *C, int ldc, int slot, int direct_a, int direct_b,
+                        const gemm_bytes *xa) {
     float *const pb[2] = {pack_b_buf[slot], pack_b_buf[slot]};  // one thread: no need to alternate
     gemm_team_shared_b(isa, 0, 1, 1, pack_a_buf[slot], pb, ta, tb, M, N, K, alpha, A, lda, B, ldb,
-                       beta, C, ldc, direct_a, direct_b);
+                       beta, C, ldc, direct_a, direct_b, xa);
 }
 
 #ifdef _OPENMP
 // Thread t of T takes a contiguous range of MR-row (or NR-column) strips.
 static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int slot, int ta, int tb,
                       int M, int N, int K, float alpha, const float *A, int lda,
-                      const float *B, int ldb, float beta, float *C, int ldc, int direct) {
+                      const float *B, int ldb, float beta, float *C, int ldc, int direct,
+                      const gemm_bytes *xa) {
     int unit = split_m ? isa->mr : isa->nr;
     int units = ((split_m ? M : N) + unit - 1) / unit;
     int u0 = (int)((long)units * t / T), u1 = (int)((long)units * (t + 1) / T);
     int lo = u0 * unit, hi = imin(u1 * unit, split_m ? M : N);
     if (lo >= hi) return;
     if (split_m) {
-        const float *a = ta ? A + lo : A + (size_t)lo * lda;
+        const float *a = xa ? NULL : ta ? A + lo : A + (size_t)lo * lda;
+        gemm_bytes rows = xa ? (gemm_bytes){xa->src + (size_t)lo * lda, xa->scale} : (gemm_bytes){0};
         gemm_serial(isa, ta, tb, hi - lo, N, K, alpha, a, lda, B, ldb, beta,
-                    C + (size_t)lo * ldc, ldc, slot, direct & 1, direct & 2);
+                    C + (size_t)lo * ldc, ldc, slot, direct & 1, direct & 2, xa ? &rows : NULL);
     } else {
         const float *b = tb ? B + (size_t)lo * ldb : B + lo;
         gemm_serial(isa, ta, tb, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc, slot,
-                    direct & 1, direct & 2);
+                    direct & 1, direct & 2, xa);
     }
 }
 
@@ -782,11 +845,12 @@ static void scale_c(int M, int N, float beta, float *restrict C, int ldc) {
     }
 }
 
-// op(A) is (M, K), op(B) is (K, N), C is (M, N).
-void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
-              float alpha, const float *A, int lda,
-              const float *B, int ldb,
-              float beta, float *C, int ldc) {
+// op(A) is (M, K), op(B) is (K, N), C is (M, N). A is floats, or with xa
+// (then trans_a == 0 and A unused) bytes.
+static void sgemm_driver(int trans_a, int trans_b, int M, int N, int K,
+                         float alpha, const float *A, int lda, const gemm_bytes *xa,
+                         const float *B, int ldb,
+                         float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == 0.0f) {
         if (beta != 1.0f) scale_c(M, N, beta, C, ldc);
@@ -816,6 +880,7 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
     double mnk = (double)M * N * K;
     int direct = mnk <= ip->direct_both ? 3 : mnk <= DIRECT_MNK && trans_a ? 1 : 0;
     if (!trans_a && !ip->rows_in_place) direct &= ~1;
+    if (xa) direct &= ~1;  // bytes are always packed (converted)
 #ifdef SN_GEMM_DEV
     if (getenv("SN_DIRECT")) direct = atoi(getenv("SN_DIRECT"));
 #endif
@@ -841,7 +906,7 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
     if (nth > nslots) nth = nslots;
     if (nth <= 1) {
         gemm_serial(ip, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, slots[0],
-                    direct & 1, direct & 2);
+                    direct & 1, direct & 2, xa);
     } else {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nth)
@@ -854,13 +919,26 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
                 float *const pb[2] = {pack_b_buf[slots[0]], pack_b_buf[slots[1]]};
                 gemm_team_shared_b(ip, t, omp_get_num_threads(), T, t < T ? pack_a_buf[slots[t]] : NULL,
                                    pb, trans_a, trans_b, M, N, K, alpha,
-                                   A, lda, B, ldb, beta, C, ldc, direct & 1, direct & 2);
+                                   A, lda, B, ldb, beta, C, ldc, direct & 1, direct & 2, xa);
             } else if (t < T) {
                 gemm_part(ip, split_m, t, T, slots[t], trans_a, trans_b, M, N, K, alpha, A, lda,
-                          B, ldb, beta, C, ldc, direct);
+                          B, ldb, beta, C, ldc, direct, xa);
             }
         }
 #endif
     }
     release_slots(taken);
+}
+
+void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
+              float alpha, const float *A, int lda,
+              const float *B, int ldb,
+              float beta, float *C, int ldc) {
+    sgemm_driver(trans_a, trans_b, M, N, K, alpha, A, lda, NULL, B, ldb, beta, C, ldc);
+}
+
+void sn_sgemm_bytes(int trans_b, int M, int N, int K, float scale, const uint8_t *X, int ldx,
+                    const float *B, int ldb, float beta, float *C, int ldc) {
+    const gemm_bytes xa = {X, scale};
+    sgemm_driver(0, trans_b, M, N, K, 1.0f, NULL, ldx, &xa, B, ldb, beta, C, ldc);
 }

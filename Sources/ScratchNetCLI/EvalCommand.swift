@@ -55,8 +55,7 @@ struct EvalCommand: ParsableCommand {
                 var first = 0
                 while first < test.count {
                     let n = min(network.maxBatch, test.count - first)
-                    test.fillBatch(start: first, count: n, into: network.inputBuffer, labels: network.labelBuffer)
-                    let logits = network.forward(batch: n, training: false)
+                    let logits = network.inferenceLogits(on: test, start: first, count: n)
                     for r in 0..<n {
                         let predicted = Network.argmax(logits.pointer + r * classes, count: classes)
                         counts[Int(network.labelBuffer[r]) * classes + predicted] += 1

@@ -57,6 +57,14 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
               const float *B, int ldb,
               float beta, float *C, int ldc);
 
+/// C (M,N) = (scale·X)·op(B) + beta·C, where X is (M,K) row-major *bytes* at
+/// stride ldx: a first layer reading uint8 images at inference, packed
+/// straight from the bytes instead of from a float copy of the batch. Equal
+/// bit for bit to converting X with sn_gather_bytes_to_float (x·scale) and
+/// calling sn_sgemm(0, trans_b, ..., alpha 1, ...).
+void sn_sgemm_bytes(int trans_b, int M, int N, int K, float scale, const uint8_t *X, int ldx,
+                    const float *B, int ldb, float beta, float *C, int ldc);
+
 /* ---- softmax and cross-entropy ----------------------------------------- */
 
 /// probs[b,:] = softmax(logits[b,:]) over C classes, max-subtracted.

@@ -97,7 +97,21 @@ public struct LabeledImages: Sendable {
             sn_gather_bytes_to_float(px.baseAddress!, nil, Int32(start), Int32(count), Int32(n),
                                      Self.pixelScale, input.pointer)
         }
+        fillLabels(start: start, count: count, into: out)
+    }
+
+    /// The labels of samples `start..<start+count`, as class indices.
+    public func fillLabels(start: Int, count: Int, into out: UnsafeMutableBufferPointer<Int32>) {
+        precondition(start >= 0 && start + count <= self.count, "LabeledImages: batch out of range")
+        precondition(out.count >= count, "LabeledImages: label buffer too small")
         for r in 0..<count { out[r] = Int32(labels[start + r]) }
+    }
+
+    /// Calls `body` with the bytes of samples `start..<start+count`, sample
+    /// after sample (``samplePixels`` each), valid only inside `body`.
+    public func withSamples<R>(start: Int, count: Int, _ body: (UnsafePointer<UInt8>) throws -> R) rethrows -> R {
+        precondition(start >= 0 && count > 0 && start + count <= self.count, "LabeledImages: samples \(start)..<\(start + count) of \(self.count)")
+        return try pixels.withUnsafeBufferPointer { try body($0.baseAddress! + start * samplePixels) }
     }
 
     /// Like ``fillBatch(indices:into:labels:)``, with row `r` flipped and
@@ -145,7 +159,7 @@ public struct LabeledImages: Sendable {
     }
 
     /// Bytes become floats in [0, 1].
-    static let pixelScale: Float = 1 / 255
+    public static let pixelScale: Float = 1 / 255
 
     /// The plain loop the C gather must match exactly (the tests' oracle).
     public func referenceFillBatch(indices: UnsafeBufferPointer<Int32>, into input: Tensor,

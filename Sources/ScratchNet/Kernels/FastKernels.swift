@@ -14,6 +14,14 @@ public struct FastKernels: Kernels {
                  alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    public func gemmBytes(transB: Bool, m: Int, n: Int, k: Int, scale: Float,
+                          x: UnsafePointer<UInt8>, ldx: Int,
+                          b: UnsafePointer<Float>, ldb: Int,
+                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        sn_sgemm_bytes(transB ? 1 : 0, Int32(m), Int32(n), Int32(k), scale, x, Int32(ldx),
+                       b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     public func softmax(_ logits: UnsafePointer<Float>, into probs: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
         sn_softmax_forward(logits, probs, Int32(rows), Int32(cols))
     }

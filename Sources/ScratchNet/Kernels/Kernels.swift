@@ -19,6 +19,16 @@ public protocol Kernels: Sendable {
               b: UnsafePointer<Float>, ldb: Int,
               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int)
 
+    /// C = (scale·X)·op(B) + beta·C where X is (m,k) row-major *bytes* at row
+    /// stride `ldx`: a first layer reading uint8 images, at inference, without
+    /// a float copy of the batch. Equal to converting X (x·scale, one
+    /// rounding) and calling ``gemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+    /// with alpha 1.
+    func gemmBytes(transB: Bool, m: Int, n: Int, k: Int, scale: Float,
+                   x: UnsafePointer<UInt8>, ldx: Int,
+                   b: UnsafePointer<Float>, ldb: Int,
+                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int)
+
     /// probs[r,:] = softmax(logits[r,:]); may be the same buffer.
     func softmax(_ logits: UnsafePointer<Float>, into probs: UnsafeMutablePointer<Float>, rows: Int, cols: Int)
 

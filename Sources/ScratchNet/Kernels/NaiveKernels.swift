@@ -32,6 +32,22 @@ public struct NaiveKernels: Kernels {
         }
     }
 
+    public func gemmBytes(transB: Bool, m: Int, n: Int, k: Int, scale: Float,
+                          x: UnsafePointer<UInt8>, ldx: Int,
+                          b: UnsafePointer<Float>, ldb: Int,
+                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Float = 0
+                for p in 0..<k {
+                    let xip = Float(x[i * ldx + p]) * scale
+                    sum += xip * (transB ? b[j * ldb + p] : b[p * ldb + j])
+                }
+                c[i * ldc + j] = sum + (beta == 0 ? 0 : beta * c[i * ldc + j])
+            }
+        }
+    }
+
     public func softmax(_ logits: UnsafePointer<Float>, into probs: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
         for r in 0..<rows {
             var maxValue = logits[r * cols]

@@ -22,8 +22,7 @@ public enum NetworkInspection {
         var start = 0
         while start < data.count {
             let n = min(network.maxBatch, data.count - start)
-            data.fillBatch(start: start, count: n, into: network.inputBuffer, labels: network.labelBuffer)
-            let logits = network.forward(batch: n, training: false)
+            let logits = network.inferenceLogits(on: data, start: start, count: n)
             for r in 0..<n { out.append(Network.argmax(logits.pointer + r * network.classes, count: network.classes)) }
             start += n
         }

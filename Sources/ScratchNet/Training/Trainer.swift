@@ -245,8 +245,7 @@ public final class Trainer {
         var start = 0
         while start < data.count {
             let n = min(network.maxBatch, data.count - start)
-            data.fillBatch(start: start, count: n, into: network.inputBuffer, labels: network.labelBuffer)
-            correct += network.correctCount(batch: n)
+            correct += network.correctCount(on: data, start: start, count: n)
             start += n
         }
         return data.count == 0 ? 0 : Float(correct) / Float(data.count)
