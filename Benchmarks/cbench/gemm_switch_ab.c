@@ -16,7 +16,9 @@
  * 2026-12), SN_NO_PACK_AVX2=1 (scalar packing), SN_SPLIT=m|n (force the split),
  * SN_DIRECT=0..3 (read A, B in place: bit 0 A, bit 1 B), SN_PAR=<flops>
  * (parallel threshold), SN_KC=<k> (K block, at most KC), SN_NC=<n> (B block
- * width, at most NC).
+ * width, at most NC), SN_NO_PREFETCH_C=1 (no C tile prefetch), SN_NO_UNROLL=1 (AVX2
+ * micro-kernel one k per iteration).
+ * Environment SN_AB_COPIES=n cycles through n copies of A and B (operands from L3).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,13 +52,18 @@ int main(int argc, char **argv) {
     int threads = atoi(argv[6]), rounds = atoi(argv[7]), ns = argc - 8;
     char **settings = argv + 8;
     if (M < 1 || N < 1 || K < 1 || threads < 1 || rounds < 1) { fprintf(stderr, "bad arguments\n"); return 2; }
-    float *A = malloc(sizeof(float) * (size_t)M * K), *B = malloc(sizeof(float) * (size_t)K * N);
+    // SN_AB_COPIES=n: cycle through n copies of A and B, so that (with n·(|A| + |B|) past L2) the
+    // operands come from L3, as a layer's weights do after the optimizer has streamed over them.
+    const int copies = getenv("SN_AB_COPIES") ? atoi(getenv("SN_AB_COPIES")) : 1;
+    if (copies < 1) { fprintf(stderr, "SN_AB_COPIES must be >= 1\n"); return 2; }
+    const size_t as = (size_t)M * K, bs = (size_t)K * N;
+    float *A = malloc(sizeof(float) * as * copies), *B = malloc(sizeof(float) * bs * copies);
     float *C = malloc(sizeof(float) * (size_t)M * N);
     double *t = malloc(sizeof(double) * (size_t)rounds * ns), *g = malloc(sizeof(double) * rounds),
            *q = malloc(sizeof(double) * rounds);
     if (!A || !B || !C || !t || !g || !q) { fprintf(stderr, "out of memory\n"); return 1; }
-    for (size_t i = 0; i < (size_t)M * K; i++) A[i] = (float)(i % 1000) / 1000.0f - 0.5f;
-    for (size_t i = 0; i < (size_t)K * N; i++) B[i] = (float)(i % 777) / 777.0f - 0.5f;
+    for (size_t i = 0; i < as * copies; i++) A[i] = (float)(i % 1000) / 1000.0f - 0.5f;
+    for (size_t i = 0; i < bs * copies; i++) B[i] = (float)(i % 777) / 777.0f - 0.5f;
     int lda = ta ? M : K, ldb = tb ? K : N;
     double flops = 2.0 * M * N * K;
     int calls = (int)(1.0e-3 * 80e9 / flops);  // ~1 ms per batch at 80 GFLOPS
@@ -67,7 +74,7 @@ int main(int argc, char **argv) {
             apply(settings[s]);
             double t0 = bench_now();
             for (int c = 0; c < calls; c++)
-                sn_sgemm(ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, N);
+                sn_sgemm(ta, tb, M, N, K, 1.0f, A + as * (c % copies), lda, B + bs * (c % copies), ldb, 0.0f, C, N);
             if (r >= 0) t[(size_t)r * ns + s] = (bench_now() - t0) / calls;
         }
     }

@@ -67,7 +67,7 @@ extension TrainCommand {
             history.append(.init(epoch: epoch, loss: Double(report.meanLoss), train_accuracy: Double(trainAccuracy),
                                  test_accuracy: Double(testAccuracy), samples_per_second: report.samplesPerSecond))
             if !quiet {
-                print("epoch \(epoch): loss \(format(report.meanLoss, 4))  train acc \(format(trainAccuracy * 100, 2))%  test acc \(format(testAccuracy * 100, 2))%  \(Int(report.samplesPerSecond)) samples/s")
+                print("epoch \(epoch): loss \(format(report.meanLoss, 4))  train acc \(format(trainAccuracy * 100, 2))%  test acc \(format(testAccuracy * 100, 2))%  \(Int(report.samplesPerSecond)) samples/s  sum+wait \(format(report.allReduceSecondsPerStep * 1000, 3)) ms/step")
             }
         }
         try persistence.saveModel(network)
