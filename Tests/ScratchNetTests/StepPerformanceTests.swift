@@ -47,7 +47,7 @@ struct StepPerformanceTests {
         let saved = KernelThreads.count
         KernelThreads.set(configured)
         defer { KernelThreads.set(saved) }
-        var governor = ThreadGovernor(configured: configured, probeSteps: 3, period: 10)
+        var governor = ThreadGovernor(configured: configured, probeSteps: 3, period: 10, warmupSteps: 3)
         var used: [Int] = []
         var clock = 0.0
         for step in 0..<13 {
@@ -84,7 +84,7 @@ struct StepPerformanceTests {
         let saved = KernelThreads.count
         KernelThreads.set(2)
         defer { KernelThreads.set(saved) }
-        var governor = ThreadGovernor(configured: 2, probeSteps: 4, period: 10)
+        var governor = ThreadGovernor(configured: 2, probeSteps: 4, period: 10, warmupSteps: 4)
         var used: [Int] = []
         var clock = 0.0
         for step in 0..<12 {
@@ -99,12 +99,33 @@ struct StepPerformanceTests {
         #expect(governor.probes == 1)
     }
 
+    /// One configured-count step over 3× a 1-thread step ends the probe at
+    /// once, even while the 1-thread steps' total is not used up; and the
+    /// default warm-up is two steps at the configured count.
+    @Test func governorStopsAtOneCollapsedStepAfterTwoWarmupSteps() {
+        let saved = KernelThreads.count
+        KernelThreads.set(2)
+        defer { KernelThreads.set(saved) }
+        var governor = ThreadGovernor(configured: 2, probeSteps: 8, period: 100)
+        var used: [Int] = []
+        var clock = 0.0
+        for _ in 0..<14 {
+            let count = governor.beginStep(now: clock)
+            used.append(count)
+            clock += count == 1 ? 1.0 : 3.5
+            governor.endStep(now: clock)
+        }
+        governor.finish()
+        #expect(used == [2, 2] + Array(repeating: 1, count: 8) + [2, 1, 1, 1])
+        #expect(governor.probes == 1 && governor.current == 1)
+    }
+
     /// Probes that 1 thread wins come half as often each time (up to 8×).
     @Test func governorProbesLessOftenWhileOneThreadWins() {
         let saved = KernelThreads.count
         KernelThreads.set(2)
         defer { KernelThreads.set(saved) }
-        var governor = ThreadGovernor(configured: 2, probeSteps: 1, period: 4)
+        var governor = ThreadGovernor(configured: 2, probeSteps: 1, period: 4, warmupSteps: 1)
         var twoThreadSteps: [Int] = []
         var clock = 0.0
         for step in -1..<100 {  // step -1: the warm-up

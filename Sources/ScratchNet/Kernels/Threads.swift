@@ -53,20 +53,24 @@ public enum KernelThreads {
 /// weights.
 ///
 /// Each probe times `probeSteps` steps at 1 thread, then as many at the
-/// configured count (real training steps: no work is thrown away), and
+/// configured count (real training steps: no work is thrown away; cut short
+/// once they have taken longer than the 1-thread steps, or one of them over
+/// 3× a 1-thread step), and
 /// keeps the faster count until the next probe, `period` steps later (one
 /// Fashion-MNIST epoch at batch 100: the 1-thread probe steps cost ~1 % of a
 /// quiet 2-thread run); 1 thread is kept only when it is >10 % faster; each
 /// probe in a row that 1 thread wins doubles the wait (up to 8·`period`),
 /// since the 2-thread probe steps are the slow ones then.
 ///
-/// While 1 thread wins it also shortens libomp's spin time to 1 ms (back to
-/// 200 ms when the configured count wins): otherwise the workers of any
-/// parallel region outside the steps (the per-epoch evaluation) spin on for
-/// 200 ms and slow the next steps on the busy machine. Measured with one core
-/// busy, two-layer SGD: 2 threads 139k samples/s with the 200 ms spin against
-/// 221k at 1 thread. It is left alone on a quiet machine, where a 1 ms spin
-/// measured no better (311k vs 336k, within the noise of bimodal runs).
+/// It also shortens libomp's spin time to 1 ms (from 200), for the whole
+/// run. Between parallel regions of a step the workers wait microseconds,
+/// so a quiet machine loses nothing (a 1 ms spin measured 311k against 336k
+/// samples/s with 200 ms, within the noise of bimodal runs). On a busy one,
+/// a worker spinning 200 ms after the last 2-thread step held the free core
+/// through the 1-thread probe that followed, which then shared the busy core
+/// and lost the comparison (step traces with one core busy: a 4.9 ms step
+/// among 0.65 ms ones, and the governor kept 2 threads whose every 7th step
+/// took 4.6 ms). Likewise after the per-epoch evaluation.
 public struct ThreadGovernor {
     public let configured: Int
     public let probeSteps: Int
@@ -77,33 +81,42 @@ public struct ThreadGovernor {
     public private(set) var probes = 0
 
     private var stepInCycle = 0
-    /// Untimed steps before the first probe: first steps fault in the arena
-    /// and warm the caches, which made 1 thread look slow.
+    /// Untimed steps at the configured count before the first probe: the
+    /// first steps fault in the arena, start OpenMP's workers and warm the
+    /// caches, which made 1 thread look faster than it is. Two are enough;
+    /// under contention each is a slow one (8 of them cost a quarter of a
+    /// first epoch's speed with one core busy).
     private var warmupLeft: Int
     private var cycleLength: Int
     private var singleSeconds = 0.0
     private var configuredSeconds = 0.0
     private var stepStart = 0.0
+    private var spinShortened = false
 
     /// - Parameters:
     ///   - configured: the thread count asked for (1 turns the governor off).
     ///   - probeSteps: steps timed at each count per probe.
     ///   - period: steps from one probe's start to the next.
-    public init(configured: Int, probeSteps: Int = 8, period: Int = 600) {
-        precondition(configured >= 1 && probeSteps >= 1 && period >= 2 * probeSteps,
-                     "ThreadGovernor: need configured >= 1, probeSteps >= 1, period >= 2·probeSteps")
+    ///   - warmupSteps: untimed steps at the configured count before the first probe.
+    public init(configured: Int, probeSteps: Int = 8, period: Int = 600, warmupSteps: Int = 2) {
+        precondition(configured >= 1 && probeSteps >= 1 && period >= 2 * probeSteps && warmupSteps >= 0,
+                     "ThreadGovernor: need configured >= 1, probeSteps >= 1, period >= 2·probeSteps, warmupSteps >= 0")
         self.configured = configured
         self.probeSteps = probeSteps
         self.period = period
         self.current = configured
         self.cycleLength = period
-        self.warmupLeft = probeSteps
+        self.warmupLeft = warmupSteps
     }
 
     /// Call before a step: sets ``KernelThreads`` for it; returns the count.
     @discardableResult
     public mutating func beginStep(now: Double) -> Int {
         guard configured > 1 else { return 1 }
+        if !spinShortened {
+            KernelThreads.setSpinTime(milliseconds: 1)
+            spinShortened = true
+        }
         let wanted: Int
         if warmupLeft > 0 { wanted = configured }
         else if stepInCycle < probeSteps { wanted = 1 }
@@ -124,14 +137,15 @@ public struct ThreadGovernor {
         } else if stepInCycle < 2 * probeSteps {
             configuredSeconds += seconds
             // Decide at the probe's end, or as soon as the configured count
-            // has used more time than all the 1-thread steps: under
-            // contention its steps are the slow ones, so cut them short.
-            if stepInCycle == 2 * probeSteps - 1 || configuredSeconds > singleSeconds {
+            // has used more time than all the 1-thread steps, or one of its
+            // steps took over 3× a 1-thread step: under contention its steps
+            // are the slow ones (5–15× here), so cut them short.
+            let singleMean = singleSeconds / Double(probeSteps)
+            if stepInCycle == 2 * probeSteps - 1 || configuredSeconds > singleSeconds || seconds > 3 * singleMean {
                 // 1 thread must win clearly: 8-step timings are noisy, and
                 // under contention it wins by 2–5×, not by a few percent.
                 let scaled = configuredSeconds * Double(probeSteps) / Double(stepInCycle - probeSteps + 1)
                 current = singleSeconds < 0.9 * scaled ? 1 : configured
-                KernelThreads.setSpinTime(milliseconds: current == 1 ? 1 : KernelThreads.defaultSpinMilliseconds)
                 cycleLength = current == 1 ? min(2 * cycleLength, 8 * period) : period
                 probes += 1
                 singleSeconds = 0
