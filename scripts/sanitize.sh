@@ -6,10 +6,11 @@
 # untouched. The ASan runtime SwiftPM links carries UBSan's handlers too.
 # Any sanitizer report fails the run.
 #   scripts/sanitize.sh [TEST-FILTER]   (default: the kernel suites and the thread-group
-#   collectives, whose C side spins on atomics and writes other threads' buffers)
+#   collectives, whose C side spins on atomics and writes other threads' buffers, and the
+#   byte-input product, which packs straight from uint8 images)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-filter="${1:-Kernel|ThreadGroupTests|DistributedTests}"
+filter="${1:-Kernel|ThreadGroupTests|DistributedTests|ByteInput}"
 scratch=.build-sanitize
 mkdir -p "$scratch"
 log="$scratch/test.log"

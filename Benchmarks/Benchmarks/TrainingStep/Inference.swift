@@ -27,8 +27,38 @@ func registerInferenceBenchmarks() {
                           box.network = network
                       },
                       teardown: { box.network = nil })
+            // The path `scratchnet eval` takes: the batch as byte images, read
+            // by the first Affine's product directly (others convert first).
+            let bytes = ByteBatchBox()
+            Benchmark("Inference \(stepCase.preset.rawValue) fast t\(threads) batch \(batch) from bytes",
+                      configuration: .scratchNet(custom: [ScratchNetMetric.samplesPerSecond],
+                                                 maxDuration: .seconds(1), maxIterations: 200, warmupIterations: 3),
+                      closure: { benchmark in
+                          let network = bytes.network!
+                          let pixels = bytes.pixels
+                          benchmark.measureRate(ScratchNetMetric.samplesPerSecond, operations: Double(batch)) {
+                              pixels.withUnsafeBufferPointer {
+                                  blackHole(network.forward(bytes: $0.baseAddress!, batch: batch,
+                                                            scale: LabeledImages.pixelScale).pointer[0])
+                              }
+                          }
+                      },
+                      setup: {
+                          KernelThreads.set(threads)
+                          let network = try Network(spec: stepCase.spec, maxBatch: batch, backend: .fast, seed: 42)
+                          var rng = SeededGenerator(seed: 9)
+                          bytes.pixels = (0..<batch * network.sampleShape.count).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }
+                          bytes.network = network
+                      },
+                      teardown: { bytes.network = nil; bytes.pixels = [] })
         }
     }
+}
+
+/// Holds a network and a batch of byte images between setup and teardown.
+final class ByteBatchBox: @unchecked Sendable {
+    var network: Network?
+    var pixels: [UInt8] = []
 }
 
 /// Holds a network between setup and teardown.
