@@ -7,12 +7,14 @@ import ScratchNet
 /// `Inference <preset> <backend> t<threads>`.
 func registerInferenceBenchmarks() {
     let batch = 1000
+    let configuration: Benchmark.Configuration = .scratchNet(custom: [ScratchNetMetric.samplesPerSecond],
+                                                             maxDuration: .seconds(1), maxIterations: 200,
+                                                             warmupIterations: 3)
     for stepCase in StepCase.all {
         for threads in benchmarkThreadCounts {
             let box = NetworkBox()
             Benchmark("Inference \(stepCase.preset.rawValue) fast t\(threads) batch \(batch)",
-                      configuration: .scratchNet(custom: [ScratchNetMetric.samplesPerSecond],
-                                                 maxDuration: .seconds(1), maxIterations: 200, warmupIterations: 3),
+                      configuration: configuration,
                       closure: { benchmark in
                           let network = box.network!
                           benchmark.measureRate(ScratchNetMetric.samplesPerSecond, operations: Double(batch)) {
@@ -31,8 +33,7 @@ func registerInferenceBenchmarks() {
             // by the first Affine's product directly (others convert first).
             let bytes = ByteBatchBox()
             Benchmark("Inference \(stepCase.preset.rawValue) fast t\(threads) batch \(batch) from bytes",
-                      configuration: .scratchNet(custom: [ScratchNetMetric.samplesPerSecond],
-                                                 maxDuration: .seconds(1), maxIterations: 200, warmupIterations: 3),
+                      configuration: configuration,
                       closure: { benchmark in
                           let network = bytes.network!
                           let pixels = bytes.pixels
