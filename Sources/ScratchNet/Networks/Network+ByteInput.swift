@@ -36,11 +36,6 @@ extension Network {
     /// How many of samples `start..<start+count` of `data` the network
     /// classifies as their label.
     public func correctCount(on data: LabeledImages, start: Int, count: Int) -> Int {
-        let logits = inferenceLogits(on: data, start: start, count: count)
-        var correct = 0
-        for r in 0..<count where Self.argmax(logits.pointer + r * classes, count: classes) == Int(labelBuffer[r]) {
-            correct += 1
-        }
-        return correct
+        correctCount(logits: inferenceLogits(on: data, start: start, count: count), batch: count)
     }
 }

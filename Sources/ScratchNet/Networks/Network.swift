@@ -164,7 +164,11 @@ public final class Network {
 
     /// How many of the first `batch` samples the network classifies as their label.
     public func correctCount(batch: Int) -> Int {
-        let logits = forward(batch: batch, training: false)
+        correctCount(logits: forward(batch: batch, training: false), batch: batch)
+    }
+
+    /// How many rows of `logits` have their largest value at the label in ``labelBuffer``.
+    func correctCount(logits: Tensor, batch: Int) -> Int {
         var correct = 0
         for r in 0..<batch {
             if Self.argmax(logits.pointer + r * classes, count: classes) == Int(labelBuffer[r]) { correct += 1 }
