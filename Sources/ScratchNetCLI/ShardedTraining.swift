@@ -26,6 +26,12 @@ extension TrainCommand {
         }
     }
 
+    /// Says how many steps ran their replicas in turn on one thread (the
+    /// fallback when a core is busy), if any did.
+    static func serialNote(_ report: DataParallelTrainer.EpochReport) -> String {
+        report.serialSteps == 0 ? "" : "  (\(report.serialSteps) of \(report.steps) steps in turn on one thread: a core was busy)"
+    }
+
     /// `scratchnet train --shards N`: N replicas on N threads of this process
     /// (``ShardedTrainer``); `--threads` is the total, split over the shards
     /// (at least 1 kernel thread each). Rank 0's replica is evaluated and saved.
@@ -40,7 +46,8 @@ extension TrainCommand {
         let lr = learningRate
         let largestShard = DataParallelTrainer.shard(of: batchSize, rank: 0, size: shards).count
         let trainer = try ShardedTrainer(shards: shards, train: train,
-                                         options: .init(epochs: epochs, batchSize: batchSize, seed: seed)) { _ in
+                                         options: .init(epochs: epochs, batchSize: batchSize, seed: seed,
+                                                                adaptiveThreads: !fixedThreads)) { _ in
             try Network(spec: spec, maxBatch: largestShard, backend: backend,
                         optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: lr),
                         seed: seed, arenaCapacity: arenaBytes)
@@ -67,7 +74,7 @@ extension TrainCommand {
             history.append(.init(epoch: epoch, loss: Double(report.meanLoss), train_accuracy: Double(trainAccuracy),
                                  test_accuracy: Double(testAccuracy), samples_per_second: report.samplesPerSecond))
             if !quiet {
-                print("epoch \(epoch): loss \(format(report.meanLoss, 4))  train acc \(format(trainAccuracy * 100, 2))%  test acc \(format(testAccuracy * 100, 2))%  \(Int(report.samplesPerSecond)) samples/s  sum+wait \(format(report.allReduceSecondsPerStep * 1000, 3)) ms/step")
+                print("epoch \(epoch): loss \(format(report.meanLoss, 4))  train acc \(format(trainAccuracy * 100, 2))%  test acc \(format(testAccuracy * 100, 2))%  \(Int(report.samplesPerSecond)) samples/s  sum+wait \(format(report.allReduceSecondsPerStep * 1000, 3)) ms/step\(Self.serialNote(report))")
             }
         }
         try persistence.saveModel(network)

@@ -61,7 +61,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Kernel threads (default: all cores).")
     var threads: Int?
 
-    @Flag(help: "Always train on --threads threads: no probing of 1 thread against them (for measuring thread scaling; on a busy machine 1 thread may then be faster).")
+    @Flag(help: "Always train on --threads threads: no probing of 1 thread against them (for measuring thread scaling; on a busy machine 1 thread may then be faster). With --shards: always run the replicas on their own threads, never in turn on one.")
     var fixedThreads = false
 
     @Option(help: "Directory with the four MNIST-format IDX files (default: $\(MNISTFormat.directoryVariable) or \(MNISTFormat.defaultDirectory)).")

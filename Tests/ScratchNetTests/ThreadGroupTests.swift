@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ScratchNet
 import ScratchNetTestSupport
+import CKernels
 
 /// ``ThreadGroup``'s collectives (the C side, `thread_group.c`) and
 /// ``ShardedTrainer``, which trains replicas on threads with them.
@@ -136,6 +137,137 @@ struct ThreadGroupTests {
     @Test func aNonFiniteLossOnOneShardStopsEveryShardWithTheLossError() throws {
         let data = DistributedTests.data
         let trainer = try ShardedTrainer(shards: 2, train: data, options: .init(epochs: 1, batchSize: 50, seed: 1)) { _ in
+            try Network(spec: DistributedTests.spec, maxBatch: 25, optimizer: SGD(learningRate: 1e30), seed: 5)
+        }
+        #expect {
+            _ = try trainer.trainEpoch(epoch: 1)
+        } throws: { error in
+            guard case TrainingError.nonFiniteLoss = error else { return false }
+            return true
+        }
+    }
+
+    /// The serial form of the scaled all-reduce, for a thread that runs
+    /// every rank's step itself: the same bits as the collective.
+    @Test(arguments: [1, 2, 3, 5])
+    func serialScaledSumMatchesTheCollectiveBitForBit(ranks: Int) throws {
+        let group = ThreadGroup(size: ranks)
+        let factors: [Float] = [0.52, 0.48, 1, 0.3, 0.7].prefix(ranks).map { $0 }
+        for count in [1, 7, 33, 100, 33_333] {
+            let collective = try Self.onThreads(ranks) { rank -> [Float] in
+                var buffer = (0..<count).map { Self.value(rank: rank, index: $0) }
+                try buffer.withUnsafeMutableBufferPointer {
+                    try group.communicator(rank: rank).allReduceSum($0, scaledBy: factors[rank])
+                }
+                return buffer
+            }
+            let buffers = (0..<ranks).map { rank -> UnsafeMutableBufferPointer<Float> in
+                let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+                for i in 0..<count { buffer[i] = Self.value(rank: rank, index: i) }
+                return buffer
+            }
+            defer { buffers.forEach { $0.deallocate() } }
+            var pointers: [UnsafeMutablePointer<Float>?] = buffers.map(\.baseAddress)
+            sn_sum_scaled_f32(&pointers, factors, Int32(ranks), count)
+            for rank in 0..<ranks {
+                #expect(Array(buffers[rank]).map(\.bitPattern) == collective[rank].map(\.bitPattern),
+                        "\(ranks) ranks, count \(count), rank \(rank)")
+            }
+        }
+    }
+
+    /// Commands from rank 0 reach every other rank once each, in order,
+    /// whether they wait spinning or asleep; `wait_done` returns only once
+    /// all are finished.
+    @Test func postedCommandsReachEveryRankInOrderAndWaitDoneSeesThemFinished() throws {
+        let ranks = 3
+        let group = ThreadGroup(size: ranks)
+        let seen = Locked<[[Int32]]>(Array(repeating: [], count: ranks))
+        let results = try Self.onThreads(ranks) { rank -> Bool in
+            if rank == 0 {
+                var allFinished = true
+                for command: Int32 in 0..<40 {
+                    if command % 10 == 9 { Thread.sleep(forTimeInterval: 0.01) }  // the others fall asleep
+                    group.post(command)
+                    try group.waitUntilCommandsAreDone()
+                    allFinished = allFinished && seen.withLock { $0.dropFirst().allSatisfy { $0.last == command } }
+                }
+                group.post(-2)
+                try group.waitUntilCommandsAreDone()
+                // A second round of workers starts from the count posted so far.
+                return allFinished && group.postedCount == 41
+            }
+            var taken: UInt32 = 0
+            while true {
+                let command = try group.nextCommand(rank: rank, taken: &taken)
+                defer { group.commandDone() }
+                if command == -2 { return true }
+                seen.withLock { $0[rank].append(command) }
+            }
+        }
+        #expect(results == [true, true, true])
+        for rank in 1..<ranks { #expect(seen.withLock { $0[rank] } == Array(0..<40)) }
+    }
+
+    @Test func anAbortWakesARankAsleepWaitingForACommand() throws {
+        let group = ThreadGroup(size: 2)
+        let outcomes = try Self.onThreads(2) { rank -> String in
+            if rank == 0 {
+                Thread.sleep(forTimeInterval: 0.05)  // rank 1 spun out and sleeps by now
+                group.abort()
+                return "aborted"
+            }
+            var taken: UInt32 = 0
+            do {
+                _ = try group.nextCommand(rank: rank, taken: &taken)
+                return "got a command"
+            } catch let error as CommunicatorError {
+                return error.description
+            }
+        }
+        #expect(outcomes[1] == "communicator: nextCommand: another rank of the thread group failed")
+    }
+
+    /// The fallback under contention (replicas in turn on one thread) and
+    /// any mix of it with the parallel steps give the parallel run's weights
+    /// bit for bit: which one the governor picks never shows.
+    @Test(arguments: [2, 3])
+    func replicasInTurnOnOneThreadGiveTheParallelWeightsBitForBit(shards: Int) throws {
+        let data = DistributedTests.data
+        func train(_ placement: ShardedTrainer.Placement, optimizer: @escaping () -> any Optimizer) throws -> ([[Float]], Float, Int) {
+            let shard = DataParallelTrainer.shard(of: 50, rank: 0, size: shards).count
+            let trainer = try ShardedTrainer(shards: shards, train: data, options: .init(epochs: 2, batchSize: 50, seed: 11),
+                                             placement: placement) { _ in
+                try Network(spec: DistributedTests.spec, maxBatch: shard, optimizer: optimizer(), seed: 5)
+            }
+            var serial = 0
+            var loss: Float = 0
+            for epoch in 1...2 {
+                let report = try trainer.trainEpoch(epoch: epoch)
+                serial += report.serialSteps
+                loss = report.meanLoss
+            }
+            #expect(try trainer.replicasAgree())
+            return (trainer.network.weightsSnapshot(), loss, serial)
+        }
+        for (name, optimizer) in [("SGD", { SGD(learningRate: 0.1) as any Optimizer }),
+                                  ("Adam", { Adam(learningRate: 0.01) as any Optimizer })] {
+            let parallel = try train(.parallel, optimizer: optimizer)
+            let serial = try train(.serial, optimizer: optimizer)
+            let mixed = try train(.custom { $0 % 3 != 1 }, optimizer: optimizer)
+            let governed = try train(.governed, optimizer: optimizer)
+            #expect(parallel.2 == 0 && serial.2 == 26 && mixed.2 == 9, "\(name): serial steps \(parallel.2), \(serial.2), \(mixed.2)")
+            for (other, label) in [(serial, "serial"), (mixed, "mixed"), (governed, "governed")] {
+                #expect(other.0 == parallel.0, "\(name), \(label): weights differ from the parallel run's")
+                #expect(other.1 == parallel.1, "\(name), \(label): loss \(other.1) against \(parallel.1)")
+            }
+        }
+    }
+
+    @Test func aNonFiniteLossInASerialStepStopsTrainingWithTheLossError() throws {
+        let data = DistributedTests.data
+        let trainer = try ShardedTrainer(shards: 2, train: data, options: .init(epochs: 1, batchSize: 50, seed: 1),
+                                         placement: .custom { $0 >= 2 }) { _ in
             try Network(spec: DistributedTests.spec, maxBatch: 25, optimizer: SGD(learningRate: 1e30), seed: 5)
         }
         #expect {

@@ -45,6 +45,9 @@ public final class DataParallelTrainer {
         /// Mean seconds per step in the gradient all-reduce (this rank).
         public var allReduceSecondsPerStep: Double
         public var steps: Int
+        /// Steps whose replicas ran in turn on one thread (``ShardedTrainer``
+        /// under contention); 0 elsewhere.
+        public var serialSteps: Int = 0
     }
 
     /// - Parameters:
@@ -123,29 +126,85 @@ public final class DataParallelTrainer {
         }
     }
 
+    /// Steps in one epoch (the last global batch may be short).
+    public var stepsPerEpoch: Int { (train.count + options.batchSize - 1) / options.batchSize }
+
+    /// This rank's loss summed over its samples since ``beginEpoch()``.
+    public private(set) var epochLossSum = 0.0
+
+    /// Starts an epoch: the next order of the samples (the same on every
+    /// rank) and a zero loss sum.
+    public func beginEpoch() {
+        rng.shuffle(order)
+        epochLossSum = 0
+    }
+
+    /// Puts this rank's shard of the epoch's step `index` into the network's
+    /// input and label buffers; returns its size and the global batch's.
+    public func loadShard(step index: Int) -> (local: Int, global: Int) {
+        precondition(index >= 0 && index < stepsPerEpoch, "DataParallelTrainer: step \(index) of \(stepsPerEpoch)")
+        let start = index * options.batchSize
+        let global = min(options.batchSize, train.count - start)
+        let mine = Self.shard(of: global, rank: communicator.rank, size: communicator.size)
+        if !mine.isEmpty {
+            train.fillBatch(indices: UnsafeBufferPointer(rebasing: order[start + mine.lowerBound..<start + mine.upperBound]),
+                            into: network.inputBuffer, labels: network.labelBuffer)
+        }
+        return (mine.count, global)
+    }
+
+    /// Forward and backward on the loaded shard: the gradient of the local
+    /// mean loss (zeros for an empty shard) in ``Network/gradientRegion``.
+    /// Returns the local mean loss (0 for an empty shard) and the factor
+    /// the gradient takes in the sum over ranks, `localBatch / globalBatch`.
+    public func computeGradients(localBatch: Int, globalBatch: Int) -> (loss: Float, share: Float) {
+        precondition(globalBatch > 0 && localBatch >= 0 && localBatch <= min(globalBatch, network.maxBatch),
+                     "DataParallelTrainer: shard \(localBatch) of \(globalBatch)")
+        guard localBatch > 0 else {
+            network.gradientRegion.update(repeating: 0)
+            return (0, 1)
+        }
+        let loss = network.loss(batch: localBatch, training: true)
+        network.backward()
+        return (loss, Float(localBatch) / Float(globalBatch))
+    }
+
+    /// The optimizer's update, once the gradients hold the sum over ranks.
+    public func applyUpdate() {
+        network.optimizer!.update(network.parameters)
+        globalStep += 1
+    }
+
     /// One synchronous step. The caller has put this rank's shard —
     /// `localBatch` samples, possibly none — in the network's input and
     /// label buffers. Returns the local mean loss (0 for an empty shard).
     public func step(localBatch: Int, globalBatch: Int) throws -> Float {
-        precondition(globalBatch > 0 && localBatch >= 0 && localBatch <= min(globalBatch, network.maxBatch),
-                     "DataParallelTrainer: shard \(localBatch) of \(globalBatch)")
-        let gradients = network.gradientRegion
-        var loss: Float = 0
-        var share: Float = 1
-        if localBatch > 0 {
-            loss = network.loss(batch: localBatch, training: true)
-            network.backward()
-            share = Float(localBatch) / Float(globalBatch)
-        } else {
-            gradients.update(repeating: 0)
-        }
+        let (loss, share) = computeGradients(localBatch: localBatch, globalBatch: globalBatch)
         let clock = Stopwatch()
-        try communicator.allReduceSum(gradients, scaledBy: share)
+        try communicator.allReduceSum(network.gradientRegion, scaledBy: share)
         allReduceSeconds += clock.elapsed
-        network.optimizer!.update(network.parameters)
-        globalStep += 1
+        applyUpdate()
         return loss
     }
+
+    /// The epoch's step `index` on this rank: its shard, the step, and the
+    /// loss checked and added to ``epochLossSum``.
+    public func runStep(_ index: Int, epoch: Int) throws {
+        let (local, global) = loadShard(step: index)
+        let loss = try step(localBatch: local, globalBatch: global)
+        try record(loss: loss, localBatch: local, epoch: epoch, step: globalStep)
+    }
+
+    /// Checks a shard's loss and adds it to ``epochLossSum``; `step` is the
+    /// 1-based global step it belongs to, for the error.
+    func record(loss: Float, localBatch: Int, epoch: Int, step: Int) throws {
+        guard loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step, loss: loss) }
+        epochLossSum += Double(loss) * Double(localBatch)
+    }
+
+    /// Adds time spent summing gradients on this rank's behalf (a thread
+    /// that sums for every rank, ``ShardedTrainer``'s fallback).
+    func addAllReduceSeconds(_ seconds: Double) { allReduceSeconds += seconds }
 
     /// One epoch over the training set in global batches of
     /// `options.batchSize`; the loss is averaged over all ranks' samples.
@@ -154,31 +213,16 @@ public final class DataParallelTrainer {
     ///   - onStep: called after every step with (step in epoch, steps per
     ///     epoch) on every rank; it may make collective calls (all ranks do).
     public func trainEpoch(epoch: Int, onStep: (Int, Int) throws -> Void = { _, _ in }) throws -> EpochReport {
-        rng.shuffle(order)
+        beginEpoch()
         let clock = Stopwatch()
         let reduceBefore = allReduceSeconds
-        var lossSum = 0.0
-        var start = 0
-        var steps = 0
-        let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
-        while start < train.count {
-            let global = min(options.batchSize, train.count - start)
-            let mine = Self.shard(of: global, rank: communicator.rank, size: communicator.size)
-            if !mine.isEmpty {
-                train.fillBatch(indices: UnsafeBufferPointer(rebasing: order[start + mine.lowerBound..<start + mine.upperBound]),
-                                into: network.inputBuffer, labels: network.labelBuffer)
-            }
-            let loss = try step(localBatch: mine.count, globalBatch: global)
-            guard loss.isFinite else {
-                throw TrainingError.nonFiniteLoss(epoch: epoch, step: globalStep, loss: loss)
-            }
-            lossSum += Double(loss) * Double(mine.count)
-            start += global
-            steps += 1
-            try onStep(steps, stepsPerEpoch)
+        let steps = stepsPerEpoch
+        for index in 0..<steps {
+            try runStep(index, epoch: epoch)
+            try onStep(index + 1, steps)
         }
         let seconds = clock.elapsed
-        let totalLoss = try communicator.allReduceSum(lossSum)
+        let totalLoss = try communicator.allReduceSum(epochLossSum)
         return EpochReport(epoch: epoch, meanLoss: Float(totalLoss / Double(train.count)), seconds: seconds,
                            samplesPerSecond: Double(train.count) / max(seconds, 1e-9),
                            allReduceSecondsPerStep: (allReduceSeconds - reduceBefore) / Double(max(steps, 1)),

@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 import Synchronization
@@ -21,6 +22,17 @@ import Synchronization
 /// they are the same run after run, and every replica agrees bit for bit.
 /// Layers with batch statistics (BatchNorm) normalize over a shard.
 ///
+/// When a core is busy: a replica whose thread shares a core with another
+/// process stalls every step (the others wait for it in the sum), and
+/// training fell to 0.37–0.60× of one thread. So, like ``ThreadGovernor``,
+/// a ``ProbeSchedule`` times steps both ways now and then, and when the
+/// replicas' steps done *in turn* on the calling thread are faster, runs
+/// them so: each replica's forward and backward, then the same gradient sum
+/// (`sn_sum_scaled_f32`, rounded as the collective rounds it), then each
+/// replica's update. The weights are the same bits either way, so the
+/// timing-driven choice never shows in them. ``Placement`` fixes the
+/// choice instead.
+///
 /// Thread safety: `@unchecked Sendable` because each rank's thread touches
 /// only its own replica and trainer; call the methods from one thread.
 public final class ShardedTrainer: @unchecked Sendable {
@@ -28,6 +40,24 @@ public final class ShardedTrainer: @unchecked Sendable {
     public let replicas: [Network]
     public let group: ThreadGroup
     private let trainers: [DataParallelTrainer]
+    private let placement: Placement
+    private var schedule: ProbeSchedule
+    // The serial sum's arguments, kept so a step allocates nothing.
+    private let gradientBuffers: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
+    private let shareFactors: UnsafeMutablePointer<Float>
+
+    /// Where each step's replicas run.
+    public enum Placement: Sendable {
+        /// On their own threads, unless probes find them faster in turn on
+        /// one thread (a busy core); what `train --shards` does.
+        case governed
+        /// Always on their own threads (`train --fixed-threads`).
+        case parallel
+        /// Always in turn on the calling thread.
+        case serial
+        /// On their own threads when `parallel(globalStep)` is true (tests).
+        case custom(@Sendable (_ globalStep: Int) -> Bool)
+    }
 
     /// Rank 0's replica.
     public var network: Network { replicas[0] }
@@ -41,7 +71,9 @@ public final class ShardedTrainer: @unchecked Sendable {
     ///   - makeReplica: builds replica `rank`; every call must build the same
     ///     architecture with the same seed (rank 0's weights are copied to the
     ///     others anyway), with `maxBatch` ≥ the largest shard.
-    public init(shards: Int, train: LabeledImages, options: Trainer.Options,
+    ///   - placement: default `.governed`, or `.parallel` when
+    ///     `options.adaptiveThreads` is off.
+    public init(shards: Int, train: LabeledImages, options: Trainer.Options, placement: Placement? = nil,
                 makeReplica: (_ rank: Int) throws -> Network) throws {
         guard (1...64).contains(shards) else { throw TrainingError.invalidOption("shards must be 1...64, got \(shards)") }
         guard shards <= options.batchSize else {
@@ -54,6 +86,10 @@ public final class ShardedTrainer: @unchecked Sendable {
         }
         self.group = group
         self.replicas = replicas
+        self.placement = placement ?? (options.adaptiveThreads ? .governed : .parallel)
+        schedule = ProbeSchedule(configured: shards)
+        gradientBuffers = .allocate(capacity: shards)
+        shareFactors = .allocate(capacity: shards)
         let parameterCounts = replicas.map { $0.parameters.map(\.value.count) }
         guard parameterCounts.allSatisfy({ $0 == parameterCounts[0] }) else {
             throw TrainingError.invalidOption("ShardedTrainer: the replicas have different architectures")
@@ -61,16 +97,114 @@ public final class ShardedTrainer: @unchecked Sendable {
         try onEveryRank { try self.trainers[$0].broadcastInitialWeights() }
     }
 
-    /// One epoch on all shards at once; returns the epoch's report (loss
-    /// averaged over every sample of every shard).
-    public func trainEpoch(epoch: Int) throws -> DataParallelTrainer.EpochReport {
-        let reports = Mutex<[DataParallelTrainer.EpochReport?]>(Array(repeating: nil, count: replicas.count))
-        try onEveryRank { rank in
-            let report = try self.trainers[rank].trainEpoch(epoch: epoch)
-            reports.withLock { $0[rank] = report }
-        }
-        return reports.withLock { $0[0]! }
+    deinit {
+        gradientBuffers.deallocate()
+        shareFactors.deallocate()
     }
+
+    /// One epoch on all shards; returns the epoch's report (loss averaged
+    /// over every sample of every shard).
+    public func trainEpoch(epoch: Int) throws -> DataParallelTrainer.EpochReport {
+        for trainer in trainers { trainer.beginEpoch() }
+        let steps = trainers[0].stepsPerEpoch
+        let reduceBefore = trainers[0].allReduceSeconds
+        let kernelThreads = KernelThreads.count
+        var serialSteps = 0
+        let clock = Stopwatch()
+        try withRankThreads(epoch: epoch) {
+            for index in 0..<steps {
+                let parallel = runsInParallel(globalStep: globalStep)
+                let start = Stopwatch.now()
+                if parallel {
+                    if KernelThreads.count != kernelThreads { KernelThreads.set(kernelThreads) }
+                    group.post(Int32(index))
+                    try trainers[0].runStep(index, epoch: epoch)
+                } else {
+                    try group.waitUntilCommandsAreDone()
+                    if KernelThreads.count != 1 { KernelThreads.set(1) }
+                    try serialStep(index, epoch: epoch)
+                    serialSteps += 1
+                }
+                schedule.record(seconds: Stopwatch.now() - start)
+            }
+            try group.waitUntilCommandsAreDone()
+        }
+        if KernelThreads.count != kernelThreads { KernelThreads.set(kernelThreads) }
+        let seconds = clock.elapsed
+        let lossSum = trainers.reduce(0.0) { $0 + $1.epochLossSum }
+        return .init(epoch: epoch, meanLoss: Float(lossSum / Double(trainers[0].train.count)), seconds: seconds,
+                     samplesPerSecond: Double(trainers[0].train.count) / max(seconds, 1e-9),
+                     allReduceSecondsPerStep: (trainers[0].allReduceSeconds - reduceBefore) / Double(max(steps, 1)),
+                     steps: steps, serialSteps: serialSteps)
+    }
+
+    private func runsInParallel(globalStep: Int) -> Bool {
+        switch placement {
+        case .governed: schedule.next > 1
+        case .parallel: true
+        case .serial: false
+        case .custom(let parallel): parallel(globalStep)
+        }
+    }
+
+    /// Every replica's step `index` on the calling thread, in rank order,
+    /// then the sum of their gradients, then every replica's update: the
+    /// same float operations as the ranks on their own threads.
+    private func serialStep(_ index: Int, epoch: Int) throws {
+        for (rank, trainer) in trainers.enumerated() {
+            let (local, global) = trainer.loadShard(step: index)
+            let (loss, share) = trainer.computeGradients(localBatch: local, globalBatch: global)
+            try trainer.record(loss: loss, localBatch: local, epoch: epoch, step: trainer.globalStep + 1)
+            gradientBuffers[rank] = trainer.network.gradientRegion.baseAddress
+            shareFactors[rank] = share
+        }
+        let clock = Stopwatch()
+        sn_sum_scaled_f32(gradientBuffers, shareFactors, Int32(trainers.count), trainers[0].network.gradientRegion.count)
+        trainers[0].addAllReduceSeconds(clock.elapsed)
+        for trainer in trainers { trainer.applyUpdate() }
+    }
+
+    /// Runs `body` on the calling thread (rank 0) while ranks 1... wait on
+    /// their own threads for the steps it posts (``ThreadGroup/post(_:)``),
+    /// running each with ``DataParallelTrainer/runStep(_:epoch:)``; then
+    /// stops them. Errors as ``onEveryRank(_:)``.
+    private func withRankThreads(epoch: Int, _ body: () throws -> Void) throws {
+        let errors = Mutex<[(any Error)?]>(Array(repeating: nil, count: replicas.count))
+        let group = self.group
+        let finished = DispatchSemaphore(value: 0)
+        let postedBefore = group.postedCount
+        for rank in 1..<replicas.count {
+            let thread = Thread {
+                do {
+                    var taken = postedBefore
+                    while true {
+                        let index = try group.nextCommand(rank: rank, taken: &taken)
+                        defer { group.commandDone() }
+                        if index == Self.stopCommand { break }
+                        try self.trainers[rank].runStep(Int(index), epoch: epoch)
+                    }
+                } catch {
+                    errors.withLock { $0[rank] = error }
+                    group.abort()
+                }
+                finished.signal()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        do {
+            try body()
+            group.post(Self.stopCommand)
+        } catch {
+            errors.withLock { $0[0] = error }
+            group.abort()
+        }
+        for _ in 1..<replicas.count { finished.wait() }
+        let failures = errors.withLock { $0.compactMap { $0 } }
+        if let cause = failures.first(where: { !($0 is CommunicatorError) }) ?? failures.first { throw cause }
+    }
+
+    private static let stopCommand: Int32 = .max
 
     /// True when every replica holds bit-identical parameters.
     public func replicasAgree() throws -> Bool {

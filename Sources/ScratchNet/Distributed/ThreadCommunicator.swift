@@ -32,6 +32,37 @@ public final class ThreadGroup: @unchecked Sendable {
     /// Makes every pending and later collective of every rank fail instead
     /// of waiting: what a rank that hit an error calls, so the others stop.
     public func abort() { sn_thread_group_abort(state) }
+
+    /// Rank 0: hands `command` (not -1) to every other rank. Post only once
+    /// they have all taken the previous one.
+    public func post(_ command: Int32) { sn_thread_group_post(state, command) }
+
+    /// Commands posted so far: what a rank's `taken` starts at. Read it
+    /// before posting the first command that rank must take.
+    public var postedCount: UInt32 { sn_thread_group_posted_count(state) }
+
+    /// Ranks 1...: waits for the next command (spinning briefly, then
+    /// asleep); `taken` counts the commands this rank has taken (from
+    /// ``postedCount``). Every command taken must get a ``commandDone()``.
+    /// Throws once the group is aborted.
+    public func nextCommand(rank: Int, taken: inout UInt32) throws -> Int32 {
+        let command = sn_thread_group_next_command(state, Int32(rank), &taken)
+        guard command != -1 else {
+            throw CommunicatorError(operation: "nextCommand", message: "another rank of the thread group failed")
+        }
+        return command
+    }
+
+    /// Ranks 1...: the command taken last is finished.
+    public func commandDone() { sn_thread_group_command_done(state) }
+
+    /// Rank 0: waits until every other rank has finished every command
+    /// posted so far. Throws once the group is aborted.
+    public func waitUntilCommandsAreDone() throws {
+        guard sn_thread_group_wait_done(state) == 0 else {
+            throw CommunicatorError(operation: "waitUntilCommandsAreDone", message: "another rank of the thread group failed")
+        }
+    }
 }
 
 /// One rank's ``Communicator`` in a ``ThreadGroup``.

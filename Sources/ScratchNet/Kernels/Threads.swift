@@ -52,15 +52,11 @@ public enum KernelThreads {
 /// checks 1 against 2 threads): which count ran a step never shows in the
 /// weights.
 ///
-/// Each probe times `probeSteps` steps at 1 thread, then as many at the
-/// configured count (real training steps: no work is thrown away; cut short
-/// once they have taken longer than the 1-thread steps, or one of them over
-/// 3× a 1-thread step), and
-/// keeps the faster count until the next probe, `period` steps later (one
-/// Fashion-MNIST epoch at batch 100: the 1-thread probe steps cost ~1 % of a
-/// quiet 2-thread run); 1 thread is kept only when it is >10 % faster; each
-/// probe in a row that 1 thread wins doubles the wait (up to 8·`period`),
-/// since the 2-thread probe steps are the slow ones then.
+/// When to probe and what to keep is ``ProbeSchedule``'s: real training
+/// steps are timed at 1 thread and at the configured count now and then
+/// (no work is thrown away), and the faster count is kept until the next
+/// probe, one Fashion-MNIST epoch at batch 100 later by default (the
+/// 1-thread probe steps cost ~1 % of a quiet 2-thread run).
 ///
 /// It also shortens libomp's spin time to 1 ms (from 200), for the whole
 /// run. Between parallel regions of a step the workers wait microseconds,
@@ -72,24 +68,15 @@ public enum KernelThreads {
 /// among 0.65 ms ones, and the governor kept 2 threads whose every 7th step
 /// took 4.6 ms). Likewise after the per-epoch evaluation.
 public struct ThreadGovernor {
-    public let configured: Int
-    public let probeSteps: Int
-    public let period: Int
+    public var configured: Int { schedule.configured }
+    public var probeSteps: Int { schedule.probeSteps }
+    public var period: Int { schedule.period }
     /// The count the steps use now.
-    public private(set) var current: Int
+    public var current: Int { schedule.current }
     /// Probes finished so far (for tests and reports).
-    public private(set) var probes = 0
+    public var probes: Int { schedule.probes }
 
-    private var stepInCycle = 0
-    /// Untimed steps at the configured count before the first probe: the
-    /// first steps fault in the arena, start OpenMP's workers and warm the
-    /// caches, which made 1 thread look faster than it is. Two are enough;
-    /// under contention each is a slow one (8 of them cost a quarter of a
-    /// first epoch's speed with one core busy).
-    private var warmupLeft: Int
-    private var cycleLength: Int
-    private var singleSeconds = 0.0
-    private var configuredSeconds = 0.0
+    private var schedule: ProbeSchedule
     private var stepStart = 0.0
     private var spinShortened = false
 
@@ -97,16 +84,10 @@ public struct ThreadGovernor {
     ///   - configured: the thread count asked for (1 turns the governor off).
     ///   - probeSteps: steps timed at each count per probe.
     ///   - period: steps from one probe's start to the next.
-    ///   - warmupSteps: untimed steps at the configured count before the first probe.
+    ///   - warmupSteps: untimed steps at the configured count before the
+    ///     first probe (two are enough; under contention each is a slow one).
     public init(configured: Int, probeSteps: Int = 8, period: Int = 600, warmupSteps: Int = 2) {
-        precondition(configured >= 1 && probeSteps >= 1 && period >= 2 * probeSteps && warmupSteps >= 0,
-                     "ThreadGovernor: need configured >= 1, probeSteps >= 1, period >= 2·probeSteps, warmupSteps >= 0")
-        self.configured = configured
-        self.probeSteps = probeSteps
-        self.period = period
-        self.current = configured
-        self.cycleLength = period
-        self.warmupLeft = warmupSteps
+        schedule = ProbeSchedule(configured: configured, probeSteps: probeSteps, period: period, warmupSteps: warmupSteps)
     }
 
     /// Call before a step: sets ``KernelThreads`` for it; returns the count.
@@ -117,11 +98,7 @@ public struct ThreadGovernor {
             KernelThreads.setSpinTime(milliseconds: 1)
             spinShortened = true
         }
-        let wanted: Int
-        if warmupLeft > 0 { wanted = configured }
-        else if stepInCycle < probeSteps { wanted = 1 }
-        else if stepInCycle < 2 * probeSteps { wanted = configured }
-        else { wanted = current }
+        let wanted = schedule.next
         if KernelThreads.count != wanted { KernelThreads.set(wanted) }
         stepStart = now
         return wanted
@@ -129,31 +106,7 @@ public struct ThreadGovernor {
 
     /// Call after the step.
     public mutating func endStep(now: Double) {
-        guard configured > 1 else { return }
-        if warmupLeft > 0 { warmupLeft -= 1; return }
-        let seconds = now - stepStart
-        if stepInCycle < probeSteps {
-            singleSeconds += seconds
-        } else if stepInCycle < 2 * probeSteps {
-            configuredSeconds += seconds
-            // Decide at the probe's end, or as soon as the configured count
-            // has used more time than all the 1-thread steps, or one of its
-            // steps took over 3× a 1-thread step: under contention its steps
-            // are the slow ones (5–15× here), so cut them short.
-            let singleMean = singleSeconds / Double(probeSteps)
-            if stepInCycle == 2 * probeSteps - 1 || configuredSeconds > singleSeconds || seconds > 3 * singleMean {
-                // 1 thread must win clearly: 8-step timings are noisy, and
-                // under contention it wins by 2–5×, not by a few percent.
-                let scaled = configuredSeconds * Double(probeSteps) / Double(stepInCycle - probeSteps + 1)
-                current = singleSeconds < 0.9 * scaled ? 1 : configured
-                cycleLength = current == 1 ? min(2 * cycleLength, 8 * period) : period
-                probes += 1
-                singleSeconds = 0
-                configuredSeconds = 0
-                stepInCycle = 2 * probeSteps - 1
-            }
-        }
-        stepInCycle = (stepInCycle + 1) % cycleLength
+        schedule.record(seconds: now - stepStart)
     }
 
     /// Puts ``KernelThreads`` back to the configured count. A later
