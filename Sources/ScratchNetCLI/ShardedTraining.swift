@@ -26,10 +26,11 @@ extension TrainCommand {
         }
     }
 
-    /// Says how many steps ran their replicas in turn on one thread (the
-    /// fallback when a core is busy), if any did.
+    /// Says how many steps ran their replicas in turn on one thread: the
+    /// governor's probe steps, and every step while a busy core made that
+    /// faster than the replicas on their own threads.
     static func serialNote(_ report: DataParallelTrainer.EpochReport) -> String {
-        report.serialSteps == 0 ? "" : "  (\(report.serialSteps) of \(report.steps) steps in turn on one thread: a core was busy)"
+        report.serialSteps == 0 ? "" : "  in turn on one thread: \(report.serialSteps) of \(report.steps) steps (probes included)"
     }
 
     /// `scratchnet train --shards N`: N replicas on N threads of this process

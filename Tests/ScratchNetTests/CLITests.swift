@@ -168,6 +168,22 @@ struct CLITests {
         #expect(!TestTools.files(in: dir.root).contains("m.safetensors"), "a diverged model was saved")
     }
 
+    /// `--shards 2` probes the replicas' steps in turn on one thread (and
+    /// says so); the model it saves is byte for byte the one
+    /// `--fixed-threads` saves, which never leaves the rank threads.
+    @Test func shardedTrainingSavesTheSameModelWhetherTheGovernorProbesOrNot() throws {
+        let dir = TemporaryDirectory()
+        try TestTools.writeTinyDataset(in: dir.root)
+        let common = ["train", "--data", dir.root, "--model", "mlp", "--hidden", "8", "--epochs", "5",
+                      "--batch-size", "10", "--threads", "2", "--shards", "2"]
+        let governed = try Self.scratchnet(common + ["--save", dir.path("governed.safetensors")])
+        let fixed = try Self.scratchnet(common + ["--fixed-threads", "--save", dir.path("fixed.safetensors")])
+        #expect(governed.status == 0 && fixed.status == 0, "\(governed.output)\n\(fixed.output)")
+        #expect(governed.output.contains("in turn on one thread: 4 of 6 steps (probes included)"), "\(governed.output)")
+        #expect(!fixed.output.contains("in turn on one thread"), "\(fixed.output)")
+        #expect(try AtomicFile.read(dir.path("governed.safetensors")) == AtomicFile.read(dir.path("fixed.safetensors")))
+    }
+
     static let fashionMNISTInstalled = FileManager.default.fileExists(atPath: MNISTFormat.defaultDirectory + "/train-images-idx3-ubyte.gz")
 
     @Test(.enabled(if: fashionMNISTInstalled, "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)"))

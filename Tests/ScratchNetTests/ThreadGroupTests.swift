@@ -234,11 +234,16 @@ struct ThreadGroupTests {
     @Test(arguments: [2, 3])
     func replicasInTurnOnOneThreadGiveTheParallelWeightsBitForBit(shards: Int) throws {
         let data = DistributedTests.data
-        func train(_ placement: ShardedTrainer.Placement, optimizer: @escaping () -> any Optimizer) throws -> ([[Float]], Float, Int) {
+        // Plain layers run every shard on the first replica in the in-turn
+        // steps; Dropout and BatchNorm make each shard run on its own replica.
+        let withStatefulLayers = Preset.mlp.spec(inputShape: [1, 8, 8], classes: 4, hidden: [32, 16],
+                                                 batchNorm: true, dropout: 0.2)
+        func train(_ placement: ShardedTrainer.Placement, spec: NetworkSpec = DistributedTests.spec,
+                   optimizer: @escaping () -> any Optimizer) throws -> ([[Float]], Float, Int) {
             let shard = DataParallelTrainer.shard(of: 50, rank: 0, size: shards).count
             let trainer = try ShardedTrainer(shards: shards, train: data, options: .init(epochs: 2, batchSize: 50, seed: 11),
                                              placement: placement) { _ in
-                try Network(spec: DistributedTests.spec, maxBatch: shard, optimizer: optimizer(), seed: 5)
+                try Network(spec: spec, maxBatch: shard, optimizer: optimizer(), seed: 5)
             }
             var serial = 0
             var loss: Float = 0
@@ -261,6 +266,10 @@ struct ThreadGroupTests {
                 #expect(other.0 == parallel.0, "\(name), \(label): weights differ from the parallel run's")
                 #expect(other.1 == parallel.1, "\(name), \(label): loss \(other.1) against \(parallel.1)")
             }
+            let statefulParallel = try train(.parallel, spec: withStatefulLayers, optimizer: optimizer)
+            let statefulMixed = try train(.custom { $0 % 3 != 1 }, spec: withStatefulLayers, optimizer: optimizer)
+            #expect(statefulMixed.0 == statefulParallel.0, "\(name), Dropout + BatchNorm, mixed: weights differ")
+            #expect(statefulMixed.1 == statefulParallel.1, "\(name), Dropout + BatchNorm, mixed: loss differs")
         }
     }
 

@@ -142,13 +142,21 @@ public final class DataParallelTrainer {
     /// Puts this rank's shard of the epoch's step `index` into the network's
     /// input and label buffers; returns its size and the global batch's.
     public func loadShard(step index: Int) -> (local: Int, global: Int) {
+        loadShard(step: index, into: network)
+    }
+
+    /// The same, into another network's buffers (one with this network's
+    /// input shape and a `maxBatch` that holds the shard).
+    public func loadShard(step index: Int, into target: Network) -> (local: Int, global: Int) {
         precondition(index >= 0 && index < stepsPerEpoch, "DataParallelTrainer: step \(index) of \(stepsPerEpoch)")
         let start = index * options.batchSize
         let global = min(options.batchSize, train.count - start)
         let mine = Self.shard(of: global, rank: communicator.rank, size: communicator.size)
+        precondition(mine.count <= target.maxBatch && target.spec.inputShape == network.spec.inputShape,
+                     "DataParallelTrainer: a shard of \(mine.count) does not fit the target network")
         if !mine.isEmpty {
             train.fillBatch(indices: UnsafeBufferPointer(rebasing: order[start + mine.lowerBound..<start + mine.upperBound]),
-                            into: network.inputBuffer, labels: network.labelBuffer)
+                            into: target.inputBuffer, labels: target.labelBuffer)
         }
         return (mine.count, global)
     }
@@ -201,6 +209,10 @@ public final class DataParallelTrainer {
         guard loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step, loss: loss) }
         epochLossSum += Double(loss) * Double(localBatch)
     }
+
+    /// Counts a step whose update another rank's network made on this
+    /// rank's behalf (``ShardedTrainer``'s steps on its first replica).
+    func countStepUpdatedElsewhere() { globalStep += 1 }
 
     /// Adds time spent summing gradients on this rank's behalf (a thread
     /// that sums for every rank, ``ShardedTrainer``'s fallback).

@@ -27,11 +27,18 @@ import Synchronization
 /// training fell to 0.37–0.60× of one thread. So, like ``ThreadGovernor``,
 /// a ``ProbeSchedule`` times steps both ways now and then, and when the
 /// replicas' steps done *in turn* on the calling thread are faster, runs
-/// them so: each replica's forward and backward, then the same gradient sum
-/// (`sn_sum_scaled_f32`, rounded as the collective rounds it), then each
-/// replica's update. The weights are the same bits either way, so the
-/// timing-driven choice never shows in them. ``Placement`` fixes the
-/// choice instead.
+/// them so: every shard's forward and backward, then the same gradient sum
+/// (`sn_sum_scaled_f32`, rounded as the collective rounds it), then the
+/// update. The weights are the same bits either way, so the timing-driven
+/// choice never shows in them. ``Placement`` fixes the choice instead.
+///
+/// Those steps run every shard on the first replica and update it alone
+/// (the others' weights and optimizer state are copied from it before they
+/// are next used), unless a layer draws random numbers or keeps running
+/// statistics (Dropout, BatchNorm): a replica's forward then depends on the
+/// replica, so each shard runs on its own, and each replica updates itself.
+/// Why: with one core busy, mlp Adam's in-turn steps ran at 0.68× of one
+/// thread, most of the loss being the second replica's Adam update.
 ///
 /// Thread safety: `@unchecked Sendable` because each rank's thread touches
 /// only its own replica and trainer; call the methods from one thread.
@@ -45,6 +52,13 @@ public final class ShardedTrainer: @unchecked Sendable {
     // The serial sum's arguments, kept so a step allocates nothing.
     private let gradientBuffers: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>
     private let shareFactors: UnsafeMutablePointer<Float>
+    /// Whether in-turn steps may run every shard on the first replica.
+    private let shardsRunOnFirstReplica: Bool
+    /// What the other replicas copy from the first when they are stale:
+    /// parameters and optimizer state, source and destination.
+    private let replicaCopies: [(from: UnsafeMutablePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int)]
+    /// True while replicas 1... lag the first one's weights.
+    private var replicasStale = false
 
     /// Where each step's replicas run.
     public enum Placement: Sendable {
@@ -90,6 +104,17 @@ public final class ShardedTrainer: @unchecked Sendable {
         schedule = ProbeSchedule(configured: shards)
         gradientBuffers = .allocate(capacity: shards)
         shareFactors = .allocate(capacity: shards)
+        shardsRunOnFirstReplica = replicas[0].layers.allSatisfy { $0.persistentState.isEmpty && $0.generator == nil }
+        var copies: [(from: UnsafeMutablePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int)] = []
+        for replica in replicas.dropFirst() {
+            for (a, b) in zip(replicas[0].parameters, replica.parameters) {
+                copies.append((a.value.pointer, b.value.pointer, a.value.count))
+            }
+            for (a, b) in zip(replicas[0].optimizer?.stateTensors ?? [], replica.optimizer?.stateTensors ?? []) {
+                copies.append((a.tensor.pointer, b.tensor.pointer, a.tensor.count))
+            }
+        }
+        replicaCopies = copies
         let parameterCounts = replicas.map { $0.parameters.map(\.value.count) }
         guard parameterCounts.allSatisfy({ $0 == parameterCounts[0] }) else {
             throw TrainingError.invalidOption("ShardedTrainer: the replicas have different architectures")
@@ -116,6 +141,7 @@ public final class ShardedTrainer: @unchecked Sendable {
                 let parallel = runsInParallel(globalStep: globalStep)
                 let start = Stopwatch.now()
                 if parallel {
+                    syncStaleReplicas()
                     if KernelThreads.count != kernelThreads { KernelThreads.set(kernelThreads) }
                     group.post(Int32(index))
                     try trainers[0].runStep(index, epoch: epoch)
@@ -129,6 +155,7 @@ public final class ShardedTrainer: @unchecked Sendable {
             }
             try group.waitUntilCommandsAreDone()
         }
+        syncStaleReplicas()
         if KernelThreads.count != kernelThreads { KernelThreads.set(kernelThreads) }
         let seconds = clock.elapsed
         let lossSum = trainers.reduce(0.0) { $0 + $1.epochLossSum }
@@ -147,21 +174,56 @@ public final class ShardedTrainer: @unchecked Sendable {
         }
     }
 
-    /// Every replica's step `index` on the calling thread, in rank order,
-    /// then the sum of their gradients, then every replica's update: the
-    /// same float operations as the ranks on their own threads.
+    /// Every shard's step `index` on the calling thread, then the sum of
+    /// their gradients (rank order, as the collective), then the update:
+    /// the same float operations as the ranks on their own threads.
     private func serialStep(_ index: Int, epoch: Int) throws {
-        for (rank, trainer) in trainers.enumerated() {
-            let (local, global) = trainer.loadShard(step: index)
-            let (loss, share) = trainer.computeGradients(localBatch: local, globalBatch: global)
-            try trainer.record(loss: loss, localBatch: local, epoch: epoch, step: trainer.globalStep + 1)
-            gradientBuffers[rank] = trainer.network.gradientRegion.baseAddress
-            shareFactors[rank] = share
+        let first = trainers[0]
+        if shardsRunOnFirstReplica {
+            // Shards 1... on the first replica, each gradient moved aside
+            // into its own replica's (idle) gradient region; shard 0 last.
+            let gradients = replicas[0].gradientRegion
+            for rank in 1..<trainers.count {
+                let trainer = trainers[rank]
+                let (local, global) = trainer.loadShard(step: index, into: replicas[0])
+                let (loss, share) = first.computeGradients(localBatch: local, globalBatch: global)
+                try trainer.record(loss: loss, localBatch: local, epoch: epoch, step: trainer.globalStep + 1)
+                let aside = replicas[rank].gradientRegion
+                aside.baseAddress!.update(from: gradients.baseAddress!, count: gradients.count)
+                gradientBuffers[rank] = aside.baseAddress
+                shareFactors[rank] = share
+            }
+            let (local, global) = first.loadShard(step: index)
+            let (loss, share) = first.computeGradients(localBatch: local, globalBatch: global)
+            try first.record(loss: loss, localBatch: local, epoch: epoch, step: first.globalStep + 1)
+            gradientBuffers[0] = gradients.baseAddress
+            shareFactors[0] = share
+        } else {
+            for (rank, trainer) in trainers.enumerated() {
+                let (local, global) = trainer.loadShard(step: index)
+                let (loss, share) = trainer.computeGradients(localBatch: local, globalBatch: global)
+                try trainer.record(loss: loss, localBatch: local, epoch: epoch, step: trainer.globalStep + 1)
+                gradientBuffers[rank] = trainer.network.gradientRegion.baseAddress
+                shareFactors[rank] = share
+            }
         }
         let clock = Stopwatch()
-        sn_sum_scaled_f32(gradientBuffers, shareFactors, Int32(trainers.count), trainers[0].network.gradientRegion.count)
-        trainers[0].addAllReduceSeconds(clock.elapsed)
-        for trainer in trainers { trainer.applyUpdate() }
+        sn_sum_scaled_f32(gradientBuffers, shareFactors, Int32(trainers.count), replicas[0].gradientRegion.count)
+        first.addAllReduceSeconds(clock.elapsed)
+        first.applyUpdate()
+        for trainer in trainers.dropFirst() {
+            if shardsRunOnFirstReplica { trainer.countStepUpdatedElsewhere() } else { trainer.applyUpdate() }
+        }
+        replicasStale = shardsRunOnFirstReplica && trainers.count > 1
+    }
+
+    /// Copies the first replica's parameters and optimizer state into the
+    /// others after in-turn steps that updated it alone.
+    private func syncStaleReplicas() {
+        guard replicasStale else { return }
+        for copy in replicaCopies { copy.to.update(from: copy.from, count: copy.count) }
+        for replica in replicas.dropFirst() { replica.optimizer?.stepCount = replicas[0].optimizer?.stepCount ?? 0 }
+        replicasStale = false
     }
 
     /// Runs `body` on the calling thread (rank 0) while ranks 1... wait on

@@ -1,0 +1,64 @@
+"""Training speed with one core kept busy by another process: `scratchnet
+train` at 1 thread against 2 threads (`--threads 2`) and 2 shards
+(`--threads 2 --shards 2`), alternated run by run so all see the same load;
+prints the medians and each variant's ratio to 1 thread.
+
+    python contention.py                         # both jobs, 5 rounds, core 1 busy
+    python contention.py --jobs two-layer --rounds 7 --busy-cpu 0
+    python contention.py --fixed                 # also the variants without their governor
+
+The busy process is a shell loop pinned to `--busy-cpu` with taskset, started
+before the first run and killed after the last. The target: 2 threads never
+slower than 1 (ratios ≥ 1.0×). Jobs as in thread_scaling.py.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+JOBS = {
+    "two-layer": ["--epochs", "2"],
+    "mlp-adam": ["--model", "mlp", "--optimizer", "adam", "--epochs", "1"],
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", default=",".join(JOBS), help=f"comma-separated, of: {', '.join(JOBS)}")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--busy-cpu", type=int, default=1, help="the core the busy loop is pinned to")
+    parser.add_argument("--fixed", action="store_true", help="also time the 2-thread variants with --fixed-threads")
+    parser.add_argument("--scratchnet", default=os.path.join(REPO, ".build", "release", "scratchnet"))
+    args = parser.parse_args()
+    variants = {"1": ["--threads", "1"], "2": ["--threads", "2"], "2 shards": ["--threads", "2", "--shards", "2"]}
+    if args.fixed:
+        variants["2 fixed"] = variants["2"] + ["--fixed-threads"]
+        variants["2 shards fixed"] = variants["2 shards"] + ["--fixed-threads"]
+    busy = subprocess.Popen(["taskset", "-c", str(args.busy_cpu), "sh", "-c", "while :; do :; done"])
+    try:
+        print(f"one core busy (cpu {args.busy_cpu}); samples/s, medians of {args.rounds} alternated runs")
+        print("| job | " + " | ".join(f"{v}" for v in variants) + " | "
+              + " | ".join(f"{v} ÷ 1" for v in list(variants)[1:]) + " | runs |")
+        print("|---" * (2 * len(variants)) + "|---|")
+        for job in args.jobs.split(","):
+            rates = {v: [] for v in variants}
+            for _ in range(args.rounds):
+                for v, flags in variants.items():
+                    out = subprocess.run([args.scratchnet, "train", "--quiet"] + flags + JOBS[job],
+                                         check=True, capture_output=True, text=True).stdout
+                    rates[v].append(float(re.search(r"(\d+) train samples/s", out).group(1)))
+            medians = {v: statistics.median(r) for v, r in rates.items()}
+            runs = " / ".join(" ".join(f"{r:.0f}" for r in rates[v]) for v in variants)
+            print(f"| {job} | " + " | ".join(f"{medians[v]:,.0f}" for v in variants) + " | "
+                  + " | ".join(f"{medians[v] / medians['1']:.2f}×" for v in list(variants)[1:]) + f" | {runs} |",
+                  flush=True)
+    finally:
+        busy.kill()
+        busy.wait()
+
+
+if __name__ == "__main__":
+    main()
