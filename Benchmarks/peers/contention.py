@@ -13,9 +13,9 @@ slower than 1 (ratios ≥ 1.0×). Jobs as in thread_scaling.py.
 """
 import argparse
 import os
-import re
-import statistics
 import subprocess
+
+from alternate import print_header, print_row, train_rates
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -40,21 +40,9 @@ def main():
     busy = subprocess.Popen(["taskset", "-c", str(args.busy_cpu), "sh", "-c", "while :; do :; done"])
     try:
         print(f"one core busy (cpu {args.busy_cpu}); samples/s, medians of {args.rounds} alternated runs")
-        print("| job | " + " | ".join(f"{v}" for v in variants) + " | "
-              + " | ".join(f"{v} ÷ 1" for v in list(variants)[1:]) + " | runs |")
-        print("|---" * (2 * len(variants)) + "|---|")
+        print_header(variants)
         for job in args.jobs.split(","):
-            rates = {v: [] for v in variants}
-            for _ in range(args.rounds):
-                for v, flags in variants.items():
-                    out = subprocess.run([args.scratchnet, "train", "--quiet"] + flags + JOBS[job],
-                                         check=True, capture_output=True, text=True).stdout
-                    rates[v].append(float(re.search(r"(\d+) train samples/s", out).group(1)))
-            medians = {v: statistics.median(r) for v, r in rates.items()}
-            runs = " / ".join(" ".join(f"{r:.0f}" for r in rates[v]) for v in variants)
-            print(f"| {job} | " + " | ".join(f"{medians[v]:,.0f}" for v in variants) + " | "
-                  + " | ".join(f"{medians[v] / medians['1']:.2f}×" for v in list(variants)[1:]) + f" | {runs} |",
-                  flush=True)
+            print_row(job, train_rates(args.scratchnet, variants, JOBS[job], args.rounds))
     finally:
         busy.kill()
         busy.wait()

@@ -218,10 +218,11 @@ static void share(long count, int rank, int size, long *lo, long *hi) {
 // Contraction off: (b0·f0) + (b1·f1) must round like a separate scaling
 // pass followed by the sum, which is what the other communicators do.
 #pragma clang fp contract(off)
-// Elements [lo, hi) of every buffer become Σ_r b[r][i]·f[r], added in rank
-// order: the one place this sum is written, so the collective and the serial
-// form round alike.
-static void sum_scaled_range(float *const *b, const float *f, int n, long lo, long hi) {
+// Elements [lo, hi) of the first `stores` buffers (1 or n) become
+// Σ_r b[r][i]·f[r], added in rank order: the one place this sum is written,
+// so the collective and the serial forms round alike. (The branch on
+// `stores` is loop-invariant; clang unswitches it.)
+static void sum_scaled_range(float *const *b, const float *f, int n, int stores, long lo, long hi) {
     int scaled = 0;
     for (int r = 0; r < n; r++) scaled |= f[r] != 1.0f;
     if (n == 2 && !scaled) {
@@ -229,7 +230,7 @@ static void sum_scaled_range(float *const *b, const float *f, int n, long lo, lo
         for (long i = lo; i < hi; i++) {
             float s = b0[i] + b1[i];
             b0[i] = s;
-            b1[i] = s;
+            if (stores == 2) b1[i] = s;
         }
     } else if (n == 2) {
         float *restrict b0 = b[0], *restrict b1 = b[1];
@@ -237,20 +238,23 @@ static void sum_scaled_range(float *const *b, const float *f, int n, long lo, lo
         for (long i = lo; i < hi; i++) {
             float s = b0[i] * f0 + b1[i] * f1;
             b0[i] = s;
-            b1[i] = s;
+            if (stores == 2) b1[i] = s;
         }
     } else {
         for (long i = lo; i < hi; i++) {
             float s = b[0][i] * f[0];
             for (int r = 1; r < n; r++) s += b[r][i] * f[r];
-            for (int r = 0; r < n; r++) b[r][i] = s;
+            for (int r = 0; r < stores; r++) b[r][i] = s;
         }
     }
 }
 
 void sn_sum_scaled_f32(float *const *buffers, const float *factors, int n, long count) {
-    if (n > 1) sum_scaled_range(buffers, factors, n, 0, count);
-    else if (n == 1 && factors[0] != 1.0f) sum_scaled_range(buffers, factors, 1, 0, count);
+    if (n > 1 || (n == 1 && factors[0] != 1.0f)) sum_scaled_range(buffers, factors, n, n, 0, count);
+}
+
+void sn_sum_scaled_into_first_f32(float *const *buffers, const float *factors, int n, long count) {
+    if (n > 1 || (n == 1 && factors[0] != 1.0f)) sum_scaled_range(buffers, factors, n, 1, 0, count);
 }
 
 int sn_thread_group_allreduce_scaled_f32(void *group, int rank, float *buffer, long count, float factor) {
@@ -266,7 +270,7 @@ int sn_thread_group_allreduce_scaled_f32(void *group, int rank, float *buffer, l
     }
     long lo, hi;
     share(count, rank, n, &lo, &hi);
-    sum_scaled_range(b, f, n, lo, hi);
+    sum_scaled_range(b, f, n, n, lo, hi);
     return sn_thread_group_barrier(g);  // no rank reads its buffer before every share is written
 }
 

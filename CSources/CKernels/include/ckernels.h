@@ -220,6 +220,9 @@ int sn_thread_group_broadcast_f32(void *group, int rank, float *buffer, long cou
 /// For a thread that runs all ranks' steps in turn (ShardedTrainer's
 /// fallback when a core is busy); the weights cannot tell which ran.
 void sn_sum_scaled_f32(float *const *buffers, const float *factors, int n, long count);
+/// The same sum, written into buffers[0] only (the others are read, not
+/// written): for a thread whose other buffers are scratch.
+void sn_sum_scaled_into_first_f32(float *const *buffers, const float *factors, int n, long count);
 
 /// Commands from rank 0 to the other ranks, outside the collectives: rank 0
 /// posts (any value but -1); every other rank takes it with

@@ -208,7 +208,10 @@ public final class ShardedTrainer: @unchecked Sendable {
             }
         }
         let clock = Stopwatch()
-        sn_sum_scaled_f32(gradientBuffers, shareFactors, Int32(trainers.count), replicas[0].gradientRegion.count)
+        // With every shard on the first replica, the other regions were
+        // only scratch: the sum goes into the first alone.
+        let sum = shardsRunOnFirstReplica ? sn_sum_scaled_into_first_f32 : sn_sum_scaled_f32
+        sum(gradientBuffers, shareFactors, Int32(trainers.count), replicas[0].gradientRegion.count)
         first.addAllReduceSeconds(clock.elapsed)
         first.applyUpdate()
         for trainer in trainers.dropFirst() {
