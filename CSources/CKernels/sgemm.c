@@ -105,6 +105,10 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 // packing pays for itself (and avoids cache-set conflicts of long strides).
 #define DIRECT_MNK 48.0e6
 #define DIRECT_SMALL_H 4.0e6
+// Products with at most this many columns run transposed (sgemm_driver).
+#ifndef SMALL_N
+#define SMALL_N 12
+#endif
 #ifdef SN_GEMM_DEV
 #include <stdlib.h>
 #endif
@@ -260,7 +264,16 @@ __attribute__((target("avx2"))) static void pack_a6_bytes(const uint8_t *restric
 // op(A) block rows [0,mc) x cols [0,kc) -> ceil(mc/mr) panels, each (kc, mr):
 // pa[ip*kc + k*mr + i] = op(A)[ip + i][k] for strips ip = from, from+mr, ...;
 // rows past mc are zero. op(A)[i][k] is A[i*lda+k] (or A[k*lda+i] if trans).
-static void pack_a(int trans, const float *restrict A, int lda, int mc, int kc,
+// SN_NO_LIBC_COPIES: ragged strips/panels copy a few floats per k, which
+// clang turned into a memcpy and a memset call each (~10 % of a 100×10×100
+// product); plain stores are cheaper at that length.
+#if defined(__clang__)
+#define SN_NO_LIBC_COPIES __attribute__((no_builtin("memcpy", "memset", "memmove")))
+#else
+#define SN_NO_LIBC_COPIES
+#endif
+
+SN_NO_LIBC_COPIES static void pack_a(int trans, const float *restrict A, int lda, int mc, int kc,
                    int mr, int from, float *restrict pa) {
 #ifdef SN_X86
     const int pack_avx2 = __builtin_cpu_supports("avx2") && !gemm_dev_flag("SN_NO_PACK_AVX2");
@@ -324,7 +337,7 @@ static void pack_a_bytes(const uint8_t *restrict X, int ldx, int mc, int kc, int
 // for N = 10, 30, 100 ...). Panels starting at columns jp in [from, to)
 // (from a multiple of nr) hold pb[jp*kc + k*w + j] = op(B)[k][jp + j];
 // columns past nc are zero. op(B)[k][j] is B[k*ldb+j] (or B[j*ldb+k] if trans).
-static void pack_b(int trans, const float *restrict B, int ldb, int kc, int nc,
+SN_NO_LIBC_COPIES static void pack_b(int trans, const float *restrict B, int ldb, int kc, int nc,
                    int nr, int from, int to, float *restrict pb) {
 #ifdef SN_X86
     const int pack_avx2 = __builtin_cpu_supports("avx2") && !gemm_dev_flag("SN_NO_PACK_AVX2");
@@ -363,17 +376,21 @@ static void pack_b(int trans, const float *restrict B, int ldb, int kc, int nc,
 // Tile store shared by both paths, for partial tiles: c = alpha*t + beta*c,
 // with the same separately rounded operations as the vector stores below, so
 // an element comes out the same whether its tile is full or partial.
-// t is (m, ldt); C is (m, n) with row stride ldc.
+// t is (m, ldt); C is (m, n) with row stride ldc, or with ct (the product
+// was computed transposed, see sgemm_driver) its transpose: the tile's (i, j)
+// is C[j*ldc + i].
 static void store_tile(int m, int n, const float *restrict t, int ldt,
-                       float *restrict C, int ldc, float alpha, float beta) {
+                       float *restrict C, int ldc, int ct, float alpha, float beta) {
+    const size_t rs = ct ? 1 : (size_t)ldc, cs = ct ? (size_t)ldc : 1;
     for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
+            float *c = C + i * rs + j * cs;
             float s = alpha * t[i * ldt + j];
             if (beta == 0.0f) {
-                C[(size_t)i * ldc + j] = s;
+                *c = s;
             } else {
-                float u = beta * C[(size_t)i * ldc + j];
-                C[(size_t)i * ldc + j] = s + u;
+                float u = beta * *c;
+                *c = s + u;
             }
         }
     }
@@ -390,6 +407,7 @@ typedef struct {
     const float *b; int ldb, b_direct;         // op(B)[k][j] = b[k*ldb + j] (if direct)
     const float *pb;
     float *c; int ldc;                          // C block (mc, nc)
+    int c_trans;                                // C holds the transpose (see sgemm_driver)
     float alpha, beta;
     int prefetch_c;                             // see prefetch_tile
 } gemm_block;
@@ -514,7 +532,7 @@ static SN_AVX512 void macro_z(const gemm_block *g) {
 static inline __attribute__((always_inline)) void
 ukernel_g(const int nv, const int rows, int kc, const float *restrict a, const int rs, const int cs,
           const float *restrict b, int ldb, float *restrict C, int ldc,
-          float alpha, float beta, int m, int n) {
+          float alpha, float beta, int m, int n, int ct) {
     v8 acc[MR_G][2];
     for (int i = 0; i < MR_G; i++) acc[i][0] = acc[i][1] = (v8){0};
     for (int k = 0; k < kc; k++) {
@@ -526,7 +544,7 @@ ukernel_g(const int nv, const int rows, int kc, const float *restrict a, const i
             if (nv == 2) acc[i][1] += ai * b1;
         }
     }
-    if (m == MR_G && n == 8 * nv) {
+    if (m == MR_G && n == 8 * nv && !ct) {
         for (int i = 0; i < MR_G; i++) {
             for (int v = 0; v < nv; v++) {
                 v8u *c = (v8u *)(C + (size_t)i * ldc + 8 * v);
@@ -543,7 +561,7 @@ ukernel_g(const int nv, const int rows, int kc, const float *restrict a, const i
         float t[MR_G * 16] __attribute__((aligned(32)));
         for (int i = 0; i < MR_G; i++)
             for (int v = 0; v < nv; v++) *(v8 *)(t + i * 16 + 8 * v) = acc[i][v];
-        store_tile(m, n, t, 16, C, ldc, alpha, beta);
+        store_tile(m, n, t, 16, C, ldc, ct, alpha, beta);
     }
 }
 
@@ -552,7 +570,7 @@ ukernel_g(const int nv, const int rows, int kc, const float *restrict a, const i
 // (UKERNEL is always_inline, so each instruction set keeps its own loop).
 #define SN_DEFINE_MACRO_KERNEL(NAME, ATTRIBUTE, UKERNEL)                                                   \
 static ATTRIBUTE void NAME(const gemm_block *g) {                                                          \
-    const int mc = g->mc, nc = g->nc, kc = g->kc;                                                          \
+    const int mc = g->mc, nc = g->nc, kc = g->kc, ct = g->c_trans;                                         \
     for (int jp = 0; jp < nc;) {                                                                           \
         int w = nc - jp > NR_G / 2 ? NR_G : NR_G / 2;                                                      \
         int n = imin(w, nc - jp);                                                                          \
@@ -561,23 +579,23 @@ static ATTRIBUTE void NAME(const gemm_block *g) {                               
         if (g->b_direct && jp + NR_G <= nc) b = g->b + jp, ldb = g->ldb;                                   \
         for (int ip = 0; ip < mc; ip += MR_G) {                                                            \
             int m = imin(MR_G, mc - ip);                                                                   \
-            float *c = g->c + (size_t)ip * g->ldc + jp;                                                    \
-            if (g->prefetch_c) prefetch_tile(c, g->ldc, m, n);                                             \
+            float *c = ct ? g->c + (size_t)jp * g->ldc + ip : g->c + (size_t)ip * g->ldc + jp;             \
+            if (g->prefetch_c) prefetch_tile(c, g->ldc, ct ? n : m, ct ? m : n);                           \
             if (g->a_direct && ip + MR_G <= mc && g->rs_a != 1) {                                          \
                 const float *a = g->a + (size_t)ip * g->rs_a;                                              \
-                if (w == NR_G) UKERNEL(2, MR_G, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);  \
-                else UKERNEL(1, MR_G, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);            \
+                if (w == NR_G) UKERNEL(2, MR_G, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n, ct);  \
+                else UKERNEL(1, MR_G, kc, a, g->rs_a, 1, b, ldb, c, g->ldc, g->alpha, g->beta, m, n, ct);            \
             } else {                                                                                       \
                 const float *a = g->pa + (size_t)ip * kc;                                                  \
                 int cs = MR_G;                                                                             \
-                if (g->a_direct && ip + MR_G <= mc) a = g->a + ip, cs = g->cs_a;                           \
+                if (g->a_direct && g->rs_a == 1 && (ip + MR_G <= mc || m == 4)) a = g->a + ip, cs = g->cs_a; \
                 if (m <= 4) { /* the ragged last strip: 4 rows cost 4/6 of a full one */                   \
-                    if (w == NR_G) UKERNEL(2, 4, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);  \
-                    else UKERNEL(1, 4, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);            \
+                    if (w == NR_G) UKERNEL(2, 4, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n, ct);  \
+                    else UKERNEL(1, 4, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n, ct);            \
                 } else if (w == NR_G) {                                                                    \
-                    UKERNEL(2, MR_G, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);           \
+                    UKERNEL(2, MR_G, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n, ct);           \
                 } else {                                                                                   \
-                    UKERNEL(1, MR_G, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n);           \
+                    UKERNEL(1, MR_G, kc, a, 1, cs, b, ldb, c, g->ldc, g->alpha, g->beta, m, n, ct);           \
                 }                                                                                          \
             }                                                                                              \
         }                                                                                                  \
@@ -600,7 +618,7 @@ SN_DEFINE_MACRO_KERNEL(macro_g, SN_CLONES, ukernel_g)
 static inline __attribute__((always_inline)) SN_AVX2 void
 ukernel_h(const int unroll, const int nv, const int rows, int kc, const float *restrict a, const int rs, const int cs,
           const float *restrict b, int ldb, float *restrict C, int ldc,
-          float alpha, float beta, int m, int n) {
+          float alpha, float beta, int m, int n, int ct) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     const size_t r1 = (size_t)rs, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1;
@@ -636,7 +654,7 @@ ukernel_h(const int unroll, const int nv, const int rows, int kc, const float *r
 #undef SN_UK_H_STEP
     __m256 acc[MR_G][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
-    if (m == MR_G && n == 8 * nv) {
+    if (m == MR_G && n == 8 * nv && !ct) {
         for (int i = 0; i < MR_G; i++) {
             for (int v = 0; v < nv; v++) {
                 float *c = C + (size_t)i * ldc + 8 * v;
@@ -649,23 +667,23 @@ ukernel_h(const int unroll, const int nv, const int rows, int kc, const float *r
         float t[MR_G * 16] __attribute__((aligned(32)));
         for (int i = 0; i < MR_G; i++)
             for (int v = 0; v < nv; v++) _mm256_store_ps(t + i * 16 + 8 * v, acc[i][v]);
-        store_tile(m, n, t, 16, C, ldc, alpha, beta);
+        store_tile(m, n, t, 16, C, ldc, ct, alpha, beta);
     }
 }
 
 static inline __attribute__((always_inline)) SN_AVX2 void
 ukernel_h4(const int nv, const int rows, int kc, const float *restrict a, const int rs, const int cs,
            const float *restrict b, int ldb, float *restrict C, int ldc,
-           float alpha, float beta, int m, int n) {
-    ukernel_h(1, nv, rows, kc, a, rs, cs, b, ldb, C, ldc, alpha, beta, m, n);
+           float alpha, float beta, int m, int n, int ct) {
+    ukernel_h(1, nv, rows, kc, a, rs, cs, b, ldb, C, ldc, alpha, beta, m, n, ct);
 }
 SN_DEFINE_MACRO_KERNEL(macro_h, SN_AVX2, ukernel_h4)
 #ifdef SN_GEMM_DEV
 static inline __attribute__((always_inline)) SN_AVX2 void
 ukernel_h1(const int nv, const int rows, int kc, const float *restrict a, const int rs, const int cs,
            const float *restrict b, int ldb, float *restrict C, int ldc,
-           float alpha, float beta, int m, int n) {
-    ukernel_h(0, nv, rows, kc, a, rs, cs, b, ldb, C, ldc, alpha, beta, m, n);
+           float alpha, float beta, int m, int n, int ct) {
+    ukernel_h(0, nv, rows, kc, a, rs, cs, b, ldb, C, ldc, alpha, beta, m, n, ct);
 }
 SN_DEFINE_MACRO_KERNEL(macro_h_k1, SN_AVX2, ukernel_h1)  // SN_NO_UNROLL=1: one k per iteration
 #endif
@@ -685,16 +703,18 @@ typedef void (*macro_fn)(const gemm_block *);
 // streams (paired, 1 thread: 50×100×784 1.8×, 50×256×256 1.8×, 100×10×100
 // 1.2× with A packed and B in place, against both in place).
 // nc: widest B block (at most NC, which sizes the buffers).
-typedef struct { int mr, nr, kc, nc; double direct_both; int rows_in_place; macro_fn macro; } gemm_isa;
+// small_n: products with at most this many columns (and at least 2·nr rows)
+// are computed transposed (0: never; the macro-kernel must handle c_trans).
+typedef struct { int mr, nr, kc, nc; double direct_both; int rows_in_place; int small_n; macro_fn macro; } gemm_isa;
 
 static gemm_isa pick_isa(void) {
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_GENERIC) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, NC, DIRECT_MNK, 1, macro_z};
+    if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, NC, DIRECT_MNK, 1, 0, macro_z};
 #endif
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC, NC_H, DIRECT_SMALL_H, 0, macro_h};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC, NC_H, DIRECT_SMALL_H, 0, SMALL_N, macro_h};
 #endif
-    return (gemm_isa){MR_G, NR_G, KC, NC, DIRECT_MNK, 1, macro_g};
+    return (gemm_isa){MR_G, NR_G, KC, NC, DIRECT_MNK, 1, SMALL_N, macro_g};
 }
 
 // K-block length: K split into equal blocks of at most KC (K = 257 -> 129 + 128,
@@ -728,7 +748,7 @@ static int k_block(int K, int kc_max) {
 static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *pa, float *const pb[2],
                                int ta, int tb, int M, int N, int K, float alpha,
                                const float *A, int lda, const float *B, int ldb,
-                               float beta, float *C, int ldc, int direct_a, int direct_b,
+                               float beta, float *C, int ldc, int ct, int direct_a, int direct_b,
                                const gemm_bytes *xa) {
     const int mr = isa->mr, nr = isa->nr;
     const int strips = (M + mr - 1) / mr;
@@ -744,6 +764,7 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
     g.ldb = ldb;
     g.b_direct = direct_b;
     g.ldc = ldc;
+    g.c_trans = ct;
     g.alpha = alpha;
     g.prefetch_c = !gemm_dev_flag("SN_NO_PREFETCH_C");
     int block = 0;
@@ -769,11 +790,14 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
                     pack_a_bytes(xa->src + (size_t)ic * lda + pc, lda, mc, kc, mr, xa->scale, pa);
                 } else {
                     const float *a = ta ? A + (size_t)pc * lda + ic : A + (size_t)ic * lda + pc;
-                    pack_a(ta, a, lda, mc, kc, mr, direct_a ? mc / mr * mr : 0, pa);
+                    // Read in place: full strips, and with Aᵀ a last strip of 4 rows
+                    // on the 6-row kernels (their 4-row variant reads just those).
+                    const int in_place = !direct_a ? 0 : ta && mr == MR_G && mc % mr == 4 ? mc : mc / mr * mr;
+                    pack_a(ta, a, lda, mc, kc, mr, in_place, pa);
                     g.a = a;
                 }
                 g.mc = mc;
-                g.c = C + (size_t)ic * ldc + jc;
+                g.c = ct ? C + (size_t)jc * ldc + ic : C + (size_t)ic * ldc + jc;
                 isa->macro(&g);
             }
         }
@@ -785,18 +809,18 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
 // cost as much as the arithmetic; B only when not transposed).
 static void gemm_serial(const gemm_isa *isa, int ta, int tb, int M, int N, int K,
                         float alpha, const float *A, int lda, const float *B, int ldb,
-                        float beta, float *C, int ldc, int slot, int direct_a, int direct_b,
+                        float beta, float *C, int ldc, int ct, int slot, int direct_a, int direct_b,
                         const gemm_bytes *xa) {
     float *const pb[2] = {pack_b_buf[slot], pack_b_buf[slot]};  // one thread: no need to alternate
     gemm_team_shared_b(isa, 0, 1, 1, pack_a_buf[slot], pb, ta, tb, M, N, K, alpha, A, lda, B, ldb,
-                       beta, C, ldc, direct_a, direct_b, xa);
+                       beta, C, ldc, ct, direct_a, direct_b, xa);
 }
 
 #ifdef _OPENMP
 // Thread t of T takes a contiguous range of MR-row (or NR-column) strips.
 static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int slot, int ta, int tb,
                       int M, int N, int K, float alpha, const float *A, int lda,
-                      const float *B, int ldb, float beta, float *C, int ldc, int direct,
+                      const float *B, int ldb, float beta, float *C, int ldc, int ct, int direct,
                       const gemm_bytes *xa) {
     int unit = split_m ? isa->mr : isa->nr;
     int units = ((split_m ? M : N) + unit - 1) / unit;
@@ -807,11 +831,11 @@ static void gemm_part(const gemm_isa *isa, int split_m, int t, int T, int slot, 
         const float *a = xa ? NULL : ta ? A + lo : A + (size_t)lo * lda;
         gemm_bytes rows = xa ? (gemm_bytes){xa->src + (size_t)lo * lda, xa->scale} : (gemm_bytes){0};
         gemm_serial(isa, ta, tb, hi - lo, N, K, alpha, a, lda, B, ldb, beta,
-                    C + (size_t)lo * ldc, ldc, slot, direct & 1, direct & 2, xa ? &rows : NULL);
+                    ct ? C + lo : C + (size_t)lo * ldc, ldc, ct, slot, direct & 1, direct & 2, xa ? &rows : NULL);
     } else {
         const float *b = tb ? B + (size_t)lo * ldb : B + lo;
-        gemm_serial(isa, ta, tb, M, hi - lo, K, alpha, A, lda, b, ldb, beta, C + lo, ldc, slot,
-                    direct & 1, direct & 2, xa);
+        gemm_serial(isa, ta, tb, M, hi - lo, K, alpha, A, lda, b, ldb, beta,
+                    ct ? C + (size_t)lo * ldc : C + lo, ldc, ct, slot, direct & 1, direct & 2, xa);
     }
 }
 
@@ -871,6 +895,22 @@ static void sgemm_driver(int trans_a, int trans_b, int M, int N, int K,
     if (gemm_dev_flag("SN_NO_UNROLL") && isa.macro == macro_h) isa.macro = macro_h_k1;
 #endif
 #endif
+    // Few columns: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead, storing each tile
+    // transposed. N = 10 (a classifier head) fills 10 of a 16-column panel's
+    // lanes; transposed, the 10 become rows (a 6-row and a 4-row strip) and
+    // the many rows fill whole panels. Every element is still one FMA per k
+    // in k order, then the same alpha/beta operations: the same bits.
+    int ct = 0;
+#ifdef SN_GEMM_DEV
+    if (getenv("SN_SMALL_N")) isa.small_n = atoi(getenv("SN_SMALL_N"));
+#endif
+    if (!xa && N <= isa.small_n && M >= 2 * isa.nr) {
+        int t = trans_a; trans_a = !trans_b; trans_b = !t;
+        t = M; M = N; N = t;
+        t = lda; lda = ldb; ldb = t;
+        const float *p = A; A = B; B = p;
+        ct = 1;
+    }
     const gemm_isa *ip = &isa;
     int nth = 1;
 #ifdef _OPENMP
@@ -912,7 +952,7 @@ static void sgemm_driver(int trans_a, int trans_b, int M, int N, int K,
         if (taken & (1u << s)) slots[nslots++] = s;
     if (nth > nslots) nth = nslots;
     if (nth <= 1) {
-        gemm_serial(ip, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, slots[0],
+        gemm_serial(ip, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ct, slots[0],
                     direct & 1, direct & 2, xa);
     } else {
 #ifdef _OPENMP
@@ -926,10 +966,10 @@ static void sgemm_driver(int trans_a, int trans_b, int M, int N, int K,
                 float *const pb[2] = {pack_b_buf[slots[0]], pack_b_buf[slots[1]]};
                 gemm_team_shared_b(ip, t, omp_get_num_threads(), T, t < T ? pack_a_buf[slots[t]] : NULL,
                                    pb, trans_a, trans_b, M, N, K, alpha,
-                                   A, lda, B, ldb, beta, C, ldc, direct & 1, direct & 2, xa);
+                                   A, lda, B, ldb, beta, C, ldc, ct, direct & 1, direct & 2, xa);
             } else if (t < T) {
                 gemm_part(ip, split_m, t, T, slots[t], trans_a, trans_b, M, N, K, alpha, A, lda,
-                          B, ldb, beta, C, ldc, direct, xa);
+                          B, ldb, beta, C, ldc, ct, direct, xa);
             }
         }
 #endif

@@ -126,6 +126,36 @@ struct KernelTests {
         }
     }
 
+    /// Products with few columns (a classifier head's N = 10) are computed as Cᵀ = op(B)ᵀ·op(A)ᵀ with
+    /// transposed tile stores. Every element is still one FMA per k in k order, so C must equal, bit
+    /// for bit, the transpose of the ordinary product with the operands swapped (10 rows, which is
+    /// never transposed): for every transpose flag, several K blocks with beta, 1 and 2 threads.
+    @Test(arguments: [(1000, 10, 1030), (100, 10, 100), (257, 7, 33), (64, 12, 5), (100, 4, 784)])
+    func fewColumnProductsEqualTheirTransposedFormBitForBit(m: Int, n: Int, k: Int) {
+        withThreadCounts { threads in
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let aCount = m * k, bCount = k * n
+                let a = UnsafeMutablePointer<Float>.allocate(capacity: aCount)
+                let b = UnsafeMutablePointer<Float>.allocate(capacity: bCount)
+                let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+                let ct = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
+                defer { a.deallocate(); b.deallocate(); c.deallocate(); ct.deallocate() }
+                fillUniform(a, count: aCount, seed: UInt64(m + n))
+                fillUniform(b, count: bCount, seed: UInt64(k))
+                fillUniform(c, count: m * n, seed: 3)
+                for i in 0..<m { for j in 0..<n { ct[j * m + i] = c[i * n + j] } }
+                // C (m×n) = op(A)·op(B); Cᵀ (n×m) = op(B)ᵀ·op(A)ᵀ, i.e. B with !tb, A with !ta.
+                fast.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.75, a: a, lda: ta ? m : k,
+                          b: b, ldb: tb ? k : n, beta: 0.5, c: c, ldc: n)
+                fast.gemm(transA: !tb, transB: !ta, m: n, n: m, k: k, alpha: 0.75, a: b, lda: tb ? k : n,
+                          b: a, ldb: ta ? m : k, beta: 0.5, c: ct, ldc: m)
+                var mismatches = 0
+                for i in 0..<m { for j in 0..<n where c[i * n + j].bitPattern != ct[j * m + i].bitPattern { mismatches += 1 } }
+                #expect(mismatches == 0, "\(m)×\(n)×\(k) tA=\(ta) tB=\(tb), \(threads) threads: \(mismatches) elements differ")
+            }
+        }
+    }
+
     @Test func softmaxAndCrossEntropyMatchNaive() {
         withThreadCounts { _ in
             for rows in [1, 3, 7, 33, 100, 257, 4000] { for cols in [1, 2, 7, 10, 33, 100] {
