@@ -17,7 +17,8 @@
  * SN_DIRECT=0..3 (read A, B in place: bit 0 A, bit 1 B), SN_PAR=<flops>
  * (parallel threshold), SN_KC=<k> (K block, at most KC), SN_NC=<n> (B block
  * width, at most NC), SN_NO_PREFETCH_C=1 (no C tile prefetch), SN_NO_UNROLL=1 (AVX2
- * micro-kernel one k per iteration).
+ * micro-kernel one k per iteration), SN_SMALL_N=<n> (products with at most n columns
+ * run transposed; 0: never).
  * Environment SN_AB_COPIES=n cycles through n copies of A and B (operands from L3).
  */
 #include <stdio.h>
@@ -28,7 +29,7 @@
 #include "bench_util.h"
 
 static const char *const switches[] = {"SN_NO_SHARED_B", "SN_NO_PACK_AVX2", "SN_SPLIT", "SN_DIRECT", "SN_NC", "SN_NO_PREFETCH_C", "SN_NO_UNROLL",
-                                       "SN_PAR", "SN_KC", NULL};
+                                       "SN_PAR", "SN_KC", "SN_SMALL_N", NULL};
 
 static void apply(const char *setting) {
     for (int v = 0; switches[v]; v++) unsetenv(switches[v]);
