@@ -46,10 +46,14 @@ extension TrainCommand {
         let spec = try presetSpec(train: train, test: test)
         let lr = learningRate
         let largestShard = DataParallelTrainer.shard(of: batchSize, rank: 0, size: shards).count
+        // Rank 0's replica holds a whole batch, so that steps run in turn can
+        // be one pass (ShardedTrainer); with --arena-bytes, which sizes each
+        // shard's arena, every replica holds just its shard.
+        let firstReplicaBatch = arenaBytes == nil ? batchSize : largestShard
         let trainer = try ShardedTrainer(shards: shards, train: train,
                                          options: .init(epochs: epochs, batchSize: batchSize, seed: seed,
-                                                                adaptiveThreads: !fixedThreads)) { _ in
-            try Network(spec: spec, maxBatch: largestShard, backend: backend,
+                                                                adaptiveThreads: !fixedThreads)) { rank in
+            try Network(spec: spec, maxBatch: rank == 0 ? firstReplicaBatch : largestShard, backend: backend,
                         optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: lr),
                         seed: seed, arenaCapacity: arenaBytes)
         }
@@ -57,7 +61,7 @@ extension TrainCommand {
         if !quiet {
             print("model \(model): \(spec.summary)")
             print("data \(directory): \(train.count) train, \(test.count) test samples")
-            print("backend \(backend.rawValue), \(shards) shards × \(threadsPerShard) thread(s), optimizer \(optimizer) lr \(lr), batch \(batchSize) (≤ \(largestShard) per shard), seed \(seed), arena \(Arena.formatBytes(network.arena.capacity)) per shard")
+            print("backend \(backend.rawValue), \(shards) shards × \(threadsPerShard) thread(s), optimizer \(optimizer) lr \(lr), batch \(batchSize) (≤ \(largestShard) per shard), seed \(seed), arena \(Arena.formatBytes(network.arena.capacity)) for shard 0, \(Arena.formatBytes(trainer.replicas.last!.arena.capacity)) per other shard")
         }
         // The evaluation's OpenMP workers must sleep as soon as it ends, not
         // spin for 200 ms on the cores the shards are about to train on.

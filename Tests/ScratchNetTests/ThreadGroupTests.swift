@@ -251,12 +251,13 @@ struct ThreadGroupTests {
         // steps; Dropout and BatchNorm make each shard run on its own replica.
         let withStatefulLayers = Preset.mlp.spec(inputShape: [1, 8, 8], classes: 4, hidden: [32, 16],
                                                  batchNorm: true, dropout: 0.2)
-        func train(_ placement: ShardedTrainer.Placement, spec: NetworkSpec = DistributedTests.spec,
+        // wholeBatch: the first replica holds the whole batch, so in-turn steps are one pass.
+        func train(_ placement: ShardedTrainer.Placement, spec: NetworkSpec = DistributedTests.spec, wholeBatch: Bool = false,
                    optimizer: @escaping () -> any Optimizer) throws -> ([[Float]], Float, Int) {
             let shard = DataParallelTrainer.shard(of: 50, rank: 0, size: shards).count
             let trainer = try ShardedTrainer(shards: shards, train: data, options: .init(epochs: 2, batchSize: 50, seed: 11),
-                                             placement: placement) { _ in
-                try Network(spec: spec, maxBatch: shard, optimizer: optimizer(), seed: 5)
+                                             placement: placement) { rank in
+                try Network(spec: spec, maxBatch: rank == 0 && wholeBatch ? 50 : shard, optimizer: optimizer(), seed: 5)
             }
             var serial = 0
             var loss: Float = 0
@@ -274,15 +275,40 @@ struct ThreadGroupTests {
             let serial = try train(.serial, optimizer: optimizer)
             let mixed = try train(.custom { $0 % 3 != 1 }, optimizer: optimizer)
             let governed = try train(.governed, optimizer: optimizer)
+            let onePass = try train(.serial, wholeBatch: true, optimizer: optimizer)
+            let onePassMixed = try train(.custom { $0 % 3 != 1 }, wholeBatch: true, optimizer: optimizer)
+            let onePassGoverned = try train(.governed, wholeBatch: true, optimizer: optimizer)
             #expect(parallel.2 == 0 && serial.2 == 26 && mixed.2 == 9, "\(name): serial steps \(parallel.2), \(serial.2), \(mixed.2)")
-            for (other, label) in [(serial, "serial"), (mixed, "mixed"), (governed, "governed")] {
+            for (other, label) in [(serial, "serial"), (mixed, "mixed"), (governed, "governed"), (onePass, "one pass"),
+                                   (onePassMixed, "one pass, mixed"), (onePassGoverned, "one pass, governed")] {
                 #expect(other.0 == parallel.0, "\(name), \(label): weights differ from the parallel run's")
                 #expect(other.1 == parallel.1, "\(name), \(label): loss \(other.1) against \(parallel.1)")
             }
             let statefulParallel = try train(.parallel, spec: withStatefulLayers, optimizer: optimizer)
-            let statefulMixed = try train(.custom { $0 % 3 != 1 }, spec: withStatefulLayers, optimizer: optimizer)
+            let statefulMixed = try train(.custom { $0 % 3 != 1 }, spec: withStatefulLayers, wholeBatch: true, optimizer: optimizer)
             #expect(statefulMixed.0 == statefulParallel.0, "\(name), Dropout + BatchNorm, mixed: weights differ")
             #expect(statefulMixed.1 == statefulParallel.1, "\(name), Dropout + BatchNorm, mixed: loss differs")
         }
+    }
+
+    /// One-pass in-turn steps with weight decay, and a last batch of one
+    /// sample (640 = 9·71 + 1), whose second shard is empty: that step takes
+    /// the shard-by-shard path. Both give the parallel run's weights.
+    @Test func onePassInTurnStepsWithWeightDecayAndAnEmptyShardGiveTheParallelWeights() throws {
+        var spec = DistributedTests.spec
+        spec.weightDecay = 0.01
+        func train(_ placement: ShardedTrainer.Placement) throws -> ([[Float]], Float) {
+            let trainer = try ShardedTrainer(shards: 2, train: DistributedTests.data,
+                                             options: .init(epochs: 1, batchSize: 71, seed: 4), placement: placement) { rank in
+                try Network(spec: spec, maxBatch: rank == 0 ? 71 : 36, optimizer: Adam(learningRate: 0.01), seed: 5)
+            }
+            let report = try trainer.trainEpoch(epoch: 1)
+            #expect(try trainer.replicasAgree())
+            return (trainer.network.weightsSnapshot(), report.meanLoss)
+        }
+        let parallel = try train(.parallel)
+        let serial = try train(.serial)
+        #expect(serial.0 == parallel.0, "weights differ from the parallel run's")
+        #expect(serial.1 == parallel.1, "loss \(serial.1) against \(parallel.1)")
     }
 }

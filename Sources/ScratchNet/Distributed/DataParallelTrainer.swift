@@ -146,17 +146,19 @@ public final class DataParallelTrainer {
     }
 
     /// The same, into another network's buffers (one with this network's
-    /// input shape and a `maxBatch` that holds the shard).
-    public func loadShard(step index: Int, into target: Network) -> (local: Int, global: Int) {
+    /// input shape and a `maxBatch` that holds the shard), from row `row` on.
+    public func loadShard(step index: Int, into target: Network, atRow row: Int = 0) -> (local: Int, global: Int) {
         precondition(index >= 0 && index < stepsPerEpoch, "DataParallelTrainer: step \(index) of \(stepsPerEpoch)")
         let start = index * options.batchSize
         let global = min(options.batchSize, train.count - start)
         let mine = Self.shard(of: global, rank: communicator.rank, size: communicator.size)
-        precondition(mine.count <= target.maxBatch && target.spec.inputShape == network.spec.inputShape,
-                     "DataParallelTrainer: a shard of \(mine.count) does not fit the target network")
+        precondition(row >= 0 && row + mine.count <= target.maxBatch && target.spec.inputShape == network.spec.inputShape,
+                     "DataParallelTrainer: a shard of \(mine.count) at row \(row) does not fit the target network")
         if !mine.isEmpty {
+            let pixels = target.inputBuffer.count / target.maxBatch
+            let input = Tensor(pointer: target.inputBuffer.pointer + row * pixels, shape: Shape(mine.count * pixels))
             train.fillBatch(indices: UnsafeBufferPointer(rebasing: order[start + mine.lowerBound..<start + mine.upperBound]),
-                            into: target.inputBuffer, labels: target.labelBuffer)
+                            into: input, labels: UnsafeMutableBufferPointer(rebasing: target.labelBuffer[row...]))
         }
         return (mine.count, global)
     }

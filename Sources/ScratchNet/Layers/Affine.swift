@@ -92,13 +92,40 @@ public final class Affine: Layer {
                      alpha: 1, a: x.pointer, lda: inputs, b: gradOutput.pointer, ldb: outputs,
                      beta: 0, c: weightGradient!.pointer, ldc: outputs)
         kernels.columnSums(gradOutput.pointer, rows: batch, cols: outputs, into: biasGradient!.pointer)
+        return inputGradient(of: gradOutput, input: x)
+    }
+
+    /// dx = dY·Wᵀ for every row (empty when the network needs none).
+    private func inputGradient(of gradOutput: Tensor, input x: Tensor) -> Tensor {
         guard computesInputGradient, let inputGradient else {
             return Tensor(pointer: x.pointer, shape: Shape(0))
         }
+        let batch = x.shape[0]
         let dx = inputGradient.leading(batch)
         kernels.gemm(transA: false, transB: true, m: batch, n: inputs, k: outputs,
                      alpha: 1, a: gradOutput.pointer, lda: outputs, b: weight!.pointer, ldb: outputs,
                      beta: 0, c: dx.pointer, ldc: inputs)
         return dx
+    }
+}
+
+extension Affine: SegmentedGradientLayer {
+    /// dW and db per segment (its rows of x and dY only), dx for all rows.
+    public func backward(_ gradOutput: Tensor, segments: GradientSegments) -> Tensor {
+        guard let x = lastInput else {
+            preconditionFailure("Affine: backward needs a forward on a float input (the last forward read bytes, or none ran)")
+        }
+        precondition(segments.ends[segments.count - 1] == x.shape[0],
+                     "Affine: segments end at row \(segments.ends[segments.count - 1]), the batch has \(x.shape[0])")
+        for s in 0..<segments.count {
+            let rows = segments.rows(s)
+            let dy = gradOutput.pointer + rows.lowerBound * outputs
+            kernels.gemm(transA: true, transB: false, m: inputs, n: outputs, k: rows.count,
+                         alpha: 1, a: x.pointer + rows.lowerBound * inputs, lda: inputs, b: dy, ldb: outputs,
+                         beta: 0, c: segments.destination(of: weightGradient!.pointer, segment: s), ldc: outputs)
+            kernels.columnSums(dy, rows: rows.count, cols: outputs,
+                               into: segments.destination(of: biasGradient!.pointer, segment: s))
+        }
+        return inputGradient(of: gradOutput, input: x)
     }
 }

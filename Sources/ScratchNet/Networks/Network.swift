@@ -23,6 +23,11 @@ public final class Network {
     public private(set) var labelBuffer: UnsafeMutableBufferPointer<Int32>
     /// Bytes the arena needs for this network, batch and optimizer.
     public let requiredArenaBytes: Int
+    /// Each layer as a ``SegmentedGradientLayer`` when it has parameters
+    /// (nil otherwise, or when it cannot split): looked up once, not per step.
+    lazy var segmentedLayers: [(any SegmentedGradientLayer)?] = layers.map {
+        $0.parameters.isEmpty ? nil : $0 as? any SegmentedGradientLayer
+    }
 
     public var classes: Int { head.classes }
     public var sampleShape: Shape { Shape(spec.inputShape) }
