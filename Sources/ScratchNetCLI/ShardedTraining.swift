@@ -33,6 +33,13 @@ extension TrainCommand {
         report.serialSteps == 0 ? "" : "  in turn on one thread: \(report.serialSteps) of \(report.steps) steps (probes included)"
     }
 
+    /// The arenas' sizes: shard 0's is larger when it holds whole batches.
+    static func arenaNote(_ trainer: ShardedTrainer) -> String {
+        let first = trainer.replicas[0].arena.capacity, other = trainer.replicas.last!.arena.capacity
+        return first == other ? "\(Arena.formatBytes(first)) per shard"
+            : "\(Arena.formatBytes(first)) for shard 0 (whole batches in turn), \(Arena.formatBytes(other)) per other shard"
+    }
+
     /// `scratchnet train --shards N`: N replicas on N threads of this process
     /// (``ShardedTrainer``); `--threads` is the total, split over the shards
     /// (at least 1 kernel thread each). Rank 0's replica is evaluated and saved.
@@ -46,22 +53,29 @@ extension TrainCommand {
         let spec = try presetSpec(train: train, test: test)
         let lr = learningRate
         let largestShard = DataParallelTrainer.shard(of: batchSize, rank: 0, size: shards).count
-        // Rank 0's replica holds a whole batch, so that steps run in turn can
-        // be one pass (ShardedTrainer); with --arena-bytes, which sizes each
-        // shard's arena, every replica holds just its shard.
-        let firstReplicaBatch = arenaBytes == nil ? batchSize : largestShard
+        // Rank 0's replica holds a whole batch when its in-turn steps can be
+        // one pass (ShardedTrainer: MLPs); other networks would only carry
+        // the larger arena. With --arena-bytes, which sizes each shard's
+        // arena, every replica holds just its shard.
         let trainer = try ShardedTrainer(shards: shards, train: train,
                                          options: .init(epochs: epochs, batchSize: batchSize, seed: seed,
                                                                 adaptiveThreads: !fixedThreads)) { rank in
-            try Network(spec: spec, maxBatch: rank == 0 ? firstReplicaBatch : largestShard, backend: backend,
-                        optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: lr),
-                        seed: seed, arenaCapacity: arenaBytes)
+            func replica(maxBatch: Int) throws -> Network {
+                try Network(spec: spec, maxBatch: maxBatch, backend: backend,
+                            optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: lr),
+                            seed: seed, arenaCapacity: arenaBytes)
+            }
+            let shardReplica = try replica(maxBatch: largestShard)
+            guard rank == 0, arenaBytes == nil, shardReplica.splitsGradientsBySegment, batchSize > largestShard else {
+                return shardReplica
+            }
+            return try replica(maxBatch: batchSize)
         }
         let network = trainer.network
         if !quiet {
             print("model \(model): \(spec.summary)")
             print("data \(directory): \(train.count) train, \(test.count) test samples")
-            print("backend \(backend.rawValue), \(shards) shards × \(threadsPerShard) thread(s), optimizer \(optimizer) lr \(lr), batch \(batchSize) (≤ \(largestShard) per shard), seed \(seed), arena \(Arena.formatBytes(network.arena.capacity)) for shard 0, \(Arena.formatBytes(trainer.replicas.last!.arena.capacity)) per other shard")
+            print("backend \(backend.rawValue), \(shards) shards × \(threadsPerShard) thread(s), optimizer \(optimizer) lr \(lr), batch \(batchSize) (≤ \(largestShard) per shard), seed \(seed), arena \(Self.arenaNote(trainer))")
         }
         // The evaluation's OpenMP workers must sleep as soon as it ends, not
         // spin for 200 ms on the cores the shards are about to train on.
