@@ -121,8 +121,13 @@ public final class ShardedTrainer: @unchecked Sendable {
         gradientBuffers = .allocate(capacity: shards)
         shareFactors = .allocate(capacity: shards)
         shardsRunOnFirstReplica = replicas[0].layers.allSatisfy { $0.persistentState.isEmpty && $0.generator == nil }
+        // GradientSegments address each replica's gradients by their offset
+        // in the first replica's region: the layouts must agree.
+        let gradientOffsets = replicas.map { replica in
+            replica.parameters.map { $0.gradient.pointer - replica.gradientRegion.baseAddress! } + [replica.gradientRegion.count]
+        }
         shardsShareOnePass = shardsRunOnFirstReplica && replicas[0].splitsGradientsBySegment
-            && replicas[0].maxBatch >= options.batchSize
+            && replicas[0].maxBatch >= options.batchSize && gradientOffsets.allSatisfy { $0 == gradientOffsets[0] }
         segmentEnds = .allocate(capacity: shards)
         segmentRegions = .allocate(capacity: shards)
         for (rank, replica) in replicas.enumerated() { segmentRegions[rank] = replica.gradientRegion.baseAddress! }
@@ -249,8 +254,9 @@ public final class ShardedTrainer: @unchecked Sendable {
 
     /// Every shard's rows of step `index` in the first replica's buffers, one
     /// after the other, then one forward and backward over them all with each
-    /// shard's gradients in its own replica's region. False (nothing done)
-    /// when a shard is empty: that step takes the shard-by-shard path.
+    /// shard's gradients in its own replica's region. False, before anything
+    /// is computed, when a shard is empty: that step takes the shard-by-shard
+    /// path.
     private func onePassStep(_ index: Int, epoch: Int) throws -> Bool {
         let first = replicas[0]
         var row = 0
