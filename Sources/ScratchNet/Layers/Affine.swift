@@ -84,15 +84,21 @@ public final class Affine: Layer {
 
     // dout is (B, out): dW = xᵀ·dout (in, out), db = Σ_rows dout, dx = dout·Wᵀ (B, in).
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        guard let x = lastInput else {
-            preconditionFailure("Affine: backward needs a forward on a float input (the last forward read bytes, or none ran)")
-        }
+        let x = floatInput
         let batch = x.shape[0]
         kernels.gemm(transA: true, transB: false, m: inputs, n: outputs, k: batch,
                      alpha: 1, a: x.pointer, lda: inputs, b: gradOutput.pointer, ldb: outputs,
                      beta: 0, c: weightGradient!.pointer, ldc: outputs)
         kernels.columnSums(gradOutput.pointer, rows: batch, cols: outputs, into: biasGradient!.pointer)
         return inputGradient(of: gradOutput, input: x)
+    }
+
+    /// The input of the last forward, which backward needs as floats.
+    private var floatInput: Tensor {
+        guard let x = lastInput else {
+            preconditionFailure("Affine: backward needs a forward on a float input (the last forward read bytes, or none ran)")
+        }
+        return x
     }
 
     /// dx = dY·Wᵀ for every row (empty when the network needs none).
@@ -112,9 +118,7 @@ public final class Affine: Layer {
 extension Affine: SegmentedGradientLayer {
     /// dW and db per segment (its rows of x and dY only), dx for all rows.
     public func backward(_ gradOutput: Tensor, segments: GradientSegments) -> Tensor {
-        guard let x = lastInput else {
-            preconditionFailure("Affine: backward needs a forward on a float input (the last forward read bytes, or none ran)")
-        }
+        let x = floatInput
         precondition(segments.ends[segments.count - 1] == x.shape[0],
                      "Affine: segments end at row \(segments.ends[segments.count - 1]), the batch has \(x.shape[0])")
         for s in 0..<segments.count {

@@ -35,7 +35,6 @@ public final class SoftmaxWithLoss {
                                            probs: probabilities!.pointer, rows: batch, cols: classes)
     }
 
-    /// The gradient of the mean loss with respect to the logits.
     /// The mean loss of each segment's rows (`ends` as in
     /// ``GradientSegments``) into `losses`, each as `forward` on those rows
     /// alone gives it; ``backward(segmentEnds:)`` then scales each
@@ -69,6 +68,7 @@ public final class SoftmaxWithLoss {
         return dlogits
     }
 
+    /// The gradient of the mean loss with respect to the logits.
     public func backward() -> Tensor {
         let dlogits = logitGradient!.leading(lastBatch)
         kernels.softmaxCrossEntropyBackward(probs: probabilities!.pointer, labels: lastLabels!,

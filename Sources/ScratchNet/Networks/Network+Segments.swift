@@ -1,18 +1,6 @@
 /// One pass over a batch whose rows belong to several shards (see
 /// ``GradientSegments``): ``ShardedTrainer``'s in-turn steps.
 extension Network {
-    /// Whether ``backward(segments:)`` gives every segment the gradients its
-    /// own pass would: every layer with parameters splits its sums over rows,
-    /// and no layer keeps per-batch statistics or draws random numbers (those
-    /// depend on which rows share a pass).
-    public var splitsGradientsBySegment: Bool {
-        layers.indices.allSatisfy { i in
-            let layer = layers[i]
-            return layer.persistentState.isEmpty && layer.generator == nil
-                && (layer.parameters.isEmpty || segmentedLayers[i] != nil)
-        }
-    }
-
     /// Forward on the first `ends.last` samples of the buffers, then each
     /// segment's mean loss (weight decay included, as ``loss(batch:training:)``
     /// adds it) into `losses`.

@@ -28,6 +28,15 @@ public final class Network {
     lazy var segmentedLayers: [(any SegmentedGradientLayer)?] = layers.map {
         $0.parameters.isEmpty ? nil : $0 as? any SegmentedGradientLayer
     }
+    /// Whether ``backward(segments:)`` gives every segment the gradients its
+    /// own pass would: every layer with parameters splits its sums over rows,
+    /// and no layer keeps per-batch statistics or draws random numbers (those
+    /// depend on which rows share a pass). Layers do not change: found once.
+    public private(set) lazy var splitsGradientsBySegment: Bool = layers.indices.allSatisfy { i in
+        let layer = layers[i]
+        return layer.persistentState.isEmpty && layer.generator == nil
+            && (layer.parameters.isEmpty || segmentedLayers[i] != nil)
+    }
 
     public var classes: Int { head.classes }
     public var sampleShape: Shape { Shape(spec.inputShape) }
