@@ -9,7 +9,7 @@ out="${TMPDIR:-/tmp}/sn_gemm_switch_ab"
 mkdir -p "$out.o"
 for f in CSources/CKernels/sgemm.c CSources/CKernels/threads.c Benchmarks/cbench/gemm_switch_ab.c; do
   # -fopenmp at compile time only: clang's driver would link -lomp, Debian names it omp5.
-  clang -c -O3 -std=c11 -D_GNU_SOURCE -DSN_GEMM_DEV -fopenmp -I"$root/CSources/CKernels/include" -I"$root/Benchmarks/cbench" "$root/$f" \
+  clang -c -O3 -std=c11 -D_GNU_SOURCE -DSN_GEMM_DEV ${CFLAGS_EXTRA:-} -fopenmp -I"$root/CSources/CKernels/include" -I"$root/Benchmarks/cbench" "$root/$f" \
     -o "$out.o/$(basename "$f" .c).o"
 done
 clang "$out.o"/*.o -o "$out" -lomp5 -lm

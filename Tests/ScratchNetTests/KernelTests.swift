@@ -93,7 +93,7 @@ struct KernelTests {
         }
     }
 
-    /// M ≥ 390 rows against N > 1 024 columns and K > 512 takes the threaded path that packs B once
+    /// M ≥ 390 rows against N > 1 024 columns and K > 1 024 (the longest K block) takes the threaded path that packs B once
     /// for the whole team, in two alternating buffers: several column blocks and K blocks, a ragged
     /// last strip (400 = 66·6 + 4) and a ragged last panel.
     @Test func gemmWithSharedPackedBMatchesNaiveOnSeveralBlocks() {
