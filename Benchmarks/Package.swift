@@ -47,5 +47,6 @@ func suite(_ name: String, extra: [Target.Dependency] = []) -> Target {
 package.targets += [
     suite("SGEMM", extra: ["COpenBLAS"]),
     suite("SoftmaxCrossEntropy"),
+    suite("Convolution"),
     suite("TrainingStep"),
 ]

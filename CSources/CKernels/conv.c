@@ -25,6 +25,7 @@
  */
 #include <string.h>
 #include "ckernels.h"
+#include "parallel_ranges.h"
 
 /* Fixed image blocks: the most threads a convolution can use. */
 #define SN_CONV_BLOCKS 8
@@ -362,6 +363,13 @@ static void pick_conv_kernels(conv_forward_fn *forward, conv_backward_fn *backwa
 
 static inline int block_start(int b, int blocks, int N) { return (int)((long)N * b / blocks); }
 
+// Threads for a convolution of `flops` over `blocks` image blocks: 1 below
+// the grain or with one block, else at most one per block.
+static int conv_threads(double flops, int blocks) {
+    if (flops < SN_CONV_PARALLEL_FLOPS || blocks <= 1) return 1;
+    return imin(sn_get_num_threads(), blocks);
+}
+
 void sn_conv_forward(const float *restrict x, const float *restrict w, const float *restrict bias,
                      float *restrict out, float *restrict scratch, sn_conv_geometry g) {
     if (g.N <= 0) return;
@@ -371,13 +379,14 @@ void sn_conv_forward(const float *restrict x, const float *restrict w, const flo
     conv_forward_fn conv_image_forward;
     conv_backward_fn unused;
     pick_conv_kernels(&conv_image_forward, &unused);
-#pragma omp parallel for schedule(static) num_threads(sn_get_num_threads()) \
-    if (flops >= SN_CONV_PARALLEL_FLOPS && L.blocks > 1)
-    for (int b = 0; b < L.blocks; b++) {
-        float *col = scratch + (long)b * L.block + L.col;
-        for (int n = block_start(b, L.blocks, g.N); n < block_start(b + 1, L.blocks, g.N); n++)
-            conv_image_forward(&g, &L, x + n * in_image, w, bias, out + n * out_image, col);
-    }
+    const int nth = conv_threads(flops, L.blocks);
+    SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
+        for (int b = (int)b0; b < (int)b1; b++) {
+            float *col = scratch + (long)b * L.block + L.col;
+            for (int n = block_start(b, L.blocks, g.N); n < block_start(b + 1, L.blocks, g.N); n++)
+                conv_image_forward(&g, &L, x + n * in_image, w, bias, out + n * out_image, col);
+        }
+    });
 }
 
 void sn_conv_backward(const float *restrict x, const float *restrict w, const float *restrict dout,
@@ -395,17 +404,18 @@ void sn_conv_backward(const float *restrict x, const float *restrict w, const fl
     conv_forward_fn unused;
     conv_backward_fn conv_image_backward;
     pick_conv_kernels(&unused, &conv_image_backward);
-#pragma omp parallel for schedule(static) num_threads(sn_get_num_threads()) \
-    if (flops >= SN_CONV_PARALLEL_FLOPS && L.blocks > 1)
-    for (int b = 0; b < L.blocks; b++) {
-        float *blk = scratch + (long)b * L.block;
-        float *pdw = blk + L.dw, *pdb = blk + L.db;
-        memset(pdw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
-        memset(pdb, 0, sizeof(float) * (size_t)g.FN);
-        for (int n = block_start(b, L.blocks, g.N); n < block_start(b + 1, L.blocks, g.N); n++)
-            conv_image_backward(&g, &L, x + n * in_image, w, dout + n * out_image, pdw, pdb,
-                                dx ? dx + n * in_image : 0, blk + L.col, blk + L.dout);
-    }
+    const int nth = conv_threads(flops, L.blocks);
+    SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
+        for (int b = (int)b0; b < (int)b1; b++) {
+            float *blk = scratch + (long)b * L.block;
+            float *pdw = blk + L.dw, *pdb = blk + L.db;
+            memset(pdw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
+            memset(pdb, 0, sizeof(float) * (size_t)g.FN);
+            for (int n = block_start(b, L.blocks, g.N); n < block_start(b + 1, L.blocks, g.N); n++)
+                conv_image_backward(&g, &L, x + n * in_image, w, dout + n * out_image, pdw, pdb,
+                                    dx ? dx + n * in_image : 0, blk + L.col, blk + L.dout);
+        }
+    });
     // Partial gradients added up in block order (thread-count independent).
     const long count = (long)g.FN * K;
     for (long i = 0; i < count; i++) {

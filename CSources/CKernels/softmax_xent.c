@@ -6,24 +6,15 @@
 // threads when it is large enough to pay for the wake-up.
 
 #include "ckernels.h"
+#include "parallel_ranges.h"
 #include <math.h>
 
 // Below this many logits (B·C) the loops stay on the calling thread.
 #define SN_SOFTMAX_PARALLEL_GRAIN (1 << 15)
 #define SN_SOFTMAX_MAX_THREADS 64
 
-#ifdef _OPENMP
-int omp_get_thread_num(void);
-int omp_get_num_threads(void);
-#endif
-
-// Threads for a loop over B rows of C logits: 1 below the grain size.
-//
-// Why not `#pragma omp parallel for ... if(...)`: Debian's libomp allocates
-// on the heap in every `parallel for` region, even one the if() clause makes
-// serial (measured: 3-4 mallocs per call), which breaks the arena's promise
-// of zero allocations per training step. A plain `parallel` region with the
-// rows split by hand allocates nothing, and the serial path has no pragma.
+// Threads for a loop over B rows of C logits: 1 below the grain size (the
+// rows are split by SN_FOR_RANGES: no `parallel for`, see parallel_ranges.h).
 static int row_threads(int B, int C) {
 #ifdef _OPENMP
     if ((long)B * C < SN_SOFTMAX_PARALLEL_GRAIN) return 1;
@@ -36,27 +27,6 @@ static int row_threads(int B, int C) {
     return 1;
 #endif
 }
-
-// Runs the block (the trailing macro argument) with b0, b1, t over contiguous row ranges, one per thread, in a
-// plain parallel region (or directly when nth == 1).
-#ifdef _OPENMP
-#define SN_FOR_ROW_RANGES(nth, B, b0, b1, t, ...)                     \
-    do {                                                               \
-        if ((nth) <= 1) { int b0 = 0, b1 = (B), t = 0; (void)t; __VA_ARGS__ } \
-        else {                                                         \
-            _Pragma("omp parallel num_threads(nth)")                   \
-            {                                                          \
-                int t = omp_get_thread_num(), T_ = omp_get_num_threads(); \
-                int b0 = (int)((long)(B) * t / T_);                    \
-                int b1 = (int)((long)(B) * (t + 1) / T_);              \
-                __VA_ARGS__                                            \
-            }                                                          \
-        }                                                              \
-    } while (0)
-#else
-#define SN_FOR_ROW_RANGES(nth, B, b0, b1, t, ...) \
-    do { int b0 = 0, b1 = (B), t = 0; (void)t; __VA_ARGS__ } while (0)
-#endif
 
 // Writes softmax(z) of one row of length C into p; returns logsumexp(z).
 static inline float softmax_row(const float *restrict z, float *restrict p, int C) {
@@ -76,7 +46,7 @@ static inline float softmax_row(const float *restrict z, float *restrict p, int 
 // logits is (B,C), probs is (B,C); they may alias (so no restrict here).
 void sn_softmax_forward(const float *logits, float *probs, int B, int C) {
     const int nth = row_threads(B, C);
-    SN_FOR_ROW_RANGES(nth, B, b0, b1, t, {
+    SN_FOR_RANGES(nth, B, b0, b1, t, {
         for (int b = b0; b < b1; b++) {
             const float *z = logits + (size_t)b * C;
             float *p = probs + (size_t)b * C;
@@ -103,7 +73,7 @@ float sn_softmax_xent_forward(const float *restrict logits, const int32_t *restr
                               float *restrict probs, int B, int C) {
     const int nth = row_threads(B, C);
     double partial[SN_SOFTMAX_MAX_THREADS] = {0};
-    SN_FOR_ROW_RANGES(nth, B, b0, b1, t, {
+    SN_FOR_RANGES(nth, B, b0, b1, t, {
         double sum = 0.0;
         for (int b = b0; b < b1; b++) {
             const float *z = logits + (size_t)b * C;
@@ -122,7 +92,7 @@ void sn_softmax_xent_backward(const float *probs, const int32_t *restrict labels
                               float *dlogits, int B, int C) {
     const float scale = 1.0f / (float)B;
     const int nth = row_threads(B, C);
-    SN_FOR_ROW_RANGES(nth, B, b0, b1, t, {
+    SN_FOR_RANGES(nth, B, b0, b1, t, {
         for (int b = b0; b < b1; b++) {
             const float *p = probs + (size_t)b * C;
             float *d = dlogits + (size_t)b * C;
@@ -139,7 +109,7 @@ float sn_softmax_xent_forward_onehot(const float *restrict logits, const float *
                                      float *restrict probs, int B, int C) {
     const int nth = row_threads(B, C);
     double partial[SN_SOFTMAX_MAX_THREADS] = {0};
-    SN_FOR_ROW_RANGES(nth, B, b0, b1, t, {
+    SN_FOR_RANGES(nth, B, b0, b1, t, {
         double sum = 0.0;
         for (int b = b0; b < b1; b++) {
             const float *z = logits + (size_t)b * C;
@@ -162,7 +132,7 @@ void sn_softmax_xent_backward_onehot(const float *probs, const float *restrict t
                                      float *dlogits, int B, int C) {
     const float scale = 1.0f / (float)B;
     const int nth = row_threads(B, C);
-    SN_FOR_ROW_RANGES(nth, B, b0, b1, t, {
+    SN_FOR_RANGES(nth, B, b0, b1, t, {
         for (int b = b0; b < b1; b++) {
             const float *p = probs + (size_t)b * C;
             const float *tg = targets + (size_t)b * C;
