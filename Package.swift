@@ -76,9 +76,12 @@ let package = Package(
             dependencies: ["ScratchNet"],
             path: "Tests/ScratchNetTestSupport"
         ),
+        // Wraps malloc in the test executable to count a thread's allocations
+        // (the zero-allocations-per-step test).
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(
             name: "ScratchNetTests",
-            dependencies: ["ScratchNet", "ScratchNetTestSupport", "CKernels"],
+            dependencies: ["ScratchNet", "ScratchNetTestSupport", "CKernels", "CAllocationCounter"],
             path: "Tests/ScratchNetTests"
         ),
     ]

@@ -1,0 +1,75 @@
+import CAllocationCounter
+import Testing
+import ScratchNet
+import ScratchNetTestSupport
+
+#if DEBUG
+private let isDebugBuild = true
+#else
+private let isDebugBuild = false
+#endif
+
+/// The arena's promise: after warm-up a training step (batch gather, forward,
+/// backward, optimizer update) makes no heap allocation, on every preset and
+/// optimizer, at 1 and 2 kernel threads. Counted on the calling thread by
+/// wrapping malloc in the test executable (`Tests/CAllocationCounter`); a
+/// sanitizer build, which wraps malloc itself, skips it.
+@Suite("Training steps allocate nothing after warm-up", .serialized,
+       .enabled(if: sn_allocation_counting_available() != 0, "malloc is wrapped by a sanitizer"),
+       .disabled(if: isDebugBuild,
+                 "unoptimized Swift allocates (boxed existentials, closure contexts): the promise is for release builds (swift test -c release)"))
+struct StepAllocationTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var label: String
+        var spec: @Sendable () -> NetworkSpec
+        var optimizer: @Sendable () -> any Optimizer
+        var batch: Int
+        var testDescription: String { label }
+    }
+
+    static let cases: [Case] = [
+        Case(label: "two-layer SGD", spec: { Preset.twoLayer.spec() }, optimizer: { SGD(learningRate: 0.1) }, batch: 100),
+        Case(label: "mlp Adam, weight decay", spec: { Preset.mlp.spec(weightDecay: 1e-4) },
+             optimizer: { Adam() }, batch: 100),
+        Case(label: "mlp BatchNorm, dropout, Momentum", spec: { Preset.mlp.spec(hidden: [64, 32], batchNorm: true, dropout: 0.3) },
+             optimizer: { Momentum() }, batch: 50),
+        Case(label: "two-layer tanh, Nesterov", spec: { Preset.twoLayer.spec(activation: .tanh) },
+             optimizer: { Nesterov() }, batch: 33),
+        Case(label: "two-layer sigmoid, AdaGrad", spec: { Preset.twoLayer.spec(activation: .sigmoid) },
+             optimizer: { AdaGrad() }, batch: 7),
+        Case(label: "simple-cnn RMSprop", spec: { Preset.simpleCNN.spec() }, optimizer: { RMSprop() }, batch: 100),
+        Case(label: "deep-cnn Adam", spec: { Preset.deepCNN.spec() }, optimizer: { Adam() }, batch: 8),
+    ]
+
+    @Test(arguments: cases)
+    func trainingStepMakesNoHeapAllocation(_ c: Case) throws {
+        let saved = KernelThreads.count
+        defer { KernelThreads.set(saved) }
+        let spec = c.spec()
+        let data = randomLabeledImages(count: 3 * c.batch, shape: spec.inputShape, seed: 5)
+        let network = try Network(spec: spec, maxBatch: c.batch, optimizer: c.optimizer(), seed: 1)
+        var rng = SeededGenerator(seed: 9)
+        let order = (0..<Int32(data.count)).shuffled(using: &rng)
+        for threads in [1, 2] {
+            KernelThreads.set(threads)
+            var losses: [Float] = []
+            losses.reserveCapacity(6)
+            var counts: [Int] = []
+            counts.reserveCapacity(6)
+            order.withUnsafeBufferPointer { order in
+                for step in 0..<6 {
+                    let start = (step % 3) * c.batch
+                    let indices = UnsafeBufferPointer(rebasing: order[start..<start + c.batch])
+                    // Steps 0–2 warm up (lazily made state); 3–5 are counted.
+                    if step >= 3 { sn_allocation_count_begin() }
+                    data.fillBatch(indices: indices, into: network.inputBuffer, labels: network.labelBuffer)
+                    let loss = network.trainStep(batch: c.batch)
+                    if step >= 3 { counts.append(sn_allocation_count_end()) }
+                    losses.append(loss)
+                }
+            }
+            try #require(losses.allSatisfy { $0.isFinite }, "\(c.label): the loss is not finite: \(losses)")
+            #expect(counts == [0, 0, 0], "\(c.label), \(threads) threads: heap allocations per step \(counts)")
+        }
+    }
+}
