@@ -2,16 +2,18 @@
  * threads.c — how many threads the kernels may use.
  *
  * The count is kept in a static and passed explicitly to every parallel
- * region (`num_threads(sn_get_num_threads())`) instead of relying only on
- * omp_set_num_threads: that call sets a per-thread ICV, so a count set from
- * one Swift thread would not reach kernels launched from another thread.
+ * region (`num_threads(...)`), not set with omp_set_num_threads: that call
+ * sets a per-thread ICV, so a count set from one Swift thread would not reach
+ * kernels launched from another thread; and lowering it to 1 made libomp
+ * rebuild its team on the next 2-thread region, with 2 heap allocations,
+ * each time the thread governor switched back from 1 thread (counted by
+ * StepAllocationTests). Below 2 the kernels skip their parallel regions.
  */
 #include "ckernels.h"
 
 #ifdef _OPENMP
-/* The toolchain ships no omp.h; these are the only entry points we use. */
+/* The toolchain ships no omp.h; this is the only entry point used here. */
 int omp_get_max_threads(void);
-void omp_set_num_threads(int n);
 #endif
 
 #ifdef _OPENMP
@@ -24,7 +26,6 @@ void sn_set_num_threads(int n) {
     if (n < 1) n = 1;
 #ifdef _OPENMP
     sn_num_threads = n;
-    omp_set_num_threads(n);
 #else
     (void)n;
 #endif

@@ -72,4 +72,35 @@ struct StepAllocationTests {
             #expect(counts == [0, 0, 0], "\(c.label), \(threads) threads: heap allocations per step \(counts)")
         }
     }
+
+    /// The whole per-batch loop of ``Trainer`` (thread governor and its probes,
+    /// learning-rate schedule, augmentation, gather, step, divergence check):
+    /// counted from one step's progress callback to the next within an epoch.
+    @Test(arguments: [(Augmentation.none, LearningRateSchedule.constant),
+                      (Augmentation(flip: true, maxShift: 2), LearningRateSchedule.cosine(floor: 0.1))])
+    func trainerLoopMakesNoHeapAllocationBetweenSteps(augmentation: Augmentation, schedule: LearningRateSchedule) throws {
+        let saved = KernelThreads.count
+        defer { KernelThreads.set(saved) }
+        KernelThreads.set(2)  // the governor then probes 1 thread against 2
+        let spec = Preset.twoLayer.spec()
+        let data = randomLabeledImages(count: 1_500, shape: spec.inputShape, seed: 3)
+        let network = try Network(spec: spec, maxBatch: 50, optimizer: Adam(), seed: 2)
+        let trainer = try Trainer(network: network, train: data, test: nil,
+                                  options: .init(epochs: 2, batchSize: 50, seed: 4, schedule: schedule,
+                                                 augmentation: augmentation))
+        var counts: [Int] = []
+        counts.reserveCapacity(2 * trainer.stepsPerEpoch)
+        for epoch in 1...2 {
+            _ = try trainer.trainEpoch(epoch: epoch) { progress in
+                let count = sn_allocation_count_end()
+                // Window k runs from step k's callback to step k+1's; the first
+                // epoch's first steps warm up.
+                if progress.stepInEpoch > 1 && (epoch > 1 || progress.stepInEpoch > 3) { counts.append(count) }
+                sn_allocation_count_begin()
+            }
+            _ = sn_allocation_count_end()
+        }
+        #expect(counts.count == 2 * trainer.stepsPerEpoch - 4)
+        #expect(counts.allSatisfy { $0 == 0 }, "heap allocations between training steps: \(counts)")
+    }
 }
