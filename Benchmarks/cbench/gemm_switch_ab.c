@@ -15,7 +15,8 @@
  * SN_NO_SHARED_B=1 (each thread packs its own B on the M split, as before
  * 2026-12), SN_NO_PACK_AVX2=1 (scalar packing), SN_SPLIT=m|n (force the split),
  * SN_DIRECT=0..3 (read A, B in place: bit 0 A, bit 1 B), SN_PAR=<flops>
- * (parallel threshold), SN_KC=<k> (K block, at most KC), SN_NC=<n> (B block
+ * (parallel threshold), SN_KC=<k> (K block, at most the build's longest),
+ * SN_MC=<m> (A block rows, a multiple of 12 up to MC), SN_NC=<n> (B block
  * width, at most NC), SN_NO_PREFETCH_C=1 (no C tile prefetch), SN_NO_UNROLL=1 (AVX2
  * micro-kernel one k per iteration), SN_SMALL_N=<n> (products with at most n columns
  * run transposed; 0: never).

@@ -158,6 +158,7 @@ static void release_slots(unsigned taken) {
 }
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int imax(int a, int b) { return a > b ? a : b; }
 
 // Development switches (builds with -DSN_GEMM_DEV only; see SPEED-NOTES.md).
 static inline int gemm_dev_flag(const char *name) {
@@ -788,6 +789,10 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
     g.c_trans = ct;
     g.alpha = alpha;
     g.prefetch_c = !gemm_dev_flag("SN_NO_PREFETCH_C");
+    int mcb = MC;  // A block rows
+#ifdef SN_GEMM_DEV
+    if (getenv("SN_MC")) mcb = imin(imax(atoi(getenv("SN_MC")) / 12 * 12, 12), MC);
+#endif
     int block = 0;
     for (int jc = 0; jc < N; jc += isa->nc) {
         const int nc = imin(isa->nc, N - jc);
@@ -805,8 +810,8 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
             g.nc = nc;
             g.kc = kc;
             g.beta = pc == 0 ? beta : 1.0f;
-            for (int ic = lo; ic < hi; ic += MC) {
-                const int mc = imin(MC, hi - ic);
+            for (int ic = lo; ic < hi; ic += mcb) {
+                const int mc = imin(mcb, hi - ic);
                 if (xa) {
                     pack_a_bytes(xa->src + (size_t)ic * lda + pc, lda, mc, kc, mr, xa->scale, pa);
                 } else {
