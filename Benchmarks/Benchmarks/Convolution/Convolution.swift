@@ -13,6 +13,8 @@ import ScratchNet
 let benchmarks: @Sendable () -> Void = {
     let variants: [(backend: Backend, threads: Int)] =
         benchmarkThreadCounts.map { (Backend.fast, $0) } + [(Backend.naive, 1)]
+    let passes: [(name: String, run: @Sendable (LayerBench) -> Float)] =
+        [("forward", { $0.forward() }), ("backward", { $0.backward() })]
     for layerCase in ConvolutionCase.all {
         for (backend, threads) in variants {
             let isNaive = backend == .naive
@@ -25,25 +27,17 @@ let benchmarks: @Sendable () -> Void = {
                 KernelThreads.set(threads)
                 box.bench = try LayerBench(case: layerCase, backend: backend)
             }
-            let suffix = "\(layerCase.name) %@ \(backend.rawValue) t\(threads)"
-            Benchmark("Convolution " + suffix.replacingOccurrences(of: "%@", with: "forward"),
-                      configuration: configuration,
-                      closure: { benchmark in
-                          let bench = box.bench!
-                          benchmark.measureRate(ScratchNetMetric.samplesPerSecond, operations: Double(bench.batch)) {
-                              blackHole(bench.forward())
-                          }
-                      },
-                      setup: setup, teardown: { box.bench = nil })
-            Benchmark("Convolution " + suffix.replacingOccurrences(of: "%@", with: "backward"),
-                      configuration: configuration,
-                      closure: { benchmark in
-                          let bench = box.bench!
-                          benchmark.measureRate(ScratchNetMetric.samplesPerSecond, operations: Double(bench.batch)) {
-                              blackHole(bench.backward())
-                          }
-                      },
-                      setup: setup, teardown: { box.bench = nil })
+            for pass in passes {
+                Benchmark("Convolution \(layerCase.name) \(pass.name) \(backend.rawValue) t\(threads)",
+                          configuration: configuration,
+                          closure: { benchmark in
+                              let bench = box.bench!
+                              benchmark.measureRate(ScratchNetMetric.samplesPerSecond, operations: Double(bench.batch)) {
+                                  blackHole(pass.run(bench))
+                              }
+                          },
+                          setup: setup, teardown: { box.bench = nil })
+            }
         }
     }
 }
