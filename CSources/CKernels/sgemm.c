@@ -82,6 +82,12 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 // NC: the packed B block (KC x NC = 2 MB) lives in L2/L3, reused by every
 //     A block; 512 was ~6% slower, 2048 no faster.
 #define SN_GEMM_MAX_THREADS 16
+// K blocks are also the blocks of every sum: each adds its partial sums into C
+// in K order. One KC on every path keeps the results bit-identical across
+// instruction sets (and so the same trained weights on any FMA machine). On
+// the AVX2 EPYC, 1024 was 1.03–1.05× on the K = 784 products (one pass of C
+// fewer; paired, session 7) but is not taken there alone, which would change
+// only the AVX2 bits: take it on every path once measured on AVX-512.
 #ifndef KC
 #define KC 512
 #endif
@@ -97,16 +103,6 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 #ifndef NC_H
 #define NC_H 512
 #endif
-// The AVX2 path's KC: one K block for K up to 1024 saves a pass of C (read,
-// add, write) per extra block, which mattered more here than keeping the B
-// micro-panel (KC x 16 = 64 KB) in the 32 KB L1. Paired against 512, 1
-// thread (Zen 3): 1000×100×784 1.04×, 100×100×784 1.03×, 100×256×784 1.04×,
-// 1000×100×4320 1.03×, 2048² 1.01×; 2 threads 1.04×; 25×30×57600 (Aᵀ)
-// 0.97–1.01×. KC_H x NC_H fits the KC x NC buffers.
-#ifndef KC_H
-#define KC_H 1024
-#endif
-#define KC_MAX (KC > KC_H ? KC : KC_H)
 #define MR_Z 12  // AVX-512 micro-kernel: 12 rows x 32 columns
 #define NR_Z 32
 #define MR_G 6   // generic micro-kernel: 6 rows x 16 columns
@@ -134,9 +130,8 @@ typedef float v8u __attribute__((vector_size(32), aligned(4)));
 #endif
 
 // +8: pack_a6_rows stores 2 floats past a strip.
-static float pack_a_buf[SN_GEMM_MAX_THREADS][MC * KC_MAX + 8] __attribute__((aligned(64)));
+static float pack_a_buf[SN_GEMM_MAX_THREADS][MC * KC + 8] __attribute__((aligned(64)));
 static float pack_b_buf[SN_GEMM_MAX_THREADS][KC * NC] __attribute__((aligned(64)));
-_Static_assert(KC_H * NC_H <= KC * NC, "the AVX2 path's packed B block must fit pack_b_buf");
 static _Atomic unsigned slots_in_use;  // bit s set: pack_*_buf[s] is taken
 
 // Takes up to `want` free slots (at least one) and returns them as a bitmask.
@@ -715,9 +710,9 @@ SN_DEFINE_MACRO_KERNEL(macro_h_k1, SN_AVX2, ukernel_h1)  // SN_NO_UNROLL=1: one 
 // Driver.
 
 typedef void (*macro_fn)(const gemm_block *);
-// kc: longest K block (KC; KC_H on the AVX2 path: on an AVX2-only EPYC with
-// a 32 KB L1d, 256 was ~10 % slower than 512 on the 1000×100×784 inference
-// product, and 1024 ~4 % faster).
+// kc: longest K block (KC on every path: on an AVX2-only EPYC with a 32 KB
+// L1d, 256 was ~10 % slower than 512 on the 1000×100×784 inference product;
+// 1024 was ~4 % faster, see KC).
 // direct_both: up to this M·N·K both operands may be read in place; past it
 // (up to DIRECT_MNK) only Aᵀ.
 // rows_in_place: row-major A may be read in place (direct_both products);
@@ -734,7 +729,7 @@ static gemm_isa pick_isa(void) {
     if (__builtin_cpu_supports("x86-64-v4")) return (gemm_isa){MR_Z, NR_Z, KC, NC, DIRECT_MNK, 1, 0, macro_z};
 #endif
 #if defined(SN_X86) && !defined(SN_GEMM_FORCE_BASELINE)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC_H, NC_H, DIRECT_SMALL_H, 0, SMALL_N, macro_h};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (gemm_isa){MR_G, NR_G, KC, NC_H, DIRECT_SMALL_H, 0, SMALL_N, macro_h};
 #endif
     return (gemm_isa){MR_G, NR_G, KC, NC, DIRECT_MNK, 1, SMALL_N, macro_g};
 }
@@ -915,7 +910,7 @@ static void sgemm_driver(int trans_a, int trans_b, int M, int N, int K,
     }
     gemm_isa isa = pick_isa();  // a cached CPU-feature read: cheap
 #ifdef SN_GEMM_DEV
-    if (getenv("SN_KC")) isa.kc = imin(atoi(getenv("SN_KC")), KC_MAX);
+    if (getenv("SN_KC")) isa.kc = imin(atoi(getenv("SN_KC")), KC);
     if (getenv("SN_NC")) isa.nc = imin(atoi(getenv("SN_NC")) / 32 * 32, NC);
     isa.nc = imin(isa.nc, KC * NC / isa.kc / 32 * 32);  // the packed B block must fit pack_b_buf
 #ifdef SN_X86

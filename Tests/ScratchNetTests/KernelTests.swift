@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import ScratchNet
 import ScratchNetTestSupport
@@ -93,7 +94,7 @@ struct KernelTests {
         }
     }
 
-    /// M ≥ 390 rows against N > 1 024 columns and K > 1 024 (the longest K block) takes the threaded path that packs B once
+    /// M ≥ 390 rows against N > 1 024 columns and K > 512 takes the threaded path that packs B once
     /// for the whole team, in two alternating buffers: several column blocks and K blocks, a ragged
     /// last strip (400 = 66·6 + 4) and a ragged last panel.
     @Test func gemmWithSharedPackedBMatchesNaiveOnSeveralBlocks() {
@@ -125,6 +126,45 @@ struct KernelTests {
             #expect(outputs[0] == outputs[1], "gemm \(m)×\(n)×\(k) differs between 1 and 2 threads")
         }
     }
+
+    /// Every sum over K is cut into equal blocks of at most 512 (K = 784: 392 + 392), each a chain of
+    /// fused multiply-adds in k order added into C in block order, on every instruction set (the
+    /// AVX-512 and AVX2 tiles alike): the trained weights are then the same on any FMA machine.
+    /// Checked bit for bit against that rule written out in Swift, at 1 and 2 threads.
+    @Test(.enabled(if: Self.cpuHasFMA, "no FMA: the portable path rounds each product"),
+          arguments: [(7, 33, 784), (100, 100, 784), (13, 100, 1030), (1000, 10, 600), (5, 3, 512)])
+    func gemmSumsKInBlocksOfAtMost512(m: Int, n: Int, k: Int) {
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        fillUniform(a, count: m * k, seed: UInt64(m * 7 + k))
+        fillUniform(b, count: k * n, seed: UInt64(n * 11 + k))
+        let blocks = (k + 511) / 512, blockLength = (k + blocks - 1) / blocks
+        var expected = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Float = 0
+                for start in stride(from: 0, to: k, by: blockLength) {
+                    var partial: Float = 0
+                    for p in start..<min(start + blockLength, k) { partial.addProduct(a[i * k + p], b[p * n + j]) }
+                    sum = start == 0 ? partial : sum + partial
+                }
+                expected[i * n + j] = sum
+            }
+        }
+        withThreadCounts { threads in
+            fast.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                      beta: 0, c: c, ldc: n)
+            let mismatches = (0..<m * n).filter { c[$0].bitPattern != expected[$0].bitPattern }.count
+            #expect(mismatches == 0, "\(m)×\(n)×\(k), \(threads) threads: \(mismatches) elements differ from the K-block rule")
+        }
+    }
+
+    static let cpuHasFMA: Bool = {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
+        return info.split(separator: "\n").contains { $0.hasPrefix("flags") && $0.split(separator: " ").contains("fma") }
+    }()
 
     /// Products with few columns (a classifier head's N = 10) are computed as Cᵀ = op(B)ᵀ·op(A)ᵀ with
     /// transposed tile stores. Every element is still one FMA per k in k order, so C must equal, bit
