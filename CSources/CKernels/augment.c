@@ -8,11 +8,7 @@
  * Sources/ScratchNet/Data/Augmentation.swift); the kernel only applies it.
  */
 #include "ckernels.h"
-
-#ifdef _OPENMP
-int omp_get_thread_num(void);
-int omp_get_num_threads(void);
-#endif
+#include "parallel_ranges.h"
 
 // As in batch_convert.c: rows split over the threads above this many bytes.
 #define SN_AUGMENT_GRAIN 32768
@@ -58,18 +54,9 @@ static void augment_rows(const uint8_t *restrict src, const int32_t *restrict in
 void sn_gather_bytes_augmented(const uint8_t *restrict src, const int32_t *restrict indices,
                                int rows, int channels, int height, int width, float scale,
                                const sn_image_transform *restrict transforms, float *restrict dst) {
-#ifdef _OPENMP
-    long bytes = (long)rows * channels * height * width;
-    int nth = bytes >= SN_AUGMENT_GRAIN && rows > 1 ? sn_get_num_threads() : 1;
-    if (nth > 1) {
-#pragma omp parallel num_threads(nth)
-        {
-            int t = omp_get_thread_num(), T = omp_get_num_threads();
-            augment_rows(src, indices, (int)((long)rows * t / T), (int)((long)rows * (t + 1) / T),
-                         channels, height, width, scale, transforms, dst);
-        }
-        return;
-    }
-#endif
-    augment_rows(src, indices, 0, rows, channels, height, width, scale, transforms, dst);
+    const long bytes = (long)rows * channels * height * width;
+    const int nth = bytes >= SN_AUGMENT_GRAIN && rows > 1 ? sn_get_num_threads() : 1;
+    SN_FOR_RANGES(nth, rows, r0, r1, t, {
+        augment_rows(src, indices, (int)r0, (int)r1, channels, height, width, scale, transforms, dst);
+    });
 }

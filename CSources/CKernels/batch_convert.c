@@ -18,11 +18,7 @@
  * cannot change a value.
  */
 #include "ckernels.h"
-
-#ifdef _OPENMP
-int omp_get_thread_num(void);
-int omp_get_num_threads(void);
-#endif
+#include "parallel_ranges.h"
 
 // Below this many bytes a batch is converted on the calling thread (waking
 // the other thread costs a few µs, a 16 KB conversion about as much).
@@ -51,17 +47,6 @@ static void gather_rows(const uint8_t *restrict src, const int32_t *restrict ind
 
 void sn_gather_bytes_to_float(const uint8_t *restrict src, const int32_t *restrict indices,
                               int first, int rows, int n, float scale, float *restrict dst) {
-#ifdef _OPENMP
-    int nth = (long)rows * n >= SN_GATHER_GRAIN && rows > 1 ? sn_get_num_threads() : 1;
-    if (nth > 1) {
-#pragma omp parallel num_threads(nth)
-        {
-            int t = omp_get_thread_num(), T = omp_get_num_threads();
-            gather_rows(src, indices, first, (int)((long)rows * t / T), (int)((long)rows * (t + 1) / T),
-                        n, scale, dst);
-        }
-        return;
-    }
-#endif
-    gather_rows(src, indices, first, 0, rows, n, scale, dst);
+    const int nth = (long)rows * n >= SN_GATHER_GRAIN && rows > 1 ? sn_get_num_threads() : 1;
+    SN_FOR_RANGES(nth, rows, r0, r1, t, { gather_rows(src, indices, first, (int)r0, (int)r1, n, scale, dst); });
 }

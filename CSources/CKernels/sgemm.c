@@ -912,7 +912,6 @@ static void sgemm_driver(int trans_a, int trans_b, int M, int N, int K,
 #ifdef SN_GEMM_DEV
     if (getenv("SN_KC")) isa.kc = imin(atoi(getenv("SN_KC")), KC);
     if (getenv("SN_NC")) isa.nc = imin(atoi(getenv("SN_NC")) / 32 * 32, NC);
-    isa.nc = imin(isa.nc, KC * NC / isa.kc / 32 * 32);  // the packed B block must fit pack_b_buf
 #ifdef SN_X86
     if (gemm_dev_flag("SN_NO_UNROLL") && isa.macro == macro_h) isa.macro = macro_h_k1;
 #endif
