@@ -49,17 +49,32 @@ let package = Package(
             pkgConfig: "mpi",
             providers: [.apt(["libopenmpi-dev"])]
         ),
+        // The core: memory, kernels, layers, losses, optimizers, networks,
+        // training, data and serialization. The C API links only this.
         .target(
-            name: "ScratchNet",
+            name: "ScratchNetCore",
             dependencies: [
                 "CKernels", "CZlib",
                 .target(name: "CMPI", condition: .when(traits: ["MPI"])),
             ],
+            path: "Sources/ScratchNetCore"
+        ),
+        // Around the core: hyperparameter search, reports and pictures, the
+        // book's demos, dataset download.
+        .target(
+            name: "ScratchNetExperiments",
+            dependencies: ["ScratchNetCore", "CZlib"],
+            path: "Sources/ScratchNetExperiments"
+        ),
+        // One import for users: re-exports the core and its satellites.
+        .target(
+            name: "ScratchNet",
+            dependencies: ["ScratchNetCore", "ScratchNetExperiments"],
             path: "Sources/ScratchNet"
         ),
         .target(
             name: "ScratchNetC",
-            dependencies: ["ScratchNet"],
+            dependencies: ["ScratchNetCore"],
             path: "Sources/ScratchNetC",
             exclude: ["include"]
         ),

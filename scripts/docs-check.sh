@@ -7,7 +7,7 @@
 # Uses the toolchain's own `docc` and `swift package dump-symbol-graph`, not
 # swift-docc-plugin: a plugin dependency in Package.swift would be resolved
 # (fetched) by every package that depends on ScratchNet, for a tool only
-# maintainers run. Output: .build-docs/ScratchNet.doccarchive.
+# maintainers run. Output: .build-docs/ScratchNetCore.doccarchive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # dump-symbol-graph compiles every module of the package, the MPI trait's
@@ -21,19 +21,19 @@ if ! pkg-config --exists mpi 2>/dev/null; then
 fi
 scratch=.build-docs
 graphs="$scratch/symbol-graphs"
-rm -rf "$graphs" "$scratch/ScratchNet.doccarchive"
+rm -rf "$graphs" "$scratch/ScratchNetCore.doccarchive"
 mkdir -p "$graphs"
 # dump-symbol-graph also tries the test modules and exits non-zero when it
 # cannot load them; what counts is that ScratchNet's graph was written.
 swift package --scratch-path "$scratch" dump-symbol-graph --minimum-access-level public > "$scratch/dump.log" 2>&1 || true
-found="$(find "$scratch" -path "$graphs" -prune -o -name 'ScratchNet.symbols.json' -print | head -n 1)"
-[ -n "$found" ] || { cat "$scratch/dump.log" >&2; echo "docs-check: no symbol graph for ScratchNet" >&2; exit 1; }
-cp "$(dirname "$found")"/ScratchNet.symbols.json "$graphs/"
-for extra in "$(dirname "$found")"/ScratchNet@*.symbols.json; do [ -e "$extra" ] && cp "$extra" "$graphs/"; done
-docc convert Sources/ScratchNet/ScratchNet.docc \
-  --fallback-display-name ScratchNet --fallback-bundle-identifier org.scratchnet.ScratchNet \
+found="$(find "$scratch" -path "$graphs" -prune -o -name 'ScratchNetCore.symbols.json' -print | head -n 1)"
+[ -n "$found" ] || { cat "$scratch/dump.log" >&2; echo "docs-check: no symbol graph for ScratchNetCore" >&2; exit 1; }
+cp "$(dirname "$found")"/ScratchNetCore.symbols.json "$graphs/"
+for extra in "$(dirname "$found")"/ScratchNetCore@*.symbols.json; do [ -e "$extra" ] && cp "$extra" "$graphs/"; done
+docc convert Sources/ScratchNetCore/ScratchNetCore.docc \
+  --fallback-display-name ScratchNetCore --fallback-bundle-identifier org.scratchnet.ScratchNetCore \
   --additional-symbol-graph-dir "$graphs" \
   --warnings-as-errors \
   --disable-parameters-and-returns-validation \
-  --output-path "$scratch/ScratchNet.doccarchive"
+  --output-path "$scratch/ScratchNetCore.doccarchive"
 echo "docs-check: 1 passed, 0 failed"

@@ -13,7 +13,7 @@ out=.build-fuzz
 mkdir -p "$out"
 export SWIFT_BACKTRACE=enable=no   # the crash backtracer can hang for minutes under a fuzzer
 
-lib=Sources/ScratchNet
+lib=Sources/ScratchNetCore
 flags=(-sanitize=fuzzer,address -parse-as-library -O -module-name ScratchNetFuzz -I CSources/CZlib)
 build() {
   local name=$1; shift

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import FoundationEssentials
-import ScratchNet
+import ScratchNetCore
 
 // The C API. Each function here is exported under the C name in its `@c`
 // attribute and declared, with its documentation, in include/scratchnet.h.

@@ -1,4 +1,4 @@
-import ScratchNet
+import ScratchNetCore
 
 /// Model files for the C API: the same safetensors files `scratchnet train
 /// --save` writes (weights plus the architecture as metadata), so a model

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ScratchNet
+import ScratchNetCore
 
 /// What a `scratchnet_model *` points to: a network with an SGD optimizer
 /// (which has no state, so inference-only users pay nothing for it) and the

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ScratchNet
+import ScratchNetCore
 
 /// The error codes of the C API; `include/scratchnet.h` repeats them as
 /// `SCRATCHNET_*` constants and the two lists must stay identical.

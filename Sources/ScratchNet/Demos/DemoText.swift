@@ -1,4 +1,0 @@
-/// A number rounded to three decimals, for the demos' report lines.
-func threeDecimals(_ v: Float) -> String {
-    "\((Double(v) * 1000).rounded() / 1000)"
-}

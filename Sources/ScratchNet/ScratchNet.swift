@@ -1,0 +1,7 @@
+// One import for users: `import ScratchNet` brings the core (arena, kernels,
+// layers, optimizers, networks, training, data, model files) and its
+// satellites (search, reports, demos, dataset download), as swift-numerics'
+// `Numerics` re-exports `RealModule` and `ComplexModule`. Embedding tools
+// that want the core alone import `ScratchNetCore`.
+@_exported import ScratchNetCore
+@_exported import ScratchNetExperiments

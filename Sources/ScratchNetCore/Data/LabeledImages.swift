@@ -1,0 +1,205 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CKernels
+
+/// Images and their class labels, kept as the bytes the files hold.
+///
+/// Why bytes: a float copy of Fashion-MNIST's training set is 188 MB; the
+/// bytes are 47 MB. Each batch is converted to floats in [0, 1] straight
+/// into the network's input buffer in the arena.
+public struct LabeledImages: Sendable {
+    /// count × samplePixels bytes, sample after sample.
+    public let pixels: [UInt8]
+    public let labels: [UInt8]
+    /// One sample's shape: [channels, rows, cols].
+    public let sampleShape: [Int]
+    /// Where the samples came from, for messages.
+    public let source: String
+
+    public var count: Int { labels.count }
+    public var samplePixels: Int { sampleShape.reduce(1, *) }
+    /// One more than the largest label (0 when empty).
+    public var classCount: Int { Int(labels.max() ?? 0) + (labels.isEmpty ? 0 : 1) }
+
+    public init(pixels: [UInt8], labels: [UInt8], sampleShape: [Int], source: String) {
+        precondition(pixels.count == labels.count * sampleShape.reduce(1, *),
+                     "LabeledImages: \(pixels.count) pixels for \(labels.count) samples of \(sampleShape)")
+        self.pixels = pixels
+        self.labels = labels
+        self.sampleShape = sampleShape
+        self.source = source
+    }
+
+    /// Reads an IDX image file (N, rows, cols) and an IDX label file (N).
+    public init(imagesPath: String, labelsPath: String) throws {
+        let images = try IDXArray.read(path: imagesPath)
+        let labels = try IDXArray.read(path: labelsPath)
+        guard images.dims.count == 3 || images.dims.count == 4 else {
+            throw DataError.wrongRank(path: imagesPath, expected: "images (count, rows, cols) or (count, channels, rows, cols)", dims: images.dims)
+        }
+        guard labels.dims.count == 1 else {
+            throw DataError.wrongRank(path: labelsPath, expected: "labels (count)", dims: labels.dims)
+        }
+        guard images.dims[0] == labels.dims[0] else {
+            throw DataError.countMismatch(images: imagesPath, imageCount: images.dims[0],
+                                          labels: labelsPath, labelCount: labels.dims[0])
+        }
+        guard images.dims[0] > 0 else { throw DataError.empty(path: imagesPath) }
+        let shape = images.dims.count == 3 ? [1, images.dims[1], images.dims[2]] : Array(images.dims[1...])
+        self.init(pixels: images.bytes, labels: labels.bytes, sampleShape: shape, source: imagesPath)
+    }
+
+    /// Throws when a label is not below `classes`.
+    public func validateLabels(classes: Int) throws {
+        if let index = labels.firstIndex(where: { Int($0) >= classes }) {
+            throw DataError.labelOutOfRange(path: source, index: index, label: Int(labels[index]), classes: classes)
+        }
+    }
+
+    /// Samples `range`, as a new set (e.g. a validation split).
+    public func subset(_ range: Range<Int>) -> LabeledImages {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "LabeledImages: subset \(range) of \(count)")
+        let n = samplePixels
+        return LabeledImages(pixels: Array(pixels[range.lowerBound * n..<range.upperBound * n]),
+                             labels: Array(labels[range]), sampleShape: sampleShape, source: source)
+    }
+
+    /// Converts the samples at `indices` into `input` (pixel / 255) and
+    /// their labels into `labels`. Allocates nothing.
+    ///
+    /// The C kernel prefetches a few samples ahead: a shuffled batch misses
+    /// the cache at the start of every sample (see `batch_convert.c`).
+    public func fillBatch(indices: UnsafeBufferPointer<Int32>, into input: Tensor,
+                          labels out: UnsafeMutableBufferPointer<Int32>) {
+        let n = samplePixels
+        precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
+        guard let first = indices.baseAddress, !indices.isEmpty else { return }
+        pixels.withUnsafeBufferPointer { px in
+            labels.withUnsafeBufferPointer { lb in
+                for (row, index) in indices.enumerated() {
+                    precondition(index >= 0 && Int(index) < lb.count, "LabeledImages: sample \(index) of \(lb.count)")
+                    out[row] = Int32(lb[Int(index)])
+                }
+            }
+            sn_gather_bytes_to_float(px.baseAddress!, first, 0, Int32(indices.count), Int32(n),
+                                     Self.pixelScale, input.pointer)
+        }
+    }
+
+    /// The same for the contiguous samples `start..<start+count`.
+    public func fillBatch(start: Int, count: Int, into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>) {
+        let n = samplePixels
+        precondition(start >= 0 && start + count <= self.count, "LabeledImages: batch out of range")
+        precondition(input.count >= count * n && out.count >= count, "LabeledImages: batch buffers too small")
+        guard count > 0 else { return }
+        pixels.withUnsafeBufferPointer { px in
+            sn_gather_bytes_to_float(px.baseAddress!, nil, Int32(start), Int32(count), Int32(n),
+                                     Self.pixelScale, input.pointer)
+        }
+        fillLabels(start: start, count: count, into: out)
+    }
+
+    /// The labels of samples `start..<start+count`, as class indices.
+    public func fillLabels(start: Int, count: Int, into out: UnsafeMutableBufferPointer<Int32>) {
+        precondition(start >= 0 && start + count <= self.count, "LabeledImages: batch out of range")
+        precondition(out.count >= count, "LabeledImages: label buffer too small")
+        for r in 0..<count { out[r] = Int32(labels[start + r]) }
+    }
+
+    /// Calls `body` with the bytes of samples `start..<start+count`, sample
+    /// after sample (``samplePixels`` each), valid only inside `body`.
+    public func withSamples<R>(start: Int, count: Int, _ body: (UnsafePointer<UInt8>) throws -> R) rethrows -> R {
+        precondition(start >= 0 && count > 0 && start + count <= self.count, "LabeledImages: samples \(start)..<\(start + count) of \(self.count)")
+        return try pixels.withUnsafeBufferPointer { try body($0.baseAddress! + start * samplePixels) }
+    }
+
+    /// Like ``fillBatch(indices:into:labels:)``, with row `r` flipped and
+    /// shifted by `transforms[r]` on the way (see ``Augmentation``).
+    public func fillBatch(indices: UnsafeBufferPointer<Int32>, transforms: UnsafeBufferPointer<sn_image_transform>,
+                          into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>) {
+        let n = samplePixels
+        precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
+        precondition(transforms.count >= indices.count, "LabeledImages: \(transforms.count) transforms for \(indices.count) samples")
+        guard let first = indices.baseAddress, !indices.isEmpty else { return }
+        labels.withUnsafeBufferPointer { lb in
+            for (row, index) in indices.enumerated() {
+                precondition(index >= 0 && Int(index) < lb.count, "LabeledImages: sample \(index) of \(lb.count)")
+                out[row] = Int32(lb[Int(index)])
+            }
+        }
+        pixels.withUnsafeBufferPointer { px in
+            sn_gather_bytes_augmented(px.baseAddress!, first, Int32(indices.count), Int32(sampleShape[0]),
+                                      Int32(sampleShape[1]), Int32(sampleShape[2]), Self.pixelScale,
+                                      transforms.baseAddress!, input.pointer)
+        }
+    }
+
+    /// The plain loop the C augmenting gather must match exactly.
+    public func referenceFillBatch(indices: UnsafeBufferPointer<Int32>, transforms: UnsafeBufferPointer<sn_image_transform>,
+                                   into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>) {
+        let (channels, height, width) = (sampleShape[0], sampleShape[1], sampleShape[2])
+        for (row, index) in indices.enumerated() {
+            let t = transforms[row]
+            for c in 0..<channels {
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let sy = y - Int(t.dy), sx = x - Int(t.dx)
+                        var value: Float = 0
+                        if sy >= 0, sy < height, sx >= 0, sx < width {
+                            let col = t.flip != 0 ? width - 1 - sx : sx
+                            value = Float(pixels[Int(index) * samplePixels + (c * height + sy) * width + col]) * Self.pixelScale
+                        }
+                        input.pointer[row * samplePixels + (c * height + y) * width + x] = value
+                    }
+                }
+            }
+            out[row] = Int32(labels[Int(index)])
+        }
+    }
+
+    /// Bytes become floats in [0, 1].
+    public static let pixelScale: Float = 1 / 255
+
+    /// The plain loop the C gather must match exactly (the tests' oracle).
+    public func referenceFillBatch(indices: UnsafeBufferPointer<Int32>, into input: Tensor,
+                                   labels out: UnsafeMutableBufferPointer<Int32>) {
+        let n = samplePixels
+        precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
+        for (row, index) in indices.enumerated() {
+            let i = Int(index)
+            for k in 0..<n { input.pointer[row * n + k] = Float(pixels[i * n + k]) * Self.pixelScale }
+            out[row] = Int32(labels[i])
+        }
+    }
+}
+
+/// The four files of an MNIST-format data set (Fashion-MNIST, MNIST).
+public enum MNISTFormat {
+    /// Debian's `dataset-fashion-mnist` installs here.
+    public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
+    /// Environment variable that overrides the default directory.
+    public static let directoryVariable = "SCRATCHNET_DATA"
+
+    /// Loads `train-*` and `t10k-*` image and label files from `directory`,
+    /// gzipped (`.gz`) or not.
+    public static func load(directory: String) throws -> (train: LabeledImages, test: LabeledImages) {
+        func file(_ stem: String) throws -> String {
+            let plain = "\(directory)/\(stem)"
+            if fileExists(plain) { return plain }
+            let gz = plain + ".gz"
+            if fileExists(gz) { return gz }
+            throw DataError.fileNotFound(path: gz)
+        }
+        let train = try LabeledImages(imagesPath: file("train-images-idx3-ubyte"),
+                                      labelsPath: file("train-labels-idx1-ubyte"))
+        let test = try LabeledImages(imagesPath: file("t10k-images-idx3-ubyte"),
+                                     labelsPath: file("t10k-labels-idx1-ubyte"))
+        return (train, test)
+    }
+
+    package static func fileExists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+}

@@ -1,0 +1,96 @@
+import ScratchNetCore
+
+/// Training options as a JSON file: what `scratchnet search` writes as its
+/// best configuration and `scratchnet train --config FILE` reads.
+///
+/// Every field is optional: a file sets what it names and leaves the rest
+/// to the command line's defaults. Keys are snake_case, like the
+/// `--metrics-json` summary. Unknown keys are ignored, so files from newer
+/// versions (or with extra notes such as `search`) still load.
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    public var model: String?
+    public var hidden: [Int]?
+    public var activation: String?
+    public var initializer: String?
+    public var optimizer: String?
+    public var epochs: Int?
+    public var batchSize: Int?
+    public var learningRate: Double?
+    public var weightDecay: Double?
+    public var seed: UInt64?
+    /// How the values were found (informational; `train` ignores it).
+    public var search: SearchRecord?
+
+    /// Where a configuration came from.
+    public struct SearchRecord: Codable, Equatable, Sendable {
+        public var validationAccuracy: Double
+        public var validationFraction: Double
+        public var trials: Int
+        public var rounds: Int
+        public var space: String
+
+        public init(validationAccuracy: Double, validationFraction: Double, trials: Int, rounds: Int, space: String) {
+            self.validationAccuracy = validationAccuracy
+            self.validationFraction = validationFraction
+            self.trials = trials
+            self.rounds = rounds
+            self.space = space
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case validationAccuracy = "validation_accuracy"
+            case validationFraction = "validation_fraction"
+            case trials, rounds
+            case space = "first_round_space"
+        }
+    }
+
+    public init(model: String? = nil, hidden: [Int]? = nil, activation: String? = nil, initializer: String? = nil,
+                optimizer: String? = nil, epochs: Int? = nil, batchSize: Int? = nil, learningRate: Double? = nil,
+                weightDecay: Double? = nil, seed: UInt64? = nil, search: SearchRecord? = nil) {
+        self.model = model
+        self.hidden = hidden
+        self.activation = activation
+        self.initializer = initializer
+        self.optimizer = optimizer
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.seed = seed
+        self.search = search
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, hidden, activation, initializer, optimizer, epochs, seed, search
+        case batchSize = "batch_size"
+        case learningRate = "learning_rate"
+        case weightDecay = "weight_decay"
+    }
+}
+
+import Foundation
+
+extension TrainingConfiguration {
+    /// Pretty, key-sorted JSON with a trailing newline.
+    public func jsonBytes() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return Array(try encoder.encode(self)) + [10]
+    }
+
+    /// Writes the file atomically (a crash leaves the old file or the new one).
+    public func write(to path: String) throws {
+        try AtomicFile.write(jsonBytes(), to: path)
+    }
+
+    /// Reads a configuration file; errors name the file.
+    public static func read(path: String) throws -> TrainingConfiguration {
+        let bytes = try AtomicFile.read(path)
+        do {
+            return try JSONDecoder().decode(TrainingConfiguration.self, from: Data(bytes))
+        } catch {
+            throw DataError.unreadable(path: path, reason: "not a training configuration (JSON): \(error)")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ScratchNetCore
+
+/// Trains one search trial in-process and scores it on the validation split.
+///
+/// Everything a trial owns (network, arena, optimizer, trainer) is made
+/// inside ``train(_:onEpoch:)`` on the calling thread, so several trials can train
+/// at once on different threads. The kernel thread count is process-global
+/// (``KernelThreads``); a concurrent search sets it to 1 before starting.
+public struct TrialTrainer: Sendable {
+    public var spec: NetworkSpec
+    public var train: LabeledImages
+    public var validation: LabeledImages
+    public var epochs: Int
+    public var batchSize: Int
+    /// Fixes initial weights and batch order; the same for every trial, so
+    /// trials differ only by their hyperparameters.
+    public var seed: UInt64
+    public var backend: Backend
+    /// Makes the optimizer for a learning rate (SGD unless the caller says otherwise).
+    public var makeOptimizer: @Sendable (Float) -> any Optimizer
+
+    public init(spec: NetworkSpec, train: LabeledImages, validation: LabeledImages, epochs: Int, batchSize: Int,
+                seed: UInt64, backend: Backend = .fast,
+                makeOptimizer: @escaping @Sendable (Float) -> any Optimizer = { SGD(learningRate: $0) }) {
+        self.spec = spec
+        self.train = train
+        self.validation = validation
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.seed = seed
+        self.backend = backend
+        self.makeOptimizer = makeOptimizer
+    }
+
+    /// Trains `trial` for ``epochs`` epochs; a diverging or failing trial
+    /// comes back with `failure` set instead of throwing, so a search goes on.
+    public func train(_ trial: Trial, onEpoch: (Trainer.EpochReport) -> Void = { _ in }) -> TrialOutcome {
+        let clock = Stopwatch()
+        var trialSpec = spec
+        trialSpec.weightDecay = Float(trial.weightDecay)
+        do {
+            let network = try Network(spec: trialSpec, maxBatch: batchSize, backend: backend,
+                                      optimizer: makeOptimizer(Float(trial.learningRate)), seed: seed)
+            let trainer = try Trainer(network: network, train: train, test: validation,
+                                      options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
+            let history = try trainer.run(onEpoch: onEpoch)
+            let last = history.last!
+            return TrialOutcome(trial: trial, validationAccuracy: Double(last.testAccuracy ?? 0),
+                                trainAccuracy: Double(last.trainAccuracy), finalLoss: Double(last.meanLoss),
+                                seconds: clock.elapsed)
+        } catch {
+            return TrialOutcome(trial: trial, validationAccuracy: 0, trainAccuracy: 0, finalLoss: .infinity,
+                                seconds: clock.elapsed, failure: "\(error)")
+        }
+    }
+}
