@@ -4,8 +4,8 @@ import ScratchNet
 /// The chapter-5 to chapter-7 demos that complete the curriculum: dropout
 /// against overfitting, BatchNorm against bad initial scales, and the
 /// whole-network gradient checks.
-@Suite("Curriculum completion")
-struct CurriculumCompletionTests {
+@Suite("Demos: dropout against overfitting, BatchNorm against bad scales, whole-network gradient checks")
+struct DropoutBatchNormGradientCheckDemoTests {
     static let data: (train: LabeledImages, test: LabeledImages)? = try? MNISTFormat.load(directory: MNISTFormat.defaultDirectory)
 
     /// 150 epochs instead of the book's 301, tested on 2000 images: the

@@ -4,8 +4,8 @@ import ScratchNetTestSupport
 
 /// The curriculum's remaining layers: backward against central differences,
 /// on both backends (tolerance: ``Tolerance/gradient``).
-@Suite("Curriculum layer gradients")
-struct CurriculumLayerGradientTests {
+@Suite("Layers Tanh, Dropout, BatchNorm, Conv2D, MaxPool and Flatten: gradients and behaviour")
+struct TanhDropoutNormConvPoolLayerTests {
     @Test(arguments: Backend.allCases)
     func tanhBackwardMatchesNumericalGradient(backend: Backend) throws {
         let layer = Tanh(inputShape: Shape(3, 11), kernels: backend.kernels)
