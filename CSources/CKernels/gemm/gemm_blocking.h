@@ -38,7 +38,8 @@
 
 // Products below this many flops run on the calling thread: waking a second
 // thread costs microseconds, and small parallel regions collapse under CPU
-// contention (2 MFLOP products ran 1.12-1.68x faster on 2 threads, 0.2 MFLOP did not).
+// contention. Measure: Benchmarks/cbench/run_gemm_bench.sh head 15 1,2 (the
+// batch-100 heads, 0.2 MFLOP, against the batch-1000 head, 2 MFLOP).
 #define SN_GEMM_PAR_FLOPS 2.0e6
 // Up to this M·N·K, A (and B if not transposed) are read in place instead of
 // packed: packing would cost as much as the arithmetic.

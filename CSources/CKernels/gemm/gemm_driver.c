@@ -272,8 +272,8 @@ static void gemm_driver(const gemm_isa *isa, int nthreads, sn_gemm_a a, int tran
     // Few columns: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead, storing each tile
     // transposed. Every element is still one FMA per k in k order, then the
     // same alpha/beta operations: the same bits. N = 8 exactly fills a half
-    // panel and stays (transposed was slower there and for N = 13…16, faster
-    // for N = 1…7 and 9…12).
+    // panel and is not transposed (there, as for N > SMALL_N, the transposed
+    // form is the slower one).
     int ct = 0;
     if (a.f && N <= isa->small_n && N != isa->nr / 2 && M >= 2 * isa->nr) {
         const sn_gemm_a bt = sn_gemm_a_floats(B, ldb, !trans_b);
