@@ -7,7 +7,9 @@ import ScratchNetTestSupport
 ///
 /// What runs where: `generic` runs on every machine, `avx2` on CPUs with AVX2+FMA, `avx512` on
 /// x86-64-v4 CPUs. A kernel the CPU lacks is skipped, and the skip is recorded on the test (see
-/// `skippedKernelsAreNamed`); on other architectures only `generic` exists.
+/// `skippedKernelsAreNamed`); on other architectures only `generic` exists. `generic` is compiled
+/// twice on x86-64 (target_clones) and the CPU picks the clone: on an x86-64-v3 CPU its baseline
+/// (SSE2) clone never runs here.
 ///
 /// Checks, per kernel, at 1 and 2 threads:
 /// - within a rounding bound of `NaiveKernels().gemm` (any summation order);
