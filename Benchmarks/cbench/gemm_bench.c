@@ -45,12 +45,12 @@ static const shape shapes[] = {
 };
 
 // Seconds per call, timing `calls` calls in a row.
-static double time_calls(int lib, const shape *s, int calls, const float *A, const float *B, float *C) {
+static double time_calls(int lib, int nth, const shape *s, int calls, const float *A, const float *B, float *C) {
     int lda = s->ta ? s->M : s->K, ldb = s->tb ? s->K : s->N;
     double t0 = bench_now();
     for (int c = 0; c < calls; c++) {
         if (lib == 0)
-            sn_sgemm(s->ta, s->tb, s->M, s->N, s->K, 1.0f, A, lda, B, ldb, 0.0f, C, s->N);
+            sn_sgemm(nth, s->ta, s->tb, s->M, s->N, s->K, 1.0f, A, lda, B, ldb, 0.0f, C, s->N);
         else
             cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans, s->tb ? CblasTrans : CblasNoTrans,
                         s->M, s->N, s->K, 1.0f, A, lda, B, ldb, 0.0f, C, s->N);
@@ -76,14 +76,13 @@ int main(int argc, char **argv) {
         if (calls < 1) calls = 1;
         for (const char *t = threads_arg; *t;) {
             int nth = atoi(t);
-            sn_set_num_threads(nth);
             openblas_set_num_threads(nth);
             double g[2][64];
             int r_max = reps > 64 ? 64 : reps;
-            time_calls(0, s, calls, A, B, C);  // warm-up
-            time_calls(1, s, calls, A, B, C);
+            time_calls(0, nth, s, calls, A, B, C);  // warm-up
+            time_calls(1, nth, s, calls, A, B, C);
             for (int r = 0; r < r_max; r++)
-                for (int lib = 0; lib < 2; lib++) g[lib][r] = flops / time_calls(lib, s, calls, A, B, C) / 1e9;
+                for (int lib = 0; lib < 2; lib++) g[lib][r] = flops / time_calls(lib, nth, s, calls, A, B, C) / 1e9;
             qsort(g[0], r_max, sizeof(double), bench_compare_doubles);
             qsort(g[1], r_max, sizeof(double), bench_compare_doubles);
             double ours = g[0][r_max / 2], blas = g[1][r_max / 2];

@@ -22,7 +22,7 @@
  *    everywhere.
  *
  * Example (C = A·Bᵀ for A (M,K) and B (N,K)):
- *     sn_sgemm(0, 1, M, N, K, 1.0f, A, K, B, K, 0.0f, C, N);
+ *     sn_sgemm(nthreads, 0, 1, M, N, K, 1.0f, A, K, B, K, 0.0f, C, N);
  */
 #ifndef SCRATCHNET_CKERNELS_H
 #define SCRATCHNET_CKERNELS_H
@@ -49,10 +49,12 @@ int sn_has_openmp(void);
 /// op(A) is (M,K), op(B) is (K,N), C is (M,N). A is stored (M,K) with row
 /// stride lda when not transposed, (K,M) otherwise; likewise B.
 /// beta == 0 ignores C's old contents (NaNs in it do not propagate).
-/// Cache-blocked and packed; the packing buffers are fixed-size static
-/// storage (see sgemm.c), so no heap allocation happens. Small products run
-/// on the calling thread only.
-void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
+/// Uses up to `nthreads` threads (products under ~2 MFLOP run on the calling
+/// thread); the result is bit-identical for any thread count. Cache-blocked
+/// and packed into fixed-size static buffers (CSources/CKernels/gemm): no heap.
+/// Each element is summed with fused multiply-adds in k order within K blocks
+/// of at most 512 (equal lengths), the blocks added in order.
+void sn_sgemm(int nthreads, int trans_a, int trans_b, int M, int N, int K,
               float alpha, const float *A, int lda,
               const float *B, int ldb,
               float beta, float *C, int ldc);
@@ -61,9 +63,35 @@ void sn_sgemm(int trans_a, int trans_b, int M, int N, int K,
 /// stride ldx: a first layer reading uint8 images at inference, packed
 /// straight from the bytes instead of from a float copy of the batch. Equal
 /// bit for bit to converting X with sn_gather_bytes_to_float (x·scale) and
-/// calling sn_sgemm(0, trans_b, ..., alpha 1, ...).
-void sn_sgemm_bytes(int trans_b, int M, int N, int K, float scale, const uint8_t *X, int ldx,
+/// calling sn_sgemm(nthreads, 0, trans_b, ..., alpha 1, ...).
+void sn_sgemm_bytes(int nthreads, int trans_b, int M, int N, int K, float scale, const uint8_t *X, int ldx,
                     const float *B, int ldb, float beta, float *C, int ldc);
+
+/// The micro-kernels sn_sgemm can run. AUTO is the fastest the CPU has
+/// (AVX-512, else AVX2+FMA, else generic); the others force one, for tests.
+/// AVX2 and AVX-512 sum with FMAs and give the same bits; generic uses FMAs
+/// on x86-64-v3 CPUs, separate multiply and add below that.
+typedef enum {
+    SN_GEMM_KERNEL_AUTO = 0,
+    SN_GEMM_KERNEL_GENERIC = 1,  /* 6x16 tile, vector extensions, any CPU */
+    SN_GEMM_KERNEL_AVX2 = 2,     /* 6x16 tile, AVX2+FMA intrinsics */
+    SN_GEMM_KERNEL_AVX512 = 3,   /* 12x32 tile, AVX-512 (x86-64-v4) */
+} sn_gemm_kernel;
+
+/// 1 when this CPU (and build) can run `kernel`, else 0.
+int sn_gemm_kernel_supported(sn_gemm_kernel kernel);
+
+/// sn_sgemm on the given micro-kernel. Returns 0, or -1 (and computes
+/// nothing) when the kernel is not supported here.
+int sn_sgemm_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_a, int trans_b, int M, int N, int K,
+                         float alpha, const float *A, int lda,
+                         const float *B, int ldb,
+                         float beta, float *C, int ldc);
+
+/// sn_sgemm_bytes on the given micro-kernel; returns as sn_sgemm_with_kernel.
+int sn_sgemm_bytes_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_b, int M, int N, int K,
+                               float scale, const uint8_t *X, int ldx,
+                               const float *B, int ldb, float beta, float *C, int ldc);
 
 /* ---- softmax and cross-entropy ----------------------------------------- */
 

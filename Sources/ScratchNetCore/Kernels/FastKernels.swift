@@ -10,7 +10,7 @@ public struct FastKernels: Kernels {
                      alpha: Float, a: UnsafePointer<Float>, lda: Int,
                      b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        sn_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+        sn_sgemm(Int32(sn_get_num_threads()), transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
                  alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
@@ -18,7 +18,7 @@ public struct FastKernels: Kernels {
                           x: UnsafePointer<UInt8>, ldx: Int,
                           b: UnsafePointer<Float>, ldb: Int,
                           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        sn_sgemm_bytes(transB ? 1 : 0, Int32(m), Int32(n), Int32(k), scale, x, Int32(ldx),
+        sn_sgemm_bytes(Int32(sn_get_num_threads()), transB ? 1 : 0, Int32(m), Int32(n), Int32(k), scale, x, Int32(ldx),
                        b, Int32(ldb), beta, c, Int32(ldc))
     }
 

@@ -1,0 +1,228 @@
+/*
+ * gemm_pack.c — packing routines (see gemm_pack.h). On x86-64 CPUs with AVX2
+ * the full 6-row A strips and 16-column B panels go through 8x8 transposes
+ * instead of one scalar store per float; every other strip or panel (and
+ * every CPU without AVX2) takes the scalar loops. Either way the packed
+ * values are the same.
+ */
+#include "gemm_pack.h"
+
+// Ragged strips/panels copy a few floats per k, which clang turns into a
+// memcpy and a memset call each; plain stores are cheaper at that length.
+#if defined(__clang__)
+#define SN_NO_LIBC_COPIES __attribute__((no_builtin("memcpy", "memset", "memmove")))
+#else
+#define SN_NO_LIBC_COPIES
+#endif
+
+#ifdef SN_X86
+#define SN_PACK_AVX2 __attribute__((target("avx2")))
+
+static int cpu_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+
+// Transposes the 8x8 block whose rows are r[0..7]: c[k] = (r0[k], ..., r7[k]).
+SN_PACK_AVX2 static inline void transpose8x8(const __m256 r[8], __m256 c[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    c[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    c[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    c[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    c[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    c[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    c[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    c[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    c[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+// A full 6-row strip of row-major A: 8 floats of each row, transposed 8x8
+// (two zero rows), stored as 8 columns at 6-float steps, each store's 2
+// trailing zeros overwritten by the next. The last store writes 2 floats past
+// the strip: the A packing buffer has the slack (SN_GEMM_PACK_A_SLACK).
+SN_PACK_AVX2 static void pack_a6_rows(const float *restrict A, int lda, int kc, float *restrict dst) {
+    const float *row[6];
+    for (int i = 0; i < 6; i++) row[i] = A + (size_t)i * lda;
+    int k = 0;
+    for (; k + 8 <= kc; k += 8) {
+        __m256 r[8], c[8];
+        for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(row[i] + k);
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose8x8(r, c);
+        float *d = dst + (size_t)k * 6;
+        for (int j = 0; j < 8; j++) _mm256_storeu_ps(d + 6 * j, c[j]);  // in order: each overwrites 2 zeros
+    }
+    for (; k < kc; k++)
+        for (int i = 0; i < 6; i++) dst[(size_t)k * 6 + i] = row[i][k];
+}
+
+// A full 6-row strip of bytes: 8 bytes of each row widened to floats and
+// scaled ((float)x · scale, as sn_gather_bytes_to_float converts), then as
+// pack_a6_rows. ahead > 0: also asks for the same columns `ahead` rows
+// further on, one line per row every 64 bytes (streaming a test set from L3
+// or memory, two strips ahead hid most of the latency).
+SN_PACK_AVX2 static void pack_a6_bytes(const uint8_t *restrict A, int lda, int kc,
+                                       float scale, float *restrict dst, int ahead) {
+    const uint8_t *row[6];
+    for (int i = 0; i < 6; i++) row[i] = A + (size_t)i * lda;
+    const __m256 vs = _mm256_set1_ps(scale);
+    int k = 0;
+    for (; k + 8 <= kc; k += 8) {
+        __m256 r[8], c[8];
+        if (ahead && (k & 63) == 0)
+            for (int i = 0; i < 6; i++) __builtin_prefetch(row[i] + (size_t)ahead * lda + k, 0, 3);
+        for (int i = 0; i < 6; i++) {
+            __m128i x = _mm_loadl_epi64((const __m128i *)(row[i] + k));
+            r[i] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(x)), vs);
+        }
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose8x8(r, c);
+        float *d = dst + (size_t)k * 6;
+        for (int j = 0; j < 8; j++) _mm256_storeu_ps(d + 6 * j, c[j]);
+    }
+    for (; k < kc; k++)
+        for (int i = 0; i < 6; i++) dst[(size_t)k * 6 + i] = (float)row[i][k] * scale;
+}
+
+// A full 16-column panel of Bᵀ (B stored (N, K)): two 8x8 transposes per 8 k.
+// dst[k*16 + j] = B[j*ldb + k].
+SN_PACK_AVX2 static void pack_b16_trans(const float *restrict B, int ldb, int kc, float *restrict dst) {
+    int k = 0;
+    for (; k + 8 <= kc; k += 8) {
+        for (int h = 0; h < 16; h += 8) {
+            __m256 r[8], c[8];
+            for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(B + (size_t)(h + j) * ldb + k);
+            transpose8x8(r, c);
+            float *d = dst + (size_t)k * 16 + h;
+            for (int j = 0; j < 8; j++) _mm256_storeu_ps(d + 16 * j, c[j]);
+        }
+    }
+    for (; k < kc; k++)
+        for (int j = 0; j < 16; j++) dst[(size_t)k * 16 + j] = B[(size_t)j * ldb + k];
+}
+
+// A full 16-column panel of row-major B: two vector copies per k (the plain
+// loop compiles to a memcpy call per 64-byte row).
+SN_PACK_AVX2 static void pack_b16_rows(const float *restrict B, int ldb, int kc, float *restrict dst) {
+    for (int k = 0; k < kc; k++) {
+        const float *s = B + (size_t)k * ldb;
+        _mm256_storeu_ps(dst + (size_t)k * 16, _mm256_loadu_ps(s));
+        _mm256_storeu_ps(dst + (size_t)k * 16 + 8, _mm256_loadu_ps(s + 8));
+    }
+}
+#endif
+
+// op(A) from floats: see sn_gemm_pack_a_fn.
+SN_NO_LIBC_COPIES static const float *pack_a_floats(const sn_gemm_a *src, int ic, int pc, int mc, int kc,
+                                                    int mr, int from, float *restrict pa) {
+    const int trans = src->trans, lda = src->ld;
+    const float *A = trans ? src->f + (size_t)pc * lda + ic : src->f + (size_t)ic * lda + pc;
+#ifdef SN_X86
+    const int avx2 = cpu_has_avx2();
+#endif
+    for (int ip = from; ip < mc; ip += mr) {
+        int m = sn_gemm_imin(mr, mc - ip);
+        float *restrict dst = pa + (size_t)ip * kc;
+        if (trans) {
+            for (int k = 0; k < kc; k++) {
+                const float *restrict s = A + (size_t)k * lda + ip;
+                for (int i = 0; i < m; i++) dst[k * mr + i] = s[i];
+                for (int i = m; i < mr; i++) dst[k * mr + i] = 0.0f;
+            }
+        } else {
+#ifdef SN_X86
+            if (mr == 6 && m == 6 && avx2) {
+                pack_a6_rows(A + (size_t)ip * lda, lda, kc, dst);
+                continue;
+            }
+#endif
+            for (int i = 0; i < m; i++) {
+                const float *restrict s = A + (size_t)(ip + i) * lda;
+                for (int k = 0; k < kc; k++) dst[k * mr + i] = s[k];
+            }
+            for (int i = m; i < mr; i++)
+                for (int k = 0; k < kc; k++) dst[k * mr + i] = 0.0f;
+        }
+    }
+    return A;
+}
+
+// op(A) from bytes: A[i][k] = scale · X[i*ldx + k], packed straight from the
+// bytes. A first layer at inference reads uint8 images; converting a batch to
+// floats first writes 4 bytes per pixel (past L2 for a batch of 1000) that
+// packing then reads back. Never read in place: `from` is ignored.
+static const float *pack_a_bytes(const sn_gemm_a *src, int ic, int pc, int mc, int kc,
+                                 int mr, int from, float *restrict pa) {
+    (void)from;
+    const int ldx = src->ld;
+    const float scale = src->scale;
+    const uint8_t *X = src->u8 + (size_t)ic * ldx + pc;
+#ifdef SN_X86
+    const int avx2 = cpu_has_avx2();
+#endif
+    for (int ip = 0; ip < mc; ip += mr) {
+        int m = sn_gemm_imin(mr, mc - ip);
+        float *restrict dst = pa + (size_t)ip * kc;
+#ifdef SN_X86
+        if (mr == 6 && m == 6 && avx2) {
+            // Prefetch only rows inside this block: X may end with it.
+            pack_a6_bytes(X + (size_t)ip * ldx, ldx, kc, scale, dst, ip + 6 + 12 <= mc ? 12 : 0);
+            continue;
+        }
+#endif
+        for (int i = 0; i < m; i++) {
+            const uint8_t *restrict s = X + (size_t)(ip + i) * ldx;
+            for (int k = 0; k < kc; k++) dst[k * mr + i] = (float)s[k] * scale;
+        }
+        for (int i = m; i < mr; i++)
+            for (int k = 0; k < kc; k++) dst[k * mr + i] = 0.0f;
+    }
+    return NULL;
+}
+
+sn_gemm_a sn_gemm_a_floats(const float *A, int lda, int trans) {
+    return (sn_gemm_a){.f = A, .ld = lda, .trans = trans, .scale = 1.0f, .pack = pack_a_floats};
+}
+
+sn_gemm_a sn_gemm_a_bytes(const uint8_t *X, int ldx, float scale) {
+    return (sn_gemm_a){.u8 = X, .ld = ldx, .scale = scale, .pack = pack_a_bytes};
+}
+
+SN_NO_LIBC_COPIES void sn_gemm_pack_b(int trans, const float *restrict B, int ldb, int kc, int nc,
+                                      int nr, int from, int to, float *restrict pb) {
+#ifdef SN_X86
+    const int avx2 = cpu_has_avx2();
+#endif
+    for (int jp = from; jp < to;) {
+        int w = nc - jp > nr / 2 ? nr : nr / 2;
+        int n = sn_gemm_imin(w, nc - jp);
+        float *restrict dst = pb + (size_t)jp * kc;
+#ifdef SN_X86
+        if (w == 16 && n == 16 && avx2) {
+            if (trans) pack_b16_trans(B + (size_t)jp * ldb, ldb, kc, dst);
+            else pack_b16_rows(B + jp, ldb, kc, dst);
+            jp += w;
+            continue;
+        }
+#endif
+        if (trans) {
+            for (int j = 0; j < n; j++) {
+                const float *restrict s = B + (size_t)(jp + j) * ldb;
+                for (int k = 0; k < kc; k++) dst[k * w + j] = s[k];
+            }
+            for (int j = n; j < w; j++)
+                for (int k = 0; k < kc; k++) dst[k * w + j] = 0.0f;
+        } else {
+            for (int k = 0; k < kc; k++) {
+                const float *restrict s = B + (size_t)k * ldb + jp;
+                for (int j = 0; j < n; j++) dst[k * w + j] = s[j];
+                for (int j = n; j < w; j++) dst[k * w + j] = 0.0f;
+            }
+        }
+        jp += w;
+    }
+}
