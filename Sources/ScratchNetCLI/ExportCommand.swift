@@ -26,7 +26,7 @@ struct ExportCommand: ParsableCommand {
         } else {
             throw ValidationError("--output must end in .npz or .npy, got '\(output)'")
         }
-        try CheckpointOptions.checkWritable(output, flag: "--output")
+        try OutputPath.checkWritable(output, flag: "--output")
     }
 
     func run() throws {
