@@ -14,8 +14,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Activation between affine layers (default: relu).")
     var activation: Activation?
 
-    @Flag(help: "BatchNorm after each hidden affine layer, before its activation (two-layer, mlp).")
-    var batchnorm = false
+    @Flag(inversion: .prefixedNo, help: "BatchNorm after each hidden affine layer, before its activation (two-layer, mlp; default: off).")
+    var batchnorm: Bool?
 
     @Option(help: "Dropout ratio after each hidden activation, e.g. 0.2 (two-layer, mlp; inverted dropout).")
     var dropout: Float?

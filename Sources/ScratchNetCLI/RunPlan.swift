@@ -57,8 +57,8 @@ struct RunPlan {
             guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw file!.invalid("hidden", "\(sizes)") }
             model.hidden = HiddenSizes(sizes)
         }
-        model.batchNorm = flags.batchnorm
-        model.dropout = flags.dropout
+        model.batchNorm = flags.batchnorm ?? file?.configuration.batchNorm ?? false
+        model.dropout = try flags.dropout ?? file?.number(\.dropout, key: "dropout", atLeast: 0, exclusive: true).map(Float.init)
         model.weightDecay = try command.weightDecay ?? file?.number(\.weightDecay, key: "weight_decay", atLeast: 0).map(Float.init) ?? 0
         try model.validate()
         self.model = model
