@@ -84,5 +84,11 @@ let package = Package(
             dependencies: ["ScratchNet", "ScratchNetTestSupport", "CKernels", "CAllocationCounter"],
             path: "Tests/ScratchNetTests"
         ),
+        // The command line's run plan, tested without running the binary.
+        .testTarget(
+            name: "ScratchNetCLITests",
+            dependencies: ["ScratchNetCLI", "ScratchNet", "ScratchNetTestSupport"],
+            path: "Tests/ScratchNetCLITests"
+        ),
     ]
 )
