@@ -87,7 +87,8 @@ let package = Package(
         // The command line's run plan, tested without running the binary.
         .testTarget(
             name: "ScratchNetCLITests",
-            dependencies: ["ScratchNetCLI", "ScratchNet", "ScratchNetTestSupport"],
+            dependencies: ["ScratchNetCLI", "ScratchNet", "ScratchNetTestSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tests/ScratchNetCLITests"
         ),
     ]
