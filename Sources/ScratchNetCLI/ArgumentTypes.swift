@@ -28,6 +28,9 @@ extension Augmentation: ExpressibleByArgument {
     public static var defaultCompletionKind: CompletionKind { .list(["none", "flip", "shift:2", "flip,shift:2"]) }
 }
 
+/// `-6,-2` (log10 exponents) or `1e-6:1e-2` (values).
+extension LogUniformRange: ExpressibleByArgument {}
+
 /// The activation between the affine layers of the perceptron presets.
 enum Activation: String, CaseIterable, ExpressibleByArgument, Sendable {
     case relu, sigmoid, tanh

@@ -32,9 +32,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "How many of the best trials define the next round's ranges.")
     var keep: Int = 3
     @Option(help: "Learning-rate range as log10 exponents '-6,-2' or values '1e-6:1e-2'.")
-    var lrRange: String = "-6,-2"
+    var lrRange = LogUniformRange(argument: "-6,-2")!
     @Option(help: "Weight-decay range as log10 exponents '-8,-4' or values '1e-8:1e-4'.")
-    var wdRange: String = "-8,-4"
+    var wdRange = LogUniformRange(argument: "-8,-4")!
     @Option(help: "Fraction of the training data held out for validation.")
     var validationSplit: Double = 0.2
     @Option(help: "Use only the first N training samples (the book searches on 500).")
@@ -56,8 +56,6 @@ struct SearchCommand: ParsableCommand {
         guard epochs >= 1, batchSize >= 1, trials >= 1, rounds >= 1, keep >= 1 else {
             throw ValidationError("--epochs, --batch-size, --trials, --rounds and --keep must be >= 1")
         }
-        guard LogUniformRange(argument: lrRange) != nil else { throw ValidationError("--lr-range: expected '-6,-2' or '1e-6:1e-2', got '\(lrRange)'") }
-        guard LogUniformRange(argument: wdRange) != nil else { throw ValidationError("--wd-range: expected '-8,-4' or '1e-8:1e-4', got '\(wdRange)'") }
         guard validationSplit > 0, validationSplit < 1 else { throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)") }
         if let subset { guard subset >= 2 else { throw ValidationError("--subset must be >= 2") } }
         try modelChoice.validate()
@@ -83,7 +81,7 @@ struct SearchCommand: ParsableCommand {
         let trainer = TrialTrainer(spec: spec, train: train, validation: validation, epochs: epochs,
                                    batchSize: min(batchSize, train.count), seed: seed, backend: backend)
         let search = HyperparameterSearch(
-            space: SearchSpace(learningRate: LogUniformRange(argument: lrRange)!, weightDecay: LogUniformRange(argument: wdRange)!),
+            space: SearchSpace(learningRate: lrRange, weightDecay: wdRange),
             trialsPerRound: trials, rounds: rounds, keepBest: keep, seed: seed)
 
         let cores = threads.count()

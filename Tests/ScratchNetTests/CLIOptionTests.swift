@@ -105,6 +105,16 @@ struct CLIOptionTests {
         #expect(epochs.count == 2 && epochs.allSatisfy { $0.contains(": loss ") && $0.contains("  train acc ") && $0.contains("%  test acc ") })
     }
 
+    @Test func shellCompletionOffersTheChoicesAndFiles() throws {
+        let script = try Self.scratchnet(["--generate-completion-script", "zsh"])
+        #expect(script.status == 0)
+        for choices in ["'two-layer' 'mlp' 'simple-cnn' 'deep-cnn'", "'relu' 'sigmoid' 'tanh'", "'he' 'xavier'",
+                        "'sgd' 'momentum' 'nesterov' 'adagrad' 'rmsprop' 'adam'", "'fast' 'naive'", "'epochs' 'steps'"] {
+            #expect(script.output.contains(choices), "\(choices)")
+        }
+        #expect(script.output.contains("--save[") && script.output.contains("_files"))
+    }
+
     @Test func helpListsTheExitStatuses() throws {
         let help = try Self.scratchnet(["--help"])
         #expect(help.status == 0)
