@@ -99,5 +99,12 @@ let package = Package(
             dependencies: ["ScratchNet", "ScratchNetTestSupport", "CKernels", "CAllocationCounter"],
             path: "Tests/ScratchNetTests"
         ),
+        // The command line's run plan, tested without running the binary.
+        .testTarget(
+            name: "ScratchNetCLITests",
+            dependencies: ["ScratchNetCLI", "ScratchNet", "ScratchNetTestSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tests/ScratchNetCLITests"
+        ),
     ]
 )

@@ -8,19 +8,22 @@ import ScratchNet
 /// Kept apart from the training flags so that the two evolve separately;
 /// `TrainCommand` calls into it at four points (spec, restore, run, save).
 struct CheckpointOptions: ParsableArguments {
-    @Option(help: "Write the trained model to this safetensors file (atomically) when training ends.")
+    @Option(help: "Write the trained model to this safetensors file (atomically) when training ends.",
+            completion: .file(extensions: ["safetensors"]))
     var save: String?
 
-    @Option(help: "Checkpoint file: weights, optimizer state, data order and RNG states (written atomically).")
+    @Option(help: "Checkpoint file: weights, optimizer state, data order and RNG states (written atomically).",
+            completion: .file(extensions: ["safetensors"]))
     var checkpoint: String?
 
     @Option(help: "Write the checkpoint every N epochs or steps (see --checkpoint-unit).")
     var checkpointEvery: Int?
 
-    @Option(help: "Unit of --checkpoint-every: epochs or steps.")
-    var checkpointUnit: String = "epochs"
+    @Option(help: "Unit of --checkpoint-every.")
+    var checkpointUnit: CheckpointUnit = .epochs
 
-    @Option(help: "Continue the run saved in this checkpoint (architecture from the file; same --batch-size).")
+    @Option(help: "Continue the run saved in this checkpoint (architecture from the file; same --batch-size).",
+            completion: .file(extensions: ["safetensors"]))
     var resume: String?
 
     func validate() throws {
@@ -28,32 +31,20 @@ struct CheckpointOptions: ParsableArguments {
             guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be >= 1, got \(checkpointEvery)") }
             guard checkpoint != nil else { throw ValidationError("--checkpoint-every needs --checkpoint FILE") }
         }
-        guard ["epochs", "steps"].contains(checkpointUnit) else {
-            throw ValidationError("--checkpoint-unit must be epochs or steps, got '\(checkpointUnit)'")
-        }
-        for (flag, path) in [("--save", save), ("--checkpoint", checkpoint)] {
-            guard let path else { continue }
-            try Self.checkWritable(path, flag: flag)
-        }
         if let save, let checkpoint, save == checkpoint {
             throw ValidationError("--save and --checkpoint must be different files")
         }
     }
 
-    /// Refuses, before any training, a path whose directory is missing or
-    /// read-only, or that names a directory.
-    static func checkWritable(_ path: String, flag: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let dir = directory.isEmpty ? "." : directory
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("\(flag): directory \(dir) does not exist")
+    /// Refuses, before any training, outputs that cannot be written (exit 73)
+    /// and a checkpoint to resume that does not exist (exit 66).
+    func checkFiles() throws {
+        for (flag, path) in [("--save", save), ("--checkpoint", checkpoint)] {
+            guard let path else { continue }
+            try OutputPath.checkWritable(path, flag: flag)
         }
-        guard FileManager.default.isWritableFile(atPath: dir) else {
-            throw ValidationError("\(flag): directory \(dir) is not writable")
-        }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw ValidationError("\(flag): \(path) is a directory")
+        if let resume, !FileManager.default.fileExists(atPath: resume) {
+            throw DataError.fileNotFound(path: resume)
         }
     }
 
@@ -83,13 +74,13 @@ struct CheckpointOptions: ParsableArguments {
     func run<T>(_ body: (_ afterStep: (Trainer) throws -> Bool, _ afterEpoch: (Trainer) throws -> Bool) throws -> T) throws -> T {
         let every = checkpointEvery ?? 0
         let afterStep: (Trainer) throws -> Bool = { trainer in
-            if let checkpoint, every > 0, checkpointUnit == "steps", trainer.globalStep % every == 0 {
+            if let checkpoint, every > 0, checkpointUnit == .steps, trainer.globalStep % every == 0 {
                 try Checkpoint.save(trainer, to: checkpoint)
             }
             return true
         }
         let afterEpoch: (Trainer) throws -> Bool = { trainer in
-            if let checkpoint, every > 0, checkpointUnit == "epochs", (trainer.position.epoch - 1) % every == 0 {
+            if let checkpoint, every > 0, checkpointUnit == .epochs, (trainer.position.epoch - 1) % every == 0 {
                 try Checkpoint.save(trainer, to: checkpoint)
             }
             return true

@@ -48,12 +48,10 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Random seed: fixes initial weights and batches.")
     var seed: UInt64 = 1
 
-    @Option(help: "Directory with the MNIST-format IDX files for the Fashion-MNIST demos (default: $\(MNISTFormat.directoryVariable) or \(MNISTFormat.defaultDirectory)).")
-    var data: String?
+    @OptionGroup(title: "Data (the Fashion-MNIST demos)")
+    var data: DataOptions
 
-    var dataDirectory: String {
-        data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
-    }
+    var dataDirectory: String { data.directory }
 
     func validate() throws {
         if let iterations { guard iterations >= 1 else { throw ValidationError("--iterations must be >= 1, got \(iterations)") } }

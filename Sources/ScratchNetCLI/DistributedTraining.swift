@@ -9,36 +9,32 @@ struct DistributedOptions: ParsableArguments {
 
     @Flag(help: "With --distributed: check after every step that all ranks hold bit-identical weights (slow; for testing).")
     var verifySync = false
-
-    @Option(help: "Data-parallel training on N threads of this process: N replicas of the network, each on 1/N of every batch, gradients summed after each step. Scales better than --threads on small networks; weights differ from 1 shard by float rounding (summation order) and are reproducible for a given N.")
-    var shards: Int = 1
 }
 
 extension TrainCommand {
+    /// The network each rank trains: the plan's spec (the one local training
+    /// builds), sized for one rank's shard of the global batch.
+    static func distributedNetwork(_ plan: RunPlan, train: LabeledImages, test: LabeledImages, ranks: Int) throws -> Network {
+        let shard = DataParallelTrainer.shard(of: plan.batchSize, rank: 0, size: ranks).count
+        return try plan.makeNetwork(spec: plan.model.spec(train: train, test: test), maxBatch: max(shard, 1))
+    }
+
     /// `scratchnet train --distributed`: every rank trains on its shard of
     /// each global batch and the gradients are summed with one all-reduce
     /// per step; rank 0 alone prints, evaluates and writes files.
-    func runDistributed() throws {
+    static func runDistributed(_ plan: RunPlan) throws {
         let communicator = try makeCommunicator()
-        let environment = ProcessInfo.processInfo.environment
-        // Ranks on one machine share its cores: split them unless told.
-        let localRanks = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? 1
-        let threadCount = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(localRanks, 1))
-        KernelThreads.set(threadCount)
-        let backend = Backend(rawValue: backend)!
-        let directory = data ?? environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
+        plan.applyThreads()
+        let directory = plan.dataDirectory
+        let quiet = plan.quiet, model = plan.model.preset.rawValue, batchSize = plan.batchSize
         let root = communicator.isRoot
 
         let (train, test) = try DataSource.loadTrainAndTest(directory)
-        let spec = Preset(rawValue: model)!.spec(
-            inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
-            hidden: try hiddenSizes(), activation: activation == "sigmoid" ? .sigmoid : .relu,
-            initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay)
-        let shard = DataParallelTrainer.shard(of: batchSize, rank: 0, size: communicator.size).count
-        let network = try Network(spec: spec, maxBatch: max(shard, 1), backend: backend,
-                                  optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: learningRate), seed: seed, arenaCapacity: arenaBytes)
+        let network = try distributedNetwork(plan, train: train, test: test, ranks: communicator.size)
+        let spec = network.spec
+        let shard = network.maxBatch
         let trainer = try DataParallelTrainer(network: network, communicator: communicator, train: train,
-                                              options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
+                                              options: .init(epochs: plan.epochs, batchSize: batchSize, seed: plan.seed))
         try trainer.broadcastInitialWeights()
         let gradientBytes = network.gradientRegion.count * MemoryLayout<Float>.stride
         if root && !quiet {
@@ -50,9 +46,9 @@ extension TrainCommand {
         var testAccuracy: Float = 0
         var syncChecks = 0
         let wall = Stopwatch()
-        for epoch in 1...epochs {
+        for epoch in 1...plan.epochs {
             let report = try trainer.trainEpoch(epoch: epoch) { _, _ in
-                guard distributedOptions.verifySync else { return }
+                guard plan.verifySync else { return }
                 guard try trainer.weightsAgreeAcrossRanks() else {
                     throw TrainingError.invalidOption("ranks hold different weights after step \(trainer.globalStep)")
                 }
@@ -71,11 +67,12 @@ extension TrainCommand {
         let steps = reports.reduce(0) { $0 + $1.steps }
         let allReducePerStep = trainer.allReduceSeconds / Double(max(steps, 1))
         guard root else { return }
-        print("final: \(communicator.size) rank(s), test accuracy \(format(testAccuracy * 100, 2))%, loss \(format(reports.last!.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, all-reduce \(format(allReducePerStep * 1000, 3)) ms/step of \(gradientBytes) bytes, \(format(wall.elapsed, 1)) s" + (distributedOptions.verifySync ? ", ranks in sync after all \(syncChecks) steps" : ""))
-        if let metricsJson {
+        try plan.persistence.saveModel(network)
+        print("final: \(communicator.size) rank(s), test accuracy \(format(testAccuracy * 100, 2))%, loss \(format(reports.last!.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, all-reduce \(format(allReducePerStep * 1000, 3)) ms/step of \(gradientBytes) bytes, \(format(wall.elapsed, 1)) s" + (plan.verifySync ? ", ranks in sync after all \(syncChecks) steps" : ""))
+        if let metricsJson = plan.metricsJson {
             let summary = DistributedMetrics(
                 ranks: communicator.size, threads_per_rank: KernelThreads.count, model: model, global_batch_size: batchSize,
-                epochs: epochs, seed: seed, test_accuracy: Double(testAccuracy), final_loss: Double(reports.last!.meanLoss),
+                epochs: plan.epochs, seed: plan.seed, test_accuracy: Double(testAccuracy), final_loss: Double(reports.last!.meanLoss),
                 train_samples_per_second: samplesPerSecond, allreduce_seconds_per_step: allReducePerStep,
                 gradient_bytes: gradientBytes, steps: steps, sync_checks: syncChecks, wall_seconds: wall.elapsed)
             try writeMetrics(summary, to: metricsJson)
@@ -88,7 +85,7 @@ func makeCommunicator() throws -> any Communicator {
     #if MPI
     return try MPICommunicator()
     #else
-    throw ValidationError("--distributed needs a build with MPI: swift build -c release --traits MPI (Debian: openmpi-bin libopenmpi-dev)")
+    throw CLIFailure(.usage, "--distributed needs a build with MPI: swift build -c release --traits MPI (Debian: openmpi-bin libopenmpi-dev)")
     #endif
 }
 

@@ -10,31 +10,31 @@ struct EvalCommand: ParsableCommand {
         abstract: "Rebuild a network from a model (or checkpoint) file and report test accuracy and the confusion matrix."
     )
 
-    @Option(help: "Model file written by `scratchnet train --save` (or a checkpoint).")
+    @Option(help: "Model file written by `scratchnet train --save` (or a checkpoint).", completion: .file(extensions: ["safetensors"]))
     var model: String
 
-    @Option(help: "Directory with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] (default: $\(MNISTFormat.directoryVariable) or \(MNISTFormat.defaultDirectory)).")
-    var data: String?
+    @OptionGroup(title: "Data (the test set: t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz])")
+    var data: DataOptions
 
     @Option(help: "Samples per forward pass.")
     var batchSize: Int = 1000
 
-    @Option(help: "Kernel threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup(title: "Threads")
+    var threads: ThreadOptions
 
     @Option(help: "Passes over the test set; with more than one, also prints the median inference rate (samples/s: batch conversion, forward and scoring, as torch_train.py's inference figure).")
     var `repeat`: Int = 1
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
-        if let threads { guard threads >= 1 else { throw ValidationError("--threads must be >= 1, got \(threads)") } }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be >= 1, got \(`repeat`)") }
     }
 
     func run() throws {
-        KernelThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let directory = data.directory
+        try DataOptions.requireExisting(directory)
+        KernelThreads.set(threads.count())
         let file = try SafeTensors.read(path: model)
-        let directory = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
         let test = try LabeledImages(imagesPath: try Self.dataFile(directory, "t10k-images-idx3-ubyte"),
                                      labelsPath: try Self.dataFile(directory, "t10k-labels-idx1-ubyte"))
         let network = try ModelFile.load(file, maxBatch: min(batchSize, test.count))

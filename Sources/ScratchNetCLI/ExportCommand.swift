@@ -9,10 +9,10 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export a model file's tensors as .npz (all of them) or .npy (one, with --tensor)."
     )
 
-    @Option(help: "Model file written by `scratchnet train --save` (or any safetensors file).")
+    @Option(help: "Model file written by `scratchnet train --save` (or any safetensors file).", completion: .file(extensions: ["safetensors"]))
     var model: String
 
-    @Option(help: "Output file: NAME.npz for every float tensor, NAME.npy for the one named by --tensor.")
+    @Option(help: "Output file: NAME.npz for every float tensor, NAME.npy for the one named by --tensor.", completion: .file(extensions: ["npz", "npy"]))
     var output: String
 
     @Option(help: "The tensor to write to a .npy file (e.g. layers.0.weight).")
@@ -26,10 +26,10 @@ struct ExportCommand: ParsableCommand {
         } else {
             throw ValidationError("--output must end in .npz or .npy, got '\(output)'")
         }
-        try CheckpointOptions.checkWritable(output, flag: "--output")
     }
 
     func run() throws {
+        try OutputPath.checkWritable(output, flag: "--output")
         let file = try SafeTensors.read(path: model)
         if let tensor {
             let info = try file.require(tensor, dtype: .F32)

@@ -9,15 +9,15 @@ struct HistogramsCommand: ParsableCommand {
         discussion: "1000 samples of 100 N(0,1) inputs through five 100-unit layers; one histogram per layer, written as SVG."
     )
 
-    @Option(help: "Activation: sigmoid, relu or tanh.")
-    var model: String = "sigmoid"
+    @Option(help: "Activation.")
+    var model: WeightInitExperiment.Activation = .sigmoid
     @Option(help: "Weight init: std (N(0,1), the book's first try), xavier, he, or a standard deviation such as 0.01.")
     var initializer: String = "std"
     @Option(name: .customLong("init"), help: "Same as --initializer.")
     var initAlias: String?
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
-    @Option(help: "Output SVG file.")
+    @Option(help: "Output SVG file.", completion: .file(extensions: ["svg"]))
     var out: String = "histograms.svg"
 
     var weightInit: WeightInitializer? {
@@ -26,14 +26,12 @@ struct HistogramsCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard WeightInitExperiment.Activation(rawValue: model) != nil else {
-            throw ValidationError("--model must be sigmoid, relu or tanh, got '\(model)'")
-        }
         guard weightInit != nil else { throw ValidationError("--init must be std, xavier, he or a positive number") }
     }
 
     func run() throws {
-        let activation = WeightInitExperiment.Activation(rawValue: model)!
+        try OutputPath.checkWritable(out, flag: "--out")
+        let activation = model
         let layers = WeightInitExperiment.run(activation: activation, initializer: weightInit!, seed: seed)
         let svg = WeightInitExperiment.svg(activation: activation, initializer: weightInit!, layers: layers)
         try AtomicFile.write(Array(svg.utf8), to: out)
@@ -45,3 +43,5 @@ struct HistogramsCommand: ParsableCommand {
         print("wrote \(out)")
     }
 }
+
+extension WeightInitExperiment.Activation: ExpressibleByArgument {}

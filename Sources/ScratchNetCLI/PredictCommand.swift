@@ -9,7 +9,7 @@ struct PredictCommand: ParsableCommand {
         abstract: "Classify images (IDX files, PGM P5/P2 or PNG) with a model file; prints class and probability."
     )
 
-    @Option(help: "Model file written by `scratchnet train --save` (or a checkpoint).")
+    @Option(help: "Model file written by `scratchnet train --save` (or a checkpoint).", completion: .file(extensions: ["safetensors"]))
     var model: String
 
     @Argument(help: "Image files: IDX (one image rows×cols, or a stack count×rows×cols / count×channels×rows×cols, .gz allowed) PGM (P5/P2) or PNG (8-bit gray/RGB, with or without alpha).")

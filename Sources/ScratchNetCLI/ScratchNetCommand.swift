@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `scratchnet`: train, evaluate and benchmark neural networks on the CPU.
 @main
@@ -6,8 +7,32 @@ struct ScratchNetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scratchnet",
         abstract: "Train neural networks on multi-core CPUs, from scratch.",
+        discussion: ExitStatus.help,
         subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, ExportCommand.self, DemoCommand.self,
                       SearchCommand.self, HistogramsCommand.self, ShowCommand.self, DataCommand.self],
         defaultSubcommand: nil
     )
+
+    /// Runs the command; every error ends the process with one line on
+    /// standard error and its sysexits status (``ExitStatus``).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if let failure = CLIFailure(classifying: error) {
+                Self.fail(failure.message, status: failure.status.rawValue)
+            }
+            let code = exitCode(for: error)
+            // Help, version and completion scripts: the parser prints them.
+            if code == .success { exit(withError: error) }
+            let message = message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
+            Self.fail(message, status: code.rawValue)
+        }
+    }
+
+    static func fail(_ message: String, status: Int32) -> Never {
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        Foundation.exit(status)
+    }
 }

@@ -17,14 +17,8 @@ struct SearchCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Model preset: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var model: String = Preset.twoLayer.rawValue
-    @Option(help: "Hidden layer sizes for --model mlp, comma-separated.")
-    var hidden: String?
-    @Option(help: "Activation between affine layers: relu or sigmoid.")
-    var activation: String = "relu"
-    @Option(help: "Weight initializer: he, xavier, or a standard deviation.")
-    var initializer: String = "he"
+    @OptionGroup(title: "Model")
+    var modelOptions: ModelOptions
     @Option(help: "Epochs per trial.")
     var epochs: Int = 5
     @Option(help: "Samples per mini-batch.")
@@ -38,60 +32,60 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "How many of the best trials define the next round's ranges.")
     var keep: Int = 3
     @Option(help: "Learning-rate range as log10 exponents '-6,-2' or values '1e-6:1e-2'.")
-    var lrRange: String = "-6,-2"
+    var lrRange = LogUniformRange(argument: "-6,-2")!
     @Option(help: "Weight-decay range as log10 exponents '-8,-4' or values '1e-8:1e-4'.")
-    var wdRange: String = "-8,-4"
+    var wdRange = LogUniformRange(argument: "-8,-4")!
     @Option(help: "Fraction of the training data held out for validation.")
     var validationSplit: Double = 0.2
     @Option(help: "Use only the first N training samples (the book searches on 500).")
     var subset: Int?
     @Option(help: "How to use the cores: 'trials' (one trial per core, 1 kernel thread each) or 'kernels' (one trial at a time on all cores).")
-    var parallel: String = SearchParallelism.defaultMode.rawValue
-    @Option(help: "Cores to use (default: all).")
-    var threads: Int?
-    @Option(help: "Training data: a directory of MNIST-format IDX files or a CSV file (default: $\(MNISTFormat.directoryVariable) or \(MNISTFormat.defaultDirectory)).")
-    var data: String?
+    var parallel: SearchParallelism = .defaultMode
+    @OptionGroup(title: "Threads (cores to use)")
+    var threads: ThreadOptions
+    @OptionGroup(title: "Data (training part only)")
+    var data: DataOptions
     @Option(help: "Kernels: fast or naive.")
-    var backend: String = Backend.fast.rawValue
-    @Option(help: "Where to write the best configuration (JSON).")
+    var backend: Backend = .fast
+    @Option(help: "Where to write the best configuration (JSON).", completion: .file(extensions: ["json"]))
     var out: String = "best.json"
     @Flag(help: "No live progress, only the table.")
     var quiet = false
 
     func validate() throws {
-        guard Preset(rawValue: model) != nil else { throw ValidationError("unknown model '\(model)'") }
         guard epochs >= 1, batchSize >= 1, trials >= 1, rounds >= 1, keep >= 1 else {
             throw ValidationError("--epochs, --batch-size, --trials, --rounds and --keep must be >= 1")
         }
-        guard LogUniformRange(argument: lrRange) != nil else { throw ValidationError("--lr-range: expected '-6,-2' or '1e-6:1e-2', got '\(lrRange)'") }
-        guard LogUniformRange(argument: wdRange) != nil else { throw ValidationError("--wd-range: expected '-8,-4' or '1e-8:1e-4', got '\(wdRange)'") }
         guard validationSplit > 0, validationSplit < 1 else { throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)") }
-        guard SearchParallelism(rawValue: parallel) != nil else { throw ValidationError("--parallel must be 'trials' or 'kernels', got '\(parallel)'") }
-        guard Backend(rawValue: backend) != nil else { throw ValidationError("unknown backend '\(backend)'") }
-        guard ["relu", "sigmoid"].contains(activation) else { throw ValidationError("unknown activation '\(activation)'") }
-        guard WeightInitializer(argument: initializer) != nil else { throw ValidationError("unknown initializer '\(initializer)'") }
         if let subset { guard subset >= 2 else { throw ValidationError("--subset must be >= 2") } }
-        if let threads { guard threads >= 1 else { throw ValidationError("--threads must be >= 1") } }
-        _ = try parseHidden(hidden, model: model)
+        try modelChoice.validate()
+    }
+
+    /// The architecture every trial trains (its weight decay is searched).
+    var modelChoice: ModelChoice {
+        ModelChoice(preset: modelOptions.model ?? .twoLayer, hidden: modelOptions.hidden,
+                    activation: modelOptions.activation ?? .relu, batchNorm: modelOptions.batchnorm ?? false,
+                    dropout: modelOptions.dropout, initializer: modelOptions.initializer ?? .he)
     }
 
     func run() throws {
-        let source = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
+        let source = data.directory
+        try DataOptions.requireExisting(source)
+        try OutputPath.checkWritable(out, flag: "--out")
+        let choice = modelChoice
         var all = try DataSource.loadTraining(source)
         if let subset, subset < all.count { all = all.subset(0..<subset) }
         let split = try ValidationSplit(count: all.count, fraction: validationSplit, seed: seed)
         let (train, validation) = split.apply(to: all)
-        let spec = Preset(rawValue: model)!.spec(
-            inputShape: train.sampleShape, classes: all.classCount, hidden: try parseHidden(hidden, model: model),
-            activation: activation == "sigmoid" ? .sigmoid : .relu, initializer: WeightInitializer(argument: initializer)!)
+        let spec = choice.spec(inputShape: train.sampleShape, classes: all.classCount)
         let trainer = TrialTrainer(spec: spec, train: train, validation: validation, epochs: epochs,
-                                   batchSize: min(batchSize, train.count), seed: seed, backend: Backend(rawValue: backend)!)
+                                   batchSize: min(batchSize, train.count), seed: seed, backend: backend)
         let search = HyperparameterSearch(
-            space: SearchSpace(learningRate: LogUniformRange(argument: lrRange)!, weightDecay: LogUniformRange(argument: wdRange)!),
+            space: SearchSpace(learningRate: lrRange, weightDecay: wdRange),
             trialsPerRound: trials, rounds: rounds, keepBest: keep, seed: seed)
 
-        let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let mode = SearchParallelism(rawValue: parallel)!
+        let cores = threads.count()
+        let mode = parallel
         let workers = mode == .trials ? cores : 1
         KernelThreads.set(mode == .trials ? 1 : cores)
         let quiet = self.quiet
@@ -126,7 +120,9 @@ struct SearchCommand: ParsableCommand {
             throw ValidationError("every trial failed; nothing written to \(out) (try a lower --lr-range)")
         }
         let config = TrainingConfiguration(
-            model: model, hidden: try parseHidden(hidden, model: model), activation: activation, initializer: initializer,
+            model: choice.preset.rawValue, hidden: choice.hidden?.sizes, activation: choice.activation.rawValue,
+            batchNorm: choice.batchNorm ? true : nil, dropout: choice.dropout.map(Double.init),
+            initializer: choice.initializer.description,
             optimizer: "sgd", epochs: epochs, batchSize: batchSize, learningRate: best.trial.learningRate,
             weightDecay: best.trial.weightDecay, seed: seed,
             search: .init(validationAccuracy: best.validationAccuracy, validationFraction: validationSplit,
@@ -137,7 +133,7 @@ struct SearchCommand: ParsableCommand {
 }
 
 /// Concurrent trials (1 kernel thread each) or one trial at a time on all cores.
-enum SearchParallelism: String {
+enum SearchParallelism: String, CaseIterable, ExpressibleByArgument {
     case trials, kernels
     /// Measured on 2 cores (see the report): concurrent trials win for the
     /// small networks a search trains, where kernels are below their grain size.
@@ -172,15 +168,4 @@ func sci(_ value: Double) -> String {
     let sign = exponent < 0 ? "-" : "+"
     let e = abs(exponent) < 10 ? "0\(abs(exponent))" : "\(abs(exponent))"
     return "\(format(mantissa, 2))e\(sign)\(e)"
-}
-
-/// Parses --hidden for --model mlp.
-func parseHidden(_ hidden: String?, model: String) throws -> [Int]? {
-    guard let hidden else { return nil }
-    guard model == Preset.mlp.rawValue else { throw ValidationError("--hidden applies to --model mlp only") }
-    let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-        throw ValidationError("--hidden must be positive sizes separated by commas, got '\(hidden)'")
-    }
-    return sizes.map { $0! }
 }

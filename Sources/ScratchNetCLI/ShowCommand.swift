@@ -9,8 +9,8 @@ struct ShowCommand: ParsableCommand {
         abstract: "Write data set images as a PNG grid (and print their labels)."
     )
 
-    @Option(help: "A directory of MNIST-format IDX files or a CSV file (default: $\(MNISTFormat.directoryVariable) or \(MNISTFormat.defaultDirectory)).")
-    var data: String?
+    @OptionGroup(title: "Data")
+    var data: DataOptions
     @Option(help: "Samples: '0..15' (inclusive), '0..<16', or '3,7,42'.")
     var index: String = "0..15"
     @Option(help: "Which part: train or test.")
@@ -19,7 +19,7 @@ struct ShowCommand: ParsableCommand {
     var columns: Int = 8
     @Option(help: "Enlargement factor.")
     var scale: Int = 3
-    @Option(help: "Output PNG file.")
+    @Option(help: "Output PNG file.", completion: .file(extensions: ["png"]))
     var out: String = "samples.png"
 
     static func parseIndices(_ text: String) -> [Int]? {
@@ -43,7 +43,9 @@ struct ShowCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
+        let source = data.directory
+        try DataOptions.requireExisting(source)
+        try OutputPath.checkWritable(out, flag: "--out")
         let (train, test) = try DataSource.loadTrainAndTest(source)
         let samples = set == "train" ? train : test
         let indices = Self.parseIndices(index)!

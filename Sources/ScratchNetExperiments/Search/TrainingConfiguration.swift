@@ -11,6 +11,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var model: String?
     public var hidden: [Int]?
     public var activation: String?
+    /// BatchNorm after each hidden affine layer (two-layer, mlp).
+    public var batchNorm: Bool?
+    /// Dropout ratio after each hidden activation (two-layer, mlp).
+    public var dropout: Double?
     public var initializer: String?
     public var optimizer: String?
     public var epochs: Int?
@@ -45,12 +49,15 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         }
     }
 
-    public init(model: String? = nil, hidden: [Int]? = nil, activation: String? = nil, initializer: String? = nil,
+    public init(model: String? = nil, hidden: [Int]? = nil, activation: String? = nil, batchNorm: Bool? = nil,
+                dropout: Double? = nil, initializer: String? = nil,
                 optimizer: String? = nil, epochs: Int? = nil, batchSize: Int? = nil, learningRate: Double? = nil,
                 weightDecay: Double? = nil, seed: UInt64? = nil, search: SearchRecord? = nil) {
         self.model = model
         self.hidden = hidden
         self.activation = activation
+        self.batchNorm = batchNorm
+        self.dropout = dropout
         self.initializer = initializer
         self.optimizer = optimizer
         self.epochs = epochs
@@ -62,7 +69,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, hidden, activation, initializer, optimizer, epochs, seed, search
+        case model, hidden, activation, dropout, initializer, optimizer, epochs, seed, search
+        case batchNorm = "batch_norm"
         case batchSize = "batch_size"
         case learningRate = "learning_rate"
         case weightDecay = "weight_decay"

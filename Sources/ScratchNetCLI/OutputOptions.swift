@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import ScratchNet
+
+/// `train`'s output flags besides the model and checkpoint files.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Write a JSON summary of the run to this file.", completion: .file(extensions: ["json"]))
+    var metricsJson: String?
+
+    @Option(help: ArgumentHelp("Write an HTML report with charts to DIR/report.html (DIR is created).", valueName: "dir"),
+            completion: .directory)
+    var report: String?
+
+    @Flag(help: "Print only the final summary.")
+    var quiet = false
+}
+
+/// Checks that an output can be written, before any work starts, so a typo
+/// never costs a run.
+enum OutputPath {
+    /// Refuses a file path whose directory is missing or read-only, or that
+    /// names a directory (exit 73).
+    static func checkWritable(_ path: String, flag: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        try checkDirectory(directory.isEmpty ? "." : directory, flag: flag, mayCreate: false)
+        if isDirectory(path) { throw CLIFailure(.cannotCreate, "\(flag): cannot write \(path): it is a directory") }
+    }
+
+    /// Refuses a directory that cannot be created or written: it must be a
+    /// writable directory, or be creatable under its nearest existing
+    /// ancestor (exit 73).
+    static func checkDirectory(_ path: String, flag: String, mayCreate: Bool) throws {
+        if FileManager.default.fileExists(atPath: path) {
+            guard isDirectory(path) else { throw CLIFailure(.cannotCreate, "\(flag): \(path) is not a directory") }
+            guard FileManager.default.isWritableFile(atPath: path) else {
+                throw CLIFailure(.cannotCreate, "\(flag): directory \(path) is not writable")
+            }
+            return
+        }
+        guard mayCreate else { throw CLIFailure(.cannotCreate, "\(flag): directory \(path) does not exist") }
+        let parent = (path as NSString).deletingLastPathComponent
+        try checkDirectory(parent.isEmpty ? "." : parent, flag: flag, mayCreate: true)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+}

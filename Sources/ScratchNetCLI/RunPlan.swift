@@ -1,0 +1,184 @@
+import ArgumentParser
+import Foundation
+import ScratchNet
+
+/// Everything `scratchnet train` will do, resolved once from the config file
+/// and the flags and checked completely before any data is loaded: a typo
+/// in the last flag fails in milliseconds, not after the run.
+///
+/// Precedence, for every option: a flag on the command line, else the
+/// `--config` file, else the default. Local and distributed training both
+/// run from the plan, so they build the same network.
+struct RunPlan {
+    var model: ModelChoice
+    var optimizer: OptimizerKind
+    /// `--lr`, else the config's, else ``defaultLearningRate(for:)``.
+    var learningRate: Float
+    var schedule: LearningRateSchedule
+    var augmentation: Augmentation
+    var epochs: Int
+    var batchSize: Int
+    var seed: UInt64
+    /// Kernel threads: the one count this run uses (see ``applyThreads()``).
+    var threads: Int
+    /// Probe 1 thread against ``threads`` (off with `--fixed-threads`).
+    var adaptiveThreads: Bool
+    var dataDirectory: String
+    var backend: Backend
+    var arenaBytes: Int?
+    var validationSplit: Double?
+    var persistence: CheckpointOptions
+    var metricsJson: String?
+    /// `--report DIR`: the report goes to DIR/report.html.
+    var reportDirectory: String?
+    var quiet: Bool
+    var distributed: Bool
+    var verifySync: Bool
+
+    /// The learning rate an optimizer starts from unless told: 0.1 for SGD
+    /// (the two-layer net's rate), the book's defaults for the others.
+    static func defaultLearningRate(for optimizer: OptimizerKind) -> Float {
+        optimizer == .sgd ? 0.1 : optimizer.defaultLearningRate
+    }
+
+    /// Resolves and checks `command`'s flags over its `--config` file.
+    /// - Parameter environment: where `$SCRATCHNET_DATA` and the MPI launcher's
+    ///   local rank count come from.
+    init(_ command: TrainCommand, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let file = try command.config.map(ConfigFile.init(path:))
+        let flags = command.modelOptions
+
+        var model = ModelChoice()
+        model.preset = try flags.model ?? file?.value(\.model, key: "model") ?? .twoLayer
+        model.activation = try flags.activation ?? file?.value(\.activation, key: "activation") ?? .relu
+        model.initializer = try flags.initializer ?? file?.value(\.initializer, key: "initializer") ?? .he
+        model.hidden = flags.hidden
+        if model.hidden == nil, model.preset == .mlp, let sizes = file?.configuration.hidden {
+            guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw file!.invalid("hidden", "\(sizes)") }
+            model.hidden = HiddenSizes(sizes)
+        }
+        model.batchNorm = flags.batchnorm ?? file?.configuration.batchNorm ?? false
+        model.dropout = try flags.dropout ?? file?.number(\.dropout, key: "dropout", atLeast: 0, exclusive: true).map(Float.init)
+        model.weightDecay = try command.weightDecay ?? file?.number(\.weightDecay, key: "weight_decay", atLeast: 0).map(Float.init) ?? 0
+        try model.validate()
+        self.model = model
+
+        optimizer = try command.optimizer ?? file?.value(\.optimizer, key: "optimizer") ?? .sgd
+        learningRate = try command.lr ?? file?.number(\.learningRate, key: "learning_rate", atLeast: 0, exclusive: true).map(Float.init)
+            ?? Self.defaultLearningRate(for: optimizer)
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be a positive number, got \(learningRate)") }
+        schedule = command.lrSchedule
+        augmentation = command.augment
+        epochs = try command.epochs ?? file?.number(\.epochs, key: "epochs", atLeast: 1) ?? 10
+        guard epochs >= 1 else { throw ValidationError("--epochs must be >= 1, got \(epochs)") }
+        batchSize = try command.batchSize ?? file?.number(\.batchSize, key: "batch_size", atLeast: 1) ?? 100
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
+        seed = command.seed ?? file?.configuration.seed ?? 42
+        backend = command.backend
+        arenaBytes = command.arenaBytes
+        if let arenaBytes { guard arenaBytes > 0 else { throw ValidationError("--arena-bytes must be > 0") } }
+        validationSplit = command.validationSplit
+        if let validationSplit {
+            guard validationSplit > 0, validationSplit < 1 else {
+                throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)")
+            }
+        }
+        persistence = command.persistence
+        metricsJson = command.output.metricsJson
+        reportDirectory = command.output.report
+        quiet = command.output.quiet
+        distributed = command.distributedOptions.distributed
+        verifySync = command.distributedOptions.verifySync
+        adaptiveThreads = !command.fixedThreads
+
+        if distributed {
+            let unsupported: [(Bool, String)] = [
+                (schedule != .constant, "--lr-schedule"), (!augmentation.isNone, "--augment"),
+                (validationSplit != nil, "--validation-split"), (reportDirectory != nil, "--report"),
+                (persistence.checkpoint != nil, "--checkpoint"), (persistence.resume != nil, "--resume"),
+            ]
+            if let (_, flag) = unsupported.first(where: { $0.0 }) {
+                throw ValidationError("\(flag) is not supported with --distributed")
+            }
+        } else if verifySync {
+            throw ValidationError("--verify-sync applies to --distributed only")
+        }
+
+        // Ranks on one machine share its cores: split them unless told.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let localRanks = distributed ? max(environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? 1, 1) : 1
+        threads = command.threads.count(default: max(1, cores / localRanks))
+
+        dataDirectory = DataOptions.resolve(command.data.data, environment: environment)
+        try DataOptions.requireExisting(dataDirectory)
+        try persistence.checkFiles()
+        if let metricsJson { try OutputPath.checkWritable(metricsJson, flag: "--metrics-json") }
+        if let reportDirectory {
+            try OutputPath.checkDirectory(reportDirectory, flag: "--report", mayCreate: true)
+            if OutputPath.isDirectory(reportDirectory) {
+                try OutputPath.checkWritable(Self.reportFile(in: reportDirectory), flag: "--report")
+            }
+        }
+        let outputs = [persistence.save, persistence.checkpoint, metricsJson, reportDirectory.map(Self.reportFile(in:))]
+            .compactMap { $0 }.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        if Set(outputs).count < outputs.count {
+            throw ValidationError("--save, --checkpoint, --metrics-json and --report must name different files")
+        }
+    }
+
+    static func reportFile(in directory: String) -> String { directory + "/report.html" }
+
+    /// Sets the kernels' thread count: the one place a training run does.
+    func applyThreads() {
+        KernelThreads.set(threads)
+    }
+
+    /// A fresh network of `spec` with the plan's backend, optimizer, seed and
+    /// arena, for batches of up to `maxBatch` samples.
+    func makeNetwork(spec: NetworkSpec, maxBatch: Int) throws -> Network {
+        try Network(spec: spec, maxBatch: maxBatch, backend: backend, optimizer: optimizer.make(learningRate: learningRate),
+                    seed: seed, arenaCapacity: arenaBytes)
+    }
+
+    /// The trainer's options for this run.
+    var trainerOptions: Trainer.Options {
+        .init(epochs: epochs, batchSize: batchSize, seed: seed, adaptiveThreads: adaptiveThreads,
+              schedule: schedule, augmentation: augmentation)
+    }
+}
+
+/// A `--config` file and the path to name in its errors.
+struct ConfigFile {
+    var path: String
+    var configuration: TrainingConfiguration
+
+    init(path: String) throws {
+        self.path = path
+        configuration = try TrainingConfiguration.read(path: path)
+    }
+
+    /// The string at `key`, parsed as the flag of the same name parses it
+    /// (malformed: exit 65).
+    func value<T: ExpressibleByArgument>(_ field: KeyPath<TrainingConfiguration, String?>, key: String) throws -> T? {
+        guard let text = configuration[keyPath: field] else { return nil }
+        guard let value = T(argument: text) else {
+            let allowed = T.allValueStrings.isEmpty ? "" : " (choose from: \(T.allValueStrings.joined(separator: ", ")))"
+            throw invalid(key, "'\(text)'", allowed)
+        }
+        return value
+    }
+
+    /// A value of the file's, checked as its flag's value is.
+    func number<T: Comparable>(_ field: KeyPath<TrainingConfiguration, T?>, key: String, atLeast minimum: T,
+                               exclusive: Bool = false) throws -> T? {
+        guard let value = configuration[keyPath: field] else { return nil }
+        guard exclusive ? value > minimum : value >= minimum else {
+            throw invalid(key, "\(value)", exclusive ? " (must be > \(minimum))" : " (must be >= \(minimum))")
+        }
+        return value
+    }
+
+    func invalid(_ key: String, _ value: String, _ note: String = "") -> CLIFailure {
+        CLIFailure(.dataError, "\(path): \(key) \(value) is not valid\(note)")
+    }
+}
