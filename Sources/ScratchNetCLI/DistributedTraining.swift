@@ -24,7 +24,6 @@ extension TrainCommand {
         // Ranks on one machine share its cores: split them unless told.
         let localRanks = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? 1
         let threadCount = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(localRanks, 1))
-        KernelThreads.set(threadCount)
         let backend = Backend(rawValue: backend)!
         let directory = data ?? environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
         let root = communicator.isRoot
@@ -36,7 +35,7 @@ extension TrainCommand {
             initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay)
         let shard = DataParallelTrainer.shard(of: batchSize, rank: 0, size: communicator.size).count
         let network = try Network(spec: spec, maxBatch: max(shard, 1), backend: backend,
-                                  optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: learningRate), seed: seed, arenaCapacity: arenaBytes)
+                                  optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: learningRate), seed: seed, arenaCapacity: arenaBytes, threads: threadCount)
         let trainer = try DataParallelTrainer(network: network, communicator: communicator, train: train,
                                               options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
         try trainer.broadcastInitialWeights()
@@ -44,7 +43,7 @@ extension TrainCommand {
         if root && !quiet {
             print("model \(model): \(spec.summary)")
             print("data \(directory): \(train.count) train, \(test.count) test samples")
-            print("distributed: \(communicator.size) rank(s), global batch \(batchSize) (≤ \(shard) per rank), \(KernelThreads.count) thread(s) per rank, gradients \(Arena.formatBytes(gradientBytes)) in one all-reduce per step")
+            print("distributed: \(communicator.size) rank(s), global batch \(batchSize) (≤ \(shard) per rank), \(network.threads) thread(s) per rank, gradients \(Arena.formatBytes(gradientBytes)) in one all-reduce per step")
         }
         var reports: [DataParallelTrainer.EpochReport] = []
         var testAccuracy: Float = 0
@@ -74,7 +73,7 @@ extension TrainCommand {
         print("final: \(communicator.size) rank(s), test accuracy \(format(testAccuracy * 100, 2))%, loss \(format(reports.last!.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, all-reduce \(format(allReducePerStep * 1000, 3)) ms/step of \(gradientBytes) bytes, \(format(wall.elapsed, 1)) s" + (distributedOptions.verifySync ? ", ranks in sync after all \(syncChecks) steps" : ""))
         if let metricsJson {
             let summary = DistributedMetrics(
-                ranks: communicator.size, threads_per_rank: KernelThreads.count, model: model, global_batch_size: batchSize,
+                ranks: communicator.size, threads_per_rank: network.threads, model: model, global_batch_size: batchSize,
                 epochs: epochs, seed: seed, test_accuracy: Double(testAccuracy), final_loss: Double(reports.last!.meanLoss),
                 train_samples_per_second: samplesPerSecond, allreduce_seconds_per_step: allReducePerStep,
                 gradient_bytes: gradientBytes, steps: steps, sync_checks: syncChecks, wall_seconds: wall.elapsed)

@@ -84,7 +84,7 @@ struct SearchCommand: ParsableCommand {
         let spec = Preset(rawValue: model)!.spec(
             inputShape: train.sampleShape, classes: all.classCount, hidden: try parseHidden(hidden, model: model),
             activation: activation == "sigmoid" ? .sigmoid : .relu, initializer: WeightInitializer(argument: initializer)!)
-        let trainer = TrialTrainer(spec: spec, train: train, validation: validation, epochs: epochs,
+        var trialTrainer = TrialTrainer(spec: spec, train: train, validation: validation, epochs: epochs,
                                    batchSize: min(batchSize, train.count), seed: seed, backend: Backend(rawValue: backend)!)
         let search = HyperparameterSearch(
             space: SearchSpace(learningRate: LogUniformRange(argument: lrRange)!, weightDecay: LogUniformRange(argument: wdRange)!),
@@ -93,7 +93,8 @@ struct SearchCommand: ParsableCommand {
         let cores = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let mode = SearchParallelism(rawValue: parallel)!
         let workers = mode == .trials ? cores : 1
-        KernelThreads.set(mode == .trials ? 1 : cores)
+        trialTrainer.threads = mode == .trials ? 1 : cores
+        let trainer = trialTrainer
         let quiet = self.quiet
         print("search: \(spec.summary)")
         print("data \(source): \(train.count) train / \(validation.count) validation samples (split \(validationSplit), seed \(seed)); test set not read")

@@ -63,7 +63,7 @@ extension TrainCommand {
             func replica(maxBatch: Int) throws -> Network {
                 try Network(spec: spec, maxBatch: maxBatch, backend: backend,
                             optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: lr),
-                            seed: seed, arenaCapacity: arenaBytes)
+                            seed: seed, arenaCapacity: arenaBytes, threads: threadsPerShard)
             }
             let shardReplica = try replica(maxBatch: largestShard)
             guard rank == 0, arenaBytes == nil, shardReplica.splitsGradientsBySegment, batchSize > largestShard else {
@@ -84,10 +84,10 @@ extension TrainCommand {
         var history: [MetricsSummary.Epoch] = []
         var trainSeconds = 0.0
         for epoch in 1...epochs {
-            KernelThreads.set(threadsPerShard)
+            network.threads = threadsPerShard
             let report = try trainer.trainEpoch(epoch: epoch)
             trainSeconds += report.seconds
-            KernelThreads.set(totalThreads)  // evaluation runs on rank 0's replica alone
+            network.threads = totalThreads  // evaluation runs on rank 0's replica alone
             let trainAccuracy = Trainer.accuracy(of: network, on: train)
             let testAccuracy = Trainer.accuracy(of: network, on: test)
             history.append(.init(epoch: epoch, loss: Double(report.meanLoss), train_accuracy: Double(trainAccuracy),

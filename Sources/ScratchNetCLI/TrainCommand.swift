@@ -174,7 +174,6 @@ struct TrainCommand: ParsableCommand {
         if distributedOptions.shards > 1 { return try runSharded() }
         let directory = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        KernelThreads.set(threadCount)
         let backend = Backend(rawValue: backend)!
 
         let (allTrain, test) = try DataSource.loadTrainAndTest(directory)
@@ -184,7 +183,7 @@ struct TrainCommand: ParsableCommand {
         let lr = learningRate
         let optimizer = OptimizerKind(argument: self.optimizer)!.make(learningRate: lr)
         let network = try Network(spec: spec, maxBatch: batchSize, backend: backend, optimizer: optimizer,
-                                  seed: seed, arenaCapacity: arenaBytes)
+                                  seed: seed, arenaCapacity: arenaBytes, threads: threadCount)
         let trainer = try Trainer(network: network, train: train, test: test,
                                   options: .init(epochs: epochs, batchSize: batchSize, seed: seed,
                                                 adaptiveThreads: !fixedThreads,
@@ -196,7 +195,7 @@ struct TrainCommand: ParsableCommand {
         if !quiet {
             print("model \(model): \(spec.summary)")
             print("data \(directory): \(train.count) train, \(test.count) test samples")
-            print("backend \(backend.rawValue), \(KernelThreads.count) thread(s), optimizer \(optimizer.name) lr \(lr) (\(lrSchedule)), augment \(augment), batch \(batchSize), seed \(seed), arena \(Arena.formatBytes(network.arena.capacity))")
+            print("backend \(backend.rawValue), \(network.threads) thread(s), optimizer \(optimizer.name) lr \(lr) (\(lrSchedule)), augment \(augment), batch \(batchSize), seed \(seed), arena \(Arena.formatBytes(network.arena.capacity))")
         }
         var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let wall = Stopwatch()
@@ -221,7 +220,7 @@ struct TrainCommand: ParsableCommand {
                 test_accuracy: Double(last.testAccuracy ?? 0), train_accuracy: Double(last.trainAccuracy),
                 train_samples_per_second: samplesPerSecond, final_loss: Double(last.meanLoss),
                 epochs: epochs, batch_size: batchSize, learning_rate: Double(lr), seed: seed,
-                threads: KernelThreads.count, model: model, backend: backend.rawValue,
+                threads: network.threads, model: model, backend: backend.rawValue,
                 arena_bytes: network.arena.capacity, wall_seconds: wall.elapsed,
                 history: history.map { .init(epoch: $0.epoch, loss: Double($0.meanLoss), train_accuracy: Double($0.trainAccuracy),
                                              test_accuracy: $0.testAccuracy.map(Double.init), samples_per_second: $0.samplesPerSecond) })
