@@ -5,7 +5,7 @@
  * row-wise softmax, and the fused softmax + cross-entropy forward and
  * backward, convolution, pooling, the SGD/Momentum/Adam updates and the
  * byte-to-float batch gathers. The remaining small elementwise ops (bias
- * add, activations) are Swift SIMD code in Sources/ScratchNet/Kernels/Fast.
+ * add, activations) are Swift SIMD code in Sources/ScratchNet/Kernels.
  * Swift reaches all of this through one type, FastKernels.
  *
  * Conventions, shared by every function below:
