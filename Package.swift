@@ -96,7 +96,7 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(
             name: "ScratchNetTests",
-            dependencies: ["ScratchNet", "ScratchNetTestSupport", "CKernels", "CAllocationCounter"],
+            dependencies: ["ScratchNet", "ScratchNetC", "ScratchNetTestSupport", "CKernels", "CAllocationCounter"],
             path: "Tests/ScratchNetTests"
         ),
         // The command line's run plan, tested without running the binary.

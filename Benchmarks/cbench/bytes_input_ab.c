@@ -27,12 +27,11 @@ int main(int argc, char **argv) {
     if (!X || !W || !input || !C || !converted || !ratio) { fprintf(stderr, "out of memory\n"); return 1; }
     for (size_t i = 0; i < (size_t)samples * K; i++) X[i] = (uint8_t)((i * 2654435761u) >> 24);
     for (int i = 0; i < K * N; i++) W[i] = (float)((i * 37) % 101 - 50) * 1e-3f;
-    sn_set_num_threads(threads);  // the conversion's threads (sn_gather_bytes_to_float)
     const float scale = 1.0f / 255.0f;
     for (int r = -2; r < rounds; r++) {  // two warm-up rounds
         double t0 = bench_now();
         for (int s = 0; s < samples; s += batch) {
-            sn_gather_bytes_to_float(X, NULL, s, batch, K, scale, input);
+            sn_gather_bytes_to_float(threads, X, NULL, s, batch, K, scale, input);
             sn_sgemm(threads, 0, 0, batch, N, K, 1.0f, input, K, W, N, 0.0f, C, N);
         }
         double t1 = bench_now();

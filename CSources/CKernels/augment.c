@@ -51,11 +51,11 @@ static void augment_rows(const uint8_t *restrict src, const int32_t *restrict in
     }
 }
 
-void sn_gather_bytes_augmented(const uint8_t *restrict src, const int32_t *restrict indices,
+void sn_gather_bytes_augmented(int nthreads, const uint8_t *restrict src, const int32_t *restrict indices,
                                int rows, int channels, int height, int width, float scale,
                                const sn_image_transform *restrict transforms, float *restrict dst) {
     const long bytes = (long)rows * channels * height * width;
-    const int nth = bytes >= SN_AUGMENT_GRAIN && rows > 1 ? sn_get_num_threads() : 1;
+    const int nth = bytes >= SN_AUGMENT_GRAIN && rows > 1 ? nthreads : 1;
     SN_FOR_RANGES(nth, rows, r0, r1, t, {
         augment_rows(src, indices, (int)r0, (int)r1, channels, height, width, scale, transforms, dst);
     });

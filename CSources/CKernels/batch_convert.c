@@ -1,21 +1,13 @@
 /*
  * batch_convert.c — gathering a mini-batch of byte images into floats.
  *
- * Why C: a shuffled batch reads 100 samples of 784 bytes from random places
- * in a 47 MB array. Every sample starts with cache misses the hardware
- * prefetcher cannot foresee; the Swift loop (vectorized fine) spent ~73 % of
- * its time on the first load of each sample and the conversion was ~11 % of
- * a two-layer training step (perf, 1 thread). Swift has no prefetch
- * intrinsic; here each sample's lines are requested a few samples ahead.
- * Measured on Fashion-MNIST's 60 000 × 784 bytes, batches of 100 in shuffled
- * order: ~85 µs per batch without prefetch, ~23 µs with it (distance 2 to
- * 16 and the t0/nta hints all within noise of each other).
+ * A shuffled batch reads samples from random places in a large array: every
+ * sample starts with cache misses the hardware prefetcher cannot foresee.
+ * Each sample's lines are therefore requested a few samples ahead.
  *
- * With more than one kernel thread the rows are cut into one contiguous
- * range per thread (above a grain size): at 2 threads the gather was ~7 % of
- * a two-layer step left on the calling thread (perf), enough on its own to
- * cap the step's speed-up near 1.8×. Each row is a plain copy, so the split
- * cannot change a value.
+ * Above a grain size the rows are cut into one contiguous range per thread
+ * (at most nthreads). Each row is a plain copy, so the split cannot change a
+ * value.
  */
 #include "ckernels.h"
 #include "parallel_ranges.h"
@@ -45,8 +37,8 @@ static void gather_rows(const uint8_t *restrict src, const int32_t *restrict ind
     }
 }
 
-void sn_gather_bytes_to_float(const uint8_t *restrict src, const int32_t *restrict indices,
+void sn_gather_bytes_to_float(int nthreads, const uint8_t *restrict src, const int32_t *restrict indices,
                               int first, int rows, int n, float scale, float *restrict dst) {
-    const int nth = (long)rows * n >= SN_GATHER_GRAIN && rows > 1 ? sn_get_num_threads() : 1;
+    const int nth = (long)rows * n >= SN_GATHER_GRAIN && rows > 1 ? nthreads : 1;
     SN_FOR_RANGES(nth, rows, r0, r1, t, { gather_rows(src, indices, first, (int)r0, (int)r1, n, scale, dst); });
 }

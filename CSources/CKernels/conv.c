@@ -365,12 +365,12 @@ static inline int block_start(int b, int blocks, int N) { return (int)((long)N *
 
 // Threads for a convolution of `flops` over `blocks` image blocks: 1 below
 // the grain or with one block, else at most one per block.
-static int conv_threads(double flops, int blocks) {
-    if (flops < SN_CONV_PARALLEL_FLOPS || blocks <= 1) return 1;
-    return imin(sn_get_num_threads(), blocks);
+static int conv_threads(int nthreads, double flops, int blocks) {
+    if (flops < SN_CONV_PARALLEL_FLOPS || blocks <= 1 || nthreads <= 1) return 1;
+    return imin(nthreads, blocks);
 }
 
-void sn_conv_forward(const float *restrict x, const float *restrict w, const float *restrict bias,
+void sn_conv_forward(int nthreads, const float *restrict x, const float *restrict w, const float *restrict bias,
                      float *restrict out, float *restrict scratch, sn_conv_geometry g) {
     if (g.N <= 0) return;
     const conv_layout L = layout_of(&g);
@@ -379,7 +379,7 @@ void sn_conv_forward(const float *restrict x, const float *restrict w, const flo
     conv_forward_fn conv_image_forward;
     conv_backward_fn unused;
     pick_conv_kernels(&conv_image_forward, &unused);
-    const int nth = conv_threads(flops, L.blocks);
+    const int nth = conv_threads(nthreads, flops, L.blocks);
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
         for (int b = (int)b0; b < (int)b1; b++) {
             float *col = scratch + (long)b * L.block + L.col;
@@ -389,7 +389,7 @@ void sn_conv_forward(const float *restrict x, const float *restrict w, const flo
     });
 }
 
-void sn_conv_backward(const float *restrict x, const float *restrict w, const float *restrict dout,
+void sn_conv_backward(int nthreads, const float *restrict x, const float *restrict w, const float *restrict dout,
                       float *restrict dw, float *restrict db, float *restrict dx,
                       float *restrict scratch, sn_conv_geometry g) {
     const long K = (long)g.C * g.FH * g.FW;
@@ -404,7 +404,7 @@ void sn_conv_backward(const float *restrict x, const float *restrict w, const fl
     conv_forward_fn unused;
     conv_backward_fn conv_image_backward;
     pick_conv_kernels(&unused, &conv_image_backward);
-    const int nth = conv_threads(flops, L.blocks);
+    const int nth = conv_threads(nthreads, flops, L.blocks);
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
         for (int b = (int)b0; b < (int)b1; b++) {
             float *blk = scratch + (long)b * L.block;

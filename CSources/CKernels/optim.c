@@ -2,15 +2,14 @@
  * optim.c — optimizer updates (SGD, Momentum, Adam) over one parameter's
  * contiguous values, gradient and state.
  *
- * Why C: Adam's update was ~11 % of a 784-256-256-256-10 training step at
- * 1 thread (perf), all of it on the calling thread while the second core
- * idled; at 2 threads it capped the step's speed-up. Here a parameter of at
- * least SN_OPTIM_GRAIN floats is cut into one contiguous range per thread.
+ * A parameter of at least SN_OPTIM_GRAIN floats is cut into one contiguous
+ * range per thread (at most nthreads), so a large layer's update does not
+ * leave the other cores idle.
  *
- * Each element's update is the same separately rounded arithmetic as the
- * Swift SIMD steps it replaces (multiply, then add: `#pragma` below keeps
- * the AVX2 clone from fusing them), so results do not depend on the thread
- * count, the instruction set or the range boundaries.
+ * Each element's update is separately rounded arithmetic (multiply, then
+ * add: the `#pragma` below keeps the AVX2 clone from fusing them), so
+ * results do not depend on the thread count, the instruction set or the
+ * range boundaries.
  */
 #include "ckernels.h"
 
@@ -92,17 +91,17 @@ static inline void split(long n, int t, int T, long *lo, long *hi) {
     *hi = u1 * 16 < n ? u1 * 16 : n;
 }
 
-static inline int optim_threads(long n) {
+static inline int optim_threads(int nthreads, long n) {
 #ifdef _OPENMP
-    return n >= SN_OPTIM_GRAIN ? sn_get_num_threads() : 1;
+    return n >= SN_OPTIM_GRAIN && nthreads > 1 ? nthreads : 1;
 #else
-    (void)n;
+    (void)nthreads; (void)n;
     return 1;
 #endif
 }
 
-void sn_sgd_step(float *p, const float *g, long n, float lr) {
-    int nth = optim_threads(n);
+void sn_sgd_step(int nthreads, float *p, const float *g, long n, float lr) {
+    int nth = optim_threads(nthreads, n);
     if (nth <= 1) { sgd_range(p, g, 0, n, lr); return; }
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nth)
@@ -114,8 +113,8 @@ void sn_sgd_step(float *p, const float *g, long n, float lr) {
 #endif
 }
 
-void sn_momentum_step(float *p, const float *g, float *v, long n, float lr, float momentum) {
-    int nth = optim_threads(n);
+void sn_momentum_step(int nthreads, float *p, const float *g, float *v, long n, float lr, float momentum) {
+    int nth = optim_threads(nthreads, n);
     if (nth <= 1) { momentum_range(p, g, v, 0, n, lr, momentum); return; }
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nth)
@@ -127,9 +126,9 @@ void sn_momentum_step(float *p, const float *g, float *v, long n, float lr, floa
 #endif
 }
 
-void sn_adam_step(float *p, const float *g, float *m, float *v, long n,
+void sn_adam_step(int nthreads, float *p, const float *g, float *m, float *v, long n,
                   float lr_t, float beta1, float beta2, float eps) {
-    int nth = optim_threads(n);
+    int nth = optim_threads(nthreads, n);
     if (nth <= 1) { adam_range(p, g, m, v, 0, n, lr_t, beta1, beta2, eps); return; }
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nth)

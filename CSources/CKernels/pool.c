@@ -46,19 +46,19 @@ static SN_POOL_CLONES void pool2x2_plane(const float *restrict xp, float *restri
     }
 }
 
-// Threads for a loop over `planes` planes costing `work`: 1 below the grain.
-static int pool_threads(long planes, long work) {
-    if (work < SN_POOL_PARALLEL_GRAIN || planes <= 1) return 1;
-    const int n = sn_get_num_threads();
-    return planes < n ? (int)planes : n;
+// Threads for a loop over `planes` planes costing `work`: 1 below the grain,
+// else at most nthreads.
+static int pool_threads(int nthreads, long planes, long work) {
+    if (work < SN_POOL_PARALLEL_GRAIN || planes <= 1 || nthreads <= 1) return 1;
+    return planes < nthreads ? (int)planes : nthreads;
 }
 
 // x is (N, C, H, W); y and argmax are (N, C, OH, OW).
-void sn_maxpool_forward(const float *restrict x, float *restrict y, int32_t *restrict argmax,
+void sn_maxpool_forward(int nthreads, const float *restrict x, float *restrict y, int32_t *restrict argmax,
                         int N, int C, int H, int W, int PH, int PW,
                         int stride, int pad, int OH, int OW) {
     const long planes = (long)N * C;
-    const int nth = pool_threads(planes, planes * OH * OW * PH * PW);
+    const int nth = pool_threads(nthreads, planes, planes * OH * OW * PH * PW);
     SN_FOR_RANGES(nth, planes, p0, p1, t, {
         for (long p = p0; p < p1; p++) {
             const float *xp = x + p * H * W;
@@ -96,10 +96,10 @@ void sn_maxpool_forward(const float *restrict x, float *restrict y, int32_t *res
 
 // dy and argmax are (N, C, OH, OW); dx (N, C, H, W) is OVERWRITTEN: zero except
 // where an output took its value from, which receives the sum of those dy.
-void sn_maxpool_backward(const float *restrict dy, const int32_t *restrict argmax,
+void sn_maxpool_backward(int nthreads, const float *restrict dy, const int32_t *restrict argmax,
                          float *restrict dx, int N, int C, int H, int W, int OH, int OW) {
     const long planes = (long)N * C;
-    const int nth = pool_threads(planes, planes * (OH * OW + H * W));
+    const int nth = pool_threads(nthreads, planes, planes * (OH * OW + H * W));
     SN_FOR_RANGES(nth, planes, p0, p1, t, {
         for (long p = p0; p < p1; p++) {
             float *dxp = dx + p * H * W;

@@ -13,17 +13,18 @@
 #define SN_SOFTMAX_PARALLEL_GRAIN (1 << 15)
 #define SN_SOFTMAX_MAX_THREADS 64
 
-// Threads for a loop over B rows of C logits: 1 below the grain size (the
-// rows are split by SN_FOR_RANGES: no `parallel for`, see parallel_ranges.h).
-static int row_threads(int B, int C) {
+// Threads for a loop over B rows of C logits: at most nthreads, 1 below the
+// grain size (rows are split by SN_FOR_RANGES: no `parallel for`, see
+// parallel_ranges.h).
+static int row_threads(int nthreads, int B, int C) {
 #ifdef _OPENMP
     if ((long)B * C < SN_SOFTMAX_PARALLEL_GRAIN) return 1;
-    int n = sn_get_num_threads();
+    int n = nthreads;
     if (n > B) n = B;
     if (n > SN_SOFTMAX_MAX_THREADS) n = SN_SOFTMAX_MAX_THREADS;
     return n < 1 ? 1 : n;
 #else
-    (void)B; (void)C;
+    (void)nthreads; (void)B; (void)C;
     return 1;
 #endif
 }
@@ -44,8 +45,8 @@ static inline float softmax_row(const float *restrict z, float *restrict p, int 
 }
 
 // logits is (B,C), probs is (B,C); they may alias (so no restrict here).
-void sn_softmax_forward(const float *logits, float *probs, int B, int C) {
-    const int nth = row_threads(B, C);
+void sn_softmax_forward(int nthreads, const float *logits, float *probs, int B, int C) {
+    const int nth = row_threads(nthreads, B, C);
     SN_FOR_RANGES(nth, B, b0, b1, t, {
         for (int b = b0; b < b1; b++) {
             const float *z = logits + (size_t)b * C;
@@ -69,9 +70,9 @@ void sn_softmax_forward(const float *logits, float *probs, int B, int C) {
 // The loss is reduced in double, per thread then in thread order, so the
 // thread count changes it only in the last bits of a value that is reported,
 // never fed back into the weights.
-float sn_softmax_xent_forward(const float *restrict logits, const int32_t *restrict labels,
+float sn_softmax_xent_forward(int nthreads, const float *restrict logits, const int32_t *restrict labels,
                               float *restrict probs, int B, int C) {
-    const int nth = row_threads(B, C);
+    const int nth = row_threads(nthreads, B, C);
     double partial[SN_SOFTMAX_MAX_THREADS] = {0};
     SN_FOR_RANGES(nth, B, b0, b1, t, {
         double sum = 0.0;
@@ -88,10 +89,10 @@ float sn_softmax_xent_forward(const float *restrict logits, const int32_t *restr
 }
 
 // probs (B,C), labels (B), dlogits (B,C) out; dlogits may alias probs.
-void sn_softmax_xent_backward(const float *probs, const int32_t *restrict labels,
+void sn_softmax_xent_backward(int nthreads, const float *probs, const int32_t *restrict labels,
                               float *dlogits, int B, int C) {
     const float scale = 1.0f / (float)B;
-    const int nth = row_threads(B, C);
+    const int nth = row_threads(nthreads, B, C);
     SN_FOR_RANGES(nth, B, b0, b1, t, {
         for (int b = b0; b < b1; b++) {
             const float *p = probs + (size_t)b * C;
@@ -105,9 +106,9 @@ void sn_softmax_xent_backward(const float *probs, const int32_t *restrict labels
 }
 
 // logits (B,C), targets (B,C) (one-hot or any distribution), probs (B,C) out.
-float sn_softmax_xent_forward_onehot(const float *restrict logits, const float *restrict targets,
+float sn_softmax_xent_forward_onehot(int nthreads, const float *restrict logits, const float *restrict targets,
                                      float *restrict probs, int B, int C) {
-    const int nth = row_threads(B, C);
+    const int nth = row_threads(nthreads, B, C);
     double partial[SN_SOFTMAX_MAX_THREADS] = {0};
     SN_FOR_RANGES(nth, B, b0, b1, t, {
         double sum = 0.0;
@@ -128,10 +129,10 @@ float sn_softmax_xent_forward_onehot(const float *restrict logits, const float *
 }
 
 // probs (B,C), targets (B,C), dlogits (B,C) out; dlogits may alias probs.
-void sn_softmax_xent_backward_onehot(const float *probs, const float *restrict targets,
+void sn_softmax_xent_backward_onehot(int nthreads, const float *probs, const float *restrict targets,
                                      float *dlogits, int B, int C) {
     const float scale = 1.0f / (float)B;
-    const int nth = row_threads(B, C);
+    const int nth = row_threads(nthreads, B, C);
     SN_FOR_RANGES(nth, B, b0, b1, t, {
         for (int b = b0; b < b1; b++) {
             const float *p = probs + (size_t)b * C;

@@ -32,11 +32,24 @@ public func scratchnetModelLastError(_ model: OpaquePointer?) -> UnsafePointer<C
     return UnsafeRawPointer(("" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
-/// Sets the number of threads the kernels use (process-wide).
-@c(scratchnet_set_threads)
-public func scratchnetSetThreads(_ threads: Int32) -> Int32 {
-    guard threads >= 1 else { return fail(.invalidArgument, "scratchnet_set_threads: threads must be >= 1, got \(threads)") }
-    KernelThreads.set(Int(threads))
+/// Sets the number of threads `model`'s kernels use; other models keep theirs.
+@c(scratchnet_model_set_threads)
+public func scratchnetModelSetThreads(_ model: OpaquePointer?, _ threads: Int32) -> Int32 {
+    guard let model else { return fail(.invalidArgument, "scratchnet_model_set_threads: model is NULL") }
+    let handle = ModelHandle.from(model)
+    guard threads >= 1 else {
+        return fail(.invalidArgument, "scratchnet_model_set_threads: threads must be >= 1, got \(threads)", model: handle)
+    }
+    handle.network.threads = Int(threads)
+    return Status.ok.rawValue
+}
+
+/// The number of threads `model`'s kernels use.
+@c(scratchnet_model_threads)
+public func scratchnetModelThreads(_ model: OpaquePointer?, _ threads: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guard let model else { return fail(.invalidArgument, "scratchnet_model_threads: model is NULL") }
+    guard let threads else { return fail(.invalidArgument, "scratchnet_model_threads: threads is NULL") }
+    threads.pointee = Int32(ModelHandle.from(model).network.threads)
     return Status.ok.rawValue
 }
 

@@ -24,7 +24,6 @@ extension TrainCommand {
     /// per step; rank 0 alone prints, evaluates and writes files.
     static func runDistributed(_ plan: RunPlan) throws {
         let communicator = try makeCommunicator()
-        plan.applyThreads()
         let directory = plan.dataDirectory
         let quiet = plan.quiet, model = plan.model.preset.rawValue, batchSize = plan.batchSize
         let root = communicator.isRoot
@@ -40,7 +39,7 @@ extension TrainCommand {
         if root && !quiet {
             print("model \(model): \(spec.summary)")
             print("data \(directory): \(train.count) train, \(test.count) test samples")
-            print("distributed: \(communicator.size) rank(s), global batch \(batchSize) (≤ \(shard) per rank), \(KernelThreads.count) thread(s) per rank, gradients \(Arena.formatBytes(gradientBytes)) in one all-reduce per step")
+            print("distributed: \(communicator.size) rank(s), global batch \(batchSize) (≤ \(shard) per rank), \(network.threads) thread(s) per rank, gradients \(Arena.formatBytes(gradientBytes)) in one all-reduce per step")
         }
         var reports: [DataParallelTrainer.EpochReport] = []
         var testAccuracy: Float = 0
@@ -71,7 +70,7 @@ extension TrainCommand {
         print("final: \(communicator.size) rank(s), test accuracy \(format(testAccuracy * 100, 2))%, loss \(format(reports.last!.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, all-reduce \(format(allReducePerStep * 1000, 3)) ms/step of \(gradientBytes) bytes, \(format(wall.elapsed, 1)) s" + (plan.verifySync ? ", ranks in sync after all \(syncChecks) steps" : ""))
         if let metricsJson = plan.metricsJson {
             let summary = DistributedMetrics(
-                ranks: communicator.size, threads_per_rank: KernelThreads.count, model: model, global_batch_size: batchSize,
+                ranks: communicator.size, threads_per_rank: network.threads, model: model, global_batch_size: batchSize,
                 epochs: plan.epochs, seed: plan.seed, test_accuracy: Double(testAccuracy), final_loss: Double(reports.last!.meanLoss),
                 train_samples_per_second: samplesPerSecond, allreduce_seconds_per_step: allReducePerStep,
                 gradient_bytes: gradientBytes, steps: steps, sync_checks: syncChecks, wall_seconds: wall.elapsed)

@@ -33,11 +33,11 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let directory = data.directory
         try DataOptions.requireExisting(directory)
-        KernelThreads.set(threads.count())
         let file = try SafeTensors.read(path: model)
         let test = try LabeledImages(imagesPath: try Self.dataFile(directory, "t10k-images-idx3-ubyte"),
                                      labelsPath: try Self.dataFile(directory, "t10k-labels-idx1-ubyte"))
         let network = try ModelFile.load(file, maxBatch: min(batchSize, test.count))
+        network.threads = threads.count()
         guard test.sampleShape == network.spec.inputShape else {
             throw TrainingError.incompatibleData("\(test.source): samples are \(test.sampleShape), the model takes \(network.spec.inputShape)")
         }
@@ -72,7 +72,7 @@ struct EvalCommand: ParsableCommand {
         print("test accuracy \(format(accuracy * 100, 2))% (\(correct) of \(test.count) samples)")
         if `repeat` > 1 {
             let median = rates.sorted()[rates.count / 2]
-            print("inference \(Int(median.rounded())) samples/s (median of \(`repeat`) passes, batch \(network.maxBatch), \(KernelThreads.count) threads)")
+            print("inference \(Int(median.rounded())) samples/s (median of \(`repeat`) passes, batch \(network.maxBatch), \(network.threads) threads)")
         }
         print("confusion matrix (rows: true class, columns: predicted class):")
         let width = max(String(test.count).count, String(classes - 1).count) + 1

@@ -19,7 +19,7 @@ struct RunPlan {
     var epochs: Int
     var batchSize: Int
     var seed: UInt64
-    /// Kernel threads: the one count this run uses (see ``applyThreads()``).
+    /// Kernel threads: the one count this run uses (the networks this plan makes own it).
     var threads: Int
     /// Probe 1 thread against ``threads`` (off with `--fixed-threads`).
     var adaptiveThreads: Bool
@@ -128,16 +128,11 @@ struct RunPlan {
 
     static func reportFile(in directory: String) -> String { directory + "/report.html" }
 
-    /// Sets the kernels' thread count: the one place a training run does.
-    func applyThreads() {
-        KernelThreads.set(threads)
-    }
-
     /// A fresh network of `spec` with the plan's backend, optimizer, seed and
     /// arena, for batches of up to `maxBatch` samples.
     func makeNetwork(spec: NetworkSpec, maxBatch: Int) throws -> Network {
         try Network(spec: spec, maxBatch: maxBatch, backend: backend, optimizer: optimizer.make(learningRate: learningRate),
-                    seed: seed, arenaCapacity: arenaBytes)
+                    seed: seed, arenaCapacity: arenaBytes, threads: threads)
     }
 
     /// The trainer's options for this run.

@@ -78,7 +78,7 @@ struct SearchCommand: ParsableCommand {
         let split = try ValidationSplit(count: all.count, fraction: validationSplit, seed: seed)
         let (train, validation) = split.apply(to: all)
         let spec = choice.spec(inputShape: train.sampleShape, classes: all.classCount)
-        let trainer = TrialTrainer(spec: spec, train: train, validation: validation, epochs: epochs,
+        var trialTrainer = TrialTrainer(spec: spec, train: train, validation: validation, epochs: epochs,
                                    batchSize: min(batchSize, train.count), seed: seed, backend: backend)
         let search = HyperparameterSearch(
             space: SearchSpace(learningRate: lrRange, weightDecay: wdRange),
@@ -87,7 +87,8 @@ struct SearchCommand: ParsableCommand {
         let cores = threads.count()
         let mode = parallel
         let workers = mode == .trials ? cores : 1
-        KernelThreads.set(mode == .trials ? 1 : cores)
+        trialTrainer.threads = mode == .trials ? 1 : cores
+        let trainer = trialTrainer
         let quiet = self.quiet
         print("search: \(spec.summary)")
         print("data \(source): \(train.count) train / \(validation.count) validation samples (split \(validationSplit), seed \(seed)); test set not read")

@@ -75,7 +75,6 @@ struct TrainCommand: ParsableCommand {
 
     /// Trains on this process's cores, as `plan` says.
     static func train(_ plan: RunPlan) throws {
-        plan.applyThreads()
         let quiet = plan.quiet
         let directory = plan.dataDirectory
         let (allTrain, test) = try DataSource.loadTrainAndTest(directory)
@@ -91,7 +90,7 @@ struct TrainCommand: ParsableCommand {
         if !quiet {
             print("model \(model): \(spec.summary)")
             print("data \(directory): \(train.count) train, \(test.count) test samples")
-            print("backend \(plan.backend.rawValue), \(KernelThreads.count) thread(s), optimizer \(network.optimizer?.name ?? plan.optimizer.rawValue) lr \(plan.learningRate) (\(plan.schedule)), augment \(plan.augmentation), batch \(plan.batchSize), seed \(plan.seed), arena \(Arena.formatBytes(network.arena.capacity))")
+            print("backend \(plan.backend.rawValue), \(network.threads) thread(s), optimizer \(network.optimizer?.name ?? plan.optimizer.rawValue) lr \(plan.learningRate) (\(plan.schedule)), augment \(plan.augmentation), batch \(plan.batchSize), seed \(plan.seed), arena \(Arena.formatBytes(network.arena.capacity))")
         }
         var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         let wall = Stopwatch()
@@ -116,7 +115,7 @@ struct TrainCommand: ParsableCommand {
                 test_accuracy: Double(last.testAccuracy ?? 0), train_accuracy: Double(last.trainAccuracy),
                 train_samples_per_second: samplesPerSecond, final_loss: Double(last.meanLoss),
                 epochs: plan.epochs, batch_size: plan.batchSize, learning_rate: Double(plan.learningRate), seed: plan.seed,
-                threads: KernelThreads.count, model: model, backend: plan.backend.rawValue,
+                threads: network.threads, model: model, backend: plan.backend.rawValue,
                 arena_bytes: network.arena.capacity, wall_seconds: wall.elapsed,
                 history: history.map { .init(epoch: $0.epoch, loss: Double($0.meanLoss), train_accuracy: Double($0.trainAccuracy),
                                              test_accuracy: $0.testAccuracy.map(Double.init), samples_per_second: $0.samplesPerSecond) })

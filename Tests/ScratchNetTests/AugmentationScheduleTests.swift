@@ -1,15 +1,15 @@
 import Testing
-import CKernels
 import ScratchNet
 import ScratchNetTestSupport
 
 /// Data augmentation (flip + shift in the batch gather) and learning-rate
-/// schedules: the C gather equals its plain twin, the transforms are seeded
+/// schedules: the fast gather equals the naive one, the transforms are seeded
 /// and spread as documented, and a resumed run follows both exactly.
 @Suite("Augmentation and learning-rate schedules", .serialized)
 struct AugmentationScheduleTests {
-    /// Gathers `indices` of `set` with `transforms` through the C kernel and the plain loop.
-    func gatherBoth(_ set: LabeledImages, _ indices: [Int32], _ transforms: [sn_image_transform]) throws -> (fast: [Float], plain: [Float], fastLabels: [Int32], plainLabels: [Int32]) {
+    /// Gathers `indices` of `set` with `transforms` through the fast kernel (at
+    /// `threads` threads) and the naive one.
+    func gatherBoth(_ set: LabeledImages, _ indices: [Int32], _ transforms: [ImageTransform], threads: Int = 1) throws -> (fast: [Float], plain: [Float], fastLabels: [Int32], plainLabels: [Int32]) {
         let batch = indices.count
         let arena = try Arena(capacity: 2 * 4 * batch * set.samplePixels + 2 * 4 * batch + 1024)
         let fast = try arena.allocate(Shape(batch, set.samplePixels), name: "fast")
@@ -19,8 +19,9 @@ struct AugmentationScheduleTests {
         fast.pointer.update(repeating: .nan, count: fast.count)  // every pixel must be written
         indices.withUnsafeBufferPointer { ix in
             transforms.withUnsafeBufferPointer { tf in
-                set.fillBatch(indices: ix, transforms: tf, into: fast, labels: fastLabels)
-                set.referenceFillBatch(indices: ix, transforms: tf, into: plain, labels: plainLabels)
+                set.fillBatch(indices: ix, transforms: tf, into: fast, labels: fastLabels,
+                              kernels: FastKernels(threads: threads))
+                set.fillBatch(indices: ix, transforms: tf, into: plain, labels: plainLabels, kernels: NaiveKernels())
             }
         }
         return (fast.toArray(), plain.toArray(), Array(fastLabels), Array(plainLabels))
@@ -30,7 +31,7 @@ struct AugmentationScheduleTests {
     @Test func flipThenShiftMovesPixelsAsDocumented() throws {
         // 1 2 3 / 4 5 6 / 7 8 9 (×10 so that /255 stays exact enough to compare)
         let set = LabeledImages(pixels: (1...9).map { UInt8($0 * 10) }, labels: [4], sampleShape: [1, 3, 3], source: "3x3")
-        let t = sn_image_transform(flip: 1, dx: 1, dy: -1)
+        let t = ImageTransform(flip: true, dx: 1, dy: -1)
         // flip: 3 2 1 / 6 5 4 / 9 8 7; then x+1 and y−1: 0 6 5 / 0 9 8 / 0 0 0
         let expected: [Float] = [0, 60, 50, 0, 90, 80, 0, 0, 0].map { $0 * (1 / 255 as Float) }
         let got = try gatherBoth(set, [0], [t])
@@ -46,11 +47,8 @@ struct AugmentationScheduleTests {
         let indices = (0..<Int32(set.count)).shuffled(using: &rng).prefix(batch).map { $0 }
         let augmentation = Augmentation(flip: true, maxShift: shift)
         let transforms = (0..<batch).map { augmentation.transform(seed: 3, step: 17, row: $0) }
-        let saved = KernelThreads.count
-        defer { KernelThreads.set(saved) }
         for threads in [1, 2] {  // rows are split over the threads above a grain size
-            KernelThreads.set(threads)
-            let got = try gatherBoth(set, indices, transforms)
+            let got = try gatherBoth(set, indices, transforms, threads: threads)
             #expect(got.fast == got.plain, "\(threads) thread(s)")
             #expect(got.fastLabels == got.plainLabels)
         }
@@ -59,13 +57,13 @@ struct AugmentationScheduleTests {
     @Test func transformsAreSeededAndSpreadOverTheRange() {
         let a = Augmentation(flip: true, maxShift: 2)
         var flips = 0
-        var dxs = Set<Int32>(), dys = Set<Int32>()
+        var dxs = Set<Int>(), dys = Set<Int>()
         for step in 0..<100 {
             for row in 0..<100 {
                 let t = a.transform(seed: 42, step: step, row: row)
                 let again = a.transform(seed: 42, step: step, row: row)
                 #expect(t.flip == again.flip && t.dx == again.dx && t.dy == again.dy)
-                flips += Int(t.flip)
+                flips += t.flip ? 1 : 0
                 dxs.insert(t.dx)
                 dys.insert(t.dy)
             }
@@ -76,7 +74,7 @@ struct AugmentationScheduleTests {
         let this = (0..<100).map { a.transform(seed: 42, step: 0, row: $0).dx }
         #expect(other != this)
         let none = Augmentation.none.transform(seed: 1, step: 2, row: 3)
-        #expect(none.flip == 0 && none.dx == 0 && none.dy == 0)
+        #expect(none == .identity)
     }
 
     @Test func augmentationArgumentsRoundTrip() {

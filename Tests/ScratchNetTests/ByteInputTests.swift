@@ -11,10 +11,9 @@ struct ByteInputTests {
     let naive = NaiveKernels()
 
     func withThreadCounts(_ body: () throws -> Void) rethrows {
-        let saved = KernelThreads.count
-        defer { KernelThreads.set(saved) }
+        defer { fast.threads = 1 }
         for threads in [1, 2] {
-            KernelThreads.set(threads)
+            fast.threads = threads
             try body()
         }
     }
@@ -76,7 +75,7 @@ struct ByteInputTests {
                            b: b, ldb: n, beta: 0, c: &fromBytes, ldc: n)
             fast.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k,
                       b: b, ldb: n, beta: 0, c: &fromFloats, ldc: n)
-            #expect(fromBytes == fromFloats, "\(m)×\(n)×\(k) at \(KernelThreads.count) threads")
+            #expect(fromBytes == fromFloats, "\(m)×\(n)×\(k) at \(fast.threads) threads")
         }
     }
 
@@ -88,15 +87,16 @@ struct ByteInputTests {
     func networkLogitsFromBytesEqualThoseFromFloats(preset: Preset) throws {
         let data = randomLabeledImages(count: 37, shape: [1, 28, 28], seed: 5)
         let network = try Network(spec: preset.spec(), maxBatch: 16, seed: 9)
-        withThreadCounts {
+        for threads in [1, 2] {
+            network.threads = threads
             var start = 0
             while start < data.count {
                 let n = min(network.maxBatch, data.count - start)
                 let fromBytes = network.inferenceLogits(on: data, start: start, count: n).toArray()
                 let labels = Array(network.labelBuffer.prefix(n))
-                data.fillBatch(start: start, count: n, into: network.inputBuffer, labels: network.labelBuffer)
+                data.fillBatch(start: start, count: n, into: network.inputBuffer, labels: network.labelBuffer, kernels: network.kernels)
                 let fromFloats = network.forward(batch: n, training: false).toArray()
-                #expect(fromBytes == fromFloats, "\(preset) samples \(start)..<\(start + n)")
+                #expect(fromBytes == fromFloats, "\(preset) samples \(start)..<\(start + n) at \(threads) threads")
                 #expect(labels == Array(network.labelBuffer.prefix(n)))
                 #expect(network.correctCount(on: data, start: start, count: n) == network.correctCount(batch: n))
                 start += n
@@ -111,7 +111,7 @@ struct ByteInputTests {
         func trainedWeights(evaluateFirst: Bool) throws -> [[Float]] {
             let network = try Network(spec: Preset.twoLayer.spec(), maxBatch: 10, optimizer: SGD(learningRate: 0.1), seed: 2)
             if evaluateFirst { _ = network.inferenceLogits(on: data, start: 0, count: 10) }
-            data.fillBatch(start: 10, count: 10, into: network.inputBuffer, labels: network.labelBuffer)
+            data.fillBatch(start: 10, count: 10, into: network.inputBuffer, labels: network.labelBuffer, kernels: network.kernels)
             _ = network.trainStep(batch: 10)
             return network.weightsSnapshot()
         }

@@ -48,7 +48,7 @@ struct CheckpointTests {
     static let spec = Preset.mlp.spec(inputShape: [1, 4, 4], classes: 3, hidden: [12, 7])
 
     static func trainer(initSeed: UInt64, epochs: Int = 3) throws -> Trainer {
-        let network = try Network(spec: spec, maxBatch: 50, optimizer: MomentumForTests(), seed: initSeed)
+        let network = try Network(spec: spec, maxBatch: 50, optimizer: MomentumForTests(), seed: initSeed, threads: 2)
         return try Trainer(network: network, train: data, test: nil, options: .init(epochs: epochs, batchSize: 50, seed: 4))
     }
 
@@ -85,9 +85,6 @@ struct CheckpointTests {
 
     @Test(arguments: [1, 4, 5, 7, 14])
     func resumingAfterAnyStepGivesBitIdenticalWeights(step: Int) throws {
-        let saved = KernelThreads.count
-        KernelThreads.set(2)
-        defer { KernelThreads.set(saved) }
         let uninterrupted = try Self.trainer(initSeed: 1)
         _ = try uninterrupted.run()
         let resumed = try Self.interruptedRun(stopAfterStep: step)

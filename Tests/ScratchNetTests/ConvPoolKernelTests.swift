@@ -10,10 +10,9 @@ struct ConvPoolKernelTests {
     let naive = NaiveKernels()
 
     func withThreadCounts(_ body: (Int) throws -> Void) rethrows {
-        let saved = KernelThreads.count
-        defer { KernelThreads.set(saved) }
+        defer { fast.threads = 1 }
         for threads in [1, 2] {
-            KernelThreads.set(threads)
+            fast.threads = threads
             try body(threads)
         }
     }

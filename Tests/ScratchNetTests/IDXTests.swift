@@ -29,7 +29,7 @@ struct IDXTests {
         let input = try arena.allocate(Shape(2, 1, 2, 2), name: "x")
         let out = try arena.allocateInt32(count: 2, name: "y")
         let order: [Int32] = [1, 0]
-        order.withUnsafeBufferPointer { set.fillBatch(indices: $0, into: input, labels: out) }
+        order.withUnsafeBufferPointer { set.fillBatch(indices: $0, into: input, labels: out, kernels: FastKernels()) }
         #expect(input.toArray() == [1, 2, 3, 4, 0, 255, 51, 102].map { Float($0) * (Float(1) / 255) })
         #expect(Array(out) == [1, 3])
     }

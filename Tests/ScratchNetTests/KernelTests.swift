@@ -12,10 +12,9 @@ struct KernelTests {
 
     /// Runs `body` with the kernels on 1 thread, then on 2.
     func withThreadCounts(_ body: (Int) throws -> Void) rethrows {
-        let saved = KernelThreads.count
-        defer { KernelThreads.set(saved) }
+        defer { fast.threads = 1 }
         for threads in [1, 2] {
-            KernelThreads.set(threads)
+            fast.threads = threads
             try body(threads)
         }
     }

@@ -117,8 +117,7 @@ struct SearchTests {
         let trainer = TrialTrainer(spec: spec, train: train, validation: validation, epochs: 2, batchSize: 32, seed: 1)
         let search = HyperparameterSearch(space: SearchSpace(learningRate: LogUniformRange(-2, 0), weightDecay: LogUniformRange(-8, -4)),
                                           trialsPerRound: 2, rounds: 2, keepBest: 1, seed: 2)
-        // (The CLI sets KernelThreads to 1 for concurrent trials; a test must
-        // not change that process-global setting under other tests.)
+        // Concurrent trials, each network on its own 1 kernel thread (the default).
         let outcomes = search.run(concurrency: 2, train: { trainer.train($0) })
         #expect(outcomes.count == 4)
         #expect(Set(outcomes.map(\.trial.index)) == [0, 1, 2, 3])

@@ -43,15 +43,13 @@ struct StepAllocationTests {
 
     @Test(arguments: cases)
     func trainingStepMakesNoHeapAllocation(_ c: Case) throws {
-        let saved = KernelThreads.count
-        defer { KernelThreads.set(saved) }
         let spec = c.spec()
         let data = randomLabeledImages(count: 3 * c.batch, shape: spec.inputShape, seed: 5)
         let network = try Network(spec: spec, maxBatch: c.batch, optimizer: c.optimizer(), seed: 1)
         var rng = SeededGenerator(seed: 9)
         let order = (0..<Int32(data.count)).shuffled(using: &rng)
         for threads in [1, 2] {
-            KernelThreads.set(threads)
+            network.threads = threads
             var losses: [Float] = []
             losses.reserveCapacity(6)
             var counts: [Int] = []
@@ -62,7 +60,7 @@ struct StepAllocationTests {
                     let indices = UnsafeBufferPointer(rebasing: order[start..<start + c.batch])
                     // Steps 0–2 warm up (lazily made state); 3–5 are counted.
                     if step >= 3 { sn_allocation_count_begin() }
-                    data.fillBatch(indices: indices, into: network.inputBuffer, labels: network.labelBuffer)
+                    data.fillBatch(indices: indices, into: network.inputBuffer, labels: network.labelBuffer, kernels: network.kernels)
                     let loss = network.trainStep(batch: c.batch)
                     if step >= 3 { counts.append(sn_allocation_count_end()) }
                     losses.append(loss)
@@ -79,12 +77,10 @@ struct StepAllocationTests {
     @Test(arguments: [(Augmentation.none, LearningRateSchedule.constant),
                       (Augmentation(flip: true, maxShift: 2), LearningRateSchedule.cosine(floor: 0.1))])
     func trainerLoopMakesNoHeapAllocationBetweenSteps(augmentation: Augmentation, schedule: LearningRateSchedule) throws {
-        let saved = KernelThreads.count
-        defer { KernelThreads.set(saved) }
-        KernelThreads.set(2)  // the governor then probes 1 thread against 2
         let spec = Preset.twoLayer.spec()
         let data = randomLabeledImages(count: 1_500, shape: spec.inputShape, seed: 3)
-        let network = try Network(spec: spec, maxBatch: 50, optimizer: Adam(), seed: 2)
+        // 2 threads: the governor then probes 1 thread against 2.
+        let network = try Network(spec: spec, maxBatch: 50, optimizer: Adam(), seed: 2, threads: 2)
         let trainer = try Trainer(network: network, train: data, test: nil,
                                   options: .init(epochs: 2, batchSize: 50, seed: 4, schedule: schedule,
                                                  augmentation: augmentation))
@@ -113,16 +109,13 @@ struct StepAllocationTests {
     /// less with the threads' timing: 2 of slack, against 20 for one per step.)
     @Test(arguments: [(ShardedTrainer.Placement.parallel, false), (.serial, false), (.serial, true)])
     func shardedEpochAllocationsDoNotGrowWithSteps(placement: ShardedTrainer.Placement, dropout: Bool) throws {
-        let saved = KernelThreads.count
-        defer { KernelThreads.set(saved) }
-        KernelThreads.set(2)
         func allocationsOfSecondEpoch(steps: Int) throws -> Int {
             let batch = 40
             let spec = Preset.mlp.spec(hidden: [64, 32], dropout: dropout ? 0.2 : nil)
             let data = randomLabeledImages(count: steps * batch, shape: spec.inputShape, seed: 6)
             let trainer = try ShardedTrainer(shards: 2, train: data, options: .init(epochs: 2, batchSize: batch, seed: 7),
                                              placement: placement) { _ in
-                try Network(spec: spec, maxBatch: batch, optimizer: Adam(), seed: 3)
+                try Network(spec: spec, maxBatch: batch, optimizer: Adam(), seed: 3, threads: 2)
             }
             _ = try trainer.trainEpoch(epoch: 1)  // warm-up
             sn_allocation_count_begin()

@@ -8,15 +8,12 @@ struct StepPerformanceTests {
     /// Exact equality: both sides compute Float(byte) · (1/255) once.
     @Test(arguments: [([1, 28, 28], 100), ([1, 3, 5], 3), ([3, 7, 9], 17), ([1, 1, 1], 1)])
     func gatheredBatchEqualsPlainConversion(shape: [Int], batch: Int) throws {
-        let saved = KernelThreads.count
-        defer { KernelThreads.set(saved) }
         for threads in [1, 2] {  // rows are split over the threads above a grain size
-            KernelThreads.set(threads)
-            try gatherAndCompare(shape: shape, batch: batch)
+            try gatherAndCompare(shape: shape, batch: batch, fastKernels: FastKernels(threads: threads))
         }
     }
 
-    func gatherAndCompare(shape: [Int], batch: Int) throws {
+    func gatherAndCompare(shape: [Int], batch: Int, fastKernels: FastKernels) throws {
         let set = randomLabeledImages(count: 257, shape: shape, seed: 7)
         var rng = SeededGenerator(seed: 3)
         let order = (0..<Int32(set.count)).shuffled(using: &rng).prefix(batch).map { $0 }
@@ -26,27 +23,22 @@ struct StepPerformanceTests {
         let fastLabels = try arena.allocateInt32(count: batch, name: "fast labels")
         let plainLabels = try arena.allocateInt32(count: batch, name: "plain labels")
         order.withUnsafeBufferPointer {
-            set.fillBatch(indices: $0, into: fast, labels: fastLabels)
-            set.referenceFillBatch(indices: $0, into: plain, labels: plainLabels)
+            set.fillBatch(indices: $0, into: fast, labels: fastLabels, kernels: fastKernels)
+            set.fillBatch(indices: $0, into: plain, labels: plainLabels, kernels: NaiveKernels())
         }
         #expect(fast.toArray() == plain.toArray())
         #expect(Array(fastLabels) == Array(plainLabels))
 
         let start = 257 - batch
-        set.fillBatch(start: start, count: batch, into: fast, labels: fastLabels)
+        set.fillBatch(start: start, count: batch, into: fast, labels: fastLabels, kernels: fastKernels)
         let contiguous = (start..<257).map(Int32.init)
-        contiguous.withUnsafeBufferPointer { set.referenceFillBatch(indices: $0, into: plain, labels: plainLabels) }
+        contiguous.withUnsafeBufferPointer { set.fillBatch(indices: $0, into: plain, labels: plainLabels, kernels: NaiveKernels()) }
         #expect(fast.toArray() == plain.toArray())
         #expect(Array(fastLabels) == Array(plainLabels))
     }
 
     /// Runs one governor cycle with step times given by the thread count in use.
-    /// (Reads the counts the governor returns, not the global ``KernelThreads``,
-    /// which tests in other suites may set meanwhile.)
     func governedCounts(configured: Int, secondsAt: (Int) -> Double) -> (used: [Int], kept: Int) {
-        let saved = KernelThreads.count
-        KernelThreads.set(configured)
-        defer { KernelThreads.set(saved) }
         var governor = ThreadGovernor(configured: configured, probeSteps: 3, period: 10, warmupSteps: 3)
         var used: [Int] = []
         var clock = 0.0
@@ -82,9 +74,6 @@ struct StepPerformanceTests {
     /// used more time than all the 1-thread steps (collapsed steps under
     /// contention).
     @Test func governorCutsASlowProbeShort() {
-        let saved = KernelThreads.count
-        KernelThreads.set(2)
-        defer { KernelThreads.set(saved) }
         var governor = ThreadGovernor(configured: 2, probeSteps: 4, period: 10, warmupSteps: 4)
         var used: [Int] = []
         var clock = 0.0
@@ -104,9 +93,6 @@ struct StepPerformanceTests {
     /// even while the 1-thread steps' total is not used up; and the default
     /// warm-up is two steps at the configured count.
     @Test func governorStopsAtTwoCollapsedStepsAfterTwoWarmupSteps() {
-        let saved = KernelThreads.count
-        KernelThreads.set(2)
-        defer { KernelThreads.set(saved) }
         var governor = ThreadGovernor(configured: 2, probeSteps: 8, period: 100)
         var used: [Int] = []
         var clock = 0.0
@@ -140,9 +126,6 @@ struct StepPerformanceTests {
 
     /// Probes that 1 thread wins come half as often each time (up to 8×).
     @Test func governorProbesLessOftenWhileOneThreadWins() {
-        let saved = KernelThreads.count
-        KernelThreads.set(2)
-        defer { KernelThreads.set(saved) }
         var governor = ThreadGovernor(configured: 2, probeSteps: 1, period: 4, warmupSteps: 1)
         var twoThreadSteps: [Int] = []
         var clock = 0.0
@@ -184,9 +167,6 @@ struct StepPerformanceTests {
     }
 
     @Test func governorIsOffForOneThread() {
-        let saved = KernelThreads.count
-        KernelThreads.set(1)
-        defer { KernelThreads.set(saved) }
         var governor = ThreadGovernor(configured: 1, probeSteps: 1, period: 2)
         for t in 0..<4 {
             #expect(governor.beginStep(now: Double(t)) == 1)
@@ -198,10 +178,8 @@ struct StepPerformanceTests {
     static let data: (train: LabeledImages, test: LabeledImages)? = try? MNISTFormat.load(directory: MNISTFormat.defaultDirectory)
 
     func weightsAfterOneEpoch(adaptive: Bool, threads: Int) throws -> [[Float]] {
-        let saved = KernelThreads.count
-        KernelThreads.set(threads)
-        defer { KernelThreads.set(saved) }
-        let network = try Network(spec: Preset.twoLayer.spec(), maxBatch: 100, optimizer: SGD(learningRate: 0.1), seed: 5)
+        let network = try Network(spec: Preset.twoLayer.spec(), maxBatch: 100, optimizer: SGD(learningRate: 0.1), seed: 5,
+                                  threads: threads)
         let trainer = try Trainer(network: network, train: Self.data!.train.subset(0..<6000), test: nil,
                                   options: .init(epochs: 1, batchSize: 100, seed: 5, adaptiveThreads: adaptive))
         _ = try trainer.run()

@@ -31,12 +31,9 @@ struct TrainingTests {
     }
 
     func trainedWeights(seed: UInt64, threads: Int, backend: Backend = .fast, samples: Int = 6000) throws -> [[Float]] {
-        let saved = KernelThreads.count
-        KernelThreads.set(threads)
-        defer { KernelThreads.set(saved) }
         let train = Self.data!.train.subset(0..<samples)
         let network = try Network(spec: Preset.twoLayer.spec(), maxBatch: 100, backend: backend,
-                                  optimizer: SGD(learningRate: 0.1), seed: seed)
+                                  optimizer: SGD(learningRate: 0.1), seed: seed, threads: threads)
         let trainer = try Trainer(network: network, train: train, test: nil, options: .init(epochs: 1, batchSize: 100, seed: seed))
         _ = try trainer.trainEpoch(epoch: 1)
         return network.weightsSnapshot()

@@ -24,8 +24,7 @@ let benchmarks: @Sendable () -> Void = {
                 maxDuration: isNaive ? .seconds(2) : .milliseconds(800),
                 maxIterations: isNaive ? 8 : 200, warmupIterations: isNaive ? 1 : 3)
             let setup: Benchmark.BenchmarkSetupHook = {
-                KernelThreads.set(threads)
-                box.bench = try LayerBench(case: layerCase, backend: backend)
+                box.bench = try LayerBench(case: layerCase, backend: backend, threads: threads)
             }
             for pass in passes {
                 Benchmark("Convolution \(layerCase.name) \(pass.name) \(backend.rawValue) t\(threads)",

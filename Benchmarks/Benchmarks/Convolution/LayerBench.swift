@@ -14,9 +14,9 @@ final class LayerBench: @unchecked Sendable {
     private let input: FloatBuffer
     private let gradOutput: FloatBuffer
 
-    init(case layerCase: ConvolutionCase, backend: Backend) throws {
+    init(case layerCase: ConvolutionCase, backend: Backend, threads: Int = 1) throws {
         batch = ConvolutionCase.batch
-        let kernels = backend.kernels
+        let kernels: any Kernels = backend == .fast ? FastKernels(threads: threads) : NaiveKernels()
         switch layerCase.kind {
         case .conv(let filters, let kernel, let padding, let firstLayer):
             let conv = Conv2D(inputShape: layerCase.inputShape, filters: filters, kernel: kernel, stride: 1,

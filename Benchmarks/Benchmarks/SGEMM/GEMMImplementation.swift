@@ -1,6 +1,10 @@
 import COpenBLAS
 import ScratchNet
 
+/// The fast kernels every fast product runs on (their thread count is set
+/// by ``GEMMImplementation/setThreads(_:)``).
+private let fastKernels = FastKernels()
+
 /// Who computes the product: our C kernel, the naive Swift loops, or OpenBLAS.
 enum GEMMImplementation: String, CaseIterable, Sendable {
     case fast
@@ -13,7 +17,7 @@ enum GEMMImplementation: String, CaseIterable, Sendable {
     /// Sets this implementation's thread count.
     func setThreads(_ n: Int) {
         switch self {
-        case .fast: KernelThreads.set(n)
+        case .fast: fastKernels.threads = n
         case .openblas: openblas_set_num_threads(Int32(n))
         case .naive: break
         }
@@ -24,8 +28,8 @@ enum GEMMImplementation: String, CaseIterable, Sendable {
     func multiply(_ shape: GEMMShape, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
         switch self {
         case .fast:
-            FastKernels().gemm(transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
-                               alpha: 1, a: a, lda: shape.lda, b: b, ldb: shape.ldb, beta: 0, c: c, ldc: shape.ldc)
+            fastKernels.gemm(transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
+                             alpha: 1, a: a, lda: shape.lda, b: b, ldb: shape.ldb, beta: 0, c: c, ldc: shape.ldc)
         case .naive:
             NaiveKernels().gemm(transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
                                 alpha: 1, a: a, lda: shape.lda, b: b, ldb: shape.ldb, beta: 0, c: c, ldc: shape.ldc)

@@ -17,7 +17,7 @@ let benchmarks: @Sendable () -> Void = {
         let isSmall = rows * cols < 100_000
         for (backend, threads) in variants {
             let buffers = HeadBuffers(rows: rows, cols: cols)
-            let kernels = backend.kernels
+            let kernels: any Kernels = backend == .fast ? FastKernels(threads: threads) : NaiveKernels()
             let configuration = Benchmark.Configuration.scratchNet(
                 custom: [], maxDuration: .milliseconds(400),
                 maxIterations: isSmall ? 100 : 200,
@@ -25,7 +25,6 @@ let benchmarks: @Sendable () -> Void = {
             let suffix = "\(rows)x\(cols) \(backend.rawValue) t\(threads)"
             let setup: Benchmark.BenchmarkSetupHook = {
                 buffers.allocate()
-                KernelThreads.set(threads)
                 // The backward reads the probabilities the forward wrote.
                 _ = kernels.softmaxCrossEntropy(logits: buffers.logits!.pointer, labels: buffers.labels!.pointer,
                                                 probs: buffers.probs!.pointer, rows: rows, cols: cols)

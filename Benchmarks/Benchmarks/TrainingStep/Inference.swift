@@ -22,8 +22,7 @@ func registerInferenceBenchmarks() {
                           }
                       },
                       setup: {
-                          KernelThreads.set(threads)
-                          let network = try Network(spec: stepCase.spec, maxBatch: batch, backend: .fast, seed: 42)
+                          let network = try Network(spec: stepCase.spec, maxBatch: batch, backend: .fast, seed: 42, threads: threads)
                           var rng = SeededGenerator(seed: 9)
                           for i in 0..<network.inputBuffer.count { network.inputBuffer.pointer[i] = Float(rng.nextUniform()) }
                           box.network = network
@@ -45,8 +44,7 @@ func registerInferenceBenchmarks() {
                           }
                       },
                       setup: {
-                          KernelThreads.set(threads)
-                          let network = try Network(spec: stepCase.spec, maxBatch: batch, backend: .fast, seed: 42)
+                          let network = try Network(spec: stepCase.spec, maxBatch: batch, backend: .fast, seed: 42, threads: threads)
                           var rng = SeededGenerator(seed: 9)
                           bytes.pixels = (0..<batch * network.sampleShape.count).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }
                           bytes.network = network

@@ -17,7 +17,7 @@ final class StepHarness: @unchecked Sendable {
     /// data, few enough to build in milliseconds.
     static let sampleCount = 2_000
 
-    init(case stepCase: StepCase, backend: Backend, warmUpSteps: Int) throws {
+    init(case stepCase: StepCase, backend: Backend, threads: Int = 1, warmUpSteps: Int) throws {
         let spec = stepCase.spec
         var rng = SeededGenerator(seed: 7)
         let pixelsPerSample = spec.inputShape.reduce(1, *)
@@ -28,7 +28,7 @@ final class StepHarness: @unchecked Sendable {
         data = LabeledImages(pixels: pixels, labels: labels, sampleShape: spec.inputShape, source: "synthetic")
         batch = stepCase.batch
         network = try Network(spec: spec, maxBatch: batch, backend: backend,
-                              optimizer: stepCase.makeOptimizer(), seed: 42)
+                              optimizer: stepCase.makeOptimizer(), seed: 42, threads: threads)
         order = .allocate(capacity: Self.sampleCount)
         for i in 0..<Self.sampleCount { order[i] = Int32(i) }
         rng.shuffle(order)
@@ -42,7 +42,7 @@ final class StepHarness: @unchecked Sendable {
     func step() -> Float {
         if cursor + batch > Self.sampleCount { cursor = 0 }
         data.fillBatch(indices: UnsafeBufferPointer(rebasing: order[cursor..<cursor + batch]),
-                       into: network.inputBuffer, labels: network.labelBuffer)
+                       into: network.inputBuffer, labels: network.labelBuffer, kernels: network.kernels)
         cursor += batch
         return network.trainStep(batch: batch)
     }

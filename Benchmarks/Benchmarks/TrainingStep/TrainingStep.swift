@@ -28,10 +28,9 @@ let benchmarks: @Sendable () -> Void = {
                           }
                       },
                       setup: {
-                          KernelThreads.set(threads)
                           // Warm-up in setup: the first steps may touch
                           // lazily created state; measured steps must not.
-                          box.harness = try StepHarness(case: stepCase, backend: backend, warmUpSteps: isNaive ? 1 : 3)
+                          box.harness = try StepHarness(case: stepCase, backend: backend, threads: threads, warmUpSteps: isNaive ? 1 : 3)
                       },
                       teardown: { box.harness = nil })
         }

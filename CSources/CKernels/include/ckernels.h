@@ -3,9 +3,10 @@
  *
  * The hot loops of training live here: matrix multiply (sn_sgemm), the
  * row-wise softmax, and the fused softmax + cross-entropy forward and
- * backward, convolution, pooling, and the SGD/Momentum/Adam updates. The
- * remaining small elementwise ops (bias add, activations) are Swift SIMD
- * code in Sources/ScratchNet/Kernels.
+ * backward, convolution, pooling, the SGD/Momentum/Adam updates and the
+ * byte-to-float batch gathers. The remaining small elementwise ops (bias
+ * add, activations) are Swift SIMD code in Sources/ScratchNet/Kernels.
+ * Swift reaches all of this through one type, FastKernels.
  *
  * Conventions, shared by every function below:
  *  - Plain C11. Every symbol carries the `sn_` prefix.
@@ -14,9 +15,12 @@
  *  - No kernel allocates: the caller owns every buffer, scratch included.
  *    (That is what lets the Swift arena promise zero heap allocations per
  *    training step.)
- *  - Kernels are parallel with OpenMP when the library is built with the
+ *  - A kernel with a parallel region takes `int nthreads` first: the most
+ *    threads it may use (its caller owns the count; there is no global).
+ *    Kernels are parallel with OpenMP when the library is built with the
  *    OpenMP trait; below a grain size they run on the calling thread only,
- *    because waking threads costs more than small loops take.
+ *    because waking threads costs more than small loops take. Results
+ *    never depend on nthreads.
  *  - Inner loops are compiled for AVX-512, AVX2+FMA and a generic x86-64
  *    target; the CPU picks at load time (target_clones), so one binary runs
  *    everywhere.
@@ -36,10 +40,6 @@ extern "C" {
 
 /* ---- threads ----------------------------------------------------------- */
 
-/// Sets how many threads the kernels may use (>= 1). Without OpenMP: no-op.
-void sn_set_num_threads(int n);
-/// Threads the kernels will use; 1 when built without OpenMP.
-int sn_get_num_threads(void);
 /// 1 when the library was compiled with OpenMP, else 0.
 int sn_has_openmp(void);
 
@@ -97,43 +97,43 @@ int sn_sgemm_bytes_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_b,
 
 /// probs[b,:] = softmax(logits[b,:]) over C classes, max-subtracted.
 /// logits and probs are (B, C); they may be the same buffer.
-void sn_softmax_forward(const float *logits, float *probs, int B, int C);
+void sn_softmax_forward(int nthreads, const float *logits, float *probs, int B, int C);
 
 /// Fused softmax + cross-entropy on class-index labels.
 /// logits (B,C); labels (B) with values in [0,C); probs (B,C) receives the
 /// softmax. Returns the mean over the batch of -log softmax(logits)[label],
 /// computed as logsumexp - logit (stable; no +1e-7 needed).
-float sn_softmax_xent_forward(const float *logits, const int32_t *labels,
+float sn_softmax_xent_forward(int nthreads, const float *logits, const int32_t *labels,
                               float *probs, int B, int C);
 
 /// Backward of the mean cross-entropy above: dlogits = (probs - onehot) / B.
 /// Overwrites dlogits (B,C); it may alias probs.
-void sn_softmax_xent_backward(const float *probs, const int32_t *labels,
+void sn_softmax_xent_backward(int nthreads, const float *probs, const int32_t *labels,
                               float *dlogits, int B, int C);
 
 /// The same forward with one-hot (or any probability-vector) targets (B,C):
 /// mean over the batch of -Σ_c targets[b,c]·log softmax(logits)[b,c].
-float sn_softmax_xent_forward_onehot(const float *logits, const float *targets,
+float sn_softmax_xent_forward_onehot(int nthreads, const float *logits, const float *targets,
                                      float *probs, int B, int C);
 
 /// Backward for one-hot targets: dlogits = (probs - targets) / B.
-void sn_softmax_xent_backward_onehot(const float *probs, const float *targets,
+void sn_softmax_xent_backward_onehot(int nthreads, const float *probs, const float *targets,
                                      float *dlogits, int B, int C);
 
 
 /* ---- optimizer updates (optim.c) ------------------------------------------ */
 /* One parameter's n values p, gradient g and state, all contiguous. Above a
- * grain size the range is split over the kernel threads; every element gets
- * the same separately rounded operations (no fused multiply-add) as the
- * Swift steps, so results do not depend on the thread count. */
+ * grain size the range is split over at most nthreads threads; every
+ * element gets separately rounded operations (no fused multiply-add), so
+ * results do not depend on the thread count. */
 
 /// p += (-lr)·g.
-void sn_sgd_step(float *p, const float *g, long n, float lr);
+void sn_sgd_step(int nthreads, float *p, const float *g, long n, float lr);
 /// v = v·momentum + (-lr)·g; p += v.
-void sn_momentum_step(float *p, const float *g, float *v, long n, float lr, float momentum);
+void sn_momentum_step(int nthreads, float *p, const float *g, float *v, long n, float lr, float momentum);
 /// Adam with the bias correction folded into lr_t:
 /// m += (1-β1)(g-m); v += (1-β2)(g²-v); p += (-lr_t)·(m / (√v + eps)).
-void sn_adam_step(float *p, const float *g, float *m, float *v, long n,
+void sn_adam_step(int nthreads, float *p, const float *g, float *m, float *v, long n,
                   float lr_t, float beta1, float beta2, float eps);
 
 /* ---- convolution (conv.c) ------------------------------------------------ */
@@ -156,14 +156,14 @@ size_t sn_conv_scratch_floats(sn_conv_geometry g);
 /// out (N, FN, OH, OW) = conv(x, w) + bias, computed image by image
 /// (per-image im2col in scratch, then a register-blocked product). scratch
 /// holds sn_conv_scratch_floats(g) floats (64-byte alignment is fastest).
-void sn_conv_forward(const float *x, const float *w, const float *bias, float *out,
+void sn_conv_forward(int nthreads, const float *x, const float *w, const float *bias, float *out,
                      float *scratch, sn_conv_geometry g);
 
 /// Backward of sn_conv_forward for dout (N, FN, OH, OW): dw (FN, C, FH, FW)
 /// and db (FN) are OVERWRITTEN with the batch sums; dx (N, C, H, W) is
 /// overwritten unless it is NULL (a first layer needs no input gradient).
 /// Bit-identical for any thread count.
-void sn_conv_backward(const float *x, const float *w, const float *dout,
+void sn_conv_backward(int nthreads, const float *x, const float *w, const float *dout,
                       float *dw, float *db, float *dx, float *scratch, sn_conv_geometry g);
 
 /* ---- max pooling (pool.c) ------------------------------------------------ */
@@ -171,13 +171,13 @@ void sn_conv_backward(const float *x, const float *w, const float *dout,
 /// y (N, C, OH, OW) = max over each PH×PW window (padding never wins);
 /// argmax records the winner's index ih·W + iw inside its (n, c) plane.
 /// Needs pad <= PH/2 and pad <= PW/2 so every window holds a real input.
-void sn_maxpool_forward(const float *x, float *y, int32_t *argmax,
+void sn_maxpool_forward(int nthreads, const float *x, float *y, int32_t *argmax,
                         int N, int C, int H, int W, int PH, int PW,
                         int stride, int pad, int OH, int OW);
 
 /// dx (N, C, H, W) is overwritten: dy routed to the argmax of each output
 /// (summed where windows overlap), zero elsewhere.
-void sn_maxpool_backward(const float *dy, const int32_t *argmax, float *dx,
+void sn_maxpool_backward(int nthreads, const float *dy, const int32_t *argmax, float *dx,
                          int N, int C, int H, int W, int OH, int OW);
 
 /* ---- batch conversion (batch_convert.c) -------------------------------- */
@@ -185,7 +185,7 @@ void sn_maxpool_backward(const float *dy, const int32_t *argmax, float *dx,
 /// dst (rows, n) = bytes of sample indices[r] (each n bytes in src) × scale,
 /// prefetching a few samples ahead (shuffled batches miss the cache on every
 /// sample). indices NULL: samples first, first+1, ... instead.
-void sn_gather_bytes_to_float(const uint8_t *src, const int32_t *indices,
+void sn_gather_bytes_to_float(int nthreads, const uint8_t *src, const int32_t *indices,
                               int first, int rows, int n, float scale, float *dst);
 
 /* ---- thread spinning (threads.c) ----------------------------------------- */
@@ -216,7 +216,7 @@ typedef struct {
 
 /// dst (rows, channels·height·width) = sample indices[r] of src (bytes,
 /// channel planes of height × width) × scale, transformed by transforms[r].
-void sn_gather_bytes_augmented(const uint8_t *src, const int32_t *indices,
+void sn_gather_bytes_augmented(int nthreads, const uint8_t *src, const int32_t *indices,
                                int rows, int channels, int height, int width, float scale,
                                const sn_image_transform *transforms, float *dst);
 

@@ -68,9 +68,12 @@ const char *scratchnet_last_error(void);
  * `model` is NULL). Valid until the next failing call on `model`. */
 const char *scratchnet_model_last_error(const scratchnet_model *model);
 
-/* Sets how many threads the kernels use, process-wide (default: all cores).
- * `threads` must be >= 1. */
-int scratchnet_set_threads(int threads);
+/* Sets how many threads `model`'s kernels use from its next call on
+ * (default 1); other models keep their own count. `threads` must be >= 1. */
+int scratchnet_model_set_threads(scratchnet_model *model, int threads);
+
+/* How many threads `model`'s kernels use, into *threads. */
+int scratchnet_model_threads(const scratchnet_model *model, int *threads);
 
 /* Creates a model.
  * spec:      a preset name ("two-layer": 784-100-10 with ReLU; "mlp":

@@ -1,5 +1,3 @@
-import CKernels
-
 /// Random flips and shifts of the training images, drawn anew each step.
 ///
 /// Why: a network that sees each of 60 000 images 20 times starts to learn
@@ -56,14 +54,14 @@ public struct Augmentation: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The transform of batch row `row` at global step `step`.
-    public func transform(seed: UInt64, step: Int, row: Int) -> sn_image_transform {
+    public func transform(seed: UInt64, step: Int, row: Int) -> ImageTransform {
         var h = Self.mix(seed ^ 0xA06_3E47 &+ UInt64(truncatingIfNeeded: step) &* 0x9E37_79B9_7F4A_7C15)
         h = Self.mix(h ^ UInt64(truncatingIfNeeded: row))
         let span = UInt64(2 * maxShift + 1)
         let doFlip = flip && (h & 1) == 1
         let dx = maxShift == 0 ? 0 : Int((h >> 8) % span) - maxShift
         let dy = maxShift == 0 ? 0 : Int((h >> 32) % span) - maxShift
-        return sn_image_transform(flip: doFlip ? 1 : 0, dx: Int32(dx), dy: Int32(dy))
+        return ImageTransform(flip: doFlip, dx: dx, dy: dy)
     }
 
     /// SplitMix64's finalizer: a well-mixed 64-bit hash of `x`.

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CKernels
 
 /// Images and their class labels, kept as the bytes the files hold.
 ///
@@ -65,39 +64,42 @@ public struct LabeledImages: Sendable {
                              labels: Array(labels[range]), sampleShape: sampleShape, source: source)
     }
 
-    /// Converts the samples at `indices` into `input` (pixel / 255) and
+    /// Converts the samples at `indices` into `input` (pixel / 255) with
+    /// `kernels` (pass the network's: its backend and thread count) and
     /// their labels into `labels`. Allocates nothing.
-    ///
-    /// The C kernel prefetches a few samples ahead: a shuffled batch misses
-    /// the cache at the start of every sample (see `batch_convert.c`).
     public func fillBatch(indices: UnsafeBufferPointer<Int32>, into input: Tensor,
-                          labels out: UnsafeMutableBufferPointer<Int32>) {
+                          labels out: UnsafeMutableBufferPointer<Int32>, kernels: any Kernels) {
         let n = samplePixels
         precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
-        guard let first = indices.baseAddress, !indices.isEmpty else { return }
+        guard !indices.isEmpty else { return }
+        fillLabels(indices: indices, into: out)
         pixels.withUnsafeBufferPointer { px in
-            labels.withUnsafeBufferPointer { lb in
-                for (row, index) in indices.enumerated() {
-                    precondition(index >= 0 && Int(index) < lb.count, "LabeledImages: sample \(index) of \(lb.count)")
-                    out[row] = Int32(lb[Int(index)])
-                }
-            }
-            sn_gather_bytes_to_float(px.baseAddress!, first, 0, Int32(indices.count), Int32(n),
-                                     Self.pixelScale, input.pointer)
+            kernels.gatherBytes(px.baseAddress!, indices: indices, sampleSize: n, scale: Self.pixelScale, into: input.pointer)
         }
     }
 
     /// The same for the contiguous samples `start..<start+count`.
-    public func fillBatch(start: Int, count: Int, into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>) {
+    public func fillBatch(start: Int, count: Int, into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>,
+                          kernels: any Kernels) {
         let n = samplePixels
         precondition(start >= 0 && start + count <= self.count, "LabeledImages: batch out of range")
         precondition(input.count >= count * n && out.count >= count, "LabeledImages: batch buffers too small")
         guard count > 0 else { return }
         pixels.withUnsafeBufferPointer { px in
-            sn_gather_bytes_to_float(px.baseAddress!, nil, Int32(start), Int32(count), Int32(n),
-                                     Self.pixelScale, input.pointer)
+            kernels.convertBytes(px.baseAddress! + start * n, rows: count, sampleSize: n, scale: Self.pixelScale,
+                                 into: input.pointer)
         }
         fillLabels(start: start, count: count, into: out)
+    }
+
+    /// The labels of the samples at `indices`, checking each index.
+    private func fillLabels(indices: UnsafeBufferPointer<Int32>, into out: UnsafeMutableBufferPointer<Int32>) {
+        labels.withUnsafeBufferPointer { lb in
+            for (row, index) in indices.enumerated() {
+                precondition(index >= 0 && Int(index) < lb.count, "LabeledImages: sample \(index) of \(lb.count)")
+                out[row] = Int32(lb[Int(index)])
+            }
+        }
     }
 
     /// The labels of samples `start..<start+count`, as class indices.
@@ -114,64 +116,24 @@ public struct LabeledImages: Sendable {
         return try pixels.withUnsafeBufferPointer { try body($0.baseAddress! + start * samplePixels) }
     }
 
-    /// Like ``fillBatch(indices:into:labels:)``, with row `r` flipped and
-    /// shifted by `transforms[r]` on the way (see ``Augmentation``).
-    public func fillBatch(indices: UnsafeBufferPointer<Int32>, transforms: UnsafeBufferPointer<sn_image_transform>,
-                          into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>) {
+    /// Like ``fillBatch(indices:into:labels:kernels:)``, with row `r`
+    /// flipped and shifted by `transforms[r]` on the way (see ``Augmentation``).
+    public func fillBatch(indices: UnsafeBufferPointer<Int32>, transforms: UnsafeBufferPointer<ImageTransform>,
+                          into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>, kernels: any Kernels) {
         let n = samplePixels
         precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
         precondition(transforms.count >= indices.count, "LabeledImages: \(transforms.count) transforms for \(indices.count) samples")
-        guard let first = indices.baseAddress, !indices.isEmpty else { return }
-        labels.withUnsafeBufferPointer { lb in
-            for (row, index) in indices.enumerated() {
-                precondition(index >= 0 && Int(index) < lb.count, "LabeledImages: sample \(index) of \(lb.count)")
-                out[row] = Int32(lb[Int(index)])
-            }
-        }
+        guard !indices.isEmpty else { return }
+        fillLabels(indices: indices, into: out)
         pixels.withUnsafeBufferPointer { px in
-            sn_gather_bytes_augmented(px.baseAddress!, first, Int32(indices.count), Int32(sampleShape[0]),
-                                      Int32(sampleShape[1]), Int32(sampleShape[2]), Self.pixelScale,
-                                      transforms.baseAddress!, input.pointer)
-        }
-    }
-
-    /// The plain loop the C augmenting gather must match exactly.
-    public func referenceFillBatch(indices: UnsafeBufferPointer<Int32>, transforms: UnsafeBufferPointer<sn_image_transform>,
-                                   into input: Tensor, labels out: UnsafeMutableBufferPointer<Int32>) {
-        let (channels, height, width) = (sampleShape[0], sampleShape[1], sampleShape[2])
-        for (row, index) in indices.enumerated() {
-            let t = transforms[row]
-            for c in 0..<channels {
-                for y in 0..<height {
-                    for x in 0..<width {
-                        let sy = y - Int(t.dy), sx = x - Int(t.dx)
-                        var value: Float = 0
-                        if sy >= 0, sy < height, sx >= 0, sx < width {
-                            let col = t.flip != 0 ? width - 1 - sx : sx
-                            value = Float(pixels[Int(index) * samplePixels + (c * height + sy) * width + col]) * Self.pixelScale
-                        }
-                        input.pointer[row * samplePixels + (c * height + y) * width + x] = value
-                    }
-                }
-            }
-            out[row] = Int32(labels[Int(index)])
+            kernels.gatherBytesAugmented(px.baseAddress!, indices: indices, transforms: transforms.baseAddress!,
+                                         channels: sampleShape[0], height: sampleShape[1], width: sampleShape[2],
+                                         scale: Self.pixelScale, into: input.pointer)
         }
     }
 
     /// Bytes become floats in [0, 1].
     public static let pixelScale: Float = 1 / 255
-
-    /// The plain loop the C gather must match exactly (the tests' oracle).
-    public func referenceFillBatch(indices: UnsafeBufferPointer<Int32>, into input: Tensor,
-                                   labels out: UnsafeMutableBufferPointer<Int32>) {
-        let n = samplePixels
-        precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
-        for (row, index) in indices.enumerated() {
-            let i = Int(index)
-            for k in 0..<n { input.pointer[row * n + k] = Float(pixels[i * n + k]) * Self.pixelScale }
-            out[row] = Int32(labels[i])
-        }
-    }
 }
 
 /// The four files of an MNIST-format data set (Fashion-MNIST, MNIST).

@@ -158,7 +158,7 @@ public final class DataParallelTrainer {
             let pixels = target.inputBuffer.count / target.maxBatch
             let input = Tensor(pointer: target.inputBuffer.pointer + row * pixels, shape: Shape(mine.count * pixels))
             train.fillBatch(indices: UnsafeBufferPointer(rebasing: order[start + mine.lowerBound..<start + mine.upperBound]),
-                            into: input, labels: UnsafeMutableBufferPointer(rebasing: target.labelBuffer[row...]))
+                            into: input, labels: UnsafeMutableBufferPointer(rebasing: target.labelBuffer[row...]), kernels: target.kernels)
         }
         return (mine.count, global)
     }

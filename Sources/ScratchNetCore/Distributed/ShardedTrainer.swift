@@ -163,7 +163,7 @@ public final class ShardedTrainer: @unchecked Sendable {
         for trainer in trainers { trainer.beginEpoch() }
         let steps = trainers[0].stepsPerEpoch
         let reduceBefore = trainers[0].allReduceSeconds
-        let kernelThreads = KernelThreads.count
+        let kernelThreads = trainers[0].network.threads
         var serialSteps = 0
         let clock = Stopwatch()
         try withRankThreads(epoch: epoch) {
@@ -172,12 +172,12 @@ public final class ShardedTrainer: @unchecked Sendable {
                 let start = Stopwatch.now()
                 if parallel {
                     syncStaleReplicas()
-                    if KernelThreads.count != kernelThreads { KernelThreads.set(kernelThreads) }
+                    trainers[0].network.threads = kernelThreads
                     group.post(Int32(index))
                     try trainers[0].runStep(index, epoch: epoch)
                 } else {
                     try group.waitUntilCommandsAreDone()
-                    if KernelThreads.count != 1 { KernelThreads.set(1) }
+                    trainers[0].network.threads = 1
                     try serialStep(index, epoch: epoch)
                     serialSteps += 1
                 }
@@ -186,7 +186,7 @@ public final class ShardedTrainer: @unchecked Sendable {
             try group.waitUntilCommandsAreDone()
         }
         syncStaleReplicas()
-        if KernelThreads.count != kernelThreads { KernelThreads.set(kernelThreads) }
+        trainers[0].network.threads = kernelThreads
         let seconds = clock.elapsed
         let lossSum = trainers.reduce(0.0) { $0 + $1.epochLossSum }
         return .init(epoch: epoch, meanLoss: Float(lossSum / Double(trainers[0].train.count)), seconds: seconds,

@@ -1,10 +1,12 @@
 /// The numeric building blocks every layer is written in terms of.
 ///
 /// Two implementations exist: ``FastKernels`` (C with OpenMP for the matrix
-/// work and softmax, Swift SIMD for elementwise work) and ``NaiveKernels``
-/// (plain loops a reader can check by hand). The naive one is the oracle the
+/// work, softmax, convolution, optimizer updates and batch gathers, Swift
+/// SIMD for elementwise work) and ``NaiveKernels`` (plain Swift loops a
+/// reader can check by hand, no C at all). The naive one is the oracle the
 /// tests compare against and the baseline benchmarks report speedups over;
-/// `scratchnet train --backend naive` runs a whole training on it.
+/// `scratchnet train --backend naive` runs a whole training on it, batch
+/// gathers and optimizer updates included.
 ///
 /// All pointers are caller-owned; no kernel allocates. Matrices are
 /// row-major float32 with explicit row strides (`lda`, ...).
@@ -148,6 +150,58 @@ public protocol Kernels: Sendable {
                            gamma: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                            dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
                            into dx: UnsafeMutablePointer<Float>?)
+    // ---- optimizer updates ----
+    // One parameter's `count` values p, its gradient g and its state, all
+    // contiguous; p and the state are updated in place.
+
+    /// p ← p − lr·g.
+    func sgdStep(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, count: Int,
+                 learningRate lr: Float)
+
+    /// v ← μ·v − lr·g; p ← p + v.
+    func momentumStep(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                      velocity v: UnsafeMutablePointer<Float>, count: Int, learningRate lr: Float, momentum: Float)
+
+    /// v ← μ·v − lr·g; p ← p + μ²·v − (1 + μ)·lr·g.
+    func nesterovStep(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                      velocity v: UnsafeMutablePointer<Float>, count: Int, learningRate lr: Float, momentum: Float)
+
+    /// h ← h + g²; p ← p − lr·g / (√h + ε).
+    func adaGradStep(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                     sumOfSquares h: UnsafeMutablePointer<Float>, count: Int, learningRate lr: Float, epsilon: Float)
+
+    /// h ← ρ·h + (1 − ρ)·g²; p ← p − lr·g / (√h + ε).
+    func rmspropStep(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                     averageOfSquares h: UnsafeMutablePointer<Float>, count: Int, learningRate lr: Float,
+                     decay: Float, epsilon: Float)
+
+    /// m ← m + (1 − β1)·(g − m); v ← v + (1 − β2)·(g² − v);
+    /// p ← p − lrT·m / (√v + ε), with lrT the bias-corrected rate
+    /// (``Adam/correctedLearningRate(_:beta1:beta2:step:)``).
+    func adamStep(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                  firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
+                  count: Int, correctedLearningRate lrT: Float, beta1: Float, beta2: Float, epsilon: Float)
+
+    // ---- byte batches ----
+    // Samples are `sampleSize` bytes each, stored one after another at
+    // `samples`; a batch row r becomes floats byte·scale (one rounding).
+
+    /// Row r of `batch` (rows, sampleSize) = sample `indices[r]`, × scale.
+    func gatherBytes(_ samples: UnsafePointer<UInt8>, indices: UnsafeBufferPointer<Int32>, sampleSize: Int,
+                     scale: Float, into batch: UnsafeMutablePointer<Float>)
+
+    /// Row r of `batch` (rows, sampleSize) = the r-th sample at `samples`,
+    /// × scale: a contiguous range of samples, or an input batch of bytes.
+    func convertBytes(_ samples: UnsafePointer<UInt8>, rows: Int, sampleSize: Int,
+                      scale: Float, into batch: UnsafeMutablePointer<Float>)
+
+    /// Like ``gatherBytes(_:indices:sampleSize:scale:into:)`` for images of
+    /// `channels` planes of height × width, row r moved by `transforms[r]`
+    /// on the way (see ``ImageTransform``).
+    func gatherBytesAugmented(_ samples: UnsafePointer<UInt8>, indices: UnsafeBufferPointer<Int32>,
+                              transforms: UnsafePointer<ImageTransform>,
+                              channels: Int, height: Int, width: Int,
+                              scale: Float, into batch: UnsafeMutablePointer<Float>)
 }
 
 /// Which implementation of ``Kernels`` a network runs on.
@@ -155,9 +209,13 @@ public enum Backend: String, CaseIterable, Sendable, Codable {
     case fast
     case naive
 
-    public var kernels: any Kernels {
+    /// Kernels with their own thread count of 1.
+    public var kernels: any Kernels { kernels(sharing: ThreadCount(1)) }
+
+    /// Kernels that follow `threads` (a network's count).
+    func kernels(sharing threads: ThreadCount) -> any Kernels {
         switch self {
-        case .fast: return FastKernels()
+        case .fast: return FastKernels(sharing: threads)
         case .naive: return NaiveKernels()
         }
     }

@@ -1,13 +1,10 @@
-import CKernels
-
 /// Inference on byte images (``LabeledImages``) without a float copy of the
 /// batch when the network starts with an ``Affine`` layer.
 ///
-/// Why: at batch 1000 on Fashion-MNIST, converting the batch to floats and
-/// packing that copy for the first matrix product took ~22 % of an MLP's
-/// inference time (perf, 1 thread, AVX2); the first product reading the
-/// bytes itself does both in one pass over a quarter of the memory. Results
-/// are bit for bit those of converting first (`(float)x · scale` either way).
+/// Why: converting the batch to floats and packing that copy for the first
+/// matrix product is two passes over four times the memory; the first
+/// product reading the bytes itself is one. Results are bit for bit those
+/// of converting first (`Float(x) · scale` either way).
 extension Network {
     /// Logits for `batch` samples stored as bytes at `bytes` (row after row,
     /// ``sampleShape`` values each), every byte times `scale`; inference mode.
@@ -16,7 +13,7 @@ extension Network {
     public func forward(bytes: UnsafePointer<UInt8>, batch: Int, scale: Float) -> Tensor {
         precondition(batch > 0 && batch <= maxBatch, "Network: batch \(batch) not in 1...\(maxBatch)")
         guard let first = layers.first as? Affine else {
-            sn_gather_bytes_to_float(bytes, nil, 0, Int32(batch), Int32(sampleShape.count), scale, inputBuffer.pointer)
+            kernels.convertBytes(bytes, rows: batch, sampleSize: sampleShape.count, scale: scale, into: inputBuffer.pointer)
             return forward(batch: batch, training: false)
         }
         var h = first.forward(bytes: bytes, batch: batch, scale: scale)

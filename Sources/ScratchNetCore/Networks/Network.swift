@@ -12,6 +12,18 @@ public final class Network {
     public let layers: [any Layer]
     public let head: SoftmaxWithLoss
     public let kernels: any Kernels
+    /// The most threads this network's kernels use per call (1 runs every
+    /// kernel on the calling thread; without the OpenMP trait they always
+    /// do). Owned by this network alone: set it between steps and it takes
+    /// effect from the next kernel call. Results never depend on it.
+    public var threads: Int {
+        get { threadCount.value }
+        set {
+            precondition(newValue >= 1, "Network: threads must be >= 1, got \(newValue)")
+            threadCount.value = newValue
+        }
+    }
+    private let threadCount: ThreadCount
     public let maxBatch: Int
     public let arena: Arena
     /// Every trainable tensor, named `layers.<i>.<name>` (e.g. `layers.0.weight`).
@@ -47,17 +59,20 @@ public final class Network {
     ///   - optimizer: whose state should live in the arena too (nil for inference only).
     ///   - seed: fixes the initial weights.
     ///   - arenaCapacity: bytes to use instead of the measured size; too small throws.
+    ///   - threads: the most threads a kernel call may use (see ``threads``).
     public init(spec: NetworkSpec, maxBatch: Int, backend: Backend = .fast,
                 optimizer: (any Optimizer)? = nil, seed: UInt64 = 0,
-                arenaCapacity: Int? = nil) throws {
+                arenaCapacity: Int? = nil, threads: Int = 1) throws {
         precondition(maxBatch > 0, "Network: maxBatch must be > 0")
+        precondition(threads >= 1, "Network: threads must be >= 1, got \(threads)")
         guard !spec.inputShape.isEmpty, spec.inputShape.count <= 3, spec.inputShape.allSatisfy({ $0 > 0 }) else {
             throw NetworkShapeError(layerIndex: 0, layer: "input", message: "input shape \(spec.inputShape) must have 1 to 3 positive dimensions")
         }
         guard !spec.layers.isEmpty else {
             throw NetworkShapeError(layerIndex: 0, layer: "input", message: "a network needs at least one layer")
         }
-        let kernels = backend.kernels
+        let threadCount = ThreadCount(threads)
+        let kernels = backend.kernels(sharing: threadCount)
         var layers: [any Layer] = []
         var shape = Shape(spec.inputShape)
         for (index, layerSpec) in spec.layers.enumerated() {
@@ -74,6 +89,7 @@ public final class Network {
         self.spec = spec
         self.layers = layers
         self.kernels = kernels
+        self.threadCount = threadCount
         self.maxBatch = maxBatch
         self.optimizer = optimizer
         self.head = SoftmaxWithLoss(classes: shape[0], kernels: kernels)

@@ -12,7 +12,7 @@ public final class AdaGrad: Optimizer {
 
     private var sumsOfSquares: [Tensor] = []
     private var parameterNames: [String] = []
-    private var reference = false
+    private var kernels: any Kernels = FastKernels()
 
     public init(learningRate: Float = 0.01, epsilon: Float = 1e-7) {
         self.learningRate = learningRate
@@ -22,7 +22,7 @@ public final class AdaGrad: Optimizer {
     public func bind(parameters: [Parameter], arena: Arena, kernels: any Kernels) throws {
         sumsOfSquares = try arena.allocateOptimizerState("h", for: parameters)
         parameterNames = parameters.map(\.name)
-        reference = usesReferenceUpdates(kernels)
+        self.kernels = kernels
         stepCount = 0
     }
 
@@ -35,41 +35,8 @@ public final class AdaGrad: Optimizer {
         stepCount += 1
         for i in parameters.indices {
             let p = parameters[i]
-            if reference {
-                Self.referenceStep(p.value.pointer, p.gradient.pointer, sumsOfSquares[i].pointer, p.value.count, learningRate, epsilon)
-            } else {
-                Self.fastStep(p.value.pointer, p.gradient.pointer, sumsOfSquares[i].pointer, p.value.count, learningRate, epsilon)
-            }
-        }
-    }
-
-    static func fastStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>,
-                         _ count: Int, _ lr: Float, _ epsilon: Float) {
-        typealias V = SIMDElementwise.Vector
-        let width = SIMDElementwise.width
-        let eps = V(repeating: epsilon), minusLR = V(repeating: -lr)
-        var i = 0
-        while i + width <= count {
-            let grad = SIMDElementwise.load(g + i)
-            let sum = SIMDElementwise.load(h + i).plusProduct(grad, grad)
-            SIMDElementwise.store(sum, h + i)
-            let param = SIMDElementwise.load(p + i).plusProduct(minusLR, grad / (sum.vectorSquareRoot + eps))
-            SIMDElementwise.store(param, p + i)
-            i += width
-        }
-        while i < count {
-            let sum = h[i].plusProduct(g[i], g[i])
-            h[i] = sum
-            p[i] = p[i].plusProduct(-lr, g[i] / (sum.squareRoot() + epsilon))
-            i += 1
-        }
-    }
-
-    static func referenceStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>,
-                              _ count: Int, _ lr: Float, _ epsilon: Float) {
-        for i in 0..<count {
-            h[i] += g[i] * g[i]
-            p[i] -= lr * g[i] / (h[i].squareRoot() + epsilon)
+            kernels.adaGradStep(p.value.pointer, gradient: p.gradient.pointer, sumOfSquares: sumsOfSquares[i].pointer,
+                                count: p.value.count, learningRate: learningRate, epsilon: epsilon)
         }
     }
 }

@@ -1,4 +1,3 @@
-import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,7 +28,7 @@ public final class Adam: Optimizer {
     private var firstMoments: [Tensor] = []
     private var secondMoments: [Tensor] = []
     private var parameterNames: [String] = []
-    private var reference = false
+    private var kernels: any Kernels = FastKernels()
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
         self.learningRate = learningRate
@@ -42,7 +41,7 @@ public final class Adam: Optimizer {
         firstMoments = try arena.allocateOptimizerState("m", for: parameters)
         secondMoments = try arena.allocateOptimizerState("v", for: parameters)
         parameterNames = parameters.map(\.name)
-        reference = usesReferenceUpdates(kernels)
+        self.kernels = kernels
         stepCount = 0
     }
 
@@ -62,31 +61,9 @@ public final class Adam: Optimizer {
         let lrT = Self.correctedLearningRate(learningRate, beta1: beta1, beta2: beta2, step: stepCount)
         for i in parameters.indices {
             let p = parameters[i]
-            if reference {
-                Self.referenceStep(p.value.pointer, p.gradient.pointer, firstMoments[i].pointer, secondMoments[i].pointer,
-                                   p.value.count, lrT, beta1, beta2, epsilon)
-            } else {
-                Self.fastStep(p.value.pointer, p.gradient.pointer, firstMoments[i].pointer, secondMoments[i].pointer,
-                              p.value.count, lrT, beta1, beta2, epsilon)
-            }
-        }
-    }
-
-    /// The C kernel (same separately rounded steps as `referenceStep` up to
-    /// the order of the last multiply and divide; threads above a grain size).
-    static func fastStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-                         _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
-                         _ count: Int, _ lrT: Float, _ beta1: Float, _ beta2: Float, _ epsilon: Float) {
-        sn_adam_step(p, g, m, v, count, lrT, beta1, beta2, epsilon)
-    }
-
-    static func referenceStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-                              _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
-                              _ count: Int, _ lrT: Float, _ beta1: Float, _ beta2: Float, _ epsilon: Float) {
-        for i in 0..<count {
-            m[i] += (1 - beta1) * (g[i] - m[i])
-            v[i] += (1 - beta2) * (g[i] * g[i] - v[i])
-            p[i] -= lrT * m[i] / (v[i].squareRoot() + epsilon)
+            kernels.adamStep(p.value.pointer, gradient: p.gradient.pointer, firstMoment: firstMoments[i].pointer,
+                             secondMoment: secondMoments[i].pointer, count: p.value.count,
+                             correctedLearningRate: lrT, beta1: beta1, beta2: beta2, epsilon: epsilon)
         }
     }
 }

@@ -1,5 +1,3 @@
-import CKernels
-
 /// SGD with momentum: v ← μ·v − lr·g; p ← p + v.
 ///
 /// The velocity v remembers past steps, so the update keeps going along
@@ -13,7 +11,7 @@ public final class Momentum: Optimizer {
 
     private var velocities: [Tensor] = []
     private var parameterNames: [String] = []
-    private var reference = false
+    private var kernels: any Kernels = FastKernels()
 
     public init(learningRate: Float = 0.01, momentum: Float = 0.9) {
         self.learningRate = learningRate
@@ -23,7 +21,7 @@ public final class Momentum: Optimizer {
     public func bind(parameters: [Parameter], arena: Arena, kernels: any Kernels) throws {
         velocities = try arena.allocateOptimizerState("velocity", for: parameters)
         parameterNames = parameters.map(\.name)
-        reference = usesReferenceUpdates(kernels)
+        self.kernels = kernels
         stepCount = 0
     }
 
@@ -36,27 +34,8 @@ public final class Momentum: Optimizer {
         stepCount += 1
         for i in parameters.indices {
             let p = parameters[i]
-            if reference {
-                Self.referenceStep(p.value.pointer, p.gradient.pointer, velocities[i].pointer, p.value.count, learningRate, momentum)
-            } else {
-                Self.fastStep(p.value.pointer, p.gradient.pointer, velocities[i].pointer, p.value.count, learningRate, momentum)
-            }
-        }
-    }
-
-    /// The C kernel: v·μ + (−lr)·g, then p + v, separately rounded; threads
-    /// above a grain size.
-    static func fastStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>,
-                         _ count: Int, _ lr: Float, _ momentum: Float) {
-        sn_momentum_step(p, g, v, count, lr, momentum)
-    }
-
-    /// The update as the book writes it, one element at a time.
-    static func referenceStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>,
-                              _ count: Int, _ lr: Float, _ momentum: Float) {
-        for i in 0..<count {
-            v[i] = momentum * v[i] - lr * g[i]
-            p[i] += v[i]
+            kernels.momentumStep(p.value.pointer, gradient: p.gradient.pointer, velocity: velocities[i].pointer,
+                                 count: p.value.count, learningRate: learningRate, momentum: momentum)
         }
     }
 }

@@ -14,7 +14,7 @@ public final class Nesterov: Optimizer {
 
     private var velocities: [Tensor] = []
     private var parameterNames: [String] = []
-    private var reference = false
+    private var kernels: any Kernels = FastKernels()
 
     public init(learningRate: Float = 0.01, momentum: Float = 0.9) {
         self.learningRate = learningRate
@@ -24,7 +24,7 @@ public final class Nesterov: Optimizer {
     public func bind(parameters: [Parameter], arena: Arena, kernels: any Kernels) throws {
         velocities = try arena.allocateOptimizerState("velocity", for: parameters)
         parameterNames = parameters.map(\.name)
-        reference = usesReferenceUpdates(kernels)
+        self.kernels = kernels
         stepCount = 0
     }
 
@@ -37,44 +37,8 @@ public final class Nesterov: Optimizer {
         stepCount += 1
         for i in parameters.indices {
             let p = parameters[i]
-            if reference {
-                Self.referenceStep(p.value.pointer, p.gradient.pointer, velocities[i].pointer, p.value.count, learningRate, momentum)
-            } else {
-                Self.fastStep(p.value.pointer, p.gradient.pointer, velocities[i].pointer, p.value.count, learningRate, momentum)
-            }
-        }
-    }
-
-    static func fastStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>,
-                         _ count: Int, _ lr: Float, _ momentum: Float) {
-        typealias V = SIMDElementwise.Vector
-        let width = SIMDElementwise.width
-        let mu = V(repeating: momentum), minusLR = V(repeating: -lr)
-        let muSquared = V(repeating: momentum * momentum), gradScale = V(repeating: -(1 + momentum) * lr)
-        var i = 0
-        while i + width <= count {
-            let grad = SIMDElementwise.load(g + i)
-            let vel = (SIMDElementwise.load(v + i) * mu).plusProduct(minusLR, grad)
-            SIMDElementwise.store(vel, v + i)
-            let param = SIMDElementwise.load(p + i).plusProduct(muSquared, vel).plusProduct(gradScale, grad)
-            SIMDElementwise.store(param, p + i)
-            i += width
-        }
-        let ms = momentum * momentum, gs = -(1 + momentum) * lr
-        while i < count {
-            let vel = (v[i] * momentum).plusProduct(-lr, g[i])
-            v[i] = vel
-            p[i] = p[i].plusProduct(ms, vel).plusProduct(gs, g[i])
-            i += 1
-        }
-    }
-
-    static func referenceStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>,
-                              _ count: Int, _ lr: Float, _ momentum: Float) {
-        for i in 0..<count {
-            v[i] = momentum * v[i] - lr * g[i]
-            p[i] += momentum * momentum * v[i]
-            p[i] -= (1 + momentum) * lr * g[i]
+            kernels.nesterovStep(p.value.pointer, gradient: p.gradient.pointer, velocity: velocities[i].pointer,
+                                 count: p.value.count, learningRate: learningRate, momentum: momentum)
         }
     }
 }

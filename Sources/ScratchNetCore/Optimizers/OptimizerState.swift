@@ -25,25 +25,3 @@ func namedOptimizerState(parameterNames: [String], states: [(String, [Tensor])])
     }
     return named
 }
-
-/// True when updates should run the plain scalar reference loops: the naive
-/// backend is the oracle, so its optimizers are written plainly too.
-func usesReferenceUpdates(_ kernels: any Kernels) -> Bool {
-    kernels.name == NaiveKernels().name
-}
-
-/// self + a·b, as a multiply and an add (two roundings), not a fused
-/// multiply-add.
-///
-/// Why not `addingProduct`: it promises one rounding, and unless the build
-/// targets a CPU with FMA (`-Xswiftc -target-cpu`, which the package does
-/// not set, so binaries stay portable) the compiler keeps that promise with
-/// a call to `fmaf` per lane. Measured on 1M floats here (Zen 4, release):
-/// a Momentum step took 3.1 ms that way and 0.16 ms as multiply-then-add.
-extension SIMD16<Float> {
-    @inline(__always) func plusProduct(_ a: Self, _ b: Self) -> Self { self + a * b }
-}
-
-extension Float {
-    @inline(__always) func plusProduct(_ a: Float, _ b: Float) -> Float { self + a * b }
-}

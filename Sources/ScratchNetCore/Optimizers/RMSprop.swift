@@ -12,7 +12,7 @@ public final class RMSprop: Optimizer {
 
     private var averagesOfSquares: [Tensor] = []
     private var parameterNames: [String] = []
-    private var reference = false
+    private var kernels: any Kernels = FastKernels()
 
     public init(learningRate: Float = 0.01, decay: Float = 0.99, epsilon: Float = 1e-7) {
         self.learningRate = learningRate
@@ -23,7 +23,7 @@ public final class RMSprop: Optimizer {
     public func bind(parameters: [Parameter], arena: Arena, kernels: any Kernels) throws {
         averagesOfSquares = try arena.allocateOptimizerState("h", for: parameters)
         parameterNames = parameters.map(\.name)
-        reference = usesReferenceUpdates(kernels)
+        self.kernels = kernels
         stepCount = 0
     }
 
@@ -36,45 +36,8 @@ public final class RMSprop: Optimizer {
         stepCount += 1
         for i in parameters.indices {
             let p = parameters[i]
-            if reference {
-                Self.referenceStep(p.value.pointer, p.gradient.pointer, averagesOfSquares[i].pointer, p.value.count,
-                                   learningRate, decay, epsilon)
-            } else {
-                Self.fastStep(p.value.pointer, p.gradient.pointer, averagesOfSquares[i].pointer, p.value.count,
-                              learningRate, decay, epsilon)
-            }
-        }
-    }
-
-    static func fastStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>,
-                         _ count: Int, _ lr: Float, _ decay: Float, _ epsilon: Float) {
-        typealias V = SIMDElementwise.Vector
-        let width = SIMDElementwise.width
-        let rho = V(repeating: decay), oneMinusRho = V(repeating: 1 - decay)
-        let eps = V(repeating: epsilon), minusLR = V(repeating: -lr)
-        var i = 0
-        while i + width <= count {
-            let grad = SIMDElementwise.load(g + i)
-            let avg = (SIMDElementwise.load(h + i) * rho).plusProduct(oneMinusRho, grad * grad)
-            SIMDElementwise.store(avg, h + i)
-            let param = SIMDElementwise.load(p + i).plusProduct(minusLR, grad / (avg.vectorSquareRoot + eps))
-            SIMDElementwise.store(param, p + i)
-            i += width
-        }
-        while i < count {
-            let avg = (h[i] * decay).plusProduct(1 - decay, g[i] * g[i])
-            h[i] = avg
-            p[i] = p[i].plusProduct(-lr, g[i] / (avg.squareRoot() + epsilon))
-            i += 1
-        }
-    }
-
-    static func referenceStep(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ h: UnsafeMutablePointer<Float>,
-                              _ count: Int, _ lr: Float, _ decay: Float, _ epsilon: Float) {
-        for i in 0..<count {
-            h[i] *= decay
-            h[i] += (1 - decay) * g[i] * g[i]
-            p[i] -= lr * g[i] / (h[i].squareRoot() + epsilon)
+            kernels.rmspropStep(p.value.pointer, gradient: p.gradient.pointer, averageOfSquares: averagesOfSquares[i].pointer,
+                                count: p.value.count, learningRate: learningRate, decay: decay, epsilon: epsilon)
         }
     }
 }

@@ -1,5 +1,3 @@
-import CKernels
-
 /// Mini-batch training of a ``Network`` on ``LabeledImages``.
 ///
 /// Each epoch visits every training sample once, in an order shuffled by the
@@ -18,7 +16,7 @@ public final class Trainer {
         /// (the right class at probability e^-10000) is no training run.
         public var divergenceLoss: Float
         /// Let a ``ThreadGovernor`` run steps on 1 thread when that is
-        /// faster than ``KernelThreads/count`` (a busy machine). The weights
+        /// faster than ``Network/threads`` (a busy machine). The weights
         /// do not depend on it: the kernels give the same sums on any count.
         public var adaptiveThreads: Bool
         /// How the optimizer's learning rate (its value when the trainer is
@@ -68,7 +66,7 @@ public final class Trainer {
     public private(set) var history: [EpochReport] = []
     private let order: UnsafeMutableBufferPointer<Int32>
     /// One transform per batch row, drawn each step when augmenting.
-    private let transforms: UnsafeMutableBufferPointer<sn_image_transform>
+    private let transforms: UnsafeMutableBufferPointer<ImageTransform>
     /// The optimizer's learning rate when the trainer was made; the
     /// schedule scales it.
     public let baseLearningRate: Float
@@ -129,7 +127,7 @@ public final class Trainer {
         order = .allocate(capacity: train.count)
         for i in 0..<train.count { order[i] = Int32(i) }
         transforms = .allocate(capacity: options.batchSize)
-        transforms.initialize(repeating: sn_image_transform(flip: 0, dx: 0, dy: 0))
+        transforms.initialize(repeating: ImageTransform())
         baseLearningRate = network.optimizer?.learningRate ?? 0
     }
 
@@ -166,21 +164,21 @@ public final class Trainer {
         let clock = Stopwatch()
         var start = min(position.stepInEpoch * options.batchSize, train.count)
         let firstStart = start
-        let threads = options.adaptiveThreads ? KernelThreads.count : 1
+        let threads = options.adaptiveThreads ? network.threads : 1
         if governor?.configured != threads { governor = ThreadGovernor(configured: threads) }
-        defer { governor!.finish() }
+        defer { if threads > 1 { network.threads = governor!.finish() } }
         while start < train.count {
             let n = min(options.batchSize, train.count - start)
-            governor!.beginStep(now: Stopwatch.now())
+            if threads > 1 { network.threads = governor!.beginStep(now: Stopwatch.now()) }
             let indices = UnsafeBufferPointer(rebasing: order[start..<start + n])
             if options.augmentation.isNone {
-                train.fillBatch(indices: indices, into: network.inputBuffer, labels: network.labelBuffer)
+                train.fillBatch(indices: indices, into: network.inputBuffer, labels: network.labelBuffer, kernels: network.kernels)
             } else {
                 for row in 0..<n {
                     transforms[row] = options.augmentation.transform(seed: options.seed, step: globalStep, row: row)
                 }
                 train.fillBatch(indices: indices, transforms: UnsafeBufferPointer(transforms),
-                                into: network.inputBuffer, labels: network.labelBuffer)
+                                into: network.inputBuffer, labels: network.labelBuffer, kernels: network.kernels)
             }
             network.optimizer?.learningRate = learningRate(atStep: globalStep)
             let loss = network.trainStep(batch: n)

@@ -75,7 +75,7 @@ public enum GradientCheckDemo {
             guard images.sampleShape == twoLayerSpec.inputShape, images.count >= 3 else {
                 throw TrainingError.invalidOption("the gradient check needs at least 3 images of shape \(twoLayerSpec.inputShape), got \(images.count) of \(images.sampleShape) from \(images.source)")
             }
-            images.fillBatch(start: 0, count: 3, into: twoLayer.inputBuffer, labels: twoLayer.labelBuffer)
+            images.fillBatch(start: 0, count: 3, into: twoLayer.inputBuffer, labels: twoLayer.labelBuffer, kernels: twoLayer.kernels)
         } else {
             fillUniform(twoLayer.inputBuffer, using: &rng)
             for i in 0..<3 { twoLayer.labelBuffer[i] = Int32(rng.nextInt(below: 10)) }

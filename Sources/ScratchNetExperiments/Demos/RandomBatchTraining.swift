@@ -24,7 +24,7 @@ public enum RandomBatchTraining {
         var inWindow = 0
         for step in 1...iterations {
             for i in 0..<batchSize { indices[i] = Int32(rng.nextInt(below: data.count)) }
-            data.fillBatch(indices: UnsafeBufferPointer(indices), into: network.inputBuffer, labels: network.labelBuffer)
+            data.fillBatch(indices: UnsafeBufferPointer(indices), into: network.inputBuffer, labels: network.labelBuffer, kernels: network.kernels)
             let loss = network.trainStep(batch: batchSize)
             guard loss.isFinite else { throw TrainingError.nonFiniteLoss(epoch: 1, step: step, loss: loss) }
             sum += Double(loss)

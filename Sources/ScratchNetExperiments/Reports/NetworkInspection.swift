@@ -7,7 +7,7 @@ public enum NetworkInspection {
     public static func activations(of network: Network, on data: LabeledImages, count: Int) -> [(layer: String, values: [Float])] {
         let n = min(count, data.count, network.maxBatch)
         guard n > 0 else { return [] }
-        data.fillBatch(start: 0, count: n, into: network.inputBuffer, labels: network.labelBuffer)
+        data.fillBatch(start: 0, count: n, into: network.inputBuffer, labels: network.labelBuffer, kernels: network.kernels)
         var h = network.inputBuffer.leading(n)
         var result: [(String, [Float])] = []
         for (i, layer) in network.layers.enumerated() {

@@ -4,8 +4,8 @@ import ScratchNetCore
 ///
 /// Everything a trial owns (network, arena, optimizer, trainer) is made
 /// inside ``train(_:onEpoch:)`` on the calling thread, so several trials can train
-/// at once on different threads. The kernel thread count is process-global
-/// (``KernelThreads``); a concurrent search sets it to 1 before starting.
+/// at once on different threads. Each trial's network runs its kernels on
+/// ``threads`` threads (1 for concurrent trials, all cores for one at a time).
 public struct TrialTrainer: Sendable {
     public var spec: NetworkSpec
     public var train: LabeledImages
@@ -16,11 +16,13 @@ public struct TrialTrainer: Sendable {
     /// trials differ only by their hyperparameters.
     public var seed: UInt64
     public var backend: Backend
+    /// The kernel threads of each trial's network.
+    public var threads: Int
     /// Makes the optimizer for a learning rate (SGD unless the caller says otherwise).
     public var makeOptimizer: @Sendable (Float) -> any Optimizer
 
     public init(spec: NetworkSpec, train: LabeledImages, validation: LabeledImages, epochs: Int, batchSize: Int,
-                seed: UInt64, backend: Backend = .fast,
+                seed: UInt64, backend: Backend = .fast, threads: Int = 1,
                 makeOptimizer: @escaping @Sendable (Float) -> any Optimizer = { SGD(learningRate: $0) }) {
         self.spec = spec
         self.train = train
@@ -29,6 +31,7 @@ public struct TrialTrainer: Sendable {
         self.batchSize = batchSize
         self.seed = seed
         self.backend = backend
+        self.threads = threads
         self.makeOptimizer = makeOptimizer
     }
 
@@ -40,7 +43,8 @@ public struct TrialTrainer: Sendable {
         trialSpec.weightDecay = Float(trial.weightDecay)
         do {
             let network = try Network(spec: trialSpec, maxBatch: batchSize, backend: backend,
-                                      optimizer: makeOptimizer(Float(trial.learningRate)), seed: seed)
+                                      optimizer: makeOptimizer(Float(trial.learningRate)), seed: seed,
+                                      threads: threads)
             let trainer = try Trainer(network: network, train: train, test: validation,
                                       options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
             let history = try trainer.run(onEpoch: onEpoch)

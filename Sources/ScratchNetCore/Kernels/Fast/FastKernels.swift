@@ -1,16 +1,43 @@
 import CKernels
 
-/// The production kernels: matrix multiply and softmax/cross-entropy in C
-/// (blocked, vectorized, OpenMP-parallel), elementwise ops in Swift SIMD.
+/// The production kernels: matrix multiply, softmax/cross-entropy,
+/// convolution, pooling, the SGD/Momentum/Adam updates and the batch
+/// gathers in C (blocked, vectorized, OpenMP-parallel), elementwise ops in
+/// Swift SIMD. This folder is the only Swift code that calls C.
+///
+/// The thread count is a value this instance shares with its copies (a
+/// network hands one count to all its layers): setting ``threads`` takes
+/// effect from the next kernel call, on this network only.
 public struct FastKernels: Kernels {
-    public init() {}
+    let threadCount: ThreadCount
+
+    /// Kernels with their own thread count (1 runs everything on the
+    /// calling thread).
+    public init(threads: Int = 1) {
+        threadCount = ThreadCount(threads)
+    }
+
+    /// Kernels that follow `count` (a network's).
+    init(sharing count: ThreadCount) {
+        threadCount = count
+    }
+
     public var name: String { "fast" }
+
+    /// The most threads a kernel call may use (>= 1); shared with every copy.
+    public var threads: Int {
+        get { threadCount.value }
+        nonmutating set { threadCount.value = newValue }
+    }
+
+    /// The count as the C kernels take it, first argument.
+    @inline(__always) var nthreads: Int32 { Int32(truncatingIfNeeded: threadCount.value) }
 
     public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      alpha: Float, a: UnsafePointer<Float>, lda: Int,
                      b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        sn_sgemm(Int32(sn_get_num_threads()), transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+        sn_sgemm(nthreads, transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
                  alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
@@ -18,32 +45,32 @@ public struct FastKernels: Kernels {
                           x: UnsafePointer<UInt8>, ldx: Int,
                           b: UnsafePointer<Float>, ldb: Int,
                           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        sn_sgemm_bytes(Int32(sn_get_num_threads()), transB ? 1 : 0, Int32(m), Int32(n), Int32(k), scale, x, Int32(ldx),
+        sn_sgemm_bytes(nthreads, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), scale, x, Int32(ldx),
                        b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     public func softmax(_ logits: UnsafePointer<Float>, into probs: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        sn_softmax_forward(logits, probs, Int32(rows), Int32(cols))
+        sn_softmax_forward(nthreads, logits, probs, Int32(rows), Int32(cols))
     }
 
     public func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                     probs: UnsafeMutablePointer<Float>, rows: Int, cols: Int) -> Float {
-        sn_softmax_xent_forward(logits, labels, probs, Int32(rows), Int32(cols))
+        sn_softmax_xent_forward(nthreads, logits, labels, probs, Int32(rows), Int32(cols))
     }
 
     public func softmaxCrossEntropyBackward(probs: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                             dlogits: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        sn_softmax_xent_backward(probs, labels, dlogits, Int32(rows), Int32(cols))
+        sn_softmax_xent_backward(nthreads, probs, labels, dlogits, Int32(rows), Int32(cols))
     }
 
     public func softmaxCrossEntropy(logits: UnsafePointer<Float>, targets: UnsafePointer<Float>,
                                     probs: UnsafeMutablePointer<Float>, rows: Int, cols: Int) -> Float {
-        sn_softmax_xent_forward_onehot(logits, targets, probs, Int32(rows), Int32(cols))
+        sn_softmax_xent_forward_onehot(nthreads, logits, targets, probs, Int32(rows), Int32(cols))
     }
 
     public func softmaxCrossEntropyBackward(probs: UnsafePointer<Float>, targets: UnsafePointer<Float>,
                                             dlogits: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        sn_softmax_xent_backward_onehot(probs, targets, dlogits, Int32(rows), Int32(cols))
+        sn_softmax_xent_backward_onehot(nthreads, probs, targets, dlogits, Int32(rows), Int32(cols))
     }
 
     public func addBias(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int) {
@@ -87,7 +114,7 @@ extension FastKernels {
     public func convolutionForward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                    into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                                    geometry: WindowGeometry, filters: Int) {
-        sn_conv_forward(x, weight, bias, out, scratch, Self.convGeometry(geometry, filters: filters))
+        sn_conv_forward(nthreads, x, weight, bias, out, scratch, Self.convGeometry(geometry, filters: filters))
     }
 
     public func convolutionBackward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
@@ -95,7 +122,7 @@ extension FastKernels {
                                     weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
                                     inputGradient: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
                                     geometry: WindowGeometry, filters: Int) {
-        sn_conv_backward(x, weight, gradOutput, weightGradient, biasGradient, inputGradient, scratch,
+        sn_conv_backward(nthreads, x, weight, gradOutput, weightGradient, biasGradient, inputGradient, scratch,
                          Self.convGeometry(geometry, filters: filters))
     }
 
@@ -108,14 +135,14 @@ extension FastKernels {
 
     public func maxPoolForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                                argmax: UnsafeMutablePointer<Int32>, geometry g: WindowGeometry) {
-        sn_maxpool_forward(x, y, argmax, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
+        sn_maxpool_forward(nthreads, x, y, argmax, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
                            Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
                            Int32(g.outputHeight), Int32(g.outputWidth))
     }
 
     public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
                                 into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
-        sn_maxpool_backward(dy, argmax, dx, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
+        sn_maxpool_backward(nthreads, dy, argmax, dx, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
                             Int32(g.outputHeight), Int32(g.outputWidth))
     }
 
