@@ -34,42 +34,41 @@ extension TrainCommand {
             inputShape: train.sampleShape, classes: max(train.classCount, test.classCount),
             hidden: try hiddenSizes(), activation: activation == "sigmoid" ? .sigmoid : .relu,
             initializer: WeightInitializer(argument: initializer)!, weightDecay: weightDecay)
-        let shard = DataParallelTrainer.shard(of: batchSize, rank: 0, size: communicator.size).count
+        let shard = AllReduce.shard(of: batchSize, rank: 0, size: communicator.size).count
         let network = try Network(spec: spec, maxBatch: max(shard, 1), backend: backend,
                                   optimizer: OptimizerKind(argument: optimizer)!.make(learningRate: learningRate), seed: seed, arenaCapacity: arenaBytes)
-        let trainer = try DataParallelTrainer(network: network, communicator: communicator, train: train,
-                                              options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
-        try trainer.broadcastInitialWeights()
+        let reduction = AllReduce(communicator: communicator)
+        let trainer = try Trainer(network: network, train: train, test: test,
+                                  options: .init(epochs: epochs, batchSize: batchSize, seed: seed, adaptiveThreads: false),
+                                  reduction: reduction)
         let gradientBytes = network.gradientRegion.count * MemoryLayout<Float>.stride
         if root && !quiet {
             print("model \(model): \(spec.summary)")
             print("data \(directory): \(train.count) train, \(test.count) test samples")
             print("distributed: \(communicator.size) rank(s), global batch \(batchSize) (≤ \(shard) per rank), \(KernelThreads.count) thread(s) per rank, gradients \(Arena.formatBytes(gradientBytes)) in one all-reduce per step")
         }
-        var reports: [DataParallelTrainer.EpochReport] = []
-        var testAccuracy: Float = 0
         var syncChecks = 0
+        var reduced = (seconds: 0.0, count: 0)
         let wall = Stopwatch()
-        for epoch in 1...epochs {
-            let report = try trainer.trainEpoch(epoch: epoch) { _, _ in
-                guard distributedOptions.verifySync else { return }
-                guard try trainer.weightsAgreeAcrossRanks() else {
-                    throw TrainingError.invalidOption("ranks hold different weights after step \(trainer.globalStep)")
-                }
-                syncChecks += 1
+        let reports = try trainer.run(onEpoch: { report in
+            let seconds = reduction.seconds - reduced.seconds, count = reduction.count - reduced.count
+            reduced = (reduction.seconds, reduction.count)
+            if root && !quiet {
+                print("epoch \(report.epoch): loss \(format(report.meanLoss, 4))  test acc \(format((report.testAccuracy ?? 0) * 100, 2))%  \(Int(report.samplesPerSecond)) samples/s  all-reduce \(format(seconds / Double(max(count, 1)) * 1000, 3)) ms/step")
             }
-            reports.append(report)
-            if root {
-                testAccuracy = Trainer.accuracy(of: network, on: test)
-                if !quiet {
-                    print("epoch \(epoch): loss \(format(report.meanLoss, 4))  test acc \(format(testAccuracy * 100, 2))%  \(Int(report.samplesPerSecond)) samples/s  all-reduce \(format(report.allReduceSecondsPerStep * 1000, 3)) ms/step")
-                }
+        }, afterStep: { _ in
+            guard distributedOptions.verifySync else { return true }
+            guard try reduction.weightsAgree(in: network) else {
+                throw TrainingError.invalidOption("ranks hold different weights after step \(trainer.globalStep)")
             }
-        }
-        let seconds = reports.reduce(0) { $0 + $1.seconds }
+            syncChecks += 1
+            return true
+        })
+        let testAccuracy = reports.last!.testAccuracy ?? 0
+        let seconds = reports.reduce(0) { $0 + $1.trainSeconds }
         let samplesPerSecond = Double(train.count * reports.count) / max(seconds, 1e-9)
-        let steps = reports.reduce(0) { $0 + $1.steps }
-        let allReducePerStep = trainer.allReduceSeconds / Double(max(steps, 1))
+        let steps = trainer.globalStep
+        let allReducePerStep = reduction.seconds / Double(max(reduction.count, 1))
         guard root else { return }
         print("final: \(communicator.size) rank(s), test accuracy \(format(testAccuracy * 100, 2))%, loss \(format(reports.last!.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, all-reduce \(format(allReducePerStep * 1000, 3)) ms/step of \(gradientBytes) bytes, \(format(wall.elapsed, 1)) s" + (distributedOptions.verifySync ? ", ranks in sync after all \(syncChecks) steps" : ""))
         if let metricsJson {

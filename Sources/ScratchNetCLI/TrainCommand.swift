@@ -130,7 +130,6 @@ struct TrainCommand: ParsableCommand {
         if distributedOptions.distributed, lrSchedule != "constant" || augment != "none" {
             throw ValidationError("--lr-schedule and --augment are not yet supported with --distributed")
         }
-        try validateShards()
         if let arenaBytes { guard arenaBytes > 0 else { throw ValidationError("--arena-bytes must be > 0") } }
         try validateExperimentOptions()
     }
@@ -171,7 +170,6 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         if let configured = try applyingConfigFile() { return try configured.run() }
         if distributedOptions.distributed { return try runDistributed() }
-        if distributedOptions.shards > 1 { return try runSharded() }
         let directory = data ?? ProcessInfo.processInfo.environment[MNISTFormat.directoryVariable] ?? MNISTFormat.defaultDirectory
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         KernelThreads.set(threadCount)
