@@ -133,11 +133,6 @@ struct CLITests {
                                says: "batch size 1000 is larger than the training set (60 samples)")
         try Self.expectRefusal(["train", "--arena-bytes", "1000"] + data + save, in: dir,
                                says: "arena: too small: this network and batch size need ")
-        try Self.expectRefusal(["train", "--shards", "3", "--batch-size", "2"] + data + save, in: dir,
-                               says: "--shards 3 is more than --batch-size 2: a shard would be empty")
-        try Self.expectRefusal(["train", "--shards", "2", "--checkpoint", dir.path("c")] + data + save, in: dir,
-                               says: "--checkpoint is not yet supported with --shards")
-        try Self.expectRefusal(["train", "--shards", "0"] + data + save, in: dir, says: "--shards must be 1...64, got 0")
         try Self.expectRefusal(["eval"], in: dir, says: "Missing expected argument '--model <model>'")
         try Self.expectRefusal(["eval", "--model", dir.path("nothing")], in: dir, says: "\(dir.path("nothing")): no such file")
         try Self.expectRefusal(["predict", "--model", dir.path("nothing")], in: dir, says: "predict needs at least one image file")
@@ -166,22 +161,6 @@ struct CLITests {
         #expect(line.contains("last good checkpoint: \(checkpoint) (step 6, after epoch 1, left intact)"), "\(line)")
         #expect(try AtomicFile.read(checkpoint) == before)
         #expect(!TestTools.files(in: dir.root).contains("m.safetensors"), "a diverged model was saved")
-    }
-
-    /// `--shards 2` probes the replicas' steps in turn on one thread (and
-    /// says so); the model it saves is byte for byte the one
-    /// `--fixed-threads` saves, which never leaves the rank threads.
-    @Test func shardedTrainingSavesTheSameModelWhetherTheGovernorProbesOrNot() throws {
-        let dir = TemporaryDirectory()
-        try TestTools.writeTinyDataset(in: dir.root)
-        let common = ["train", "--data", dir.root, "--model", "mlp", "--hidden", "8", "--epochs", "5",
-                      "--batch-size", "10", "--threads", "2", "--shards", "2"]
-        let governed = try Self.scratchnet(common + ["--save", dir.path("governed.safetensors")])
-        let fixed = try Self.scratchnet(common + ["--fixed-threads", "--save", dir.path("fixed.safetensors")])
-        #expect(governed.status == 0 && fixed.status == 0, "\(governed.output)\n\(fixed.output)")
-        #expect(governed.output.contains("in turn on one thread: 4 of 6 steps (probes included)"), "\(governed.output)")
-        #expect(!fixed.output.contains("in turn on one thread"), "\(fixed.output)")
-        #expect(try AtomicFile.read(dir.path("governed.safetensors")) == AtomicFile.read(dir.path("fixed.safetensors")))
     }
 
     static let fashionMNISTInstalled = FileManager.default.fileExists(atPath: MNISTFormat.defaultDirectory + "/train-images-idx3-ubyte.gz")
