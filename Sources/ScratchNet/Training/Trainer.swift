@@ -54,6 +54,8 @@ public final class Trainer {
         public var epoch: Int
         public var stepInEpoch: Int
         public var stepsPerEpoch: Int
+        /// The epoch's running mean loss so far (on a rank of several, its
+        /// own slices' part of it: the epoch's report sums the ranks).
         public var loss: Float
         public var samplesPerSecond: Double
     }
@@ -95,8 +97,8 @@ public final class Trainer {
         /// Steps of `epoch` already taken; 0 means its order is not drawn yet.
         public var stepInEpoch: Int
         /// Sum of the losses of those steps (for the epoch's mean loss); on a
-    /// rank of several, of its slices' losses each times its share of the
-    /// batch, so that the sum over ranks is the steps' losses.
+        /// rank of several, of its slices' losses each times its share of the
+        /// batch, so that the sum over ranks is the steps' losses.
         public var lossSum: Double
         public init(epoch: Int, stepInEpoch: Int, lossSum: Double) {
             self.epoch = epoch
