@@ -53,11 +53,18 @@ let package = Package(
         // training, data and serialization. The C API links only this.
         .target(
             name: "ScratchNetCore",
+            dependencies: ["CKernels", "CZlib"],
+            path: "Sources/ScratchNetCore"
+        ),
+        // Data-parallel training across processes: the all-reduce gradient
+        // reduction over any communicator, and MPI's (with the MPI trait).
+        .target(
+            name: "ScratchNetDistributed",
             dependencies: [
-                "CKernels", "CZlib",
+                "ScratchNetCore",
                 .target(name: "CMPI", condition: .when(traits: ["MPI"])),
             ],
-            path: "Sources/ScratchNetCore"
+            path: "Sources/ScratchNetDistributed"
         ),
         // Around the core: hyperparameter search, reports and pictures, the
         // book's demos, dataset download.
@@ -69,7 +76,7 @@ let package = Package(
         // One import for users: re-exports the core and its satellites.
         .target(
             name: "ScratchNet",
-            dependencies: ["ScratchNetCore", "ScratchNetExperiments"],
+            dependencies: ["ScratchNetCore", "ScratchNetExperiments", "ScratchNetDistributed"],
             path: "Sources/ScratchNet"
         ),
         .target(

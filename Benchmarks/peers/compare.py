@@ -3,7 +3,6 @@ prints a markdown table of training samples/s with ScratchNet's ratio.
 
     python compare.py                      # all jobs, 1 and 2 threads, 3 epochs
     python compare.py --jobs two-layer:sgd --threads 1 --epochs 2
-    python compare.py --threads 2 --shards  # ScratchNet as one replica per thread (train --shards 2)
     python compare.py --build              # swift build -c release first
 
 Every run prints one JSON line (kept in --log); samples/s is the median of
@@ -43,15 +42,13 @@ def median_rate(epoch_rates):
 SCRATCHNET_MODEL = {"simple-conv": "simple-cnn"}
 
 
-def run_scratchnet(binary, model, optimizer, lr, epochs, threads, seed, shards=False):
+def run_scratchnet(binary, model, optimizer, lr, epochs, threads, seed):
     model = SCRATCHNET_MODEL.get(model, model)
     with tempfile.TemporaryDirectory() as tmp:
         metrics = os.path.join(tmp, "metrics.json")
         cmd = [binary, "train", "--model", model, "--optimizer", optimizer, "--lr", str(lr),
                "--epochs", str(epochs), "--batch-size", "100", "--threads", str(threads),
                "--seed", str(seed), "--quiet", "--metrics-json", metrics]
-        if shards and threads > 1:
-            cmd += ["--shards", str(threads)]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             return None, (done.stderr.strip() or done.stdout.strip()).splitlines()[0]
@@ -86,8 +83,6 @@ def main():
     parser.add_argument("--peers", default=",".join(PEERS))
     parser.add_argument("--scratchnet", default=os.path.join(REPO, ".build", "release", "scratchnet"))
     parser.add_argument("--build", action="store_true", help="run `swift build -c release` in the repository first")
-    parser.add_argument("--shards", action="store_true",
-                        help="at 2+ threads, train ScratchNet with --shards THREADS (one replica per thread)")
     parser.add_argument("--log", default=None, help="append every run's JSON line to this file")
     args = parser.parse_args()
 
@@ -106,7 +101,7 @@ def main():
         lr = LEARNING_RATES[optimizer]
         for threads in [int(t) for t in args.threads.split(",")]:
             results = {}
-            result, error = run_scratchnet(args.scratchnet, model, optimizer, lr, args.epochs, threads, args.seed, args.shards)
+            result, error = run_scratchnet(args.scratchnet, model, optimizer, lr, args.epochs, threads, args.seed)
             results["scratchnet"] = result
             if error:
                 notes.append(f"scratchnet {job} t{threads}: {error}")

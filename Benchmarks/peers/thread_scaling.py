@@ -7,13 +7,12 @@ prints the medians and the 2-thread speed-up per job.
 
 Jobs: `two-layer` is `train --quiet --epochs 3` (784-100-10, SGD); `mlp-adam`
 is `train --quiet --model mlp --optimizer adam --epochs 1`. The figure is
-the samples/s `train` prints (training steps only, evaluation excluded). `--shards` adds a third
-variant, `--threads 2 --shards 2`: two replicas, one thread each.
+the samples/s `train` prints (training steps only, evaluation excluded).
 `simple-cnn` is `train --quiet --model simple-cnn --optimizer adam --epochs 1`
 (not in the default set: ~2 minutes on 2 AVX2 cores).
 Runs pass `--fixed-threads`: `train`'s thread governor would otherwise run a
-2-thread job on 1 thread (or the shards in turn on one) whenever a probe finds that faster (the point of
-the governor on a busy machine, but it hides scaling); `--governor` measures
+2-thread job on 1 thread whenever a probe finds that faster (the point of the
+governor on a busy machine, but it hides scaling); `--governor` measures
 what users get by default instead. Measure on a quiet machine.
 """
 import argparse
@@ -35,16 +34,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", default=",".join(DEFAULT_JOBS), help=f"comma-separated, of: {', '.join(JOBS)}")
     parser.add_argument("--governor", action="store_true", help="leave train's thread governor on")
-    parser.add_argument("--shards", action="store_true",
-                        help="also time `--threads 2 --shards 2` (2 replicas on 2 threads) in the same rounds")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--scratchnet", default=os.path.join(REPO, ".build", "release", "scratchnet"))
     args = parser.parse_args()
     variants = {"1": ["--threads", "1"], "2": ["--threads", "2"]}
     if not args.governor:
         variants["2"] += ["--fixed-threads"]
-    if args.shards:
-        variants["2 shards"] = ["--threads", "2", "--shards", "2"] + ([] if args.governor else ["--fixed-threads"])
     print_header(variants, " samples/s")
     for job in args.jobs.split(","):
         print_row(job, train_rates(args.scratchnet, variants, JOBS[job], args.rounds))

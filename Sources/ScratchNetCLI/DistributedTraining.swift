@@ -15,7 +15,7 @@ extension TrainCommand {
     /// The network each rank trains: the plan's spec (the one local training
     /// builds), sized for one rank's shard of the global batch.
     static func distributedNetwork(_ plan: RunPlan, train: LabeledImages, test: LabeledImages, ranks: Int) throws -> Network {
-        let shard = DataParallelTrainer.shard(of: plan.batchSize, rank: 0, size: ranks).count
+        let shard = AllReduce.shard(of: plan.batchSize, rank: 0, size: ranks).count
         return try plan.makeNetwork(spec: plan.model.spec(train: train, test: test), maxBatch: max(shard, 1))
     }
 
@@ -32,39 +32,38 @@ extension TrainCommand {
         let network = try distributedNetwork(plan, train: train, test: test, ranks: communicator.size)
         let spec = network.spec
         let shard = network.maxBatch
-        let trainer = try DataParallelTrainer(network: network, communicator: communicator, train: train,
-                                              options: .init(epochs: plan.epochs, batchSize: batchSize, seed: plan.seed))
-        try trainer.broadcastInitialWeights()
+        let reduction = AllReduce(communicator: communicator)
+        var options = plan.trainerOptions
+        options.adaptiveThreads = false  // ranks keep their threads: a probe on one rank would stall the others
+        let trainer = try Trainer(network: network, train: train, test: test, options: options, reduction: reduction)
         let gradientBytes = network.gradientRegion.count * MemoryLayout<Float>.stride
         if root && !quiet {
             print("model \(model): \(spec.summary)")
             print("data \(directory): \(train.count) train, \(test.count) test samples")
             print("distributed: \(communicator.size) rank(s), global batch \(batchSize) (≤ \(shard) per rank), \(network.threads) thread(s) per rank, gradients \(Arena.formatBytes(gradientBytes)) in one all-reduce per step")
         }
-        var reports: [DataParallelTrainer.EpochReport] = []
-        var testAccuracy: Float = 0
         var syncChecks = 0
+        var reduced = (seconds: 0.0, count: 0)
         let wall = Stopwatch()
-        for epoch in 1...plan.epochs {
-            let report = try trainer.trainEpoch(epoch: epoch) { _, _ in
-                guard plan.verifySync else { return }
-                guard try trainer.weightsAgreeAcrossRanks() else {
-                    throw TrainingError.invalidOption("ranks hold different weights after step \(trainer.globalStep)")
-                }
-                syncChecks += 1
+        let reports = try trainer.run(onEpoch: { report in
+            let seconds = reduction.seconds - reduced.seconds, count = reduction.count - reduced.count
+            reduced = (reduction.seconds, reduction.count)
+            if root && !quiet {
+                print("epoch \(report.epoch): loss \(format(report.meanLoss, 4))  test acc \(format((report.testAccuracy ?? 0) * 100, 2))%  \(Int(report.samplesPerSecond)) samples/s  all-reduce \(format(seconds / Double(max(count, 1)) * 1000, 3)) ms/step")
             }
-            reports.append(report)
-            if root {
-                testAccuracy = Trainer.accuracy(of: network, on: test)
-                if !quiet {
-                    print("epoch \(epoch): loss \(format(report.meanLoss, 4))  test acc \(format(testAccuracy * 100, 2))%  \(Int(report.samplesPerSecond)) samples/s  all-reduce \(format(report.allReduceSecondsPerStep * 1000, 3)) ms/step")
-                }
+        }, afterStep: { _ in
+            guard plan.verifySync else { return true }
+            guard try reduction.weightsAgree(in: network) else {
+                throw TrainingError.invalidOption("ranks hold different weights after step \(trainer.globalStep)")
             }
-        }
-        let seconds = reports.reduce(0) { $0 + $1.seconds }
+            syncChecks += 1
+            return true
+        })
+        let testAccuracy = reports.last!.testAccuracy ?? 0
+        let seconds = reports.reduce(0) { $0 + $1.trainSeconds }
         let samplesPerSecond = Double(train.count * reports.count) / max(seconds, 1e-9)
-        let steps = reports.reduce(0) { $0 + $1.steps }
-        let allReducePerStep = trainer.allReduceSeconds / Double(max(steps, 1))
+        let steps = trainer.globalStep
+        let allReducePerStep = reduction.seconds / Double(max(reduction.count, 1))
         guard root else { return }
         try plan.persistence.saveModel(network)
         print("final: \(communicator.size) rank(s), test accuracy \(format(testAccuracy * 100, 2))%, loss \(format(reports.last!.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, all-reduce \(format(allReducePerStep * 1000, 3)) ms/step of \(gradientBytes) bytes, \(format(wall.elapsed, 1)) s" + (plan.verifySync ? ", ranks in sync after all \(syncChecks) steps" : ""))

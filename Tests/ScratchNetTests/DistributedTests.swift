@@ -6,10 +6,10 @@ import ScratchNetTestSupport
 import Glibc
 #endif
 
-/// Data-parallel training, with P ranks played by P threads of one process
-/// (``ThreadGroup``), so the default `swift test` proves the arithmetic of
-/// ``DataParallelTrainer`` without MPI; scripts/mpi-check.sh runs the same
-/// job across real processes.
+/// Data-parallel training (``Trainer`` with ``AllReduce``), with P ranks
+/// played by P threads of one process (``ThreadRanks``), so the default
+/// `swift test` proves the arithmetic without MPI; scripts/mpi-check.sh runs
+/// the same job across real processes.
 @Suite("Data-parallel training")
 struct DistributedTests {
     /// 640 random 8×8 "images" with 4 classes decided by which quarter of
@@ -44,7 +44,7 @@ struct DistributedTests {
 
     @Test func shardsSplitTheGlobalBatchIntoNearlyEqualContiguousSlices() {
         for (global, size) in [(100, 1), (100, 2), (100, 3), (7, 4), (2, 3), (0, 2)] {
-            let shards = (0..<size).map { DataParallelTrainer.shard(of: global, rank: $0, size: size) }
+            let shards = (0..<size).map { AllReduce.shard(of: global, rank: $0, size: size) }
             #expect(shards.first?.lowerBound == 0)
             #expect(shards.last?.upperBound == global)
             for (a, b) in zip(shards, shards.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
@@ -58,7 +58,7 @@ struct DistributedTests {
             + [("mlp+batchNorm", Preset.mlp.spec(hidden: [16], batchNorm: true))]
         for (name, spec) in specs {
             let network = try Network(spec: spec, maxBatch: 4, optimizer: SGD(), seed: 1)
-            #expect(throws: Never.self, "\(name)") { try DataParallelTrainer.checkGradientsAreContiguous(network) }
+            #expect(throws: Never.self, "\(name)") { try AllReduce.checkGradientsAreContiguous(network) }
             let floats = network.parameters.reduce(0) { $0 + $1.gradient.count }
             #expect(network.gradientRegion.count >= floats, "\(name)")
             // Padding only: never more than one cache line per tensor.
@@ -66,41 +66,61 @@ struct DistributedTests {
         }
     }
 
-    @Test func oneRankRepeatsPlainTrainingBitForBit() throws {
-        let plain = try Self.makeNetwork(maxBatch: 32)
-        let trainer = try Trainer(network: plain, train: Self.data, test: nil, options: .init(epochs: 1, batchSize: 32, seed: 3))
-        _ = try trainer.trainEpoch(epoch: 1)
+    /// Two epochs with a short last batch (640 = 21·30 + 10), a schedule,
+    /// augmentation and evaluation: everything the loop does per step and
+    /// per epoch goes through the reduction's path.
+    static func trainAlone(reduction: any GradientReduction) throws -> (weights: [[Float]], history: [Trainer.EpochReport]) {
+        let network = try Network(spec: spec, maxBatch: 30, optimizer: Adam(learningRate: 0.01), seed: 5)
+        let trainer = try Trainer(network: network, train: data, test: data.subset(0..<100),
+                                  options: .init(epochs: 2, batchSize: 30, seed: 3, schedule: .cosine(floor: 0.1),
+                                                 augmentation: Augmentation(flip: true, maxShift: 1)),
+                                  reduction: reduction)
+        let history = try trainer.run()
+        return (network.weightsSnapshot(), history)
+    }
 
-        let parallel = try Self.makeNetwork(maxBatch: 32)
-        let dp = try DataParallelTrainer(network: parallel, communicator: SingleProcessCommunicator(), train: Self.data,
-                                         options: .init(epochs: 1, batchSize: 32, seed: 3))
-        try dp.broadcastInitialWeights()
-        _ = try dp.trainEpoch(epoch: 1)
-        for (a, b) in zip(plain.parameters, parallel.parameters) {
-            #expect(a.value.toArray() == b.value.toArray(), "\(a.name)")
+    @Test func allReduceOverOneProcessRepeatsLocalTrainingBitForBit() throws {
+        let local = try Self.trainAlone(reduction: LocalReduction())
+        let reduced = try Self.trainAlone(reduction: AllReduce(communicator: SingleProcessCommunicator()))
+        #expect(local.weights == reduced.weights)
+        #expect(local.history.map(\.meanLoss) == reduced.history.map(\.meanLoss))
+        #expect(local.history.map(\.trainAccuracy) == reduced.history.map(\.trainAccuracy))
+        #expect(local.history.map(\.testAccuracy) == reduced.history.map(\.testAccuracy))
+    }
+
+    @Test func aRanksSliceMustFitItsNetwork() throws {
+        let network = try Self.makeNetwork(maxBatch: 16)
+        // A job of one: its rank takes the whole batch of 32.
+        #expect(throws: TrainingError.self) {
+            try Trainer(network: network, train: Self.data, test: nil, options: .init(epochs: 1, batchSize: 32),
+                        reduction: AllReduce(communicator: SingleProcessCommunicator()))
         }
     }
 
-    /// Trains one epoch on `ranks` threads; returns rank 0's weights and
-    /// whether the ranks agreed bit for bit after every step.
-    static func trainDataParallel(ranks: Int, globalBatch: Int, seed: UInt64) throws -> (weights: [[Float]], inSyncEveryStep: Bool, meanLoss: Float) {
-        let group = ThreadGroup(size: ranks)
-        let results = Locked<[Int: Result<([[Float]], Bool, Float), any Error>]>([:])
+    /// Trains one epoch on `ranks` threads; returns rank 0's weights, whether
+    /// the ranks agreed bit for bit after every step, the epoch's mean loss
+    /// and its training accuracy.
+    static func trainDataParallel(ranks: Int, globalBatch: Int, seed: UInt64) throws
+        -> (weights: [[Float]], inSyncEveryStep: Bool, meanLoss: Float, trainAccuracy: Float) {
+        let group = ThreadRanks(size: ranks)
+        typealias Outcome = ([[Float]], Bool, Float, Float)
+        let results = Locked<[Int: Result<Outcome, any Error>]>([:])
         let done = DispatchSemaphore(value: 0)
         for rank in 0..<ranks {
             let thread = Thread {
-                let outcome = Result { () throws -> ([[Float]], Bool, Float) in
-                    let communicator = group.communicator(rank: rank)
-                    let shard = DataParallelTrainer.shard(of: globalBatch, rank: 0, size: ranks).count
+                let outcome = Result { () throws -> Outcome in
+                    let reduction = AllReduce(communicator: group.communicator(rank: rank))
+                    let shard = AllReduce.shard(of: globalBatch, rank: 0, size: ranks).count
                     let network = try Self.makeNetwork(maxBatch: shard)
-                    let dp = try DataParallelTrainer(network: network, communicator: communicator, train: Self.data,
-                                                     options: .init(epochs: 1, batchSize: globalBatch, seed: seed))
-                    try dp.broadcastInitialWeights()
+                    let trainer = try Trainer(network: network, train: Self.data, test: nil,
+                                              options: .init(epochs: 1, batchSize: globalBatch, seed: seed, adaptiveThreads: false),
+                                              reduction: reduction)
                     var inSync = true
-                    let report = try dp.trainEpoch(epoch: 1) { _, _ in
-                        if try !dp.weightsAgreeAcrossRanks() { inSync = false }
-                    }
-                    return (network.weightsSnapshot(), inSync, report.meanLoss)
+                    let history = try trainer.run(afterStep: { _ in
+                        if try !reduction.weightsAgree(in: network) { inSync = false }
+                        return true
+                    })
+                    return (network.weightsSnapshot(), inSync, history[0].meanLoss, history[0].trainAccuracy)
                 }
                 results.withLock { $0[rank] = outcome }
                 done.signal()
@@ -109,8 +129,22 @@ struct DistributedTests {
         }
         for _ in 0..<ranks { done.wait() }
         let all = try results.withLock { r in try (0..<ranks).map { try r[$0]!.get() } }
-        for other in all.dropFirst() { #expect(other.0 == all[0].0, "every rank ends with rank 0's weights") }
-        return (all[0].0, all.allSatisfy(\.1), all[0].2)
+        for other in all.dropFirst() {
+            #expect(other.0 == all[0].0, "every rank ends with rank 0's weights")
+            #expect(other.2 == all[0].2 && other.3 == all[0].3, "every rank reports the same loss and accuracy")
+        }
+        return (all[0].0, all.allSatisfy(\.1), all[0].2, all[0].3)
+    }
+
+    @Test func oneThreadRankRepeatsLocalTrainingBitForBit() throws {
+        let plain = try Self.makeNetwork(maxBatch: 50)
+        let trainer = try Trainer(network: plain, train: Self.data, test: nil,
+                                  options: .init(epochs: 1, batchSize: 50, seed: 11, adaptiveThreads: false))
+        let history = try trainer.run()
+        let ranked = try Self.trainDataParallel(ranks: 1, globalBatch: 50, seed: 11)
+        #expect(plain.weightsSnapshot() == ranked.weights)
+        #expect(history[0].meanLoss == ranked.meanLoss)
+        #expect(history[0].trainAccuracy == ranked.trainAccuracy)
     }
 
     @Test(arguments: [2, 3])
@@ -128,6 +162,9 @@ struct DistributedTests {
         let worst = Self.maxAbsDifference(single.weights, parallel.weights)
         #expect(worst <= 1e-4, "\(ranks) ranks vs 1 process: max |Δw| = \(worst)")
         #expect(abs(single.meanLoss - parallel.meanLoss) <= 1e-4 * max(1, single.meanLoss))
+        // Each rank counts its slice of the data; a prediction flipped by the
+        // rounding above moves the accuracy by 1/640.
+        #expect(abs(single.trainAccuracy - parallel.trainAccuracy) <= 2.0 / 640)
         // The weights really moved (a test that trains nothing would pass the above).
         let initial = try Self.makeNetwork(maxBatch: 1).weightsSnapshot()
         #expect(initial != parallel.weights)
@@ -153,23 +190,95 @@ struct MPIDistributedTests {
     @Test func mpiRanksMatchOneProcessWithinToleranceAndStayInSync() throws {
         let reference = try DistributedTests.trainDataParallel(ranks: 1, globalBatch: 50, seed: 11)
         let communicator = try MPICommunicator()
-        let shard = DataParallelTrainer.shard(of: 50, rank: 0, size: communicator.size).count
+        let reduction = AllReduce(communicator: communicator)
+        let shard = AllReduce.shard(of: 50, rank: 0, size: communicator.size).count
         let network = try DistributedTests.makeNetwork(maxBatch: shard)
-        let dp = try DataParallelTrainer(network: network, communicator: communicator, train: DistributedTests.data,
-                                         options: .init(epochs: 1, batchSize: 50, seed: 11))
-        try dp.broadcastInitialWeights()
+        let trainer = try Trainer(network: network, train: DistributedTests.data, test: nil,
+                                  options: .init(epochs: 1, batchSize: 50, seed: 11, adaptiveThreads: false),
+                                  reduction: reduction)
         var stepsInSync = 0
-        let report = try dp.trainEpoch(epoch: 1) { _, _ in
-            if try dp.weightsAgreeAcrossRanks() { stepsInSync += 1 }
-        }
-        #expect(stepsInSync == report.steps, "rank \(communicator.rank) of \(communicator.size): in sync after \(stepsInSync) of \(report.steps) steps")
+        let history = try trainer.run(afterStep: { _ in
+            if try reduction.weightsAgree(in: network) { stepsInSync += 1 }
+            return true
+        })
+        #expect(stepsInSync == trainer.globalStep, "rank \(communicator.rank) of \(communicator.size): in sync after \(stepsInSync) of \(trainer.globalStep) steps")
         let worst = DistributedTests.maxAbsDifference(reference.weights, network.weightsSnapshot())
         // Same tolerance and reasoning as the threaded test above.
         #expect(worst <= 1e-4, "rank \(communicator.rank) of \(communicator.size) vs 1 process: max |Δw| = \(worst)")
-        #expect(abs(report.meanLoss - reference.meanLoss) <= 1e-4 * max(1, reference.meanLoss))
+        #expect(abs(history[0].meanLoss - reference.meanLoss) <= 1e-4 * max(1, reference.meanLoss))
     }
 }
 #endif
+
+/// Ranks that are threads of one process, for tests: a ``Communicator`` per
+/// rank whose collectives meet at a barrier and add the ranks' buffers in
+/// rank order, so every rank gets the same bits (as `MPI_Allreduce`
+/// promises).
+final class ThreadRanks: @unchecked Sendable {
+    let size: Int
+    private let condition = NSCondition()
+    private var arrived = 0
+    private var generation = 0
+    private var floats: [UnsafeMutableBufferPointer<Float>]
+    private var doubles: [UnsafeMutableBufferPointer<Double>]
+
+    init(size: Int) {
+        self.size = size
+        floats = Array(repeating: UnsafeMutableBufferPointer(start: nil, count: 0), count: size)
+        doubles = Array(repeating: UnsafeMutableBufferPointer(start: nil, count: 0), count: size)
+    }
+
+    func communicator(rank: Int) -> any Communicator { Rank(group: self, rank: rank) }
+
+    private func barrier() {
+        condition.lock()
+        defer { condition.unlock() }
+        let mine = generation
+        arrived += 1
+        if arrived == size {
+            arrived = 0
+            generation += 1
+            condition.broadcast()
+        } else {
+            while generation == mine { condition.wait() }
+        }
+    }
+
+    /// Every rank publishes its buffer; after the first barrier each adds
+    /// all of them (rank 0's first); after the second, when nobody reads any
+    /// more, each writes the sum into its own.
+    private func sum<T: FloatingPoint>(_ buffer: UnsafeMutableBufferPointer<T>, rank: Int,
+                                       slots: ReferenceWritableKeyPath<ThreadRanks, [UnsafeMutableBufferPointer<T>]>) {
+        self[keyPath: slots][rank] = buffer
+        barrier()
+        var total = Array(self[keyPath: slots][0])
+        for r in 1..<size {
+            let other = self[keyPath: slots][r]
+            precondition(other.count == total.count, "ThreadRanks: counts differ")
+            for i in 0..<total.count { total[i] += other[i] }
+        }
+        barrier()
+        for i in 0..<total.count { buffer[i] = total[i] }
+    }
+
+    private final class Rank: Communicator {
+        let group: ThreadRanks
+        let rank: Int
+        init(group: ThreadRanks, rank: Int) {
+            self.group = group
+            self.rank = rank
+        }
+        var size: Int { group.size }
+        func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws { group.sum(buffer, rank: rank, slots: \.floats) }
+        func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws { group.sum(buffer, rank: rank, slots: \.doubles) }
+        func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) throws {
+            group.floats[rank] = buffer
+            group.barrier()
+            if rank != root { for i in 0..<buffer.count { buffer[i] = group.floats[root][i] } }
+            group.barrier()
+        }
+    }
+}
 
 /// A mutex-protected value (Foundation's NSLock; tests only).
 final class Locked<Value>: @unchecked Sendable {

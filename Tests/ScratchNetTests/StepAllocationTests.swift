@@ -73,17 +73,21 @@ struct StepAllocationTests {
 
     /// The whole per-batch loop of ``Trainer`` (thread governor and its probes,
     /// learning-rate schedule, augmentation, gather, step, divergence check):
-    /// counted from one step's progress callback to the next within an epoch.
-    @Test(arguments: [(Augmentation.none, LearningRateSchedule.constant),
-                      (Augmentation(flip: true, maxShift: 2), LearningRateSchedule.cosine(floor: 0.1))])
-    func trainerLoopMakesNoHeapAllocationBetweenSteps(augmentation: Augmentation, schedule: LearningRateSchedule) throws {
+    /// counted from one step's progress callback to the next within an epoch,
+    /// alone and with the all-reduce step (over a job of one).
+    @Test(arguments: [(Augmentation.none, LearningRateSchedule.constant, false),
+                      (Augmentation(flip: true, maxShift: 2), LearningRateSchedule.cosine(floor: 0.1), false),
+                      (Augmentation.none, LearningRateSchedule.constant, true)])
+    func trainerLoopMakesNoHeapAllocationBetweenSteps(augmentation: Augmentation, schedule: LearningRateSchedule,
+                                                      allReduce: Bool) throws {
         let spec = Preset.twoLayer.spec()
         let data = randomLabeledImages(count: 1_500, shape: spec.inputShape, seed: 3)
         // 2 threads: the governor then probes 1 thread against 2.
         let network = try Network(spec: spec, maxBatch: 50, optimizer: Adam(), seed: 2, threads: 2)
         let trainer = try Trainer(network: network, train: data, test: nil,
                                   options: .init(epochs: 2, batchSize: 50, seed: 4, schedule: schedule,
-                                                 augmentation: augmentation))
+                                                 augmentation: augmentation),
+                                  reduction: allReduce ? AllReduce(communicator: SingleProcessCommunicator()) : LocalReduction())
         var counts: [Int] = []
         counts.reserveCapacity(2 * trainer.stepsPerEpoch)
         for epoch in 1...2 {
@@ -98,32 +102,5 @@ struct StepAllocationTests {
         }
         #expect(counts.count == 2 * trainer.stepsPerEpoch - 4)
         #expect(counts.allSatisfy { $0 == 0 }, "heap allocations between training steps: \(counts)")
-    }
-
-    /// `--shards`: the calling thread runs rank 0's steps (parallel
-    /// placement) or every shard's in turn (serial: one pass for an MLP, and
-    /// shard by shard with dropout), and the gradient sum and update. The
-    /// sharded trainer has no per-step hook, so an epoch of 30 steps must
-    /// allocate what an epoch of 10 does: nothing that grows with the steps.
-    /// (Per epoch the parallel placement allocates a few times, one more or
-    /// less with the threads' timing: 2 of slack, against 20 for one per step.)
-    @Test(arguments: [(ShardedTrainer.Placement.parallel, false), (.serial, false), (.serial, true)])
-    func shardedEpochAllocationsDoNotGrowWithSteps(placement: ShardedTrainer.Placement, dropout: Bool) throws {
-        func allocationsOfSecondEpoch(steps: Int) throws -> Int {
-            let batch = 40
-            let spec = Preset.mlp.spec(hidden: [64, 32], dropout: dropout ? 0.2 : nil)
-            let data = randomLabeledImages(count: steps * batch, shape: spec.inputShape, seed: 6)
-            let trainer = try ShardedTrainer(shards: 2, train: data, options: .init(epochs: 2, batchSize: batch, seed: 7),
-                                             placement: placement) { _ in
-                try Network(spec: spec, maxBatch: batch, optimizer: Adam(), seed: 3, threads: 2)
-            }
-            _ = try trainer.trainEpoch(epoch: 1)  // warm-up
-            sn_allocation_count_begin()
-            _ = try trainer.trainEpoch(epoch: 2)
-            return sn_allocation_count_end()
-        }
-        let short = try allocationsOfSecondEpoch(steps: 10)
-        let long = try allocationsOfSecondEpoch(steps: 30)
-        #expect(long <= short + 2, "an epoch of 30 steps allocated \(long) times, one of 10 \(short): \(Double(long - short) / 20) per step")
     }
 }

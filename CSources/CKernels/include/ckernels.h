@@ -195,15 +195,6 @@ void sn_gather_bytes_to_float(int nthreads, const uint8_t *src, const int32_t *i
 /// default is 200 ms). No-op without OpenMP.
 void sn_set_spin_time_ms(int ms);
 
-/* ---- thread placement (placement.c) -------------------------------------- */
-
-/// Moves the calling thread to an allowed CPU not among `cpus`, then gives
-/// it back the affinity it had (so it is not pinned). Returns the CPU it is
-/// on, or -1 when no other CPU is allowed or this is not Linux.
-int sn_thread_move_off(const int *cpus, int count);
-/// The CPU the calling thread runs on (-1 when unknown).
-int sn_thread_cpu(void);
-
 /* ---- data augmentation (augment.c) ---------------------------------------- */
 
 /// One sample's augmentation: flip (non-zero: mirror left-right), then shift
@@ -219,58 +210,6 @@ typedef struct {
 void sn_gather_bytes_augmented(int nthreads, const uint8_t *src, const int32_t *indices,
                                int rows, int channels, int height, int width, float scale,
                                const sn_image_transform *transforms, float *dst);
-
-/* ---- thread groups (thread_group.c) ------------------------------------ */
-
-/// Collectives for N ranks that are threads of one process (`train --shards`).
-/// The caller allocates sn_thread_group_bytes() bytes (64-byte aligned is
-/// best) and initializes them once with sn_thread_group_init (size 1...64;
-/// returns -1 outside). Every rank then makes the same calls in the same
-/// order; each returns once all ranks have made it, 0 on success and -1 when
-/// a rank called sn_thread_group_abort (the group is then unusable).
-size_t sn_thread_group_bytes(void);
-int sn_thread_group_init(void *group, int size);
-void sn_thread_group_abort(void *group);
-int sn_thread_group_barrier(void *group);
-/// Replaces every rank's buffer (the same count on all) by the element-wise
-/// sum over ranks, added in rank order: all ranks get bit-identical sums.
-int sn_thread_group_allreduce_f32(void *group, int rank, float *buffer, long count);
-/// The same sum of each rank's buffer scaled by its own factor first,
-/// (b₀·f₀) + (b₁·f₁) + ... with each product rounded: one pass instead of a
-/// scaling pass and the sum.
-int sn_thread_group_allreduce_scaled_f32(void *group, int rank, float *buffer, long count, float factor);
-int sn_thread_group_allreduce_f64(void *group, int rank, double *buffer, long count);
-/// Copies root's buffer into every other rank's.
-int sn_thread_group_broadcast_f32(void *group, int rank, float *buffer, long count, int root);
-/// What sn_thread_group_allreduce_scaled_f32 computes for n ranks, done by
-/// the calling thread alone: every element of every buffer becomes
-/// (b₀·f₀) + (b₁·f₁) + ..., rounded exactly as the collective rounds it.
-/// For a thread that runs all ranks' steps in turn (ShardedTrainer's
-/// fallback when a core is busy); the weights cannot tell which ran.
-void sn_sum_scaled_f32(float *const *buffers, const float *factors, int n, long count);
-/// The same sum, written into buffers[0] only (the others are read, not
-/// written): for a thread whose other buffers are scratch.
-void sn_sum_scaled_into_first_f32(float *const *buffers, const float *factors, int n, long count);
-
-/// Commands from rank 0 to the other ranks, outside the collectives: rank 0
-/// posts (any value but -1); every other rank takes it with
-/// sn_thread_group_next_command, runs it, and calls
-/// sn_thread_group_command_done. Post only once every rank has taken the
-/// previous command (a collective inside it, or sn_thread_group_wait_done,
-/// guarantees it). A waiting rank spins briefly, then sleeps until the next
-/// post, so idle ranks leave their cores to others.
-/// next_command and wait_done return -1 once the group is aborted.
-void sn_thread_group_post(void *group, int command);
-/// `taken`: commands posted before this rank's first wait (read with
-/// sn_thread_group_posted_count before the first post it must see) plus
-/// those it has taken; updated. Every command taken must be marked done.
-/// A rank that finds itself on the CPU another rank was last seen on moves
-/// to a free one (see spread() in thread_group.c).
-int sn_thread_group_next_command(void *group, int rank, unsigned *taken);
-void sn_thread_group_command_done(void *group);
-unsigned sn_thread_group_posted_count(void *group);
-/// Waits until the other ranks have finished every command posted so far.
-int sn_thread_group_wait_done(void *group);
 
 #ifdef __cplusplus
 }

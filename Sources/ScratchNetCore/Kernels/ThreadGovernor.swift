@@ -55,7 +55,7 @@ public struct ThreadGovernor {
     public mutating func beginStep(now: Double) -> Int {
         guard configured > 1 else { return 1 }
         if !spinShortened {
-            KernelThreads.setSpinTime(milliseconds: 1)
+            OpenMPRuntime.setSpinTime(milliseconds: 1)
             spinShortened = true
         }
         let wanted = schedule.next

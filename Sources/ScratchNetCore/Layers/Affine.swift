@@ -114,22 +114,3 @@ public final class Affine: Layer {
         return dx
     }
 }
-
-extension Affine: SegmentedGradientLayer {
-    /// dW and db per segment (its rows of x and dY only), dx for all rows.
-    public func backward(_ gradOutput: Tensor, segments: GradientSegments) -> Tensor {
-        let x = floatInput
-        precondition(segments.ends[segments.count - 1] == x.shape[0],
-                     "Affine: segments end at row \(segments.ends[segments.count - 1]), the batch has \(x.shape[0])")
-        for s in 0..<segments.count {
-            let rows = segments.rows(s)
-            let dy = gradOutput.pointer + rows.lowerBound * outputs
-            kernels.gemm(transA: true, transB: false, m: inputs, n: outputs, k: rows.count,
-                         alpha: 1, a: x.pointer + rows.lowerBound * inputs, lda: inputs, b: dy, ldb: outputs,
-                         beta: 0, c: segments.destination(of: weightGradient!.pointer, segment: s), ldc: outputs)
-            kernels.columnSums(dy, rows: rows.count, cols: outputs,
-                               into: segments.destination(of: biasGradient!.pointer, segment: s))
-        }
-        return inputGradient(of: gradOutput, input: x)
-    }
-}

@@ -35,39 +35,6 @@ public final class SoftmaxWithLoss {
                                            probs: probabilities!.pointer, rows: batch, cols: classes)
     }
 
-    /// The mean loss of each segment's rows (`ends` as in
-    /// ``GradientSegments``) into `losses`, each as `forward` on those rows
-    /// alone gives it; ``backward(segmentEnds:)`` then scales each
-    /// segment's rows by its own size.
-    public func forward(_ logits: Tensor, labels: UnsafePointer<Int32>, segmentEnds ends: UnsafeBufferPointer<Int>,
-                        losses: UnsafeMutablePointer<Float>) {
-        let batch = logits.shape[0]
-        precondition(logits.count == batch * classes, "SoftmaxWithLoss: logits \(logits.shape) vs \(classes) classes")
-        precondition(!ends.isEmpty && ends[ends.count - 1] == batch, "SoftmaxWithLoss: segments do not end at row \(batch)")
-        lastBatch = batch
-        lastLabels = labels
-        var start = 0
-        for (s, end) in ends.enumerated() {
-            losses[s] = kernels.softmaxCrossEntropy(logits: logits.pointer + start * classes, labels: labels + start,
-                                                    probs: probabilities!.pointer + start * classes,
-                                                    rows: end - start, cols: classes)
-            start = end
-        }
-    }
-
-    /// The gradient of each segment's mean loss, for its rows.
-    public func backward(segmentEnds ends: UnsafeBufferPointer<Int>) -> Tensor {
-        precondition(!ends.isEmpty && ends[ends.count - 1] == lastBatch, "SoftmaxWithLoss: segments do not end at row \(lastBatch)")
-        let dlogits = logitGradient!.leading(lastBatch)
-        var start = 0
-        for end in ends {
-            kernels.softmaxCrossEntropyBackward(probs: probabilities!.pointer + start * classes, labels: lastLabels! + start,
-                                                dlogits: dlogits.pointer + start * classes, rows: end - start, cols: classes)
-            start = end
-        }
-        return dlogits
-    }
-
     /// The gradient of the mean loss with respect to the logits.
     public func backward() -> Tensor {
         let dlogits = logitGradient!.leading(lastBatch)

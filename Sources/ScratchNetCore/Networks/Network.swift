@@ -35,21 +35,6 @@ public final class Network {
     public private(set) var labelBuffer: UnsafeMutableBufferPointer<Int32>
     /// Bytes the arena needs for this network, batch and optimizer.
     public let requiredArenaBytes: Int
-    /// Each layer as a ``SegmentedGradientLayer`` when it has parameters
-    /// (nil otherwise, or when it cannot split): looked up once, not per step.
-    lazy var segmentedLayers: [(any SegmentedGradientLayer)?] = layers.map {
-        $0.parameters.isEmpty ? nil : $0 as? any SegmentedGradientLayer
-    }
-    /// Whether ``backward(segments:)`` gives every segment the gradients its
-    /// own pass would: every layer with parameters splits its sums over rows,
-    /// and no layer keeps per-batch statistics or draws random numbers (those
-    /// depend on which rows share a pass). Layers do not change: found once.
-    public private(set) lazy var splitsGradientsBySegment: Bool = layers.indices.allSatisfy { i in
-        let layer = layers[i]
-        return layer.persistentState.isEmpty && layer.generator == nil
-            && (layer.parameters.isEmpty || segmentedLayers[i] != nil)
-    }
-
     public var classes: Int { head.classes }
     public var sampleShape: Shape { Shape(spec.inputShape) }
 

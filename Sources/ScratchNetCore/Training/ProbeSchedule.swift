@@ -1,7 +1,6 @@
 /// Decides, step by step, whether a step runs at the configured parallelism
-/// or at 1, from timings of real steps at both: the decision core shared by
-/// ``ThreadGovernor`` (kernel threads) and ``ShardedTrainer`` (replicas on
-/// threads against the replicas' steps in turn on one thread).
+/// or at 1, from timings of real steps at both: the decision core of
+/// ``ThreadGovernor`` (kernel threads).
 ///
 /// Each probe times `probeSteps` steps at 1, then as many at the configured
 /// count, cut short once two of those took over 3× a 1-step or, from the

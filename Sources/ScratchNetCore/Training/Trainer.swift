@@ -1,10 +1,20 @@
-/// Mini-batch training of a ``Network`` on ``LabeledImages``.
+/// Mini-batch training of a ``Network`` on ``LabeledImages``, alone or as
+/// one rank of a data-parallel job.
 ///
 /// Each epoch visits every training sample once, in an order shuffled by the
 /// seeded generator (the book's `Trainer` draws with replacement; a
 /// permutation is the usual and better choice). The last batch of an epoch
 /// may be smaller. Nothing here allocates per step: the order lives in a
 /// buffer made once, and batches are converted into the network's arena.
+///
+/// A step is forward and backward on this rank's rows of the batch, the
+/// ``GradientReduction``'s `reduce`, and the optimizer's update. Alone
+/// (``LocalReduction``, the default) the rows are the whole batch and the
+/// reduction does nothing. With `AllReduce` (ScratchNetDistributed) every rank makes the same
+/// trainer (same seed, so the same data order), trains on its slice of each
+/// global batch of `options.batchSize` samples, and the ranks sum their
+/// gradients; epoch losses and accuracies are summed over the ranks too, each
+/// rank evaluating its slice of the data.
 public final class Trainer {
     public struct Options: Sendable {
         public var epochs: Int
@@ -42,6 +52,8 @@ public final class Trainer {
         public var epoch: Int
         public var stepInEpoch: Int
         public var stepsPerEpoch: Int
+        /// The epoch's running mean loss so far (on a rank of several, its
+        /// own slices' part of it: the epoch's report sums the ranks).
         public var loss: Float
         public var samplesPerSecond: Double
     }
@@ -60,6 +72,8 @@ public final class Trainer {
     public let train: LabeledImages
     public let test: LabeledImages?
     public let options: Options
+    /// What happens to the gradients between backward and the update.
+    public let reduction: any GradientReduction
     public private(set) var rng: SeededGenerator
     /// Steps taken since the start.
     public private(set) var globalStep = 0
@@ -80,7 +94,9 @@ public final class Trainer {
         public var epoch: Int
         /// Steps of `epoch` already taken; 0 means its order is not drawn yet.
         public var stepInEpoch: Int
-        /// Sum of the losses of those steps (for the epoch's mean loss).
+        /// Sum of the losses of those steps (for the epoch's mean loss); on a
+        /// rank of several, of its slices' losses each times its share of the
+        /// batch, so that the sum over ranks is the steps' losses.
         public var lossSum: Double
         public init(epoch: Int, stepInEpoch: Int, lossSum: Double) {
             self.epoch = epoch
@@ -96,11 +112,24 @@ public final class Trainer {
     /// The current epoch's sample order (the permutation being walked).
     public var epochOrder: [Int32] { Array(order) }
 
-    public init(network: Network, train: LabeledImages, test: LabeledImages?, options: Options) throws {
+    /// - Parameters:
+    ///   - network: on every rank built with the same spec, seed and
+    ///     optimizer; its `maxBatch` must hold this rank's rows of a batch.
+    ///   - train: the whole training set (the same on every rank).
+    ///   - options: `batchSize` is the global batch, split over the ranks.
+    ///   - reduction: ``LocalReduction`` to train alone; `AllReduce` as one
+    ///     rank of a data-parallel job (making the trainer is then a
+    ///     collective call: every rank's weights become rank 0's).
+    public init(network: Network, train: LabeledImages, test: LabeledImages?, options: Options,
+                reduction: any GradientReduction = LocalReduction()) throws {
         guard options.epochs >= 1 else { throw TrainingError.invalidOption("epochs must be >= 1, got \(options.epochs)") }
         guard options.batchSize >= 1 else { throw TrainingError.invalidOption("batch size must be >= 1, got \(options.batchSize)") }
-        guard options.batchSize <= network.maxBatch else {
-            throw TrainingError.invalidOption("batch size \(options.batchSize) exceeds the network's buffers (\(network.maxBatch))")
+        guard network.optimizer != nil else { throw TrainingError.invalidOption("training needs a network with an optimizer") }
+        let largestSlice = reduction.rows(ofBatch: options.batchSize).count
+        guard largestSlice <= network.maxBatch else {
+            throw TrainingError.invalidOption(reduction.size == 1
+                ? "batch size \(options.batchSize) exceeds the network's buffers (\(network.maxBatch))"
+                : "rank \(reduction.rank)'s slice of \(largestSlice) samples exceeds the network's buffers (\(network.maxBatch))")
         }
         guard train.count > 0 else { throw DataError.empty(path: train.source) }
         guard options.batchSize <= train.count else {
@@ -116,6 +145,7 @@ public final class Trainer {
         self.train = train
         self.test = test
         self.options = options
+        self.reduction = reduction
         // The data order has its own stream so it does not depend on how
         // many numbers weight initialization drew.
         self.rng = SeededGenerator(seed: options.seed ^ 0x5EED_0F0D_A7A0_0DE5)
@@ -129,6 +159,7 @@ public final class Trainer {
         transforms = .allocate(capacity: options.batchSize)
         transforms.initialize(repeating: ImageTransform())
         baseLearningRate = network.optimizer?.learningRate ?? 0
+        try reduction.prepare(network)
     }
 
     deinit {
@@ -150,7 +181,7 @@ public final class Trainer {
     public func trainEpoch(epoch: Int, onStep: (StepProgress) -> Void = { _ in }) throws -> (meanLoss: Float, seconds: Double) {
         let clock = Stopwatch()
         _ = try trainSteps(epoch: epoch, onStep: onStep, afterStep: { _ in true })
-        return finishEpoch(seconds: clock.elapsed)
+        return try finishEpoch(seconds: clock.elapsed)
     }
 
     /// Steps through the rest of the epoch in progress; returns false when
@@ -167,29 +198,41 @@ public final class Trainer {
         let threads = options.adaptiveThreads ? network.threads : 1
         if governor?.configured != threads { governor = ThreadGovernor(configured: threads) }
         defer { if threads > 1 { network.threads = governor!.finish() } }
+        let optimizer = network.optimizer!
         while start < train.count {
-            let n = min(options.batchSize, train.count - start)
+            let global = min(options.batchSize, train.count - start)
+            let rows = reduction.rows(ofBatch: global)
+            let n = rows.count
             if threads > 1 { network.threads = governor!.beginStep(now: Stopwatch.now()) }
-            let indices = UnsafeBufferPointer(rebasing: order[start..<start + n])
-            if options.augmentation.isNone {
+            let indices = UnsafeBufferPointer(rebasing: order[start + rows.lowerBound..<start + rows.upperBound])
+            if n == 0 {
+                // A global batch smaller than the ranks: this one only sums.
+            } else if options.augmentation.isNone {
                 train.fillBatch(indices: indices, into: network.inputBuffer, labels: network.labelBuffer, kernels: network.kernels)
             } else {
                 for row in 0..<n {
-                    transforms[row] = options.augmentation.transform(seed: options.seed, step: globalStep, row: row)
+                    transforms[row] = options.augmentation.transform(seed: options.seed, step: globalStep,
+                                                                     row: rows.lowerBound + row)
                 }
                 train.fillBatch(indices: indices, transforms: UnsafeBufferPointer(transforms),
                                 into: network.inputBuffer, labels: network.labelBuffer, kernels: network.kernels)
             }
-            network.optimizer?.learningRate = learningRate(atStep: globalStep)
-            let loss = network.trainStep(batch: n)
+            optimizer.learningRate = learningRate(atStep: globalStep)
+            var loss: Float = 0
+            if n > 0 {
+                loss = network.loss(batch: n, training: true)
+                network.backward()
+            }
+            try reduction.reduce(network, localBatch: n, globalBatch: global)
+            optimizer.update(network.parameters)
             governor!.endStep(now: Stopwatch.now())
             globalStep += 1
             guard loss.isFinite, loss <= options.divergenceLoss else {
                 throw TrainingError.nonFiniteLoss(epoch: epoch, step: globalStep, loss: loss)
             }
             position.stepInEpoch += 1
-            position.lossSum += Double(loss)
-            start += n
+            position.lossSum += n == global ? Double(loss) : Double(loss) * Double(n) / Double(global)
+            start += global
             onStep(StepProgress(epoch: epoch, stepInEpoch: position.stepInEpoch, stepsPerEpoch: stepsPerEpoch,
                                 loss: Float(position.lossSum / Double(position.stepInEpoch)),
                                 samplesPerSecond: Double(start - firstStart) / max(clock.elapsed, 1e-9)))
@@ -198,9 +241,10 @@ public final class Trainer {
         return true
     }
 
-    /// Closes the epoch in progress: its mean loss, and the position moved on.
-    private func finishEpoch(seconds: Double) -> (meanLoss: Float, seconds: Double) {
-        let mean = Float(position.lossSum / Double(max(position.stepInEpoch, 1)))
+    /// Closes the epoch in progress: its mean loss (over all ranks), and the
+    /// position moved on.
+    private func finishEpoch(seconds: Double) throws -> (meanLoss: Float, seconds: Double) {
+        let mean = Float(try reduction.sum(position.lossSum) / Double(max(position.stepInEpoch, 1)))
         position = Position(epoch: position.epoch + 1, stepInEpoch: 0, lossSum: 0)
         return (mean, seconds)
     }
@@ -236,17 +280,31 @@ public final class Trainer {
         Self.accuracy(of: network, on: data)
     }
 
+    /// The same over all ranks: each classifies its slice of `data` and the
+    /// correct counts are summed.
+    private func accuracyOverRanks(on data: LabeledImages) throws -> Float {
+        let rows = reduction.rows(ofBatch: data.count)
+        let correct = try reduction.sum(Double(Self.correctCount(of: network, on: data, rows: rows)))
+        return data.count == 0 ? 0 : Float(correct) / Float(data.count)
+    }
+
     /// Fraction of `data` that `network` classifies correctly, in batches of
     /// its largest batch size; every sample counts (no remainder dropped).
     public static func accuracy(of network: Network, on data: LabeledImages) -> Float {
+        let correct = correctCount(of: network, on: data, rows: 0..<data.count)
+        return data.count == 0 ? 0 : Float(correct) / Float(data.count)
+    }
+
+    /// How many samples of `rows` of `data` the network classifies correctly.
+    private static func correctCount(of network: Network, on data: LabeledImages, rows: Range<Int>) -> Int {
         var correct = 0
-        var start = 0
-        while start < data.count {
-            let n = min(network.maxBatch, data.count - start)
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let n = min(network.maxBatch, rows.upperBound - start)
             correct += network.correctCount(on: data, start: start, count: n)
             start += n
         }
-        return data.count == 0 ? 0 : Float(correct) / Float(data.count)
+        return correct
     }
 
     /// Trains until `options.epochs` epochs are done (continuing from the
@@ -267,10 +325,10 @@ public final class Trainer {
                 stoppedEarly = true
                 return history
             }
-            let (loss, seconds) = finishEpoch(seconds: clock.elapsed)
+            let (loss, seconds) = try finishEpoch(seconds: clock.elapsed)
             let report = EpochReport(epoch: epoch, meanLoss: loss,
-                                     trainAccuracy: accuracy(on: train),
-                                     testAccuracy: test.map { accuracy(on: $0) },
+                                     trainAccuracy: try accuracyOverRanks(on: train),
+                                     testAccuracy: try test.map { try accuracyOverRanks(on: $0) },
                                      trainSeconds: seconds,
                                      samplesPerSecond: Double(train.count) / max(seconds, 1e-9))
             history.append(report)

@@ -47,7 +47,7 @@ for epoch in 0..<30 {
     }
 }
 let after = accuracy(network, x, y, batch: batch)
-print("ScratchNet from another package: OpenMP \(KernelThreads.hasOpenMP ? "on" : "off"), \(network.threads) thread(s)")
+print("ScratchNet from another package: OpenMP \(OpenMPRuntime.isAvailable ? "on" : "off"), \(network.threads) thread(s)")
 print("loss \(firstLoss) -> \(loss), accuracy \(before) -> \(after)")
 guard after >= 0.9, loss < firstLoss else {
     print("the network did not learn")

@@ -5,10 +5,10 @@ import Glibc
 
 /// What the OpenMP runtime offers the kernels, beyond a thread count (which
 /// each kernel call takes from its owner: ``Network/threads``).
-public enum KernelThreads {
+public enum OpenMPRuntime {
     /// True when the package was built with the OpenMP trait; without it
     /// every kernel runs on the calling thread whatever the count.
-    public static var hasOpenMP: Bool { sn_has_openmp() != 0 }
+    public static var isAvailable: Bool { sn_has_openmp() != 0 }
 
     /// libomp's default spin time before an idle worker sleeps.
     public static let defaultSpinMilliseconds = 200

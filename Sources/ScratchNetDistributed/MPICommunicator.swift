@@ -3,6 +3,7 @@ import CMPI
 #if canImport(Glibc)
 import Glibc
 #endif
+import ScratchNetCore
 
 /// A ``Communicator`` over MPI's `MPI_COMM_WORLD`: one rank per process
 /// started by `mpirun`, on one machine or many.

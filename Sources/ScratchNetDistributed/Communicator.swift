@@ -1,3 +1,4 @@
+import ScratchNetCore
 /// The collective operations a data-parallel job needs from its processes.
 ///
 /// Every process of the job (a *rank*, numbered `0..<size`) makes the same
