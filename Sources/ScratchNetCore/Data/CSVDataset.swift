@@ -25,13 +25,24 @@ public struct CSVDataset: Sendable {
     ///
     /// A gzipped file is inflated and parsed piece by piece; inflating beyond
     /// ``FileSizeLimit/data`` is ``DataError/inflatesTooLarge(path:limit:declared:)``.
+    /// At most ``FileSizeLimit/data``'s bytes / 8 values are parsed (the
+    /// memory they take is then the data limit).
     /// - Complexity: memory is the file's bytes plus 8 bytes per value
     ///   (the parsed numbers) plus 1 byte per value (the result).
     public static func read(path: String, labelColumn: LabelColumn? = nil) throws -> CSVDataset {
-        let raw = try AtomicFile.read(path, limit: .data)
-        guard Gzip.isGzip(raw) else { return try parse(raw, path: path, labelColumn: labelColumn) }
-        var table = CSVTable(path: path)
-        try Gzip.inflate(raw, path: path, limit: FileSizeLimit.data.bytes) { try table.feed($0) }
+        try read(path: path, labelColumn: labelColumn, limit: .data)
+    }
+
+    /// ``read(path:labelColumn:)`` under another limit: on the file, on what it
+    /// inflates to, and on the parsed values (`limit.bytes / 8` of them).
+    package static func read(path: String, labelColumn: LabelColumn?, limit: FileSizeLimit) throws -> CSVDataset {
+        let raw = try AtomicFile.read(path, limit: limit)
+        var table = CSVTable(path: path, maxValues: limit.bytes / MemoryLayout<Double>.size)
+        if Gzip.isGzip(raw) {
+            try Gzip.inflate(raw, path: path, limit: limit.bytes) { try table.feed($0) }
+        } else {
+            try raw.withUnsafeBufferPointer { try table.feed($0) }
+        }
         try table.finish()
         return try dataset(table, labelColumn: labelColumn)
     }

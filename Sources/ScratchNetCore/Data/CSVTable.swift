@@ -24,7 +24,13 @@ struct CSVTable {
     private var pending: [UInt8] = []
     private var fieldBounds: [Range<Int>] = []
 
-    init(path: String) { self.path = path }
+    /// More values than this are refused (their memory is the limit's concern).
+    let maxValues: Int
+
+    init(path: String, maxValues: Int = FileSizeLimit.data.bytes / MemoryLayout<Double>.size) {
+        self.path = path
+        self.maxValues = maxValues
+    }
 
     /// Parses `bytes` as a whole file.
     static func parse(_ bytes: [UInt8], path: String) throws -> CSVTable {
@@ -108,6 +114,9 @@ struct CSVTable {
         if width < 0 { width = fieldBounds.count }
         guard fieldBounds.count == width else {
             throw DataError.unreadable(path: path, reason: "line \(lineNumber) has \(fieldBounds.count) fields, expected \(width)")
+        }
+        guard values.count <= maxValues - width else {
+            throw DataError.unreadable(path: path, reason: "line \(lineNumber): more than \(maxValues) values, the most a data file may hold")
         }
         let rowStart = values.count
         for (column, bounds) in fieldBounds.enumerated() {

@@ -101,7 +101,7 @@ package enum Gzip {
     }
 
     /// Compresses `input` as a single gzip member (for writing test files).
-    static func compress(_ input: [UInt8], level: Int32 = 6) -> [UInt8] {
+    package static func compress(_ input: [UInt8], level: Int32 = 6) -> [UInt8] {
         var stream = z_stream()
         // 15 + 16: gzip wrapper instead of zlib's.
         precondition(deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,

@@ -13,7 +13,8 @@ public struct IDXArray: Equatable, Sendable {
         self.bytes = bytes
     }
 
-    /// Reads an IDX file, gunzipping it when it is gzip data.
+    /// Reads an IDX file, gunzipping it when it is gzip data (which a name
+    /// ending in `.gz` must be).
     ///
     /// A gzipped file is inflated only as far as its IDX header declares
     /// (dims × element size + header): a file that inflates beyond that is
@@ -21,7 +22,7 @@ public struct IDXArray: Equatable, Sendable {
     /// The file and the declared size are both bounded by ``FileSizeLimit/data``.
     public static func read(path: String) throws -> IDXArray {
         let raw = try AtomicFile.read(path, limit: .data)
-        guard Gzip.isGzip(raw) else { return try parse(raw, path: path) }
+        guard Gzip.isGzip(raw) || path.hasSuffix(".gz") else { return try parse(raw, path: path) }
         var inflated: [UInt8] = []
         var declared: Int? = nil
         try Gzip.inflate(raw, path: path, limit: FileSizeLimit.data.bytes) { piece in
