@@ -37,8 +37,11 @@ public struct CSVDataset: Sendable {
     /// inflates to, and on the parsed values (`limit.bytes / 8` of them).
     package static func read(path: String, labelColumn: LabelColumn?, limit: FileSizeLimit) throws -> CSVDataset {
         let raw = try AtomicFile.read(path, limit: limit)
-        var table = CSVTable(path: path, maxValues: limit.bytes / MemoryLayout<Double>.size)
-        if Gzip.isGzip(raw) {
+        let gzip = Gzip.isGzip(raw)
+        // A gzip trailer states the size mod 2³²; trusted only up to a plausible ratio.
+        let expected = gzip ? min(Gzip.statedSize(raw), 32 * raw.count) : raw.count
+        var table = CSVTable(path: path, maxValues: limit.bytes / MemoryLayout<Double>.size, expectedBytes: expected)
+        if gzip {
             try Gzip.inflate(raw, path: path, limit: limit.bytes) { try table.feed($0) }
         } else {
             try raw.withUnsafeBufferPointer { try table.feed($0) }

@@ -27,14 +27,20 @@ struct CSVTable {
     /// More values than this are refused (their memory is the limit's concern).
     let maxValues: Int
 
-    init(path: String, maxValues: Int = FileSizeLimit.data.bytes / MemoryLayout<Double>.size) {
+    /// About how many bytes of text the file holds (0: unknown). After the
+    /// first row it sizes the value array once, instead of growing it by
+    /// doubling (which holds the old and the new array at once).
+    let expectedBytes: Int
+
+    init(path: String, maxValues: Int = FileSizeLimit.data.bytes / MemoryLayout<Double>.size, expectedBytes: Int = 0) {
         self.path = path
         self.maxValues = maxValues
+        self.expectedBytes = expectedBytes
     }
 
     /// Parses `bytes` as a whole file.
     static func parse(_ bytes: [UInt8], path: String) throws -> CSVTable {
-        var table = CSVTable(path: path)
+        var table = CSVTable(path: path, expectedBytes: bytes.count)
         try bytes.withUnsafeBufferPointer { try table.feed($0) }
         try table.finish()
         return table
@@ -127,6 +133,11 @@ struct CSVTable {
             values.append(v)
         }
         rows += 1
+        if rows == 1 && expectedBytes > 0 {
+            // Rows like this one, plus 5% for longer numbers further on.
+            let estimate = Double(expectedBytes) / Double(raw.count + 1) * 1.05 * Double(width)
+            values.reserveCapacity(Int(min(estimate, Double(maxValues))) + width)
+        }
     }
 }
 

@@ -13,6 +13,14 @@ package enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b
     }
 
+    /// The uncompressed size modulo 2³² that the last member's trailer
+    /// states (ISIZE): a hint for sizing buffers, never a promise.
+    package static func statedSize(_ bytes: [UInt8]) -> Int {
+        guard bytes.count >= 18 else { return 0 }
+        let n = bytes.count
+        return Int(bytes[n - 4]) | Int(bytes[n - 3]) << 8 | Int(bytes[n - 2]) << 16 | Int(bytes[n - 1]) << 24
+    }
+
     /// The output is handed over in pieces of at most this many bytes, which
     /// is also how far past a limit inflation can go before it stops.
     static let chunkSize = 1 << 16
