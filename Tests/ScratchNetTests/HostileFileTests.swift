@@ -155,7 +155,7 @@ struct HostileFileTests {
             try IDXArray.read(path: path)
         }
         try AtomicFile.write(Gzip.compress(encoded) + [0x1f], to: path)
-        #expect(throws: DataError.corruptGzip(path: path, reason: "1 bytes of trailing data after the gzip stream")) {
+        #expect(throws: DataError.corruptGzip(path: path, reason: "1 byte of trailing data after the gzip stream")) {
             try IDXArray.read(path: path)
         }
         // `cat a.gz b.gz` is a valid gzip file: both members are read.
@@ -163,7 +163,7 @@ struct HostileFileTests {
         #expect(try IDXArray.read(path: path) == array)
         let csv = dir.path("t.csv.gz")
         try AtomicFile.write(Gzip.compress([UInt8]("1,2\n3,".utf8)) + Gzip.compress([UInt8]("4\n".utf8)) + [0x0A], to: csv)
-        #expect(throws: DataError.corruptGzip(path: csv, reason: "1 bytes of trailing data after the gzip stream")) {
+        #expect(throws: DataError.corruptGzip(path: csv, reason: "1 byte of trailing data after the gzip stream")) {
             try CSVDataset.read(path: csv)
         }
     }

@@ -83,7 +83,7 @@ package enum Gzip {
                     // Another member may follow; anything else is trailing garbage.
                     let next = inBuf.count - remaining
                     guard remaining >= 2, base[next] == 0x1f, base[next + 1] == 0x8b else {
-                        throw DataError.corruptGzip(path: path, reason: "\(remaining) bytes of trailing data after the gzip stream")
+                        throw DataError.corruptGzip(path: path, reason: "\(FileSizeLimit.format(bytes: remaining)) of trailing data after the gzip stream")
                     }
                     guard inflateReset(&stream) == Z_OK else {
                         throw DataError.corruptGzip(path: path, reason: "cannot reset for the next member")
