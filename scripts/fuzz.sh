@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers that read user files with libFuzzer + AddressSanitizer:
-# the IDX parser (IDXArray.parse) and the safetensors parser (SafeTensors).
-# Each harness is compiled with the library sources it needs, then runs for
-# SECONDS (default 60) from the seed corpus in Fuzz/corpus. Any crash, hang
-# (> 10 s on one input), leak or out-of-memory fails the script; the input
-# that caused it is left in .build-fuzz/ (crash-*, timeout-*, oom-*).
+# IDX (IDXArray.parse), safetensors (SafeTensors), images (PNGDecoder,
+# PGMDecoder), CSV (CSVTable, gzip inflation) and configuration JSON
+# (JSONValue, TrainingConfiguration). Each harness in Fuzz/ is compiled with
+# the library sources it needs, then runs for SECONDS (default 60) from its
+# seed corpus in Fuzz/corpus/<name>. Any crash, hang (> 10 s on one input),
+# leak or out-of-memory fails the script; the input that caused it is left
+# in .build-fuzz/ (crash-*, timeout-*, oom-*).
 #   scripts/fuzz.sh [SECONDS]
+# Two fuzzers run at a time (one core each): the script takes about
+# SECONDS × 3 for the five targets, plus the build (about a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -14,37 +18,45 @@ mkdir -p "$out"
 export SWIFT_BACKTRACE=enable=no   # the crash backtracer can hang for minutes under a fuzzer
 
 lib=Sources/ScratchNetCore
-flags=(-sanitize=fuzzer,address -parse-as-library -O -module-name ScratchNetFuzz -I CSources/CZlib)
+flags=(-sanitize=fuzzer,address -parse-as-library -O -module-name ScratchNetFuzz -package-name ScratchNetFuzz -I CSources/CZlib)
 build() {
   local name=$1; shift
   swiftc "${flags[@]}" "$@" -o "$out/fuzz-$name" 2> >(grep -v "Cannot export local symbol" >&2)
 }
-build idx Fuzz/FuzzIDX.swift "$lib/Data/IDX.swift" "$lib/Data/DataError.swift" "$lib/Data/Gzip.swift" \
-  "$lib/Serialization/AtomicFile.swift" -lz
+files=("$lib/Data/DataError.swift" "$lib/Serialization/FileSizeLimit.swift" "$lib/Numerics/CheckedSize.swift"
+       "$lib/Serialization/AtomicFile.swift")
+build idx Fuzz/FuzzIDX.swift "$lib/Data/IDX.swift" "$lib/Data/Gzip.swift" "${files[@]}" -lz
 build safetensors Fuzz/FuzzSafeTensors.swift "$lib/Serialization/SafeTensors.swift" "$lib/Serialization/JSON.swift" \
-  "$lib/Serialization/SerializationError.swift" "$lib/Serialization/AtomicFile.swift" "$lib/Data/DataError.swift" \
-  "$lib/Memory/Tensor.swift" "$lib/Memory/Shape.swift"
+  "$lib/Serialization/SerializationError.swift" "$lib/Memory/Tensor.swift" "$lib/Memory/Shape.swift" "${files[@]}"
+build image Fuzz/FuzzImage.swift "$lib/Data/PNGDecoder.swift" "$lib/Data/PGMDecoder.swift" "${files[@]}" -lz
+build csv Fuzz/FuzzCSV.swift "$lib/Data/CSVTable.swift" "$lib/Data/Gzip.swift" "${files[@]}" -lz
+# TrainingConfiguration lives in another module: compile a copy without its import.
+grep -v '^import ScratchNetCore' Sources/ScratchNetExperiments/Search/TrainingConfiguration.swift > "$out/TrainingConfiguration.swift"
+build config Fuzz/FuzzConfig.swift "$out/TrainingConfiguration.swift" "$lib/Serialization/JSON.swift" "${files[@]}"
 
-# Both fuzzers run at once (one core each), so the whole script takes about
-# SECONDS plus the ~35 s build.
 run() {
   local name=$1
   mkdir -p "$out/corpus-$name"
   (cd "$out" && "./fuzz-$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
      -print_final_stats=1 "corpus-$name" "../Fuzz/corpus/$name" > "fuzz-$name.log" 2>&1)
 }
-echo "fuzzing idx and safetensors for ${seconds}s each"
-pids=()
-for name in idx safetensors; do run "$name" & pids+=($!); done
-status=0
-for i in 0 1; do
-  name=$([ $i -eq 0 ] && echo idx || echo safetensors)
-  if wait "${pids[$i]}"; then
+report() {
+  local name=$1 pid=$2
+  if wait "$pid"; then
     echo "fuzz-$name: ok, $(grep -E '^stat::number_of_executed_units' "$out/fuzz-$name.log" | awk '{print $2}') inputs, no crash"
   else
     echo "fuzz-$name FAILED; see $out/fuzz-$name.log and the crash-*/timeout-*/oom-* input in $out" >&2
     tail -n 40 "$out/fuzz-$name.log" >&2
     status=1
   fi
+}
+targets=(idx safetensors image csv config)
+echo "fuzzing ${targets[*]} for ${seconds}s each, two at a time"
+status=0
+for ((i = 0; i < ${#targets[@]}; i += 2)); do
+  names=("${targets[@]:i:2}")
+  pids=()
+  for name in "${names[@]}"; do run "$name" & pids+=($!); done
+  for j in "${!names[@]}"; do report "${names[$j]}" "${pids[$j]}"; done
 done
 exit $status

@@ -46,6 +46,8 @@ struct CLIFailure: Error, CustomStringConvertible {
             self = failure
         case let error as DataError:
             if case .fileNotFound = error { self.init(.noInput, "\(error)") } else { self.init(.dataError, "\(error)") }
+        case is SizeOverflow, is PNGDecoder.Failure, is PGMDecoder.Failure:
+            self.init(.dataError, "\(error)")
         case let error as TrainingError:
             switch error {
             case .nonFiniteLoss: self.init(.failure, "\(error)")

@@ -71,7 +71,7 @@ struct IDXTests {
     @Test func absurdHeaderSizeIsRejectedWithoutAllocating() throws {
         // 4 dims of 0xFFFFFFFF: 2^128 bytes claimed.
         try expectReadError([0, 0, 8, 4] + [UInt8](repeating: 0xFF, count: 16), name: "huge") {
-            .sizeOverflow(path: $0, dims: [4_294_967_295, 4_294_967_295])
+            .sizeOverflow(path: $0, dims: [UInt8](repeating: 0, count: 4).map { _ in 4_294_967_295 })
         }
         // A plausible claim the file does not back up.
         try expectReadError([0, 0, 8, 2, 0, 0, 0xEA, 0x60, 0, 0, 3, 0x10, 7], name: "claims") {

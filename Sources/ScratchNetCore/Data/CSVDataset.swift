@@ -21,43 +21,46 @@ public struct CSVDataset: Sendable {
     /// The feature range before scaling to bytes.
     public let featureRange: ClosedRange<Double>
 
-    /// Reads and parses a CSV file.
+    /// Reads and parses a CSV file, gzipped or not.
+    ///
+    /// A gzipped file is inflated and parsed piece by piece; inflating beyond
+    /// ``FileSizeLimit/data`` is ``DataError/inflatesTooLarge(path:limit:declared:)``.
+    /// At most ``FileSizeLimit/data``'s bytes / 8 values are parsed (the
+    /// memory they take is then the data limit).
+    /// - Complexity: memory is the file's bytes plus 8 bytes per value
+    ///   (the parsed numbers) plus 1 byte per value (the result).
     public static func read(path: String, labelColumn: LabelColumn? = nil) throws -> CSVDataset {
-        var raw = try AtomicFile.read(path)
-        if Gzip.isGzip(raw) { raw = try Gzip.decompress(raw, path: path) }
-        return try parse(raw, path: path, labelColumn: labelColumn)
+        try read(path: path, labelColumn: labelColumn, limit: .data)
+    }
+
+    /// ``read(path:labelColumn:)`` under another limit: on the file, on what it
+    /// inflates to, and on the parsed values (`limit.bytes / 8` of them).
+    package static func read(path: String, labelColumn: LabelColumn?, limit: FileSizeLimit) throws -> CSVDataset {
+        let raw = try AtomicFile.read(path, limit: limit)
+        let gzip = Gzip.isGzip(raw)
+        // A gzip trailer states the size mod 2³²; trusted only up to a plausible ratio.
+        let expected = gzip ? min(Gzip.statedSize(raw), 32 * raw.count) : raw.count
+        var table = CSVTable(path: path, maxValues: limit.bytes / MemoryLayout<Double>.size, expectedBytes: expected)
+        if gzip {
+            try Gzip.inflate(raw, path: path, limit: limit.bytes) { try table.feed($0) }
+        } else {
+            try raw.withUnsafeBufferPointer { try table.feed($0) }
+        }
+        try table.finish()
+        return try dataset(table, labelColumn: labelColumn)
     }
 
     /// Parses CSV bytes. Without `labelColumn`, the label is the column whose
     /// header says "label"/"target"/"class", else the last column when every
     /// value there is a small integer and the first is not, else the first.
     public static func parse(_ raw: [UInt8], path: String, labelColumn: LabelColumn? = nil) throws -> CSVDataset {
-        var rows: [[Double]] = []
-        var header: [String]? = nil
-        var lineNumber = 0
-        var width = -1
-        for lineBytes in raw.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var line = String(decoding: lineBytes, as: UTF8.self)
-            if line.hasSuffix("\r") { line.removeLast() }
-            if line.csvTrimmingSpaces().isEmpty { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { String($0).csvTrimmingSpaces() }
-            let numbers = fields.map { Double($0) }
-            if rows.isEmpty && header == nil && numbers.contains(where: { $0 == nil }) {
-                header = fields.map { $0.csvTrimmingQuotes() }
-                width = fields.count
-                continue
-            }
-            if width < 0 { width = fields.count }
-            guard fields.count == width else {
-                throw DataError.unreadable(path: path, reason: "line \(lineNumber) has \(fields.count) fields, expected \(width)")
-            }
-            if let bad = numbers.firstIndex(where: { $0 == nil || !$0!.isFinite }) {
-                throw DataError.unreadable(path: path, reason: "line \(lineNumber), column \(bad + 1): '\(fields[bad])' is not a number")
-            }
-            rows.append(numbers.map { $0! })
-        }
-        guard !rows.isEmpty else { throw DataError.empty(path: path) }
+        try dataset(CSVTable.parse(raw, path: path), labelColumn: labelColumn)
+    }
+
+    static func dataset(_ table: CSVTable, labelColumn: LabelColumn?) throws -> CSVDataset {
+        let path = table.path, width = table.width, header = table.header
+        let rows = Rows(values: table.values, width: width, count: table.rows)
+        guard rows.count > 0 else { throw DataError.empty(path: path) }
         guard width >= 2 else { throw DataError.unreadable(path: path, reason: "needs a label column and at least one feature column") }
 
         let labelIndex: Int
@@ -74,13 +77,14 @@ public struct CSVDataset: Sendable {
         labels.reserveCapacity(rows.count)
         var lo = Double.infinity, hi = -Double.infinity
         var allIntegers = true
-        for (r, row) in rows.enumerated() {
-            let label = row[labelIndex]
+        for r in 0..<rows.count {
+            let label = rows[r, labelIndex]
             guard label >= 0, label <= 255, label == label.rounded() else {
                 throw DataError.unreadable(path: path, reason: "row \(r + 1): label \(label) is not an integer in 0...255")
             }
             labels.append(UInt8(label))
-            for (c, v) in row.enumerated() where c != labelIndex {
+            for c in 0..<width where c != labelIndex {
+                let v = rows[r, c]
                 lo = min(lo, v); hi = max(hi, v)
                 if v != v.rounded() { allIntegers = false }
             }
@@ -90,10 +94,11 @@ public struct CSVDataset: Sendable {
         let offset = (allIntegers && lo >= 0 && hi <= 255) ? 0 : lo
         let span = hi - offset
         let scale = span > 0 ? 255 / span : 0
-        var pixels = [UInt8](repeating: 0, count: rows.count * features)
-        for (r, row) in rows.enumerated() {
+        var pixels = [UInt8](repeating: 0, count: try CheckedSize.product([rows.count, features], field: "samples × features", source: path))
+        for r in 0..<rows.count {
             var k = r * features
-            for (c, v) in row.enumerated() where c != labelIndex {
+            for c in 0..<width where c != labelIndex {
+                let v = rows[r, c]
                 pixels[k] = UInt8(max(0, min(255, ((v - offset) * scale).rounded())))
                 k += 1
             }
@@ -104,35 +109,30 @@ public struct CSVDataset: Sendable {
                           header: header, featureRange: lo...hi)
     }
 
-    static func guessLabelColumn(rows: [[Double]], header: [String]?, width: Int) -> Int {
+    /// The parsed values seen as rows.
+    struct Rows {
+        let values: [Double]
+        let width: Int
+        let count: Int
+        subscript(row: Int, column: Int) -> Double { values[row * width + column] }
+        func column(_ c: Int, prefix: Int = .max) -> some Sequence<Double> {
+            (0..<Swift.min(count, prefix)).lazy.map { values[$0 * width + c] }
+        }
+    }
+
+    static func guessLabelColumn(rows: Rows, header: [String]?, width: Int) -> Int {
         if let header, let named = header.firstIndex(where: { ["label", "labels", "target", "class", "y"].contains($0.lowercased()) }) {
             return named
         }
         func isLabelLike(_ c: Int) -> Bool {
-            rows.allSatisfy { $0[c] >= 0 && $0[c] < 256 && $0[c] == $0[c].rounded() } &&
-                Set(rows.map { $0[c] }).count <= 256
+            rows.column(c).allSatisfy { $0 >= 0 && $0 < 256 && $0 == $0.rounded() } &&
+                Set(rows.column(c)).count <= 256
         }
-        func distinct(_ c: Int) -> Int { Set(rows.prefix(10_000).map { $0[c] }).count }
+        func distinct(_ c: Int) -> Int { Set(rows.column(c, prefix: 10_000)).count }
         // sklearn-style files put the target last; MNIST-style CSVs first.
         let firstOK = isLabelLike(0), lastOK = isLabelLike(width - 1)
         if lastOK && !firstOK { return width - 1 }
         if firstOK && lastOK && distinct(0) <= 1 && distinct(width - 1) > 1 { return width - 1 }
         return 0
-    }
-}
-
-extension String {
-    fileprivate func csvTrimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-
-    fileprivate func csvTrimmingQuotes() -> String {
-        var s = Substring(self)
-        while s.first == "\"" { s.removeFirst() }
-        while s.last == "\"" { s.removeLast() }
-        return String(s)
     }
 }

@@ -14,6 +14,12 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case wrongRank(path: String, expected: String, dims: [Int])
     case labelOutOfRange(path: String, index: Int, label: Int, classes: Int)
     case empty(path: String)
+    /// A FIFO, device, socket or directory given where a file's contents are read.
+    case notRegularFile(path: String, kind: String)
+    /// A file larger than the limit for its kind (see ``FileSizeLimit``).
+    case fileTooLarge(path: String, bytes: Int, limit: FileSizeLimit)
+    /// Compressed data that inflates beyond what its header declares or beyond a stated limit.
+    case inflatesTooLarge(path: String, limit: Int, declared: Bool)
 
     public var description: String {
         switch self {
@@ -33,7 +39,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
         case let .trailingData(path, expected, actual):
             return "\(path): IDX data is \(actual) bytes, header says \(expected): the file is not what its header describes"
         case let .sizeOverflow(path, dims):
-            return "\(path): IDX dimensions \(dims) are absurdly large"
+            return "\(path): IDX dimensions \(dims) declare more than the \(FileSizeLimit.format(bytes: FileSizeLimit.data.bytes)) limit for \(FileSizeLimit.data.kind)"
         case let .notGzip(path):
             return "\(path): named .gz but is not gzip data"
         case let .corruptGzip(path, reason):
@@ -46,6 +52,14 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(path): label \(label) at index \(index) is not a class of this network (0..<\(classes))"
         case let .empty(path):
             return "\(path): holds no samples"
+        case let .notRegularFile(path, kind):
+            return "\(path) is not a regular file (\(kind))"
+        case let .fileTooLarge(path, bytes, limit):
+            return "\(path) is \(FileSizeLimit.format(bytes: bytes)); the limit for \(limit.kind) is \(FileSizeLimit.format(bytes: limit.bytes))"
+        case let .inflatesTooLarge(path, limit, declared):
+            return declared
+                ? "\(path): gzip data inflates beyond the \(limit) bytes its header declares"
+                : "\(path): gzip data inflates beyond the limit of \(FileSizeLimit.format(bytes: limit))"
         }
     }
 }

@@ -13,15 +13,56 @@ public struct IDXArray: Equatable, Sendable {
         self.bytes = bytes
     }
 
-    /// Reads an IDX file, gunzipping it when its name ends in `.gz`.
+    /// Reads an IDX file, gunzipping it when it is gzip data (which a name
+    /// ending in `.gz` must be).
+    ///
+    /// A gzipped file is inflated only as far as its IDX header declares
+    /// (dims × element size + header): a file that inflates beyond that is
+    /// ``DataError/inflatesTooLarge(path:limit:declared:)`` and stops there.
+    /// The file and the declared size are both bounded by ``FileSizeLimit/data``.
     public static func read(path: String) throws -> IDXArray {
-        var raw = try AtomicFile.read(path)
-        if path.hasSuffix(".gz") {
-            raw = try Gzip.decompress(raw, path: path)
-        } else if Gzip.isGzip(raw) {
-            raw = try Gzip.decompress(raw, path: path)
+        let raw = try AtomicFile.read(path, limit: .data)
+        guard Gzip.isGzip(raw) || path.hasSuffix(".gz") else { return try parse(raw, path: path) }
+        var inflated: [UInt8] = []
+        var declared: Int? = nil
+        try Gzip.inflate(raw, path: path, limit: FileSizeLimit.data.bytes) { piece in
+            inflated.append(contentsOf: piece)
+            if declared == nil, let size = try declaredSize(inflated, path: path) {
+                declared = size
+                inflated.reserveCapacity(size)
+            }
+            if let declared, inflated.count > declared {
+                throw DataError.inflatesTooLarge(path: path, limit: declared, declared: true)
+            }
         }
-        return try parse(raw, path: path)
+        return try parse(inflated, path: path)
+    }
+
+    /// The size in bytes (header included) that an IDX header declares, nil
+    /// while `raw` does not yet hold the whole header.
+    /// - Throws: the errors of ``parse(_:path:)`` for a bad header, and a
+    ///   ``DataError/sizeOverflow(path:dims:)`` when the declared size exceeds ``FileSizeLimit/data``.
+    static func declaredSize(_ raw: [UInt8], path: String) throws -> Int? {
+        guard raw.count >= 4 else { return nil }
+        guard raw[0] == 0, raw[1] == 0, raw[3] >= 1 else { throw DataError.wrongMagic(path: path, found: Array(raw[0..<4])) }
+        guard raw[2] == 0x08 else { throw DataError.unsupportedElementType(path: path, code: raw[2]) }
+        let headerSize = 4 + 4 * Int(raw[3])
+        guard raw.count >= headerSize else { return nil }
+        let dims = dimensions(raw, rank: Int(raw[3]))
+        let elementSize = 1
+        do {
+            return try headerSize + CheckedSize.product(dims + [elementSize], field: "IDX dimensions", source: path,
+                                                        limit: FileSizeLimit.data.bytes - headerSize)
+        } catch {
+            throw DataError.sizeOverflow(path: path, dims: dims)
+        }
+    }
+
+    private static func dimensions(_ raw: [UInt8], rank: Int) -> [Int] {
+        (0..<rank).map { d in
+            let o = 4 + 4 * d
+            return Int(raw[o]) << 24 | Int(raw[o + 1]) << 16 | Int(raw[o + 2]) << 8 | Int(raw[o + 3])
+        }
     }
 
     /// Parses IDX bytes; `path` names the source in errors.
@@ -36,15 +77,12 @@ public struct IDXArray: Equatable, Sendable {
         guard raw.count >= headerSize else {
             throw DataError.truncatedHeader(path: path, bytes: raw.count, needed: headerSize)
         }
-        var dims: [Int] = []
-        var total = 1
-        for d in 0..<rank {
-            let o = 4 + 4 * d
-            let value = Int(raw[o]) << 24 | Int(raw[o + 1]) << 16 | Int(raw[o + 2]) << 8 | Int(raw[o + 3])
-            dims.append(value)
-            let (product, overflow) = total.multipliedReportingOverflow(by: value)
-            guard !overflow, product <= 1 << 40 else { throw DataError.sizeOverflow(path: path, dims: dims) }
-            total = product
+        let dims = dimensions(raw, rank: rank)
+        let total: Int
+        do {
+            total = try CheckedSize.product(dims, field: "IDX dimensions", source: path, limit: FileSizeLimit.data.bytes)
+        } catch {
+            throw DataError.sizeOverflow(path: path, dims: dims)
         }
         let dataBytes = raw.count - headerSize
         guard dataBytes >= total else { throw DataError.truncatedData(path: path, expected: total, actual: dataBytes) }

@@ -15,6 +15,10 @@ public enum PNGDecoder {
         public var description: String { "\(path): not a usable PNG image: \(message)" }
     }
 
+    /// The most pixels an image may have (8192 × 8192): the decoder
+    /// allocates the decompressed rows and the floats up front.
+    public static let maxPixels = 1 << 26
+
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// True when `bytes` start with the PNG signature.
@@ -45,7 +49,12 @@ public enum PNGDecoder {
                 guard length == 13 else { throw fail("IHDR is \(length) bytes, not 13") }
                 width = Int(body[0]) << 24 | Int(body[1]) << 16 | Int(body[2]) << 8 | Int(body[3])
                 height = Int(body[4]) << 24 | Int(body[5]) << 16 | Int(body[6]) << 8 | Int(body[7])
-                guard width > 0, height > 0, width * height <= 1 << 26 else { throw fail("size \(width)×\(height) is empty or too large") }
+                guard width > 0, height > 0 else { throw fail("size \(width)×\(height) is empty") }
+                do {
+                    _ = try CheckedSize.product([width, height], field: "image size", source: path, limit: maxPixels)
+                } catch {
+                    throw fail("size \(width)×\(height) is larger than the limit of \(maxPixels) pixels")
+                }
                 guard body[8] == 8 else { throw fail("bit depth \(body[8]) is not supported (only 8)") }
                 guard [0, 2, 4, 6].contains(body[9]) else { throw fail("color type \(body[9]) is not supported (gray, gray+alpha, RGB, RGBA)") }
                 guard body[12] == 0 else { throw fail("interlaced images are not supported") }
@@ -60,10 +69,16 @@ public enum PNGDecoder {
             i += 12 + length
         }
         guard colorType >= 0 else { throw fail("no IHDR chunk") }
+        // Bounded by maxPixels × 4 channels: no overflow below.
         guard sawEnd else { throw fail("no IEND chunk (truncated file)") }
         let channels = [0: 1, 2: 3, 4: 2, 6: 4][colorType]!
         let stride = width * channels
         let expected = (stride + 1) * height
+        // Deflate expands at most 1032:1: refuse a header the data cannot fill
+        // before allocating for it.
+        guard compressed.count >= expected / 1032 else {
+            throw fail("image data is \(compressed.count) compressed bytes, too few for \(width)×\(height)")
+        }
         var data = [UInt8](repeating: 0, count: expected)
         var produced = UInt(expected)
         let status = data.withUnsafeMutableBufferPointer { out in

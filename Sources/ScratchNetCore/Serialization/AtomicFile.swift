@@ -83,9 +83,17 @@ public enum AtomicFile {
         }
     }
 
-    /// Reads a whole file; a missing file is ``DataError/fileNotFound(path:)``.
-    public static func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
+    /// Reads a whole regular file of at most `limit.bytes` bytes.
+    ///
+    /// The file is opened with `O_NONBLOCK` (so a FIFO cannot block the
+    /// open) and checked with `fstat` before anything is read: a FIFO,
+    /// device, socket or directory is ``DataError/notRegularFile(path:kind:)``,
+    /// a file over the limit ``DataError/fileTooLarge(path:bytes:limit:)``,
+    /// a missing file ``DataError/fileNotFound(path:)``. A file that grows
+    /// past the limit while being read is refused too.
+    /// - Complexity: memory is the file's size, allocated once.
+    public static func read(_ path: String, limit: FileSizeLimit = .file) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { throw DataError.fileNotFound(path: path) }
             throw DataError.unreadable(path: path, reason: errnoText())
@@ -93,20 +101,49 @@ public enum AtomicFile {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw DataError.unreadable(path: path, reason: errnoText()) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw DataError.unreadable(path: path, reason: "is a directory") }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(info.st_size))
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        let type = info.st_mode & S_IFMT
+        guard type == S_IFREG else { throw DataError.notRegularFile(path: path, kind: fileTypeName(type)) }
+        let size = Int(info.st_size)
+        guard size <= limit.bytes else { throw DataError.fileTooLarge(path: path, bytes: size, limit: limit) }
+        // Reads into a buffer of the stated size; one byte more proves the end
+        // (files in /proc state 0 and still hold bytes: they grow the buffer).
+        var bytes = [UInt8](repeating: 0, count: size)
+        var count = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if count == bytes.count {
+                guard bytes.count < limit.bytes else {
+                    var probe: UInt8 = 0
+                    let n = Glibc.read(fd, &probe, 1)
+                    if n == 0 { break }
+                    if n < 0 && errno == EINTR { continue }
+                    if n < 0 { throw DataError.unreadable(path: path, reason: errnoText()) }
+                    throw DataError.fileTooLarge(path: path, bytes: limit.bytes + 1, limit: limit)
+                }
+                bytes.append(contentsOf: repeatElement(0, count: min(max(bytes.count, 1 << 16), limit.bytes - bytes.count)))
+            }
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw DataError.unreadable(path: path, reason: errnoText())
             }
             if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+            count += n
         }
+        if count < bytes.count { bytes.removeSubrange(count...) }
         return bytes
+    }
+
+    /// "a FIFO", "a character device", ... for a `st_mode & S_IFMT` value.
+    static func fileTypeName(_ type: mode_t) -> String {
+        switch type {
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFDIR: return "a directory"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        default: return "file type \(type)"
+        }
     }
 
     static func basename(of path: String) -> String {

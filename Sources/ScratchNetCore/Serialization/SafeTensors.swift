@@ -43,9 +43,9 @@ public struct SafeTensors: Sendable {
     public let tensors: [TensorInfo]
     public let bytes: [UInt8]
 
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path`, at most ``FileSizeLimit/model`` bytes.
     public static func read(path: String) throws -> SafeTensors {
-        try SafeTensors(parsing: try AtomicFile.read(path), path: path)
+        try SafeTensors(parsing: try AtomicFile.read(path, limit: .model), path: path)
     }
 
     /// Parses safetensors bytes; `path` names the source in errors.
@@ -89,7 +89,7 @@ public struct SafeTensors: Sendable {
                 }
                 continue
             }
-            tensors.append(try Self.tensorInfo(name: name, entry: entry, dataStart: dataStart, fail: fail))
+            tensors.append(try Self.tensorInfo(name: name, entry: entry, dataStart: dataStart, path: path, fail: fail))
         }
         // The tensors must tile the data section exactly.
         tensors.sort { ($0.byteRange.lowerBound, $0.byteRange.upperBound) < ($1.byteRange.lowerBound, $1.byteRange.upperBound) }
@@ -120,7 +120,7 @@ public struct SafeTensors: Sendable {
         self.bytes = bytes
     }
 
-    private static func tensorInfo(name: String, entry: JSONValue, dataStart: Int,
+    private static func tensorInfo(name: String, entry: JSONValue, dataStart: Int, path: String,
                                    fail: (SerializationError.Kind, String) -> SerializationError) throws -> TensorInfo {
         guard case .object = entry else { throw fail(.invalidHeader, "tensor '\(name)': entry is not a JSON object") }
         guard case .string(let dtypeText)? = entry["dtype"] else {
@@ -133,17 +133,19 @@ public struct SafeTensors: Sendable {
             throw fail(.invalidHeader, "tensor '\(name)': missing \"shape\" array")
         }
         var shape: [Int] = []
-        var count = 1
         for d in dims {
             guard let n = d.exactInt else {
                 throw fail(.invalidHeader, "tensor '\(name)': shape entries must be non-negative integers, got \(d.serialized)")
             }
-            let (product, overflow) = count.multipliedReportingOverflow(by: n)
-            guard !overflow, product <= 1 << 48 else {
-                throw fail(.shapeOffsetMismatch, "tensor '\(name)': shape \(dims.map(\.serialized)) is absurdly large")
-            }
             shape.append(n)
-            count = product
+        }
+        // No tensor can hold more bytes than a model file may have.
+        let needed: Int
+        do {
+            needed = try CheckedSize.product(shape + [dtype.size], field: "tensor '\(name)' shape \(shape) of \(dtype.rawValue) in bytes",
+                                             source: path, limit: FileSizeLimit.model.bytes)
+        } catch let error as SizeOverflow {
+            throw fail(.shapeOffsetMismatch, "tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs more than the \(FileSizeLimit.format(bytes: error.limit)) a model file may hold")
         }
         guard case .array(let offsets)? = entry["data_offsets"], offsets.count == 2,
               let begin = offsets[0].exactInt, let end = offsets[1].exactInt else {
@@ -152,7 +154,6 @@ public struct SafeTensors: Sendable {
         guard begin <= end, end <= Int.max - dataStart else {
             throw fail(.invalidHeader, "tensor '\(name)': data_offsets [\(begin), \(end)] are not an increasing range")
         }
-        let needed = count * dtype.size
         guard end - begin == needed else {
             throw fail(.shapeOffsetMismatch, "tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs \(needed) bytes but data_offsets [\(begin), \(end)] hold \(end - begin)")
         }

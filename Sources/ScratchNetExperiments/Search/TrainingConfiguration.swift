@@ -94,7 +94,7 @@ extension TrainingConfiguration {
 
     /// Reads a configuration file; errors name the file.
     public static func read(path: String) throws -> TrainingConfiguration {
-        let bytes = try AtomicFile.read(path)
+        let bytes = try AtomicFile.read(path, limit: .config)
         do {
             return try JSONDecoder().decode(TrainingConfiguration.self, from: Data(bytes))
         } catch {

@@ -1,0 +1,151 @@
+/// The numbers of a CSV file, parsed line by line as its bytes arrive.
+///
+/// Memory is the parsed values (one `Double` each, in one flat array), the
+/// header's names and the one line being assembled: no string per line and
+/// no array per row, so a gzipped CSV can be inflated and parsed piece by
+/// piece without ever holding its text. The first non-blank line is a header
+/// when any of its fields is not a number; blank lines are skipped; every
+/// other line must have the same number of finite numeric fields.
+struct CSVTable {
+    let path: String
+    /// Column names when the file had a header.
+    private(set) var header: [String]? = nil
+    /// Fields per line; -1 until the first line.
+    private(set) var width = -1
+    /// Row-major values: row r, column c is `values[r * width + c]`.
+    private(set) var values: [Double] = []
+    private(set) var rows = 0
+
+    /// A line longer than this is refused rather than buffered (a file
+    /// without newlines would otherwise be held whole).
+    static let maxLineBytes = 16 << 20
+
+    private var lineNumber = 0
+    private var pending: [UInt8] = []
+    private var fieldBounds: [Range<Int>] = []
+
+    /// More values than this are refused (their memory is the limit's concern).
+    let maxValues: Int
+
+    /// About how many bytes of text the file holds (0: unknown). After the
+    /// first row it sizes the value array once, instead of growing it by
+    /// doubling (which holds the old and the new array at once).
+    let expectedBytes: Int
+
+    init(path: String, maxValues: Int = FileSizeLimit.data.bytes / MemoryLayout<Double>.size, expectedBytes: Int = 0) {
+        self.path = path
+        self.maxValues = maxValues
+        self.expectedBytes = expectedBytes
+    }
+
+    /// Parses `bytes` as a whole file.
+    static func parse(_ bytes: [UInt8], path: String) throws -> CSVTable {
+        var table = CSVTable(path: path, expectedBytes: bytes.count)
+        try bytes.withUnsafeBufferPointer { try table.feed($0) }
+        try table.finish()
+        return table
+    }
+
+    /// Consumes the next piece of the file; lines may span pieces.
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        var start = 0
+        while start < bytes.count {
+            guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+                try hold(UnsafeBufferPointer(rebasing: bytes[start...]))
+                return
+            }
+            if pending.isEmpty {
+                try parseLine(UnsafeBufferPointer(rebasing: bytes[start..<newline]))
+            } else {
+                try hold(UnsafeBufferPointer(rebasing: bytes[start..<newline]))
+                try pending.withUnsafeBufferPointer { try parseLine($0) }
+                pending.removeAll(keepingCapacity: true)
+            }
+            start = newline + 1
+        }
+    }
+
+    /// Parses a last line without a newline.
+    mutating func finish() throws {
+        guard !pending.isEmpty else { return }
+        try pending.withUnsafeBufferPointer { try parseLine($0) }
+        pending.removeAll()
+    }
+
+    private mutating func hold(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard pending.count + bytes.count <= Self.maxLineBytes else {
+            throw DataError.unreadable(path: path, reason: "line \(lineNumber + 1) is longer than \(FileSizeLimit.format(bytes: Self.maxLineBytes))")
+        }
+        pending.append(contentsOf: bytes)
+    }
+
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+
+    /// The field `bounds` of `line` without surrounding spaces and tabs.
+    private static func trimmed(_ line: UnsafeBufferPointer<UInt8>, _ bounds: Range<Int>) -> Range<Int> {
+        var lo = bounds.lowerBound, hi = bounds.upperBound
+        while lo < hi, isSpace(line[lo]) { lo += 1 }
+        while hi > lo, isSpace(line[hi - 1]) { hi -= 1 }
+        return lo..<hi
+    }
+
+    private static func number(_ line: UnsafeBufferPointer<UInt8>, _ bounds: Range<Int>) -> Double? {
+        // Fields of up to 15 bytes are small strings: no allocation.
+        Double(String(decoding: UnsafeBufferPointer(rebasing: line[bounds]), as: UTF8.self))
+    }
+
+    private static func text(_ line: UnsafeBufferPointer<UInt8>, _ bounds: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: line[bounds]), as: UTF8.self)
+    }
+
+    private mutating func parseLine(_ raw: UnsafeBufferPointer<UInt8>) throws {
+        lineNumber += 1
+        var end = raw.count
+        if end > 0 && raw[end - 1] == 0x0D { end -= 1 }
+        let line = UnsafeBufferPointer(rebasing: raw[0..<end])
+        if Self.trimmed(line, 0..<line.count).isEmpty { return }
+        fieldBounds.removeAll(keepingCapacity: true)
+        var fieldStart = 0
+        for i in 0..<line.count where line[i] == UInt8(ascii: ",") {
+            fieldBounds.append(Self.trimmed(line, fieldStart..<i))
+            fieldStart = i + 1
+        }
+        fieldBounds.append(Self.trimmed(line, fieldStart..<line.count))
+
+        if rows == 0 && header == nil && fieldBounds.contains(where: { Self.number(line, $0) == nil }) {
+            header = fieldBounds.map { Self.text(line, $0).csvTrimmingQuotes() }
+            width = fieldBounds.count
+            return
+        }
+        if width < 0 { width = fieldBounds.count }
+        guard fieldBounds.count == width else {
+            throw DataError.unreadable(path: path, reason: "line \(lineNumber) has \(fieldBounds.count) fields, expected \(width)")
+        }
+        guard values.count <= maxValues - width else {
+            throw DataError.unreadable(path: path, reason: "line \(lineNumber): more than \(maxValues) values, the most a data file may hold")
+        }
+        let rowStart = values.count
+        for (column, bounds) in fieldBounds.enumerated() {
+            guard let v = Self.number(line, bounds), v.isFinite else {
+                values.removeSubrange(rowStart...)
+                throw DataError.unreadable(path: path, reason: "line \(lineNumber), column \(column + 1): '\(Self.text(line, bounds))' is not a number")
+            }
+            values.append(v)
+        }
+        rows += 1
+        if rows == 1 && expectedBytes > 0 {
+            // Rows like this one, plus 5% for longer numbers further on.
+            let estimate = Double(expectedBytes) / Double(raw.count + 1) * 1.05 * Double(width)
+            values.reserveCapacity(Int(min(estimate, Double(maxValues))) + width)
+        }
+    }
+}
+
+extension String {
+    fileprivate func csvTrimmingQuotes() -> String {
+        var s = Substring(self)
+        while s.first == "\"" { s.removeFirst() }
+        while s.last == "\"" { s.removeLast() }
+        return String(s)
+    }
+}
