@@ -18,6 +18,8 @@ final class LocalHTTPServer: @unchecked Sendable {
         case stream(count: Int, contentLength: Int?, chunk: Int, delay: Double)
         /// 200 with `Content-Encoding: gzip` and this (compressed) body.
         case gzipEncoded([UInt8])
+        /// 302 to this path on the same server.
+        case redirect(String)
     }
 
     let port: UInt16
@@ -110,6 +112,8 @@ final class LocalHTTPServer: @unchecked Sendable {
         case .gzipEncoded(let body)?:
             guard sendAll(client, Array((ok + "Content-Encoding: gzip\r\nContent-Length: \(body.count)\r\n\r\n").utf8)) else { return }
             _ = sendAll(client, body)
+        case .redirect(let location)?:
+            _ = sendAll(client, Array("HTTP/1.1 302 Found\r\nLocation: \(location)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
         case let .stream(count, contentLength, chunk, delay)?:
             let length = contentLength.map { "Content-Length: \($0)\r\n" } ?? ""
             guard sendAll(client, Array((ok + length + "\r\n").utf8)) else { return }

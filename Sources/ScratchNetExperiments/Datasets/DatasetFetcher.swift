@@ -238,9 +238,7 @@ public struct URLSessionGetter: HTTPGetting {
         configuration.timeoutIntervalForRequest = limits.timeout
         configuration.timeoutIntervalForResource = limits.timeout
         configuration.urlCache = nil
-        let session = URLSession(configuration: configuration, delegate: transfer, delegateQueue: nil)
-        // Breaks the session's hold on its delegate.
-        defer { session.invalidateAndCancel() }
+        let session = URLSession(configuration: configuration, delegate: transfer, delegateQueue: InlineQueue())
         var request = URLRequest(url: u)
         request.timeoutInterval = limits.timeout
         // The file as published: a .gz must not be decoded in transit.
@@ -249,9 +247,32 @@ public struct URLSessionGetter: HTTPGetting {
         task.resume()
         if transfer.done.wait(timeout: .now() + limits.timeout) == .timedOut {
             transfer.stop(transfer.timedOut())
-            task.cancel()
         }
-        return try transfer.result()
+        do {
+            let bytes = try transfer.result()
+            session.finishTasksAndInvalidate()
+            return bytes
+        } catch {
+            // A cancel lands only once libcurl is done with what it is
+            // reading (a flood, a gzip bomb): nothing more is written, so
+            // cancel in the background and report now.
+            DispatchQueue.global().async {
+                task.cancel()
+                session.invalidateAndCancel()
+            }
+            throw error
+        }
+    }
+
+    /// Runs URLSession's delegate calls at once, on the thread that reads the
+    /// network, instead of queueing them: that is the only backpressure
+    /// FoundationNetworking offers. With a queue, a server faster than the
+    /// delegate (or a gzip Content-Encoding that libcurl inflates at memory
+    /// speed) piles up chunks in memory until a cancel lands, hundreds of
+    /// megabytes later. Delegate methods must then never call back into the
+    /// session synchronously.
+    final class InlineQueue: OperationQueue, @unchecked Sendable {
+        override func addOperation(_ block: @escaping @Sendable () -> Void) { block() }
     }
 
     /// The delegate of one transfer: writes chunks as they arrive, refuses
@@ -310,26 +331,37 @@ public struct URLSessionGetter: HTTPGetting {
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                         completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            let http = response as? HTTPURLResponse
+            let status = http?.statusCode ?? 0
             let length = response.expectedContentLength
+            let encoding = http?.value(forHTTPHeaderField: "Content-Encoding")?.lowercased() ?? "identity"
             if status != 200 {
                 stop(.http(url: url, status: status))
-                completionHandler(.cancel)
+            } else if encoding != "identity" {
+                // libcurl would decode it: the bytes would not be the file as
+                // published, and a small body could inflate without bound.
+                stop(.transport(url: url, reason: "the server sent the file \(encoding)-encoded although asked for it as stored; refused"))
             } else if length > Int64(limits.maxBytes) {
                 stop(.tooLarge(url: url, limit: limits.maxBytes, announced: Int(clamping: length)))
-                completionHandler(.cancel)
             } else {
                 lock.lock()
                 if length >= 0 { announced = Int(length) }
                 lock.unlock()
-                completionHandler(.allow)
             }
+            // FoundationNetworking ignores the disposition; `get` cancels.
+            completionHandler(.allow)
         }
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+            // After the end, chunks are dropped until `get`'s cancel lands.
+            if let error = take(data) { stop(error) }
+        }
+
+        /// Writes what fits under the cap; returns why the transfer must end, if it must.
+        private func take(_ data: Data) -> FetchError? {
             lock.lock()
             defer { lock.unlock() }
-            guard !finished else { return }
+            guard !finished else { return nil }
             let room = limits.maxBytes - received
             let take = min(room, data.count)
             let written = data.withUnsafeBytes { raw -> Bool in
@@ -345,20 +377,10 @@ public struct URLSessionGetter: HTTPGetting {
                 return true
             }
             guard written else {
-                let reason = String(cString: strerror(errno))
-                finished = true
-                failure = .cannotWrite(path: "the temporary file of \(url)", reason: reason)
-                done.signal()
-                dataTask.cancel()
-                return
+                return .cannotWrite(path: "the temporary file of \(url)", reason: String(cString: strerror(errno)))
             }
             received += take
-            if data.count > room {
-                finished = true
-                failure = .tooLarge(url: url, limit: limits.maxBytes, announced: nil)
-                done.signal()
-                dataTask.cancel()
-            }
+            return data.count > room ? .tooLarge(url: url, limit: limits.maxBytes, announced: nil) : nil
         }
 
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
