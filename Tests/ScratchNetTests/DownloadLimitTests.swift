@@ -143,6 +143,16 @@ struct DownloadLimitTests {
         #expect(TestTools.files(in: dir.path("set")) == [])
     }
 
+    @Test func truncatedBodyIsOneLine() throws {
+        // Announces 1,000 bytes, sends 100, closes.
+        let server = try LocalHTTPServer(replies: ["/d/" + Self.name: .stream(count: 100, contentLength: 1000, chunk: 100, delay: 0)])
+        defer { server.stop() }
+        let dir = TemporaryDirectory()
+        let (message, _) = failure(DatasetFetcher(manifest: manifest(), mirror: server.baseURL + "d"), into: dir.path("set"))
+        #expect(message == "\(Self.name): transfer failed after 100 bytes of 1 kB (\(server.baseURL)d/\(Self.name))")
+        #expect(TestTools.files(in: dir.path("set")) == [])
+    }
+
     @Test func redirectIsFollowed() throws {
         let body = LocalHTTPServer.pattern(5000)
         let server = try LocalHTTPServer(replies: ["/r/" + Self.name: .redirect("/d/" + Self.name), "/d/" + Self.name: .body(body)])

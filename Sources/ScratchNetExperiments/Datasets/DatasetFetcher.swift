@@ -266,7 +266,7 @@ public struct URLSessionGetter: HTTPGetting {
 
     /// Runs URLSession's delegate calls at once, on the thread that reads the
     /// network, instead of queueing them: that is the only backpressure
-    /// FoundationNetworking offers. With a queue, a server faster than the
+    /// FoundationNetworking (Linux, libcurl) offers. With a queue, a server faster than the
     /// delegate (or a gzip Content-Encoding that libcurl inflates at memory
     /// speed) piles up chunks in memory until a cancel lands, hundreds of
     /// megabytes later. Delegate methods must then never call back into the
@@ -276,10 +276,11 @@ public struct URLSessionGetter: HTTPGetting {
     }
 
     /// The delegate of one transfer: writes chunks as they arrive, refuses
-    /// an oversized announcement, cuts the body at the cap.
+    /// an error status, an encoded body or an oversized announcement, cuts
+    /// the body at the cap.
     ///
-    /// Its only work per chunk is a write, so chunks do not pile up in the
-    /// delegate queue when the network is faster than the checksum.
+    /// Its only work per chunk is a write: the checksum is computed after,
+    /// from the file, so it does not slow down the reading thread.
     final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         let url: String
         let host: String
@@ -407,10 +408,6 @@ public struct URLSessionGetter: HTTPGetting {
             case .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
                  .serverCertificateHasUnknownRoot, .clientCertificateRejected, .clientCertificateRequired:
                 return .cannotConnect(host: host, reason: "its TLS certificate is not trusted")
-            case .networkConnectionLost:
-                lock.lock()
-                defer { lock.unlock() }
-                return .transport(url: url, reason: "connection lost after \(FetchError.bytes(received))")
             case .badServerResponse, .cannotParseResponse:
                 return .transport(url: url, reason: "the server's response is not valid HTTP")
             case .cannotDecodeContentData, .cannotDecodeRawData:
@@ -424,7 +421,13 @@ public struct URLSessionGetter: HTTPGetting {
             case .cancelled:
                 return .transport(url: url, reason: "cancelled")
             default:
-                return .transport(url: url, reason: "network error \(error.code)")
+                // libcurl errors without a URLError of their own (a body
+                // shorter than announced, a reset) arrive as -1, "unknown".
+                lock.lock()
+                defer { lock.unlock() }
+                let of = (announced ?? expectedSize).map { " of \(FetchError.bytes($0))" } ?? ""
+                let code = error.code == NSURLErrorUnknown ? "" : " (network error \(error.code))"
+                return .transport(url: url, reason: "transfer failed after \(FetchError.bytes(received))\(of)\(code)")
             }
         }
     }
