@@ -498,6 +498,11 @@ public struct DatasetFetcher: Sendable {
                     if case .cannotWrite = error { throw error }
                     onEvent(.rejected(error))
                     attempts.append(error.description)
+                } catch {
+                    // A getter other than URLSessionGetter may throw its own errors.
+                    let failure = FetchError.transport(url: url, reason: "\(error)")
+                    onEvent(.rejected(failure))
+                    attempts.append(failure.description)
                 }
             }
             guard saved else { throw FetchError.allMirrorsFailed(file: file.name, attempts: attempts) }
