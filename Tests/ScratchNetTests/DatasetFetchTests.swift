@@ -79,7 +79,7 @@ struct DatasetFetchTests {
         defer { server.stop() }
         let dir = TemporaryDirectory()
         #expect { try DatasetFetcher(manifest: manifest, mirror: server.baseURL).fetch(to: dir.path("set")) } throws: { error in
-            "\(error)".contains("HTTP status 404")
+            "\(error)" == "train-images-idx3-ubyte.gz: HTTP 404 from \(server.baseURL)train-images-idx3-ubyte.gz"
         }
     }
 
@@ -115,6 +115,18 @@ enum TestGzip {
         let dir = TemporaryDirectory()
         let array = try! IDXArray.parse(bytes, path: "memory")
         try! array.write(to: dir.path("x.gz"))
+        return try! AtomicFile.read(dir.path("x.gz"))
+    }
+
+    /// Any bytes as one gzip member (gzip(1) on a file of them).
+    static func compressRaw(_ bytes: [UInt8]) -> [UInt8] {
+        let dir = TemporaryDirectory()
+        try! AtomicFile.write(bytes, to: dir.path("x"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-n", dir.path("x")]
+        try! process.run()
+        process.waitUntilExit()
         return try! AtomicFile.read(dir.path("x.gz"))
     }
 }
