@@ -103,7 +103,7 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         .testTarget(
             name: "ScratchNetTests",
-            dependencies: ["ScratchNet", "ScratchNetC", "ScratchNetTestSupport", "CKernels", "CAllocationCounter"],
+            dependencies: ["ScratchNet", "ScratchNetC", "ScratchNetTestSupport", "CAllocationCounter"],
             path: "Tests/ScratchNetTests"
         ),
         // The command line's run plan, tested without running the binary.
