@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what ScratchNet needs on Debian (run as root, or with sudo available):
 # libomp (OpenMP runtime for the C kernels), zlib headers (gzipped IDX files),
+# GNU time (the tests measure child processes' peak memory with it),
 # Debian's Fashion-MNIST package (the default training data), and python3 with
 # venv for a private .build-venv holding numpy + safetensors (PyPI), which the
 # interoperability tests use (set SCRATCHNET_SKIP_PYTHON=1 to skip that part).
 set -euo pipefail
-packages=(libomp-dev zlib1g-dev dataset-fashion-mnist librsvg2-bin python3 python3-venv)
+packages=(libomp-dev zlib1g-dev dataset-fashion-mnist librsvg2-bin python3 python3-venv time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,8 @@ import Darwin
 #endif
 
 /// Elementwise loops on Swift `SIMD16<Float>`: the small, memory-bound ops
-/// (bias add, activations, optimizer updates) that do not need C or threads.
+/// (bias add, column sums, axpy, mask multiply) that do not need C or
+/// threads; the activations are in SIMDActivations.swift.
 ///
 /// Each loop runs 16 lanes at a time over unaligned loads and finishes the
 /// tail with scalars. Updates are written as multiply then add, not
@@ -50,47 +51,6 @@ enum SIMDElementwise {
         }
     }
 
-    static func relu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + width <= count {
-            // A select, not pointwiseMax: the latter lowers to per-lane
-            // scalar code on baseline x86-64 (measured ~25× slower).
-            let v = load(x + i)
-            store(v.replacing(with: 0, where: v .< 0), y + i)
-            i += width
-        }
-        while i < count { y[i] = x[i] > 0 ? x[i] : 0; i += 1 }
-    }
-
-    static func reluBackward(_ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
-                             into dx: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + width <= count {
-            let g = load(dy + i)
-            store(g.replacing(with: 0, where: load(y + i) .<= 0), dx + i)
-            i += width
-        }
-        while i < count { dx[i] = y[i] > 0 ? dy[i] : 0; i += 1 }
-    }
-
-    /// Sigmoid has no SIMD exp in the standard library; glibc's expf is
-    /// vectorized by nothing here, so this stays a scalar loop.
-    static func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] = 1 / (1 + expf(-x[i])) }
-    }
-
-    static func sigmoidBackward(_ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
-                                into dx: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        let one = Vector(repeating: 1)
-        while i + width <= count {
-            let s = load(y + i)
-            store(load(dy + i) * (one - s) * s, dx + i)
-            i += width
-        }
-        while i < count { dx[i] = dy[i] * (1 - y[i]) * y[i]; i += 1 }
-    }
-
     static func axpy(alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         let a = Vector(repeating: alpha)
@@ -99,5 +59,16 @@ enum SIMDElementwise {
             i += width
         }
         while i < count { y[i] += alpha * x[i]; i += 1 }
+    }
+
+    /// y = x ⊙ m: dropout's mask applied forward and backward.
+    static func multiply(_ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>,
+                         into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + width <= count {
+            store(load(x + i) * load(m + i), y + i)
+            i += width
+        }
+        while i < count { y[i] = x[i] * m[i]; i += 1 }
     }
 }
