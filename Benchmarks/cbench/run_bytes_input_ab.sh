@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${TMPDIR:-/tmp}/sn_bytes_input_ab"
 mkdir -p "$out.o"
-for f in "$root"/CSources/CKernels/gemm/*.c "$root"/CSources/CKernels/threads.c "$root"/CSources/CKernels/batch_convert.c "$root"/Benchmarks/cbench/bytes_input_ab.c; do
+for f in "$root"/CSources/CKernels/gemm/*.c "$root"/CSources/CKernels/openmp_runtime.c "$root"/CSources/CKernels/batch_convert.c "$root"/Benchmarks/cbench/bytes_input_ab.c; do
   # -fopenmp at compile time only: clang's driver would link -lomp, Debian names it omp5.
   clang -c -O3 -std=c11 -D_GNU_SOURCE -fopenmp -I"$root/CSources/CKernels/include" -I"$root/Benchmarks/cbench" "$f" \
     -o "$out.o/$(basename "$f" .c).o"

@@ -188,7 +188,7 @@ void sn_maxpool_backward(int nthreads, const float *dy, const int32_t *argmax, f
 void sn_gather_bytes_to_float(int nthreads, const uint8_t *src, const int32_t *indices,
                               int first, int rows, int n, float scale, float *dst);
 
-/* ---- thread spinning (threads.c) ----------------------------------------- */
+/* ---- OpenMP runtime (openmp_runtime.c) ----------------------------------- */
 
 /// How long (ms) idle OpenMP workers spin before sleeping, for parallel
 /// regions started by the calling thread (libomp's kmp_set_blocktime; its

@@ -1,5 +1,5 @@
 /*
- * threads.c — OpenMP queries and settings that are not a kernel.
+ * openmp_runtime.c — OpenMP queries and settings that are not a kernel.
  *
  * Kernels take their thread count as their first parameter and pass it to
  * their parallel region (`num_threads(...)`); nothing here holds a count.
