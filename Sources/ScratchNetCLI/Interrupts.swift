@@ -14,7 +14,10 @@ enum Interrupts {
     /// Exit status of an interrupted run (128 + SIGINT, as shells report it).
     static let exitStatus = ExitStatus.interrupted.rawValue
 
-    /// Installs the handlers for SIGINT and SIGTERM.
+    /// Installs the handlers for SIGINT and SIGTERM and unblocks both on
+    /// the calling thread (a parent may hand down a mask that blocks them).
+    /// A signal the process was started ignoring stays ignored, as shells
+    /// expect of background jobs.
     static func install() {
         _ = received.load(ordering: .relaxed)  // initialized before a handler can read it
         var action = sigaction()
@@ -25,8 +28,21 @@ enum Interrupts {
         }
         sigemptyset(&action.sa_mask)
         action.sa_flags = SA_RESTART
-        sigaction(SIGINT, &action, nil)
-        sigaction(SIGTERM, &action, nil)
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in [SIGINT, SIGTERM] {
+            var current = sigaction()
+            sigaction(signal, nil, &current)
+            if address(of: current.__sigaction_handler.sa_handler) == address(of: SIG_IGN) { continue }
+            sigaction(signal, &action, nil)
+            sigaddset(&unblock, signal)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    }
+
+    /// A signal disposition as a number (C function pointers compare by address).
+    private static func address(of handler: (@convention(c) (Int32) -> Void)?) -> Int {
+        handler.map { unsafeBitCast($0, to: Int.self) } ?? 0
     }
 
     /// True once SIGINT or SIGTERM has arrived.
