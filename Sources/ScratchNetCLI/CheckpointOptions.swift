@@ -8,11 +8,11 @@ import ScratchNet
 /// Kept apart from the training flags so that the two evolve separately;
 /// `TrainCommand` calls into it at four points (spec, restore, run, save).
 struct CheckpointOptions: ParsableArguments {
-    @Option(help: "Write the trained model to this safetensors file (atomically) when training ends.",
+    @Option(help: "Write the trained model to this safetensors file (atomically; a replaced file keeps its permissions) when training ends.",
             completion: .file(extensions: ["safetensors"]))
     var save: String?
 
-    @Option(help: "Checkpoint file: weights, optimizer state, data order and RNG states (written atomically).",
+    @Option(help: "Checkpoint file: weights, optimizer state, data order and RNG states, written atomically after every epoch (see --checkpoint-every) and when SIGINT or SIGTERM stops the run.",
             completion: .file(extensions: ["safetensors"]))
     var checkpoint: String?
 

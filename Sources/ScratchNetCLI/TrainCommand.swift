@@ -6,7 +6,13 @@ import ScratchNet
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a network on Fashion-MNIST (or any MNIST-format data) and report accuracy."
+        abstract: "Train a network on Fashion-MNIST (or any MNIST-format data) and report accuracy.",
+        discussion: """
+        SIGINT (Ctrl-C) or SIGTERM stops training after the step in progress, writes the --checkpoint \
+        file and prints the command that resumes the run (exit status 130); a second signal ends the \
+        process at once. Each output file is locked (FILE.lock) for the whole run, so a second run \
+        writing it stops at once (exit status 73).
+        """
     )
 
     @OptionGroup(title: "Model")
