@@ -8,13 +8,13 @@ import ScratchNetTestSupport
 /// 130; a second signal ends the process at once.
 @Suite("train: interrupts", .serialized, .enabled(if: TestTools.scratchnet != nil, TestTools.scratchnetMissing))
 struct InterruptTests {
-    /// 30 epochs of 60 steps (a few seconds in all): long enough to signal
-    /// after the first epoch line, and its whole output stays under one
-    /// 4 KiB stdio buffer, which a fully buffered stdout would hold back
-    /// until exit.
-    static func arguments(_ dir: TemporaryDirectory) throws -> [String] {
+    /// `epochs` epochs of 60 steps: 30 take a second or more, long enough
+    /// to signal after the first epoch line, and their whole output stays
+    /// under one 4 KiB stdio buffer, which a fully buffered stdout would hold
+    /// back until exit.
+    static func arguments(_ dir: TemporaryDirectory, epochs: Int = 30) throws -> [String] {
         try TestTools.writeTinyDataset(in: dir.root, train: 600, test: 20)
-        return ["train", "--data", dir.root, "--model", "mlp", "--hidden", "256,256", "--epochs", "30",
+        return ["train", "--data", dir.root, "--model", "mlp", "--hidden", "256,256", "--epochs", "\(epochs)",
                 "--batch-size", "10", "--lr", "0.05", "--threads", "1"]
     }
 
@@ -68,7 +68,7 @@ struct InterruptTests {
     /// before the step can finish, so no "interrupted" line is printed.
     @Test func aSecondSignalEndsTheRunAtOnce() throws {
         let dir = TemporaryDirectory()
-        let run = try RunningCommand(try Self.arguments(dir) + ["--checkpoint", dir.path("c.safetensors")])
+        let run = try RunningCommand(try Self.arguments(dir, epochs: 1000) + ["--checkpoint", dir.path("c.safetensors")])
         try #require(run.waitFor("epoch 1:"), "\(run.output)")
         run.signal(SIGSTOP)
         run.signal(SIGINT)

@@ -19,7 +19,7 @@ struct OutputLockTests {
         let dir = TemporaryDirectory()
         let output = dir.path(flag == "--report" ? "report" : "out")
         let shown = flag == "--report" ? output + "/report.html" : output
-        let first = try RunningCommand(try Self.arguments(dir, epochs: 30) + [flag, output])
+        let first = try RunningCommand(try Self.arguments(dir, epochs: 1000) + [flag, output])
         try #require(first.waitFor("epoch 1:"), "\(first.output)")
 
         let second = try TestTools.run(TestTools.scratchnet!, try Self.arguments(dir, epochs: 1) + [flag, output])
@@ -35,7 +35,7 @@ struct OutputLockTests {
     @Test func aLockFileLeftByAKilledRunBlocksNothing() throws {
         let dir = TemporaryDirectory()
         let model = dir.path("m.safetensors")
-        let killed = try RunningCommand(try Self.arguments(dir, epochs: 30) + ["--save", model])
+        let killed = try RunningCommand(try Self.arguments(dir, epochs: 1000) + ["--save", model])
         try #require(killed.waitFor("epoch 1:"), "\(killed.output)")
         killed.signal(SIGKILL)
         #expect(killed.finish().signaled)
