@@ -15,12 +15,15 @@ enum ExitStatus: Int32, Sendable {
     case noInput = 66
     /// EX_CANTCREAT: an output file cannot be created or written.
     case cannotCreate = 73
+    /// 128 + SIGINT: training stopped on SIGINT or SIGTERM (``Interrupts``).
+    case interrupted = 130
 
     /// The list `scratchnet --help` prints.
     static let help = """
     Exit status: 0 success, 64 usage error (bad flag or value), 65 malformed \
     input data, 66 missing input file or directory, 73 an output cannot be \
-    written, 1 anything else (e.g. training diverged). Errors are one line on \
+    written (or another run is writing it), 130 interrupted by SIGINT or \
+    SIGTERM, 1 anything else (e.g. training diverged). Errors are one line on \
     standard error.
     """
 }

@@ -8,15 +8,15 @@ import ScratchNet
 /// Kept apart from the training flags so that the two evolve separately;
 /// `TrainCommand` calls into it at four points (spec, restore, run, save).
 struct CheckpointOptions: ParsableArguments {
-    @Option(help: "Write the trained model to this safetensors file (atomically) when training ends.",
+    @Option(help: "Write the trained model to this safetensors file (atomically; a replaced file keeps its permissions) when training ends.",
             completion: .file(extensions: ["safetensors"]))
     var save: String?
 
-    @Option(help: "Checkpoint file: weights, optimizer state, data order and RNG states (written atomically).",
+    @Option(help: "Checkpoint file: weights, optimizer state, data order and RNG states, written atomically after every epoch (see --checkpoint-every) and when SIGINT or SIGTERM stops the run.",
             completion: .file(extensions: ["safetensors"]))
     var checkpoint: String?
 
-    @Option(help: "Write the checkpoint every N epochs or steps (see --checkpoint-unit).")
+    @Option(help: "Write the checkpoint every N epochs or steps (see --checkpoint-unit; default with --checkpoint: every epoch).")
     var checkpointEvery: Int?
 
     @Option(help: "Unit of --checkpoint-every.")
@@ -69,44 +69,111 @@ struct CheckpointOptions: ParsableArguments {
         }
     }
 
-    /// Runs `body` (the training loop) with checkpoints written as asked,
-    /// turning divergence into a message that names the last good checkpoint.
-    func run<T>(_ body: (_ afterStep: (Trainer) throws -> Bool, _ afterEpoch: (Trainer) throws -> Bool) throws -> T) throws -> T {
-        let every = checkpointEvery ?? 0
-        let afterStep: (Trainer) throws -> Bool = { trainer in
-            if let checkpoint, every > 0, checkpointUnit == .steps, trainer.globalStep % every == 0 {
-                try Checkpoint.save(trainer, to: checkpoint)
-            }
-            return true
-        }
-        let afterEpoch: (Trainer) throws -> Bool = { trainer in
-            if let checkpoint, every > 0, checkpointUnit == .epochs, (trainer.position.epoch - 1) % every == 0 {
-                try Checkpoint.save(trainer, to: checkpoint)
-            }
-            return true
-        }
-        do {
-            return try body(afterStep, afterEpoch)
-        } catch let error as TrainingError {
-            guard case .nonFiniteLoss = error else { throw error }
-            throw TrainingStopped(message: "\(error); \(lastGoodCheckpoint())")
-        }
+    /// How often the checkpoint is written: `--checkpoint-every` in
+    /// `--checkpoint-unit`, else after every epoch (the last one included),
+    /// so that `--checkpoint FILE` alone always writes FILE.
+    var checkpointInterval: (every: Int, unit: CheckpointUnit)? {
+        guard checkpoint != nil else { return nil }
+        guard let checkpointEvery else { return (1, .epochs) }
+        return (checkpointEvery, checkpointUnit)
     }
 
-    /// Describes the checkpoint file as it is on disk now.
-    func lastGoodCheckpoint() -> String {
-        guard let checkpoint, let file = try? SafeTensors.read(path: checkpoint),
-              let step = file.metadata["checkpoint.global_step"], let epoch = file.metadata["checkpoint.epoch"].flatMap(Int.init) else {
-            return "no checkpoint was written"
+    /// Runs `body` (the training loop) with checkpoints written as asked.
+    ///
+    /// Divergence becomes a message naming the last checkpoint this run
+    /// wrote (a file an earlier run left there proves nothing about this
+    /// one). After SIGINT/SIGTERM (``Interrupts``) the step in progress
+    /// finishes, the checkpoint is written when checkpointing is on, and
+    /// ``TrainingInterrupted`` says where the run stopped and how to resume it.
+    func run<T>(_ body: (_ afterStep: (Trainer) throws -> Bool, _ afterEpoch: (Trainer) throws -> Bool) throws -> T) throws -> T {
+        let interval = checkpointInterval
+        var written: WrittenCheckpoint?
+        var interrupted: TrainingInterrupted?
+        func save(_ trainer: Trainer) throws {
+            guard let checkpoint else { return }
+            try Checkpoint.save(trainer, to: checkpoint)
+            written = WrittenCheckpoint(path: checkpoint, globalStep: trainer.globalStep, position: trainer.position)
         }
-        let where_ = file.metadata["checkpoint.step_in_epoch"] == "0" ? "after epoch \(epoch - 1)" : "epoch \(epoch)"
-        return "last good checkpoint: \(checkpoint) (step \(step), \(where_), left intact)"
+        let afterStep: (Trainer) throws -> Bool = { trainer in
+            if let interval, interval.unit == .steps, trainer.globalStep % interval.every == 0 {
+                try save(trainer)
+            }
+            guard Interrupts.requested else { return true }
+            if checkpoint != nil, written?.globalStep != trainer.globalStep { try save(trainer) }
+            interrupted = interruption(of: trainer, saved: written?.globalStep == trainer.globalStep)
+            return false
+        }
+        let afterEpoch: (Trainer) throws -> Bool = { trainer in
+            if let interval, interval.unit == .epochs, (trainer.position.epoch - 1) % interval.every == 0 {
+                try save(trainer)
+            }
+            return true
+        }
+        let result: T
+        do {
+            result = try body(afterStep, afterEpoch)
+        } catch let error as TrainingError {
+            guard case .nonFiniteLoss = error else { throw error }
+            throw TrainingStopped(message: "\(error); \(written?.description ?? "no checkpoint was written by this run")")
+        }
+        if let interrupted { throw interrupted }
+        return result
+    }
+
+    /// The line printed when a signal stopped `trainer`: where, and the
+    /// command that continues the run (this one's flags, resuming from the
+    /// checkpoint) when `saved`.
+    func interruption(of trainer: Trainer, saved: Bool) -> TrainingInterrupted {
+        let p = trainer.position
+        let place = "interrupted after epoch \(p.epoch) step \(p.stepInEpoch)"
+        guard saved, let checkpoint else {
+            return TrainingInterrupted(message: "\(place); nothing was saved (pass --checkpoint FILE to make a run resumable)")
+        }
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if let train = arguments.firstIndex(of: "train") { arguments.removeSubrange(...train) }
+        arguments = Self.removing("--resume", from: arguments)
+        let command = (["scratchnet", "train", "--resume", checkpoint] + arguments).map(Self.shellQuoted).joined(separator: " ")
+        return TrainingInterrupted(message: "\(place); resume with: \(command)")
+    }
+
+    /// `arguments` without `flag VALUE` or `flag=VALUE`.
+    static func removing(_ flag: String, from arguments: [String]) -> [String] {
+        var kept: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == flag { index += 2; continue }
+            if argument.hasPrefix(flag + "=") { index += 1; continue }
+            kept.append(argument)
+            index += 1
+        }
+        return kept
+    }
+
+    /// `text` as a POSIX shell reads it back.
+    static func shellQuoted(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_./=:,+@%".unicodeScalars.contains($0)
+        }
+        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// Writes the final model when --save was given.
     func saveModel(_ network: Network) throws {
         guard let save else { return }
         try ModelFile.save(network, to: save)
+    }
+}
+
+/// A checkpoint this run wrote: what the divergence message names.
+struct WrittenCheckpoint: CustomStringConvertible {
+    var path: String
+    var globalStep: Int
+    var position: Trainer.Position
+
+    var description: String {
+        let place = position.stepInEpoch == 0 ? "after epoch \(position.epoch - 1)" : "epoch \(position.epoch)"
+        return "last good checkpoint: \(path) (step \(globalStep), \(place), left intact)"
     }
 }
 

@@ -16,9 +16,16 @@ struct ScratchNetCommand: ParsableCommand {
     /// Runs the command; every error ends the process with one line on
     /// standard error and its sysexits status (``ExitStatus``).
     static func main() {
+        lineBufferStandardOutput()
         do {
             var command = try parseAsRoot()
             try command.run()
+            OutputLock.releaseAll()
+        } catch let interrupted as TrainingInterrupted {
+            fflush(nil)
+            OutputLock.releaseAll()
+            FileHandle.standardError.write(Data("\(interrupted.message)\n".utf8))
+            Foundation.exit(Interrupts.exitStatus)
         } catch {
             if let failure = CLIFailure(classifying: error) {
                 Self.fail(failure.message, status: failure.status.rawValue)
@@ -31,7 +38,18 @@ struct ScratchNetCommand: ParsableCommand {
         }
     }
 
+    /// Makes standard output line-buffered when it is not a terminal, so
+    /// per-epoch lines reach a pipe or `tee` as they are printed. (C's
+    /// `stdout`, which `print` writes to, is found by name: Swift 6 refuses
+    /// to read a mutable C global directly.)
+    static func lineBufferStandardOutput() {
+        guard isatty(STDOUT_FILENO) == 0, let symbol = dlsym(nil, "stdout") else { return }
+        setvbuf(symbol.load(as: UnsafeMutablePointer<FILE>.self), nil, _IOLBF, 0)
+    }
+
     static func fail(_ message: String, status: Int32) -> Never {
+        fflush(nil)
+        OutputLock.releaseAll()
         FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
         Foundation.exit(status)
     }

@@ -6,7 +6,13 @@ import ScratchNet
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a network on Fashion-MNIST (or any MNIST-format data) and report accuracy."
+        abstract: "Train a network on Fashion-MNIST (or any MNIST-format data) and report accuracy.",
+        discussion: """
+        SIGINT (Ctrl-C) or SIGTERM stops training after the step in progress, writes the --checkpoint \
+        file and prints the command that resumes the run (exit status 130); a second signal ends the \
+        process at once. Each output file is locked (FILE.lock) for the whole run, so a second run \
+        writing it stops at once (exit status 73).
+        """
     )
 
     @OptionGroup(title: "Model")
@@ -75,6 +81,7 @@ struct TrainCommand: ParsableCommand {
 
     /// Trains on this process's cores, as `plan` says.
     static func train(_ plan: RunPlan) throws {
+        try OutputLock.acquire(outputs(of: plan))
         let quiet = plan.quiet
         let directory = plan.dataDirectory
         let (allTrain, test) = try DataSource.loadTrainAndTest(directory)
@@ -93,7 +100,9 @@ struct TrainCommand: ParsableCommand {
             print("backend \(plan.backend.rawValue), \(network.threads) thread(s), optimizer \(network.optimizer?.name ?? plan.optimizer.rawValue) lr \(plan.learningRate) (\(plan.schedule)), augment \(plan.augmentation), batch \(plan.batchSize), seed \(plan.seed), arena \(Arena.formatBytes(network.arena.capacity))")
         }
         var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
+        defer { bar.finishLine() }
         let wall = Stopwatch()
+        Interrupts.install()
         let history = try plan.persistence.run { afterStep, afterEpoch in try trainer.run(
             onStep: { bar.update($0); report?.recordStep(stepInEpoch: $0.stepInEpoch, runningMean: $0.loss) },
             onEpoch: { r in
@@ -121,6 +130,17 @@ struct TrainCommand: ParsableCommand {
                                              test_accuracy: $0.testAccuracy.map(Double.init), samples_per_second: $0.samplesPerSecond) })
             try writeMetrics(summary, to: metricsJson)
         }
+    }
+
+    /// Every file the run may write, for ``OutputLock``; the `--report`
+    /// directory is created here so that its lock file has a place.
+    static func outputs(of plan: RunPlan) throws -> [String] {
+        var outputs = [plan.persistence.save, plan.persistence.checkpoint, plan.metricsJson].compactMap { $0 }
+        if let directory = plan.reportDirectory {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            outputs.append(RunPlan.reportFile(in: directory))
+        }
+        return outputs
     }
 
     /// `--metrics-json`: pretty, sorted keys, written atomically.

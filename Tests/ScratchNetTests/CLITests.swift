@@ -159,7 +159,7 @@ struct CLITests {
         #expect(!result.signaled)
         let line = try #require(result.output.split(separator: "\n").first { $0.contains("diverged") }, "\(result.output)")
         #expect(line.contains("training diverged: loss is") && line.contains("at step "), "\(line)")
-        #expect(line.contains("last good checkpoint: \(checkpoint) (step 6, after epoch 1, left intact)"), "\(line)")
+        #expect(line.hasSuffix("no checkpoint was written by this run"), "\(line)")
         #expect(try AtomicFile.read(checkpoint) == before)
         #expect(!TestTools.files(in: dir.root).contains("m.safetensors"), "a diverged model was saved")
     }

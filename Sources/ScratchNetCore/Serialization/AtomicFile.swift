@@ -17,15 +17,26 @@ public enum AtomicFile {
     }
 
     /// Writes `bytes` to `path` atomically.
+    ///
+    /// The new file keeps the mode (and, where the process may set it, the
+    /// owner and group) of the file it replaces, so a private 0600 file
+    /// stays private; a new path gets 0666 less the umask, as `open` would
+    /// give it.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        var template = Array("\(directory.isEmpty ? "/" : directory)/.\(basename(of: path)).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw Failure(path: path, reason: "cannot create a temporary file: \(errnoText())") }
-        let tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let (fd, tempPath) = try createTemporary(for: path, in: directory.isEmpty ? "/" : directory)
         var ok = false
         defer {
             if !ok { unlink(tempPath) }
+        }
+        // Before any byte is written: the data is never readable by more
+        // users than the file it replaces allows.
+        var replaced = stat()
+        if stat(path, &replaced) == 0, (replaced.st_mode & S_IFMT) == S_IFREG {
+            if replaced.st_uid != geteuid() || replaced.st_gid != getegid() {
+                _ = fchown(fd, replaced.st_uid, replaced.st_gid)  // best effort: only root may give a file away
+            }
+            fchmod(fd, replaced.st_mode & 0o7777)
         }
         var offset = 0
         while offset < bytes.count {
@@ -40,7 +51,6 @@ public enum AtomicFile {
             }
             offset += n
         }
-        fchmod(fd, 0o644)
         guard fsync(fd) == 0 else {
             let reason = errnoText()
             close(fd)
@@ -55,6 +65,22 @@ public enum AtomicFile {
         let dirFD = open(directory.isEmpty ? "/" : directory, O_RDONLY)
         if dirFD >= 0 { fsync(dirFD); close(dirFD) }
         removeStaleTemporaries(of: path, in: directory.isEmpty ? "/" : directory)
+    }
+
+    /// Creates `DIR/.NAME.tmp-XXXXXX` exclusively with mode 0666, which the
+    /// kernel narrows by the umask (mkstemp would force 0600, and reading
+    /// the umask from another thread is racy).
+    static func createTemporary(for path: String, in directory: String) throws -> (fd: Int32, path: String) {
+        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            let suffix = String((0..<6).map { _ in letters[Int(generator.next() % UInt64(letters.count))] })
+            let tempPath = "\(directory)/.\(basename(of: path)).tmp-\(suffix)"
+            let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            if fd >= 0 { return (fd, tempPath) }
+            if errno != EEXIST { break }
+        }
+        throw Failure(path: path, reason: "cannot create a temporary file: \(errnoText())")
     }
 
     /// A temporary file untouched this long belongs to a writer that died
