@@ -56,6 +56,11 @@ public struct LabeledImages: Sendable {
         public var classes: Int
         /// Classes below ``classes`` that no sample has, ascending.
         public var emptyClasses: [Int]
+
+        public init(classes: Int, emptyClasses: [Int]) {
+            self.classes = classes
+            self.emptyClasses = emptyClasses
+        }
         /// A one-line note when ``emptyClasses`` is not empty (the caller
         /// decides where it goes; the library never prints).
         public var warning: String? {
