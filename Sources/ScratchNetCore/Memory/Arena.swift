@@ -113,7 +113,9 @@ public final class Arena {
         precondition(bytes >= 0, "Arena: negative request")
         let free = isMeasuring ? remaining : capacity - gradientCapacity - generalUsed
         guard let size = Self.roundedRequest(bytes), size <= free else {
-            throw ArenaError.capacityExceeded(request: name(), bytes: bytes, remaining: free, capacity: capacity)
+            // A measuring arena's limit is the machine's memory.
+            let limit = isMeasuring ? Self.maximumCapacity : capacity
+            throw ArenaError.capacityExceeded(request: name(), bytes: bytes, remaining: min(free, limit), capacity: limit)
         }
         let offset = generalUsed
         generalUsed += size
