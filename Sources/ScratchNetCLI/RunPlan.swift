@@ -152,14 +152,12 @@ struct RunPlan {
 
     /// A fresh network of `spec` with the plan's backend, optimizer, seed and
     /// arena, for batches of up to `maxBatch` samples.
-    /// - Parameter trainingSamples: the training set's size, which the batch
-    ///   must not exceed (checked before the arena is sized for it).
+    /// - Parameter trainingSamples: the training set's size: no batch is
+    ///   larger, so the arena is never sized beyond it (a batch size above
+    ///   it is then refused by the trainer, in one line).
     func makeNetwork(spec: NetworkSpec, maxBatch: Int, trainingSamples: Int? = nil) throws -> Network {
-        if let trainingSamples, batchSize > trainingSamples {
-            throw TrainingError.invalidOption("--batch-size: batch size \(batchSize) is larger than the training set (\(trainingSamples) samples)")
-        }
-        return try Network(spec: spec, maxBatch: maxBatch, backend: backend, optimizer: optimizer.make(learningRate: learningRate),
-                    seed: seed, arenaCapacity: arenaBytes, threads: threads)
+        try Network(spec: spec, maxBatch: max(1, min(maxBatch, trainingSamples ?? maxBatch)), backend: backend,
+                    optimizer: optimizer.make(learningRate: learningRate), seed: seed, arenaCapacity: arenaBytes, threads: threads)
     }
 
     /// The trainer's options for this run.

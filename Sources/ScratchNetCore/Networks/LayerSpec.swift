@@ -60,6 +60,13 @@ public enum LayerSpec: Equatable, Sendable, Codable, CustomStringConvertible {
             throw fail("input shape \(inputShape) must have 1 to 3 positive dimensions")
         }
         let features = try count(inputShape, "input")
+        /// "H×W" of the input padded by `padding` on each side (for messages).
+        func padded(_ padding: Int) -> String {
+            let (twice, o1) = padding.multipliedReportingOverflow(by: 2)
+            let (h, o2) = inputShape[1].addingReportingOverflow(twice)
+            let (w, o3) = inputShape[2].addingReportingOverflow(twice)
+            return o1 || o2 || o3 ? "beyond Int" : "\(h)×\(w)"
+        }
         func image() throws -> (c: Int, h: Int, w: Int) {
             guard inputShape.count == 3 else {
                 throw fail("needs an image input (channels, height, width), got \(Shape(inputShape))")
@@ -84,7 +91,7 @@ public enum LayerSpec: Equatable, Sendable, Codable, CustomStringConvertible {
             guard padding < kernel else { throw fail("padding \(padding) must be smaller than the kernel \(kernel)") }
             guard let oh = WindowGeometry.outputLength(input: h, window: kernel, stride: stride, padding: padding),
                   let ow = WindowGeometry.outputLength(input: w, window: kernel, stride: stride, padding: padding) else {
-                throw fail("kernel \(kernel)×\(kernel) exceeds the padded input (input \(Shape(inputShape)), padding \(padding))")
+                throw fail("kernel \(kernel)×\(kernel) exceeds the padded input \(padded(padding)) (input \(Shape(inputShape)), padding \(padding))")
             }
             guard stride <= max(h, w) + 2 * padding else {
                 throw fail("stride \(stride) is larger than the padded input (input \(Shape(inputShape)), padding \(padding))")
@@ -103,7 +110,7 @@ public enum LayerSpec: Equatable, Sendable, Codable, CustomStringConvertible {
             }
             guard let oh = WindowGeometry.outputLength(input: h, window: size, stride: stride, padding: padding),
                   let ow = WindowGeometry.outputLength(input: w, window: size, stride: stride, padding: padding) else {
-                throw fail("window \(size)×\(size) exceeds the padded input (input \(Shape(inputShape)), padding \(padding))")
+                throw fail("window \(size)×\(size) exceeds the padded input \(padded(padding)) (input \(Shape(inputShape)), padding \(padding))")
             }
             guard stride <= max(h, w) + 2 * padding else {
                 throw fail("stride \(stride) is larger than the padded input (input \(Shape(inputShape)), padding \(padding))")

@@ -133,6 +133,9 @@ public enum ModelFile {
             throw fail("input shape \(spec.inputShape) is absurdly large")
         }
         guard !spec.layers.isEmpty, spec.layers.count <= 10_000 else { throw fail("\(spec.layers.count) layers") }
+        for (i, layer) in spec.layers.enumerated() {
+            if case .affine(let outputs) = layer, !(1...limit).contains(outputs) { throw fail("layer \(i) has \(outputs) outputs") }
+        }
         // Kernel, stride, padding and every layer's sizes, checked against
         // the shapes they meet (a padding of 10⁹ must not reach arithmetic).
         do {

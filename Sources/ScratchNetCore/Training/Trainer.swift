@@ -128,15 +128,15 @@ public final class Trainer {
         }
         guard options.batchSize >= 1 else { throw TrainingError.invalidOption("batch size must be >= 1, got \(options.batchSize)") }
         guard network.optimizer != nil else { throw TrainingError.invalidOption("training needs a network with an optimizer") }
+        guard train.count > 0 else { throw DataError.empty(path: train.source) }
+        guard options.batchSize <= train.count else {
+            throw TrainingError.invalidOption("batch size \(options.batchSize) is larger than the training set (\(train.count) samples)")
+        }
         let largestSlice = reduction.rows(ofBatch: options.batchSize).count
         guard largestSlice <= network.maxBatch else {
             throw TrainingError.invalidOption(reduction.size == 1
                 ? "batch size \(options.batchSize) exceeds the network's buffers (\(network.maxBatch))"
                 : "rank \(reduction.rank)'s slice of \(largestSlice) samples exceeds the network's buffers (\(network.maxBatch))")
-        }
-        guard train.count > 0 else { throw DataError.empty(path: train.source) }
-        guard options.batchSize <= train.count else {
-            throw TrainingError.invalidOption("batch size \(options.batchSize) is larger than the training set (\(train.count) samples)")
         }
         for data in [train] + (test.map { [$0] } ?? []) {
             guard data.sampleShape == network.spec.inputShape else {
