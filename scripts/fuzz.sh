@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers that read user files with libFuzzer + AddressSanitizer:
 # IDX (IDXArray.parse), safetensors (SafeTensors), images (PNGDecoder,
-# PGMDecoder), CSV (CSVTable, gzip inflation) and configuration JSON
-# (JSONValue, TrainingConfiguration). Each harness in Fuzz/ is compiled with
+# PGMDecoder), CSV (CSVTable, gzip inflation), configuration JSON
+# (JSONValue, TrainingConfiguration) and model files and checkpoints
+# (ModelFile, Checkpoint: spec checks, network building, restoring a
+# trainer). Each harness in Fuzz/ is compiled with
 # the library sources it needs, then runs for SECONDS (default 60) from its
 # seed corpus in Fuzz/corpus/<name>. Any crash, hang (> 10 s on one input),
 # leak or out-of-memory fails the script; the input that caused it is left
 # in .build-fuzz/ (crash-*, timeout-*, oom-*).
 #   scripts/fuzz.sh [SECONDS]
 # Two fuzzers run at a time (one core each): the script takes about
-# SECONDS × 3 for the five targets, plus the build (about a minute).
+# SECONDS × 3 for the six targets, plus the build (about three minutes:
+# the checkpoint harness compiles the whole core library and its C kernels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -33,6 +36,16 @@ build csv Fuzz/FuzzCSV.swift "$lib/Data/CSVTable.swift" "$lib/Data/Gzip.swift" "
 # TrainingConfiguration lives in another module: compile a copy without its import.
 grep -v '^import ScratchNetCore' Sources/ScratchNetExperiments/Search/TrainingConfiguration.swift > "$out/TrainingConfiguration.swift"
 build config Fuzz/FuzzConfig.swift "$out/TrainingConfiguration.swift" "$lib/Serialization/JSON.swift" "${files[@]}"
+# The model-file loader needs the whole core library: its Swift sources,
+# and the C kernels compiled with AddressSanitizer (serially: no OpenMP).
+kernels=()
+for c in $(find CSources/CKernels -name '*.c' | sort); do
+  obj="$out/ckernels-$(basename "$c" .c).o"
+  clang -O2 -std=c11 -fsanitize=address -I CSources/CKernels/include -c "$c" -o "$obj"
+  kernels+=("$obj")
+done
+mapfile -t core < <(find "$lib" -name '*.swift' | sort)
+build checkpoint Fuzz/FuzzCheckpoint.swift "${core[@]}" -I CSources/CKernels/include "${kernels[@]}" -lz
 
 run() {
   local name=$1
@@ -50,7 +63,7 @@ report() {
     status=1
   fi
 }
-targets=(idx safetensors image csv config)
+targets=(idx safetensors image csv config checkpoint)
 echo "fuzzing ${targets[*]} for ${seconds}s each, two at a time"
 status=0
 for ((i = 0; i < ${#targets[@]}; i += 2)); do

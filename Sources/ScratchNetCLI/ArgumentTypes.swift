@@ -55,10 +55,16 @@ struct HiddenSizes: ExpressibleByArgument, Equatable, Sendable, CustomStringConv
 
     init(_ sizes: [Int]) { self.sizes = sizes }
 
+    /// The widest hidden layer: 65536 units (a 65536² affine is 16 GiB).
+    static let maximumSize = 1 << 16
+    /// The most hidden layers.
+    static let maximumLayers = 1000
+
     init?(argument: String) {
         let sizes = argument.split(separator: ",", omittingEmptySubsequences: false)
             .map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+        guard !sizes.isEmpty, sizes.count <= Self.maximumLayers,
+              sizes.allSatisfy({ (1...Self.maximumSize).contains($0 ?? 0) }) else { return nil }
         self.sizes = sizes.map { $0! }
     }
 

@@ -28,6 +28,7 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be >= 1, got \(`repeat`)") }
+        guard `repeat` <= Self.maximumRepeat else { throw ValidationError("--repeat must be at most \(Self.maximumRepeat), got \(`repeat`)") }
     }
 
     func run() throws {
@@ -42,6 +43,10 @@ struct EvalCommand: ParsableCommand {
             throw TrainingError.incompatibleData("\(test.source): samples are \(test.sampleShape), the model takes \(network.spec.inputShape)")
         }
         try test.validateLabels(classes: network.classes)
+        // The confusion matrix has classes² cells; IDX labels are bytes.
+        guard network.classes <= Self.maximumClasses else {
+            throw TrainingError.incompatibleData("\(model): the model declares \(network.classes) classes; eval's confusion matrix takes at most \(Self.maximumClasses)")
+        }
 
         let classes = network.classes
         // Flat counts (row: true class): one pass only reads them, and the
@@ -82,6 +87,9 @@ struct EvalCommand: ParsableCommand {
             print(cell(String(label)) + "  " + row.map { cell(String($0)) }.joined())
         }
     }
+
+    static let maximumRepeat = 1_000_000
+    static let maximumClasses = 4096
 
     /// `directory/stem`, or its `.gz`.
     static func dataFile(_ directory: String, _ stem: String) throws -> String {

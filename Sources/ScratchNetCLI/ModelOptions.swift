@@ -57,7 +57,7 @@ struct ModelChoice: Equatable, Sendable {
     }
 
     /// Sized for a training and a test set.
-    func spec(train: LabeledImages, test: LabeledImages) -> NetworkSpec {
-        spec(inputShape: train.sampleShape, classes: max(train.classCount, test.classCount))
+    func spec(train: LabeledImages, test: LabeledImages) throws -> NetworkSpec {
+        spec(inputShape: train.sampleShape, classes: try LabelClasses.count([train, test]))
     }
 }

@@ -54,7 +54,9 @@ struct RunPlan {
         model.initializer = try flags.initializer ?? file?.value(\.initializer, key: "initializer") ?? .he
         model.hidden = flags.hidden
         if model.hidden == nil, model.preset == .mlp, let sizes = file?.configuration.hidden {
-            guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw file!.invalid("hidden", "\(sizes)") }
+            guard !sizes.isEmpty, sizes.count <= HiddenSizes.maximumLayers, sizes.allSatisfy({ (1...HiddenSizes.maximumSize).contains($0) }) else {
+                throw file!.invalid("hidden", "\(sizes)", " (1 to \(HiddenSizes.maximumLayers) sizes of 1...\(HiddenSizes.maximumSize))")
+            }
             model.hidden = HiddenSizes(sizes)
         }
         model.batchNorm = flags.batchnorm ?? file?.configuration.batchNorm ?? false
@@ -69,14 +71,19 @@ struct RunPlan {
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be a positive number, got \(learningRate)") }
         schedule = command.lrSchedule
         augmentation = command.augment
-        epochs = try command.epochs ?? file?.number(\.epochs, key: "epochs", atLeast: 1) ?? 10
-        guard epochs >= 1 else { throw ValidationError("--epochs must be >= 1, got \(epochs)") }
-        batchSize = try command.batchSize ?? file?.number(\.batchSize, key: "batch_size", atLeast: 1) ?? 100
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
+        epochs = try Self.count(command.epochs, flag: "--epochs", file: file, \.epochs, key: "epochs",
+                                maximum: Trainer.maximumEpochs) ?? 10
+        batchSize = try Self.count(command.batchSize, flag: "--batch-size", file: file, \.batchSize, key: "batch_size",
+                                   maximum: Network.maximumBatch) ?? 100
         seed = command.seed ?? file?.configuration.seed ?? 42
         backend = command.backend
         arenaBytes = command.arenaBytes
-        if let arenaBytes { guard arenaBytes > 0 else { throw ValidationError("--arena-bytes must be > 0") } }
+        if let arenaBytes {
+            guard arenaBytes > 0 else { throw ValidationError("--arena-bytes must be > 0") }
+            guard arenaBytes <= Arena.maximumCapacity else {
+                throw ValidationError("--arena-bytes \(arenaBytes) is more than this machine's memory (\(Arena.maximumCapacity) bytes)")
+            }
+        }
         validationSplit = command.validationSplit
         if let validationSplit {
             guard validationSplit > 0, validationSplit < 1 else {
@@ -128,11 +135,29 @@ struct RunPlan {
 
     static func reportFile(in directory: String) -> String { directory + "/report.html" }
 
+    /// A count from `flag`, else from the config file's `key`, in
+    /// 1...`maximum`: sizes from outside are bounded before they meet any
+    /// arithmetic (a flag out of range: exit 64; the file's: 65).
+    static func count(_ flagValue: Int?, flag: String, file: ConfigFile?, _ field: KeyPath<TrainingConfiguration, Int?>,
+                      key: String, maximum: Int) throws -> Int? {
+        if let flagValue {
+            guard flagValue >= 1 else { throw ValidationError("\(flag) must be >= 1, got \(flagValue)") }
+            guard flagValue <= maximum else { throw ValidationError("\(flag) must be at most \(maximum), got \(flagValue)") }
+            return flagValue
+        }
+        guard let value = try file?.number(field, key: key, atLeast: 1) else { return nil }
+        guard value <= maximum else { throw file!.invalid(key, "\(value)", " (must be at most \(maximum))") }
+        return value
+    }
+
     /// A fresh network of `spec` with the plan's backend, optimizer, seed and
     /// arena, for batches of up to `maxBatch` samples.
-    func makeNetwork(spec: NetworkSpec, maxBatch: Int) throws -> Network {
-        try Network(spec: spec, maxBatch: maxBatch, backend: backend, optimizer: optimizer.make(learningRate: learningRate),
-                    seed: seed, arenaCapacity: arenaBytes, threads: threads)
+    /// - Parameter trainingSamples: the training set's size: no batch is
+    ///   larger, so the arena is never sized beyond it (a batch size above
+    ///   it is then refused by the trainer, in one line).
+    func makeNetwork(spec: NetworkSpec, maxBatch: Int, trainingSamples: Int? = nil) throws -> Network {
+        try Network(spec: spec, maxBatch: max(1, min(maxBatch, trainingSamples ?? maxBatch)), backend: backend,
+                    optimizer: optimizer.make(learningRate: learningRate), seed: seed, arenaCapacity: arenaBytes, threads: threads)
     }
 
     /// The trainer's options for this run.

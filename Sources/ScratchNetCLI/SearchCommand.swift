@@ -77,7 +77,7 @@ struct SearchCommand: ParsableCommand {
         if let subset, subset < all.count { all = all.subset(0..<subset) }
         let split = try ValidationSplit(count: all.count, fraction: validationSplit, seed: seed)
         let (train, validation) = split.apply(to: all)
-        let spec = choice.spec(inputShape: train.sampleShape, classes: all.classCount)
+        let spec = choice.spec(inputShape: train.sampleShape, classes: try LabelClasses.count([all]))
         var trialTrainer = TrialTrainer(spec: spec, train: train, validation: validation, epochs: epochs,
                                    batchSize: min(batchSize, train.count), seed: seed, backend: backend)
         let search = HyperparameterSearch(

@@ -88,7 +88,7 @@ struct TrainCommand: ParsableCommand {
         let (train, validation) = try splitForValidation(allTrain, plan: plan)
         let resumeFile = try plan.persistence.resumeFile()
         let spec = try plan.persistence.resumedSpec(resumeFile) ?? plan.model.spec(train: train, test: test)
-        let network = try plan.makeNetwork(spec: spec, maxBatch: plan.batchSize)
+        let network = try plan.makeNetwork(spec: spec, maxBatch: plan.batchSize, trainingSamples: train.count)
         let trainer = try Trainer(network: network, train: train, test: test, options: plan.trainerOptions)
         try plan.persistence.restore(trainer, from: resumeFile)
         let model = plan.model.preset.rawValue

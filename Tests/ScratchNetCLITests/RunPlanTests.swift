@@ -35,7 +35,7 @@ struct RunPlanTests {
         #expect(network.spec.layers.contains(.dropout(ratio: 0.2)))
         #expect(network.spec.layers.contains(.batchNorm))
         // Local training builds the same spec from the same plan.
-        #expect(plan.model.spec(train: train, test: test) == network.spec)
+        #expect(try plan.model.spec(train: train, test: test) == network.spec)
         #expect(network.maxBatch == 5, "one rank's shard of the global batch of 10")
     }
 

@@ -49,6 +49,53 @@ public struct LabeledImages: Sendable {
         self.init(pixels: images.bytes, labels: labels.bytes, sampleShape: shape, source: imagesPath)
     }
 
+    /// How many classes a network trained on some labelled sets needs, and
+    /// what is odd about their labels.
+    public struct ClassCount: Equatable, Sendable {
+        /// One more than the largest label of any set.
+        public var classes: Int
+        /// Classes below ``classes`` that no sample has, ascending.
+        public var emptyClasses: [Int]
+
+        public init(classes: Int, emptyClasses: [Int]) {
+            self.classes = classes
+            self.emptyClasses = emptyClasses
+        }
+        /// A one-line note when ``emptyClasses`` is not empty (the caller
+        /// decides where it goes; the library never prints).
+        public var warning: String? {
+            guard !emptyClasses.isEmpty else { return nil }
+            let shown = emptyClasses.prefix(10).map(String.init).joined(separator: ", ")
+            return "the labels leave \(emptyClasses.count) of \(classes) classes without samples (\(shown)\(emptyClasses.count > 10 ? ", …" : ""))"
+        }
+    }
+
+    /// The class count `sets` imply (one more than the largest label), the
+    /// one check of labels before a network is sized from them (train,
+    /// search). A single corrupt label (200 among Fashion-MNIST's 0…9)
+    /// would otherwise make a 201-class model in silence: when the implied
+    /// count is more than twice the number of distinct labels, it is
+    /// refused, naming the largest label and its sample; classes left
+    /// empty otherwise are reported in ``ClassCount/warning``.
+    /// - Throws: ``DataError/unreadable(path:reason:)``.
+    public static func classCount(of sets: [LabeledImages]) throws -> ClassCount {
+        var seen = [Bool](repeating: false, count: 256)
+        var largest: (label: Int, index: Int, source: String)?
+        for set in sets {
+            for (index, label) in set.labels.enumerated() {
+                seen[Int(label)] = true
+                if largest == nil || Int(label) > largest!.label { largest = (Int(label), index, set.source) }
+            }
+        }
+        guard let largest else { return ClassCount(classes: 0, emptyClasses: []) }
+        let classes = largest.label + 1
+        let distinct = seen.lazy.filter { $0 }.count
+        guard classes <= 2 * distinct else {
+            throw DataError.unreadable(path: largest.source, reason: "label \(largest.label) of sample \(largest.index) implies \(classes) classes, but only \(distinct) different labels occur (a corrupt label?)")
+        }
+        return ClassCount(classes: classes, emptyClasses: (0..<classes).filter { !seen[$0] })
+    }
+
     /// Throws when a label is not below `classes`.
     public func validateLabels(classes: Int) throws {
         if let index = labels.firstIndex(where: { Int($0) >= classes }) {

@@ -26,6 +26,17 @@ public struct WindowGeometry: Equatable, Sendable {
         self.padding = padding
     }
 
+    /// Windows along one axis of `input` pixels, or nil when the window does
+    /// not fit the padded input or a size overflows: the check for sizes
+    /// read from a model file or a flag, before any geometry is made.
+    public static func outputLength(input: Int, window: Int, stride: Int, padding: Int) -> Int? {
+        guard input > 0, window > 0, stride > 0, padding >= 0 else { return nil }
+        let (twice, o1) = padding.multipliedReportingOverflow(by: 2)
+        let (padded, o2) = input.addingReportingOverflow(twice)
+        guard !o1, !o2, window <= padded else { return nil }
+        return (padded - window) / stride + 1
+    }
+
     public var outputHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
     public var outputWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
     /// Output pixels per image and channel.

@@ -39,10 +39,12 @@ public final class Conv2D: Layer {
         precondition(inputShape.rank == 3, "Conv2D: input \(inputShape) is not (channels, height, width)")
         precondition(filters > 0 && kernel > 0 && stride > 0 && padding >= 0,
                      "Conv2D: filters \(filters), kernel \(kernel), stride \(stride), padding \(padding)")
+        // Checked arithmetic: an unchecked `2 * padding` would trap first.
+        precondition(WindowGeometry.outputLength(input: inputShape[1], window: kernel, stride: stride, padding: padding) != nil
+                     && WindowGeometry.outputLength(input: inputShape[2], window: kernel, stride: stride, padding: padding) != nil,
+                     "Conv2D: kernel \(kernel) exceeds the padded input \(inputShape)")
         let g = WindowGeometry(batch: 1, channels: inputShape[0], height: inputShape[1], width: inputShape[2],
                                kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding)
-        precondition(kernel <= inputShape[1] + 2 * padding && kernel <= inputShape[2] + 2 * padding,
-                     "Conv2D: kernel \(kernel) exceeds the padded input \(inputShape)")
         self.inputShape = inputShape
         self.filters = filters
         self.kernelSize = kernel

@@ -25,11 +25,13 @@ public final class MaxPool: Layer {
     /// - Parameter inputShape: (C, H, W) with size ≤ H + 2·padding, W + 2·padding.
     public init(inputShape: Shape, size: Int, stride: Int, padding: Int, kernels: any Kernels) {
         precondition(inputShape.rank == 3, "MaxPool: input \(inputShape) is not (channels, height, width)")
-        precondition(size > 0 && stride > 0 && padding >= 0 && 2 * padding <= size,
+        precondition(size > 0 && stride > 0 && padding >= 0 && padding <= size / 2,
                      "MaxPool: size \(size), stride \(stride), padding \(padding)")
+        precondition(WindowGeometry.outputLength(input: inputShape[1], window: size, stride: stride, padding: padding) != nil
+                     && WindowGeometry.outputLength(input: inputShape[2], window: size, stride: stride, padding: padding) != nil,
+                     "MaxPool: window \(size) exceeds \(inputShape)")
         let g = WindowGeometry(batch: 1, channels: inputShape[0], height: inputShape[1], width: inputShape[2],
                                kernelHeight: size, kernelWidth: size, stride: stride, padding: padding)
-        precondition(g.outputHeight >= 1 && g.outputWidth >= 1, "MaxPool: window \(size) exceeds \(inputShape)")
         self.inputShape = inputShape
         self.size = size
         self.stride = stride

@@ -27,6 +27,18 @@ public final class Arena {
     /// Every block starts at a multiple of this many bytes.
     public static let alignment = 64
 
+    /// The largest arena this process may ask for: the machine's physical
+    /// memory, and at most 2⁴⁸ bytes (what x86-64 can address), so that
+    /// every size and rounding below stays far from `Int.max`.
+    public static let maximumCapacity: Int = {
+        let pages = Int(sysconf(Int32(_SC_PHYS_PAGES)))
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let cap = 1 << 48
+        guard pages > 0, pageSize > 0 else { return cap }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+        return overflow ? cap : min(bytes, cap)
+    }()
+
     /// Bytes this arena can hand out (for a measuring arena: unlimited).
     public let capacity: Int
     /// Bytes handed out so far, alignment padding included (both sections).
@@ -45,7 +57,10 @@ public final class Arena {
     /// `gradientCapacity` bytes (rounded to the alignment) are the gradient section.
     public init(capacity: Int, gradientCapacity: Int = 0) throws {
         guard capacity >= 0 else { throw ArenaError.invalidCapacity(capacity) }
-        guard gradientCapacity >= 0, Self.roundUp(gradientCapacity) <= capacity else {
+        guard capacity <= Self.maximumCapacity else {
+            throw ArenaError.tooLarge(bytes: capacity, limit: Self.maximumCapacity)
+        }
+        guard gradientCapacity >= 0, gradientCapacity <= capacity, Self.roundUp(gradientCapacity) <= capacity else {
             throw ArenaError.invalidCapacity(gradientCapacity)
         }
         var raw: UnsafeMutableRawPointer?
@@ -62,8 +77,10 @@ public final class Arena {
 
     private init(measuring: ()) {
         base = nil
-        capacity = Int.max
-        gradientCapacity = Int.max / 2
+        // Large enough for any request below the maximum, small enough that
+        // sums of requests cannot overflow.
+        capacity = 1 << 60
+        gradientCapacity = 1 << 59
         isMeasuring = true
     }
 
@@ -77,18 +94,28 @@ public final class Arena {
     /// Bytes still free.
     public var remaining: Int { capacity - used }
 
+    /// `bytes` rounded up to the alignment; callers keep `bytes` below
+    /// ``maximumCapacity`` (or check ``roundedRequest(_:)``).
     static func roundUp(_ bytes: Int) -> Int {
         (bytes + alignment - 1) / alignment * alignment
+    }
+
+    /// A request's aligned size, or nil when it is beyond any arena (a
+    /// size computed from a hostile file or flag must not overflow here).
+    static func roundedRequest(_ bytes: Int) -> Int? {
+        guard bytes >= 0, bytes <= maximumCapacity else { return nil }
+        return roundUp(bytes)
     }
 
     /// Takes `bytes` bytes, 64-byte aligned; `name` goes into the error if
     /// they do not fit.
     public func allocateBytes(_ bytes: Int, name: @autoclosure () -> String) throws -> UnsafeMutableRawPointer {
         precondition(bytes >= 0, "Arena: negative request")
-        let size = Self.roundUp(bytes)
         let free = isMeasuring ? remaining : capacity - gradientCapacity - generalUsed
-        guard size <= free else {
-            throw ArenaError.capacityExceeded(request: name(), bytes: bytes, remaining: free, capacity: capacity)
+        guard let size = Self.roundedRequest(bytes), size <= free else {
+            // A measuring arena's limit is the machine's memory.
+            let limit = isMeasuring ? Self.maximumCapacity : capacity
+            throw ArenaError.capacityExceeded(request: name(), bytes: bytes, remaining: min(free, limit), capacity: limit)
         }
         let offset = generalUsed
         generalUsed += size
@@ -100,9 +127,8 @@ public final class Arena {
 
     /// Takes a parameter-gradient tensor from the gradient section.
     public func allocateGradient(_ shape: Shape, name: @autoclosure () -> String) throws -> Tensor {
-        let bytes = shape.count * MemoryLayout<Float>.stride
-        let size = Self.roundUp(bytes)
-        guard gradientUsed + size <= gradientCapacity else {
+        let bytes = try Self.floatBytes(shape, name: name())
+        guard let size = Self.roundedRequest(bytes), size <= gradientCapacity - gradientUsed else {
             throw ArenaError.capacityExceeded(request: "\(name()) (\(shape) floats, gradient section)", bytes: bytes,
                                               remaining: gradientCapacity - gradientUsed, capacity: gradientCapacity)
         }
@@ -121,15 +147,24 @@ public final class Arena {
                                           count: gradientUsed / 4)
     }
 
+    /// Bytes of a float tensor of `shape`, checked: shapes come from model
+    /// files and flags, and `Shape.count` itself does not check.
+    static func floatBytes(_ shape: Shape, name: String) throws -> Int {
+        try CheckedSize.product(shape.dims + [MemoryLayout<Float>.stride], field: "\(name) bytes (\(shape.description) floats)",
+                                source: "arena", limit: maximumCapacity)
+    }
+
     /// A float tensor of `shape`, zero-filled at arena creation.
     public func allocate(_ shape: Shape, name: @autoclosure () -> String) throws -> Tensor {
-        let raw = try allocateBytes(shape.count * MemoryLayout<Float>.stride, name: "\(name()) (\(shape) floats)")
+        let raw = try allocateBytes(try Self.floatBytes(shape, name: name()), name: "\(name()) (\(shape) floats)")
         return Tensor(pointer: raw.bindMemory(to: Float.self, capacity: shape.count), shape: shape)
     }
 
     /// A buffer of 32-bit integers (labels, indices).
     public func allocateInt32(count: Int, name: @autoclosure () -> String) throws -> UnsafeMutableBufferPointer<Int32> {
-        let raw = try allocateBytes(count * MemoryLayout<Int32>.stride, name: "\(name()) (\(count) int32)")
+        let bytes = try CheckedSize.product([count, MemoryLayout<Int32>.stride], field: "\(name()) bytes", source: "arena",
+                                            limit: Self.maximumCapacity)
+        let raw = try allocateBytes(bytes, name: "\(name()) (\(count) int32)")
         return UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int32.self, capacity: count), count: count)
     }
 }
@@ -141,6 +176,8 @@ public enum ArenaError: Error, Equatable, CustomStringConvertible {
     /// The network and batch need `needed` bytes; the arena was given `capacity`.
     case tooSmall(needed: Int, capacity: Int, detail: String)
     case invalidCapacity(Int)
+    /// A capacity above ``Arena/maximumCapacity`` (the machine's memory).
+    case tooLarge(bytes: Int, limit: Int)
     case systemOutOfMemory(bytes: Int)
 
     public var description: String {
@@ -151,6 +188,8 @@ public enum ArenaError: Error, Equatable, CustomStringConvertible {
             return "arena: too small: this network and batch size need \(needed) bytes (\(Arena.formatBytes(needed))), the arena has \(capacity); \(detail)"
         case let .invalidCapacity(c):
             return "arena: capacity must be >= 0, got \(c)"
+        case let .tooLarge(bytes, limit):
+            return "arena: \(bytes) bytes is more than this machine's memory (\(limit) bytes, \(Arena.formatBytes(limit)))"
         case let .systemOutOfMemory(bytes):
             return "arena: the system refused \(bytes) bytes"
         }

@@ -34,12 +34,100 @@ public enum LayerSpec: Equatable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The most elements one sample's tensor (an activation, a layer's
+    /// weights, a convolution's unfolded image) may have: 2²⁸ floats (1 GiB).
+    /// Specs come from model files; this keeps every size of a layer far
+    /// inside `Int` and the C kernels' 32-bit dimensions.
+    public static let elementLimit = 1 << 28
+
+    /// The output shape of one sample of `inputShape` through this layer,
+    /// every size computed with overflow checks and bounded by
+    /// ``elementLimit``; throws a ``NetworkShapeError`` naming the layer
+    /// when the layer does not fit its input.
+    public func outputShape(for inputShape: [Int], index: Int) throws -> [Int] {
+        func fail(_ message: String) -> NetworkShapeError {
+            NetworkShapeError(layerIndex: index, layer: description, message: message)
+        }
+        let limit = Self.elementLimit
+        func count(_ factors: [Int], _ what: String) throws -> Int {
+            do {
+                return try CheckedSize.product(factors, field: what, source: "layer \(index)", limit: limit)
+            } catch {
+                throw fail("\(what) \(factors.map(String.init).joined(separator: "×")) exceeds \(limit) elements")
+            }
+        }
+        guard (1...3).contains(inputShape.count), inputShape.allSatisfy({ $0 > 0 }) else {
+            throw fail("input shape \(inputShape) must have 1 to 3 positive dimensions")
+        }
+        let features = try count(inputShape, "input")
+        /// "H×W" of the input padded by `padding` on each side (for messages).
+        func padded(_ padding: Int) -> String {
+            let (twice, o1) = padding.multipliedReportingOverflow(by: 2)
+            let (h, o2) = inputShape[1].addingReportingOverflow(twice)
+            let (w, o3) = inputShape[2].addingReportingOverflow(twice)
+            return o1 || o2 || o3 ? "beyond Int" : "\(h)×\(w)"
+        }
+        func image() throws -> (c: Int, h: Int, w: Int) {
+            guard inputShape.count == 3 else {
+                throw fail("needs an image input (channels, height, width), got \(Shape(inputShape))")
+            }
+            return (inputShape[0], inputShape[1], inputShape[2])
+        }
+        switch self {
+        case .affine(let outputs):
+            guard outputs > 0 else { throw fail("needs at least one output, got \(outputs)") }
+            _ = try count([features, outputs], "weights")
+            return [outputs]
+        case .relu, .sigmoid, .tanh, .dropout, .batchNorm:
+            return inputShape
+        case .flatten:
+            return [features]
+        case let .conv2d(filters, kernel, stride, padding):
+            let (c, h, w) = try image()
+            guard filters > 0, kernel > 0, stride > 0, padding >= 0 else {
+                throw fail("filters, kernel and stride must be > 0 and padding >= 0")
+            }
+            // A window that lies wholly in the padding sees only zeros.
+            guard padding < kernel else { throw fail("padding \(padding) must be smaller than the kernel \(kernel)") }
+            guard let oh = WindowGeometry.outputLength(input: h, window: kernel, stride: stride, padding: padding),
+                  let ow = WindowGeometry.outputLength(input: w, window: kernel, stride: stride, padding: padding) else {
+                throw fail("kernel \(kernel)×\(kernel) exceeds the padded input \(padded(padding)) (input \(Shape(inputShape)), padding \(padding))")
+            }
+            guard stride <= max(h, w) + 2 * padding else {
+                throw fail("stride \(stride) is larger than the padded input (input \(Shape(inputShape)), padding \(padding))")
+            }
+            _ = try count([filters, c, kernel, kernel], "weights")
+            _ = try count([c, kernel, kernel, oh, ow], "unfolded image")
+            _ = try count([filters, oh, ow], "output")
+            return [filters, oh, ow]
+        case let .maxPool(size, stride, padding):
+            let (c, h, w) = try image()
+            guard size > 0, stride > 0, padding >= 0 else {
+                throw fail("size and stride must be > 0 and padding >= 0")
+            }
+            guard padding <= size / 2 else {
+                throw fail("padding \(padding) is more than half the window \(size)×\(size)")
+            }
+            guard let oh = WindowGeometry.outputLength(input: h, window: size, stride: stride, padding: padding),
+                  let ow = WindowGeometry.outputLength(input: w, window: size, stride: stride, padding: padding) else {
+                throw fail("window \(size)×\(size) exceeds the padded input \(padded(padding)) (input \(Shape(inputShape)), padding \(padding))")
+            }
+            guard stride <= max(h, w) + 2 * padding else {
+                throw fail("stride \(stride) is larger than the padded input (input \(Shape(inputShape)), padding \(padding))")
+            }
+            _ = try count([c, oh, ow], "output")
+            return [c, oh, ow]
+        }
+    }
+
     /// Makes the layer for inputs of `inputShape` (one sample), or says why not.
     func makeLayer(inputShape: Shape, initializer: WeightInitializer, kernels: any Kernels,
                    index: Int) throws -> any Layer {
         func fail(_ message: String) -> NetworkShapeError {
             NetworkShapeError(layerIndex: index, layer: description, message: message)
         }
+        // Every size below is then known to fit.
+        _ = try outputShape(for: inputShape.dims, index: index)
         func requireImage() throws {
             guard inputShape.rank == 3 else {
                 throw fail("needs an image input (channels, height, width), got \(inputShape)")
@@ -79,7 +167,7 @@ public enum LayerSpec: Equatable, Sendable, Codable, CustomStringConvertible {
             guard size > 0, stride > 0, padding >= 0 else {
                 throw fail("size and stride must be > 0 and padding >= 0")
             }
-            guard 2 * padding <= size else {
+            guard padding <= size / 2 else {
                 throw fail("padding \(padding) is more than half the window \(size)×\(size)")
             }
             let (h, w) = (inputShape[1] + 2 * padding, inputShape[2] + 2 * padding)

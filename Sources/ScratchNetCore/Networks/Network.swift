@@ -50,6 +50,7 @@ public final class Network {
                 arenaCapacity: Int? = nil, threads: Int = 1) throws {
         precondition(maxBatch > 0, "Network: maxBatch must be > 0")
         precondition(threads >= 1, "Network: threads must be >= 1, got \(threads)")
+        try Self.checkBatch(maxBatch, spec: spec)
         guard !spec.inputShape.isEmpty, spec.inputShape.count <= 3, spec.inputShape.allSatisfy({ $0 > 0 }) else {
             throw NetworkShapeError(layerIndex: 0, layer: "input", message: "input shape \(spec.inputShape) must have 1 to 3 positive dimensions")
         }
@@ -98,6 +99,25 @@ public final class Network {
 
         var rng = SeededGenerator(seed: seed)
         for layer in layers { layer.initializeParameters(using: &rng) }
+    }
+
+    /// The largest `maxBatch` a network accepts: the C kernels index a
+    /// batch with 32-bit integers, and no data set here comes near it.
+    public static let maximumBatch = 1 << 24
+
+    /// Refuses a batch whose activations would not fit in 32-bit indices
+    /// (the kernels') before anything is sized: batch sizes come from flags.
+    static func checkBatch(_ maxBatch: Int, spec: NetworkSpec) throws {
+        let source = "batch size \(maxBatch)"
+        guard maxBatch <= maximumBatch else {
+            throw SizeOverflow(source: source, field: "batch", factors: [maxBatch], limit: maximumBatch)
+        }
+        let limit = Int(Int32.max)
+        _ = try CheckedSize.product([maxBatch] + spec.inputShape, field: "input batch", source: source, limit: limit)
+        for (index, shape) in try spec.outputShapes().enumerated() {
+            _ = try CheckedSize.product([maxBatch] + shape, field: "layer \(index) (\(spec.layers[index])) output",
+                                        source: source, limit: limit)
+        }
     }
 
     private struct Bound {

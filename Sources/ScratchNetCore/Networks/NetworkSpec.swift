@@ -21,6 +21,19 @@ public struct NetworkSpec: Equatable, Sendable, Codable {
         self.preset = preset
     }
 
+    /// Each layer's output shape for one sample, checked layer by layer
+    /// (see ``LayerSpec/outputShape(for:index:)``): the whole spec's sizes
+    /// without building anything, for specs read from files.
+    public func outputShapes() throws -> [[Int]] {
+        var shape = inputShape
+        var shapes: [[Int]] = []
+        for (index, layer) in layers.enumerated() {
+            shape = try layer.outputShape(for: shape, index: index)
+            shapes.append(shape)
+        }
+        return shapes
+    }
+
     /// A one-line summary: "1×28×28 → affine(100) → relu → affine(10)".
     public var summary: String {
         ([Shape(inputShape).description] + layers.map(\.description)).joined(separator: " → ")

@@ -26,7 +26,33 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
         state = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
-    public init(state: (UInt64, UInt64, UInt64, UInt64)) { self.state = state }
+    /// A generator continuing from `state`, which must not be all zeros.
+    public init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        precondition(Self.isValid(state), "SeededGenerator: the all-zero state never leaves zero")
+        self.state = state
+    }
+
+    /// A generator continuing from `words` read from outside (a checkpoint).
+    /// - Throws: ``InvalidState`` for anything but four words not all zero:
+    ///   xoshiro maps the zero state to itself, so every draw would be 0 and
+    ///   rejection loops (``nextInt(below:)``, shuffles) would never end.
+    public init(restoring words: [UInt64]) throws {
+        guard words.count == 4 else { throw InvalidState(reason: "has \(words.count) words, not 4") }
+        let state = (words[0], words[1], words[2], words[3])
+        guard Self.isValid(state) else { throw InvalidState(reason: "is all zeros, which xoshiro256** never leaves") }
+        self.state = state
+    }
+
+    /// False only for the all-zero state, the one xoshiro cannot leave.
+    public static func isValid(_ state: (UInt64, UInt64, UInt64, UInt64)) -> Bool {
+        state.0 | state.1 | state.2 | state.3 != 0
+    }
+
+    /// A stored generator state that cannot be continued.
+    public struct InvalidState: Error, Equatable, Sendable, CustomStringConvertible {
+        public var reason: String
+        public var description: String { "generator state \(reason)" }
+    }
 
     public static func == (l: SeededGenerator, r: SeededGenerator) -> Bool {
         l.state == r.state

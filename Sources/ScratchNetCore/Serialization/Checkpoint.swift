@@ -106,14 +106,21 @@ public enum Checkpoint {
             }
             for state in optimizer.stateTensors {
                 try file.copy("optimizer.\(state.name)", into: state.tensor, purpose: "state of optimizer \(optimizer.name)")
+                try ModelFile.requireFinite(state.tensor, name: "optimizer.\(state.name)", path: path)
             }
-            optimizer.stepCount = try integer("checkpoint.optimizer_steps")
+            // The optimizer counts one update per step; the bound keeps its
+            // next increments (and Adam's bias correction) away from Int.max.
+            let steps = try integer("checkpoint.optimizer_steps")
+            guard steps <= Trainer.maximumSteps else {
+                throw fail(.invalidMetadata, "'checkpoint.optimizer_steps' is \(steps), more than any run's \(Trainer.maximumSteps) steps")
+            }
+            optimizer.stepCount = steps
         }
         for (index, layer) in network.layers.enumerated() {
             let name = "rng.layers.\(index)"
             if layer.generator != nil {
                 _ = try file.require(name, dtype: .U64, shape: [4], purpose: "random generator of \(layer.name)")
-                layer.generator = try generator(file.uint64s(name))
+                layer.generator = try generator(file.uint64s(name), name: name, path: path)
             } else if file.info(name) != nil {
                 throw fail(.unexpectedTensor, "tensor '\(name)' is a random generator, but layer \(index) (\(layer.name)) draws no random numbers")
             }
@@ -135,7 +142,7 @@ public enum Checkpoint {
         do {
             try trainer.restore(position: position, globalStep: try integer("checkpoint.global_step"),
                                 order: try file.int32s("trainer.order"),
-                                rng: try generator(file.uint64s("trainer.rng")), history: history)
+                                rng: try generator(file.uint64s("trainer.rng"), name: "trainer.rng", path: path), history: history)
         } catch let error as TrainingError {
             throw fail(.incompatible, "\(error)")
         }
@@ -145,7 +152,13 @@ public enum Checkpoint {
         [g.state.0, g.state.1, g.state.2, g.state.3]
     }
 
-    static func generator(_ w: [UInt64]) throws -> SeededGenerator {
-        SeededGenerator(state: (w[0], w[1], w[2], w[3]))
+    /// The generator stored in tensor `name`; a state it could not continue
+    /// from (all zeros) is a corrupt file.
+    static func generator(_ w: [UInt64], name: String, path: String) throws -> SeededGenerator {
+        do {
+            return try SeededGenerator(restoring: w)
+        } catch let error as SeededGenerator.InvalidState {
+            throw SerializationError(.invalidMetadata, path: path, "tensor '\(name)': \(error)")
+        }
     }
 }

@@ -98,6 +98,16 @@ public enum ModelFile {
         }
         for t in wanted {
             try file.copy(t.name, into: t.tensor, purpose: "needed by \(network.spec.summary)")
+            try requireFinite(t.tensor, name: t.name, path: file.path)
+        }
+    }
+
+    /// Refuses a loaded tensor holding NaN or an infinity: such a network
+    /// predicts garbage (every logit NaN picks class 0) without any error.
+    static func requireFinite(_ tensor: Tensor, name: String, path: String) throws {
+        for i in 0..<tensor.count where !tensor.pointer[i].isFinite {
+            throw SerializationError(.invalidMetadata, path: path,
+                                     "tensor '\(name)' holds \(tensor.pointer[i]) at element \(i): weights must be finite numbers")
         }
     }
 
@@ -119,19 +129,22 @@ public enum ModelFile {
         guard (1...3).contains(spec.inputShape.count), spec.inputShape.allSatisfy({ (1...limit).contains($0) }) else {
             throw fail("input shape \(spec.inputShape) must have 1 to 3 dimensions of 1...\(limit)")
         }
-        var features = 1
-        for d in spec.inputShape {
-            let (p, o) = features.multipliedReportingOverflow(by: d)
-            guard !o, p <= limit else { throw fail("input shape \(spec.inputShape) is absurdly large") }
-            features = p
+        guard (try? CheckedSize.product(spec.inputShape, field: "input", source: path, limit: limit)) != nil else {
+            throw fail("input shape \(spec.inputShape) is absurdly large")
         }
+        guard !spec.layers.isEmpty, spec.layers.count <= 10_000 else { throw fail("\(spec.layers.count) layers") }
         for (i, layer) in spec.layers.enumerated() {
-            if case .affine(let outputs) = layer {
-                guard (1...limit).contains(outputs) else { throw fail("layer \(i) has \(outputs) outputs") }
-                let (p, o) = features.multipliedReportingOverflow(by: outputs)
-                guard !o, p <= limit else { throw fail("layer \(i) (\(layer)) would have more than \(limit) weights") }
-                features = outputs
-            }
+            if case .affine(let outputs) = layer, !(1...limit).contains(outputs) { throw fail("layer \(i) has \(outputs) outputs") }
+        }
+        // Kernel, stride, padding and every layer's sizes, checked against
+        // the shapes they meet (a padding of 10⁹ must not reach arithmetic).
+        do {
+            _ = try spec.outputShapes()
+        } catch let error as NetworkShapeError {
+            throw fail("layer \(error.layerIndex) (\(error.layer)): \(error.message)")
+        }
+        for case let .dropout(ratio) in spec.layers where !(ratio >= 0 && ratio < 1) {
+            throw fail("dropout ratio \(ratio) is not in [0, 1)")
         }
         guard spec.weightDecay.isFinite, spec.weightDecay >= 0 else { throw fail("weight decay \(spec.weightDecay)") }
     }

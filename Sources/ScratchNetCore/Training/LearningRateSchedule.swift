@@ -31,7 +31,9 @@ public enum LearningRateSchedule: Equatable, Sendable, CustomStringConvertible {
             let shape = (1 + cos(Double.pi * progress)) / 2
             return base * Float(Double(floor) + (1 - Double(floor)) * shape)
         case .step(let epochs, let factor):
-            let drops = step / max(stepsPerEpoch * epochs, 1)
+            // `epochs` comes from a flag: a period beyond Int never drops.
+            let (period, overflow) = stepsPerEpoch.multipliedReportingOverflow(by: epochs)
+            let drops = overflow ? 0 : step / max(period, 1)
             return base * powf(factor, Float(drops))
         }
     }

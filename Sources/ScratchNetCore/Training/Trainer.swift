@@ -123,23 +123,31 @@ public final class Trainer {
     public init(network: Network, train: LabeledImages, test: LabeledImages?, options: Options,
                 reduction: any GradientReduction = LocalReduction()) throws {
         guard options.epochs >= 1 else { throw TrainingError.invalidOption("epochs must be >= 1, got \(options.epochs)") }
+        guard options.epochs <= Self.maximumEpochs else {
+            throw TrainingError.invalidOption("epochs must be at most \(Self.maximumEpochs), got \(options.epochs)")
+        }
         guard options.batchSize >= 1 else { throw TrainingError.invalidOption("batch size must be >= 1, got \(options.batchSize)") }
         guard network.optimizer != nil else { throw TrainingError.invalidOption("training needs a network with an optimizer") }
+        guard train.count > 0 else { throw DataError.empty(path: train.source) }
+        guard options.batchSize <= train.count else {
+            throw TrainingError.invalidOption("batch size \(options.batchSize) is larger than the training set (\(train.count) samples)")
+        }
         let largestSlice = reduction.rows(ofBatch: options.batchSize).count
         guard largestSlice <= network.maxBatch else {
             throw TrainingError.invalidOption(reduction.size == 1
                 ? "batch size \(options.batchSize) exceeds the network's buffers (\(network.maxBatch))"
                 : "rank \(reduction.rank)'s slice of \(largestSlice) samples exceeds the network's buffers (\(network.maxBatch))")
         }
-        guard train.count > 0 else { throw DataError.empty(path: train.source) }
-        guard options.batchSize <= train.count else {
-            throw TrainingError.invalidOption("batch size \(options.batchSize) is larger than the training set (\(train.count) samples)")
-        }
         for data in [train] + (test.map { [$0] } ?? []) {
             guard data.sampleShape == network.spec.inputShape else {
                 throw TrainingError.incompatibleData("\(data.source): samples are \(data.sampleShape), the network takes \(network.spec.inputShape)")
             }
             try data.validateLabels(classes: network.classes)
+        }
+        // Every step index of the run (and the schedule's total) must fit.
+        let steps = (train.count + options.batchSize - 1) / options.batchSize
+        guard (try? CheckedSize.product([options.epochs, steps], field: "steps", source: "options", limit: Self.maximumSteps)) != nil else {
+            throw TrainingError.invalidOption("\(options.epochs) epochs of \(steps) steps exceed \(Self.maximumSteps) steps")
         }
         self.network = network
         self.train = train
@@ -161,6 +169,13 @@ public final class Trainer {
         baseLearningRate = network.optimizer?.learningRate ?? 0
         try reduction.prepare(network)
     }
+
+    /// The most epochs a run may ask for: far beyond any real run, small
+    /// enough that step counts stay exact in every type they meet.
+    public static let maximumEpochs = 1_000_000
+    /// The most steps a run (epochs × steps per epoch) may take: exact as a
+    /// `Double` (schedules divide by it) and far from `Int.max`.
+    public static let maximumSteps = 1 << 52
 
     deinit {
         order.deallocate()
@@ -265,8 +280,24 @@ public final class Trainer {
             }
             seen[Int(i)] = true
         }
-        guard position.epoch >= 1, position.stepInEpoch >= 0, position.stepInEpoch <= stepsPerEpoch, globalStep >= 0 else {
+        guard position.epoch >= 1, position.epoch <= Self.maximumEpochs + 1, position.stepInEpoch >= 0,
+              position.stepInEpoch <= stepsPerEpoch, globalStep >= 0 else {
             throw TrainingError.incompatibleData("the checkpoint's position (epoch \(position.epoch), step \(position.stepInEpoch) of \(stepsPerEpoch)) does not fit this run")
+        }
+        // Each epoch takes stepsPerEpoch steps, so the counters determine
+        // each other; a file where they disagree was edited or corrupted.
+        let expected = (position.epoch - 1) * stepsPerEpoch + position.stepInEpoch
+        guard globalStep == expected else {
+            throw TrainingError.incompatibleData("the checkpoint's global step \(globalStep) does not match epoch \(position.epoch), step \(position.stepInEpoch) of \(stepsPerEpoch) (expected \(expected))")
+        }
+        guard history.count <= position.epoch - 1 else {
+            throw TrainingError.incompatibleData("the checkpoint has \(history.count) epoch reports but is in epoch \(position.epoch)")
+        }
+        guard position.lossSum.isFinite, position.stepInEpoch > 0 || position.lossSum == 0 else {
+            throw TrainingError.incompatibleData("the checkpoint's loss sum \(position.lossSum) does not fit step \(position.stepInEpoch)")
+        }
+        guard SeededGenerator.isValid(rng.state) else {
+            throw TrainingError.incompatibleData("the checkpoint's data-order generator state is all zeros")
         }
         for (i, v) in order.enumerated() { self.order[i] = v }
         self.position = position
