@@ -56,6 +56,13 @@ struct SearchCommand: ParsableCommand {
         guard epochs >= 1, batchSize >= 1, trials >= 1, rounds >= 1, keep >= 1 else {
             throw ValidationError("--epochs, --batch-size, --trials, --rounds and --keep must be >= 1")
         }
+        guard epochs <= Trainer.maximumEpochs else { throw ValidationError("--epochs must be at most \(Trainer.maximumEpochs), got \(epochs)") }
+        guard batchSize <= Network.maximumBatch else { throw ValidationError("--batch-size must be at most \(Network.maximumBatch), got \(batchSize)") }
+        // A search of more trials than this would not finish in a working life on a CPU.
+        let maximumTrials = 100_000
+        guard trials <= maximumTrials, rounds <= maximumTrials, trials * rounds <= maximumTrials else {
+            throw ValidationError("--trials × --rounds must be at most \(maximumTrials), got \(trials) × \(rounds)")
+        }
         guard validationSplit > 0, validationSplit < 1 else { throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)") }
         if let subset { guard subset >= 2 else { throw ValidationError("--subset must be >= 2") } }
         try modelChoice.validate()
