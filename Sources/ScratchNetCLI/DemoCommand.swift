@@ -54,8 +54,18 @@ struct DemoCommand: ParsableCommand {
     var dataDirectory: String { data.directory }
 
     func validate() throws {
-        if let iterations { guard iterations >= 1 else { throw ValidationError("--iterations must be >= 1, got \(iterations)") } }
+        if let iterations {
+            guard iterations >= 1 else { throw ValidationError("--iterations must be >= 1, got \(iterations)") }
+            guard iterations <= Self.maximumIterations else {
+                throw ValidationError("--iterations must be at most \(Self.maximumIterations), got \(iterations)")
+            }
+        }
     }
+
+    /// As many as `train --epochs` allows: a typo such as `--iterations
+    /// 2147483647` must not start a run (and a path of that many points)
+    /// that never ends.
+    static let maximumIterations = Trainer.maximumEpochs
 
     func run() throws {
         let lines: [String]

@@ -21,7 +21,7 @@ enum OutputPath {
     /// Refuses a file path whose directory is missing or read-only, or that
     /// names a directory (exit 73).
     static func checkWritable(_ path: String, flag: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = parent(of: path)
         try checkDirectory(directory.isEmpty ? "." : directory, flag: flag, mayCreate: false)
         if isDirectory(path) { throw CLIFailure(.cannotCreate, "\(flag): cannot write \(path): it is a directory") }
     }
@@ -38,8 +38,20 @@ enum OutputPath {
             return
         }
         guard mayCreate else { throw CLIFailure(.cannotCreate, "\(flag): directory \(path) does not exist") }
-        let parent = (path as NSString).deletingLastPathComponent
-        try checkDirectory(parent.isEmpty ? "." : parent, flag: flag, mayCreate: true)
+        let enclosing = parent(of: path)
+        try checkDirectory(enclosing.isEmpty ? "." : enclosing, flag: flag, mayCreate: true)
+    }
+
+    /// The directory part of `path`: "" for a bare name, "/" for a name
+    /// in the root. (Foundation's `deletingLastPathComponent` traps on
+    /// some one-character non-ASCII names such as "é".)
+    static func parent(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        var parent = trimmed[..<slash]
+        while parent.count > 1, parent.hasSuffix("/") { parent.removeLast() }
+        return parent.isEmpty ? "/" : String(parent)
     }
 
     static func isDirectory(_ path: String) -> Bool {

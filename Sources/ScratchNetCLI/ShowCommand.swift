@@ -22,22 +22,30 @@ struct ShowCommand: ParsableCommand {
     @Option(help: "Output PNG file.", completion: .file(extensions: ["png"]))
     var out: String = "samples.png"
 
+    /// The most images one grid holds: a range is checked against it
+    /// before it is listed (`0..9223372036854775807` must not be).
+    static let maximumImages = 10_000
+
     static func parseIndices(_ text: String) -> [Int]? {
         if let r = text.range(of: "..<") {
-            guard let a = Int(text[..<r.lowerBound]), let b = Int(text[r.upperBound...]), a >= 0, b > a else { return nil }
+            guard let a = Int(text[..<r.lowerBound]), let b = Int(text[r.upperBound...]), a >= 0, b > a,
+                  b - a <= maximumImages else { return nil }
             return Array(a..<b)
         }
         if let r = text.range(of: "..") {
-            guard let a = Int(text[..<r.lowerBound]), let b = Int(text[r.upperBound...]), a >= 0, b >= a else { return nil }
+            guard let a = Int(text[..<r.lowerBound]), let b = Int(text[r.upperBound...]), a >= 0, b >= a,
+                  b - a < maximumImages else { return nil }
             return Array(a...b)
         }
         let list = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !list.isEmpty, list.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        guard !list.isEmpty, list.count <= maximumImages, list.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
         return list.map { $0! }
     }
 
     func validate() throws {
-        guard Self.parseIndices(index) != nil else { throw ValidationError("--index: expected '0..15', '0..<16' or '3,7,42', got '\(index)'") }
+        guard Self.parseIndices(index) != nil else {
+            throw ValidationError("--index: expected '0..15', '0..<16' or '3,7,42' (at most \(Self.maximumImages) images), got '\(index)'")
+        }
         guard ["train", "test"].contains(set) else { throw ValidationError("--set must be train or test") }
         guard columns >= 1, scale >= 1, scale <= 32 else { throw ValidationError("--columns must be >= 1 and --scale in 1...32") }
     }
