@@ -18,13 +18,14 @@ import Glibc
 /// (`SCRATCHNET_PROPERTY_SECONDS` sets the budget, 60 s by default).
 @Suite("Random flag property", .serialized, .enabled(if: TestTools.scratchnet != nil, TestTools.scratchnetMissing))
 struct RandomFlagPropertyTests {
-    /// Address space (RLIMIT_AS) of one run. A run on the tiny data set maps
-    /// about 1.0 GiB with 8 kernel threads (glibc reserves a 64 MiB malloc
-    /// arena per thread, OpenMP and the Swift runtime a stack each):
-    /// measured with `prlimit --as=N -- scratchnet train --threads 8 ...`
-    /// lowering N until it fails. 4 GiB leaves room for legitimate runs
-    /// and still stops a run that sizes anything by an unchecked flag.
-    static let addressSpaceCap = 4 << 30
+    /// Address space (RLIMIT_AS) of one run. The largest run drawn here,
+    /// `train --model deep-cnn --threads 8` on the tiny set, maps about
+    /// 400 MiB (it sometimes aborts at 384 MiB; a two-layer run needs
+    /// 129–192 MiB): measured with `prlimit --as=N -- scratchnet train ...`,
+    /// lowering N until it fails. Glibc's per-thread malloc arenas and the
+    /// thread stacks are address space, not memory, hence 2.5× that: a
+    /// run that sizes anything by an unchecked flag still hits the cap.
+    static let addressSpaceCap = 1 << 30
     /// A run on the tiny data set takes well under a second; one still
     /// running after this is stuck or sized by an unchecked flag.
     static let deadline = 20.0
