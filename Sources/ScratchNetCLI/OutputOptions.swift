@@ -24,6 +24,11 @@ enum OutputPath {
         let directory = parent(of: path)
         try checkDirectory(directory.isEmpty ? "." : directory, flag: flag, mayCreate: false)
         if isDirectory(path) { throw CLIFailure(.cannotCreate, "\(flag): cannot write \(path): it is a directory") }
+        // Outputs are renamed into place: a device or FIFO would be replaced, not written.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            throw CLIFailure(.cannotCreate, "\(flag): cannot write \(path): it is not a regular file")
+        }
     }
 
     /// Refuses a directory that cannot be created or written: it must be a

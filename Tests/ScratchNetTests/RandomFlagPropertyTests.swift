@@ -32,6 +32,12 @@ struct RandomFlagPropertyTests {
     /// Wall time of random runs (CI's figure; the environment overrides it).
     static let budget = ProcessInfo.processInfo.environment["SCRATCHNET_PROPERTY_SECONDS"].flatMap(Double.init) ?? 60
 
+    /// `SCRATCHNET_PROPERTY_LOG=FILE`: every command, its status and its stderr.
+    static let log: FileHandle? = ProcessInfo.processInfo.environment["SCRATCHNET_PROPERTY_LOG"].flatMap { path in
+        FileManager.default.createFile(atPath: path, contents: nil)
+        return FileHandle(forWritingAtPath: path)
+    }
+
     // MARK: - The property
 
     struct Outcome {
@@ -122,6 +128,10 @@ struct RandomFlagPropertyTests {
             runs += 1
             if outcome.status == 0 { successes += 1 }
             statuses[outcome.status, default: 0] += 1
+            if let log = Self.log {
+                let line = "\(outcome.status) \(Self.commandLine(arguments))\n    \(outcome.stderr.prefix(300).debugDescription)\n"
+                log.write(Data(line.utf8))
+            }
             if let violation = Self.violation(outcome) {
                 failures.append("run \(runs): \(Self.commandLine(arguments))\n    \(violation)")
             }
@@ -164,6 +174,17 @@ struct RegressionCase: CustomTestStringConvertible, Sendable {
             ["train", "--data", world.data, "--epochs", "1", "--batch-size", "16", "--quiet", "--metrics-json", "é"]
         },
         RegressionCase(name: "non-ASCII --out name", status: 0) { _ in ["histograms", "--out", "🦀"] },
+        // Outputs were renamed over devices and FIFOs: as root, `--out /dev/null`
+        // left a regular file in place of the device (here on copies of it).
+        RegressionCase(name: "histograms --out a character device", status: 73) { world in
+            ["histograms", "--out", world.null]
+        },
+        RegressionCase(name: "export --output a FIFO", status: 73) { world in
+            ["export", "--model", world.model, "--output", world.fifo + ".npz"]  // a FIFO named like an archive
+        },
+        RegressionCase(name: "train --save a character device", status: 73) { world in
+            ["train", "--data", world.data, "--epochs", "1", "--batch-size", "16", "--quiet", "--save", world.zero]
+        },
         // A range was listed before it was checked: 0...Int.max trapped.
         RegressionCase(name: "show --index 0..Int.max", status: 64) { world in
             ["show", "--data", world.data, "--index", "0..9223372036854775807", "--scale=1", "--columns", "8"]
@@ -206,16 +227,25 @@ extension RandomFlagPropertyTests {
         var emptyDirectory: String { root + "/empty" }
         var readOnlyDirectory: String { root + "/read-only" }
         var missing: String { root + "/missing" }
+        /// Character devices to write to and read from: copies of /dev/null
+        /// and /dev/zero made here when the tests run as root, so that a
+        /// writer that renames over its output can only replace the copy.
+        let null: String
+        let zero: String
 
         init() throws {
             let temporary = TemporaryDirectory()
             root = temporary.root + "-flags"
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
+            // Device numbers 1:3 and 1:5 (Linux's makedev for small numbers).
+            null = mknod(root + "/null", S_IFCHR | 0o666, 0x103) == 0 ? root + "/null" : "/dev/null"
+            zero = mknod(root + "/zero", S_IFCHR | 0o666, 0x105) == 0 ? root + "/zero" : "/dev/zero"
             for directory in [data, work, emptyDirectory, readOnlyDirectory] {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
             }
             chmod(readOnlyDirectory, 0o500)
             mkfifo(fifo, 0o600)
+            mkfifo(fifo + ".npz", 0o600)
             // 64 train and 32 test 28×28 images in 10 classes: raw training
             // files, gzipped test files.
             var rng = SeededGenerator(seed: 7)
@@ -279,14 +309,14 @@ struct ArgumentGenerator {
                             "1..2", "two"]
 
     var hostileInputs: [String] {
-        ["/dev/zero", "/dev/null", world.emptyDirectory, world.fifo, world.missing, "", world.readOnlyDirectory + "/x",
+        [world.zero, world.null, world.emptyDirectory, world.fifo, world.missing, "", world.readOnlyDirectory + "/x",
          world.missing + "/x", world.data, world.image, world.csv, world.model, world.checkpoint]
     }
 
     var outputs: [String] {
         let w = world.work
         return [w + "/out.json", w + "/out.png", w + "/out.svg", w + "/out.safetensors", w + "/out.npz", w + "/out.npy",
-                w + "/sub/out", world.readOnlyDirectory + "/out.json", world.missing + "/deep/out", "/dev/null", world.fifo,
+                w + "/sub/out", world.readOnlyDirectory + "/out.json", world.missing + "/deep/out", world.null, world.zero, world.fifo,
                 world.emptyDirectory, "", " ", w + "/" + String(repeating: "n", count: 300), "out.json", w]
     }
 
@@ -309,7 +339,7 @@ struct ArgumentGenerator {
         case .flag:
             return nil
         case let .values(valid, boundary):
-            if roll < 5 { return pick(valid) }
+            if roll < 6 { return pick(valid) }
             if roll < 8 { return pick(boundary + Self.integerBoundaries + Self.floatBoundaries) }
             return roll < 9 ? pick(Self.malformed) : pick(hostileInputs)
         case let .size(quick, maximum):
@@ -408,6 +438,8 @@ struct ArgumentGenerator {
             let (path, hasEpochs) = try configFile()
             arguments += ["--config", path]
             epochsFromConfig = hasEpochs && chance(0.5)
+        } else if chance(0.05) {
+            arguments += ["--config", value(.input)!]
         }
         if !epochsFromConfig { arguments += ["--epochs", value(.size(quick: 1...2, maximum: Trainer.maximumEpochs))!] }
         arguments += subset(trainFlags(), count: rng.nextInt(below: 7))

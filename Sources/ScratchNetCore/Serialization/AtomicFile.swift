@@ -22,7 +22,14 @@ public enum AtomicFile {
     /// owner and group) of the file it replaces, so a private 0600 file
     /// stays private; a new path gets 0666 less the umask, as `open` would
     /// give it.
+    ///
+    /// A path that names a device, FIFO or socket is refused, not replaced:
+    /// renaming over `/dev/null` as root would put a regular file in its place.
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        var existing = stat()
+        if stat(path, &existing) == 0, (existing.st_mode & S_IFMT) != S_IFREG {
+            throw Failure(path: path, reason: "is \(fileTypeName(existing.st_mode & S_IFMT)), not a regular file; not replaced")
+        }
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let (fd, tempPath) = try createTemporary(for: path, in: directory.isEmpty ? "/" : directory)
         var ok = false
