@@ -51,6 +51,9 @@ struct CLIFailure: Error, CustomStringConvertible {
             if case .fileNotFound = error { self.init(.noInput, "\(error)") } else { self.init(.dataError, "\(error)") }
         case is SizeOverflow, is PNGDecoder.Failure, is PGMDecoder.Failure:
             self.init(.dataError, "\(error)")
+        case let error as SerializationError where error.kind != .io:
+            // A model or checkpoint file that is malformed or does not fit.
+            self.init(.dataError, "\(error)")
         case let error as TrainingError:
             switch error {
             case .nonFiniteLoss: self.init(.failure, "\(error)")

@@ -185,6 +185,13 @@ struct RegressionCase: CustomTestStringConvertible, Sendable {
         RegressionCase(name: "train --save a character device", status: 73) { world in
             ["train", "--data", world.data, "--epochs", "1", "--batch-size", "16", "--quiet", "--save", world.zero]
         },
+        // A malformed model file (a safetensors error) exited 1, not 65.
+        RegressionCase(name: "eval --model a CSV file", status: 65) { world in
+            ["eval", "--model", world.csv, "--data", world.data]
+        },
+        RegressionCase(name: "export --tensor that the model lacks", status: 65) { world in
+            ["export", "--model", world.model, "--output", world.work + "/m.npy", "--tensor", "1 "]
+        },
         // A range was listed before it was checked: 0...Int.max trapped.
         RegressionCase(name: "show --index 0..Int.max", status: 64) { world in
             ["show", "--data", world.data, "--index", "0..9223372036854775807", "--scale=1", "--columns", "8"]
