@@ -19,8 +19,9 @@ struct OutputOptions: ParsableArguments {
 /// never costs a run.
 enum OutputPath {
     /// Refuses a file path whose directory is missing or read-only, or that
-    /// names a directory (exit 73).
+    /// names a directory (exit 73); an empty path is a usage error (64).
     static func checkWritable(_ path: String, flag: String) throws {
+        guard !path.isEmpty else { throw CLIFailure(.usage, "\(flag) needs a file name, got an empty one") }
         let directory = parent(of: path)
         try checkDirectory(directory.isEmpty ? "." : directory, flag: flag, mayCreate: false)
         if isDirectory(path) { throw CLIFailure(.cannotCreate, "\(flag): cannot write \(path): it is a directory") }

@@ -192,6 +192,9 @@ struct RegressionCase: CustomTestStringConvertible, Sendable {
         RegressionCase(name: "export --tensor that the model lacks", status: 65) { world in
             ["export", "--model", world.model, "--output", world.work + "/m.npy", "--tensor", "1 "]
         },
+        // An empty output name passed the checks and failed after the work: "Error: : rename failed".
+        RegressionCase(name: "show --out ''", status: 64) { world in ["show", "--data", world.data, "--out", ""] },
+        RegressionCase(name: "histograms --out ''", status: 64) { _ in ["histograms", "--out", ""] },
         // A range was listed before it was checked: 0...Int.max trapped.
         RegressionCase(name: "show --index 0..Int.max", status: 64) { world in
             ["show", "--data", world.data, "--index", "0..9223372036854775807", "--scale=1", "--columns", "8"]
