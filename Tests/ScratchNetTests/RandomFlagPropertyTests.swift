@@ -105,7 +105,7 @@ struct RandomFlagPropertyTests {
     static func commandLine(_ arguments: [String]) -> String {
         (["scratchnet"] + arguments).map { argument in
             let shown = argument.count > 80 ? String(argument.prefix(40)) + "…(\(argument.count) chars)" : argument
-            return CheckpointQuoting.quoted(shown)
+            return ShellQuoting.quoted(shown)
         }.joined(separator: " ")
     }
 
@@ -212,8 +212,8 @@ struct RegressionCase: CustomTestStringConvertible, Sendable {
     ]
 }
 
-/// Shell quoting for the failure message (the CLI's own rule).
-enum CheckpointQuoting {
+/// Shell quoting for the failure message, as the CLI quotes a resume command.
+enum ShellQuoting {
     static func quoted(_ text: String) -> String {
         let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {
             CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_./=:,+@%".unicodeScalars.contains($0)
