@@ -36,6 +36,20 @@ struct CheckpointOptions: ParsableArguments {
         }
     }
 
+    /// Refuses architecture flags with `--resume`: the checkpoint fixes the
+    /// architecture, so such a flag would be ignored.
+    func refuseArchitectureFlags(_ model: ModelOptions) throws {
+        guard resume != nil else { return }
+        let given: [(Bool, String)] = [
+            (model.model != nil, "--model"), (model.hidden != nil, "--hidden"), (model.activation != nil, "--activation"),
+            (model.batchnorm != nil, model.batchnorm == false ? "--no-batchnorm" : "--batchnorm"),
+            (model.dropout != nil, "--dropout"), (model.initializer != nil, "--init"),
+        ]
+        if let (_, flag) = given.first(where: { $0.0 }) {
+            throw ValidationError("\(flag) cannot be used with --resume: the checkpoint fixes the architecture")
+        }
+    }
+
     /// Refuses, before any training, outputs that cannot be written (exit 73)
     /// and a checkpoint to resume that does not exist (exit 66).
     func checkFiles() throws {
