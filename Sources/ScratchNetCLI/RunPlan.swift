@@ -29,6 +29,8 @@ struct RunPlan {
     var validationSplit: Double?
     var persistence: CheckpointOptions
     var metricsJson: String?
+    /// Architecture flags given on the command line, checked against a resumed checkpoint.
+    var architectureFlags: [String] = []
     /// `--report DIR`: the report goes to DIR/report.html.
     var reportDirectory: String?
     var quiet: Bool
@@ -48,6 +50,7 @@ struct RunPlan {
         let file = try command.config.map(ConfigFile.init(path:))
         let flags = command.modelOptions
         try command.persistence.refuseArchitectureFlags(flags)
+        architectureFlags = flags.givenArchitectureFlags
 
         var model = ModelChoice()
         model.preset = try flags.model ?? file?.value(\.model, key: "model") ?? .twoLayer

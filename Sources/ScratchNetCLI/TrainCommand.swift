@@ -87,7 +87,7 @@ struct TrainCommand: ParsableCommand {
         let (allTrain, test) = try DataSource.loadTrainAndTest(directory)
         let (train, validation) = try splitForValidation(allTrain, plan: plan)
         let resumeFile = try plan.persistence.resumeFile()
-        let spec = try plan.persistence.resumedSpec(resumeFile) ?? plan.model.spec(train: train, test: test)
+        let spec = try plan.persistence.architecture(resumeFile, flags: plan.architectureFlags) { try plan.model.spec(train: train, test: test) }
         let network = try plan.makeNetwork(spec: spec, maxBatch: plan.batchSize, trainingSamples: train.count)
         let trainer = try Trainer(network: network, train: train, test: test, options: plan.trainerOptions)
         try plan.persistence.restore(trainer, from: resumeFile)

@@ -104,16 +104,34 @@ struct CLIHabitTests {
         #expect(TrainingConfiguration.editDistance("seed", "seed") == 0)
     }
 
-    @Test(arguments: [
-        (["--model", "simple-cnn"], "--model"), (["--hidden", "16"], "--hidden"), (["--activation", "tanh"], "--activation"),
-        (["--batchnorm"], "--batchnorm"), (["--no-batchnorm"], "--no-batchnorm"), (["--dropout", "0.2"], "--dropout"),
-        (["--init", "xavier"], "--init"),
-    ])
-    func resumeRefusesArchitectureFlags(flags: [String], named flag: String) throws {
+    /// A checkpoint of the tiny mlp (hidden 8) after one epoch, and the flags that made it.
+    static func tinyCheckpoint(in dir: TemporaryDirectory) throws -> (path: String, flags: [String]) {
+        let train = try tinyTraining(in: dir)
+        let checkpoint = dir.path("ck.safetensors")
+        let first = try scratchnet(train + ["--quiet", "--checkpoint", checkpoint])
+        try #require(first.status == 0, "\(first.output)")
+        return (checkpoint, train)
+    }
+
+    @Test func resumeRefusesArchitectureFlagsThatDisagreeWithTheCheckpoint() throws {
         let dir = TemporaryDirectory()
-        try TestTools.writeTinyDataset(in: dir.root)
-        try AtomicFile.write([0], to: dir.path("ck.safetensors"))
-        let result = try Self.scratchnet(["train", "--data", dir.root, "--resume", dir.path("ck.safetensors")] + flags)
-        CLIOptionTests.expectOneLineFailure(result, status: 64, says: "\(flag) cannot be used with --resume")
+        let (checkpoint, _) = try Self.tinyCheckpoint(in: dir)
+        let base = ["train", "--data", dir.root, "--batch-size", "10", "--epochs", "2", "--quiet", "--resume", checkpoint]
+        let cases: [([String], String)] = [
+            (["--model", "simple-cnn"], "--model"), (["--model", "mlp", "--hidden", "16"], "--model, --hidden"),
+            (["--model", "mlp", "--hidden", "8", "--activation", "tanh"], "--model, --hidden, --activation"),
+            (["--model", "mlp", "--hidden", "8", "--batchnorm"], "--model, --hidden, --batchnorm"),
+            (["--model", "mlp", "--hidden", "8", "--dropout", "0.2"], "--model, --hidden, --dropout"),
+            (["--model", "two-layer"], "--model"),
+        ]
+        for (flags, named) in cases {
+            CLIOptionTests.expectOneLineFailure(try Self.scratchnet(base + flags), status: 64,
+                                                says: "\(named) cannot change the architecture of \(checkpoint) with --resume")
+        }
+        CLIOptionTests.expectOneLineFailure(try Self.scratchnet(base + ["--init", "xavier"]), status: 64,
+                                            says: "--init cannot be used with --resume")
+        // The same command line again with --resume: the flags agree, so it continues.
+        let again = try Self.scratchnet(base + ["--model", "mlp", "--hidden", "8", "--no-batchnorm"])
+        #expect(again.status == 0, "\(again.output)")
     }
 }
