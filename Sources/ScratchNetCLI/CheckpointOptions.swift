@@ -47,7 +47,7 @@ struct CheckpointOptions: ParsableArguments {
 
     /// Refuses `--init` with `--resume`: the weights come from the
     /// checkpoint, so an initializer would be ignored.
-    func refuseArchitectureFlags(_ model: ModelOptions) throws {
+    func refuseInitializerOnResume(_ model: ModelOptions) throws {
         guard resume != nil, model.initializer != nil else { return }
         throw ValidationError("--init cannot be used with --resume: the weights come from the checkpoint")
     }

@@ -49,7 +49,7 @@ struct RunPlan {
     init(_ command: TrainCommand, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let file = try command.config.map(ConfigFile.init(path:))
         let flags = command.modelOptions
-        try command.persistence.refuseArchitectureFlags(flags)
+        try command.persistence.refuseInitializerOnResume(flags)
         architectureFlags = flags.givenArchitectureFlags
 
         var model = ModelChoice()
