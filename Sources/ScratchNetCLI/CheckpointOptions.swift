@@ -2,6 +2,15 @@ import ArgumentParser
 import Foundation
 import ScratchNet
 
+extension ModelOptions {
+    /// The architecture flags given on the command line, by name.
+    var givenArchitectureFlags: [String] {
+        [(model != nil, "--model"), (hidden != nil, "--hidden"), (activation != nil, "--activation"),
+         (batchnorm != nil, batchnorm == false ? "--no-batchnorm" : "--batchnorm"),
+         (dropout != nil, "--dropout")].filter(\.0).map(\.1)
+    }
+}
+
 /// `scratchnet train`'s persistence flags: --save, --checkpoint,
 /// --checkpoint-every (with --checkpoint-unit) and --resume.
 ///
@@ -36,6 +45,13 @@ struct CheckpointOptions: ParsableArguments {
         }
     }
 
+    /// Refuses `--init` with `--resume`: the weights come from the
+    /// checkpoint, so an initializer would be ignored.
+    func refuseInitializerOnResume(_ model: ModelOptions) throws {
+        guard resume != nil, model.initializer != nil else { return }
+        throw ValidationError("--init cannot be used with --resume: the weights come from the checkpoint")
+    }
+
     /// Refuses, before any training, outputs that cannot be written (exit 73)
     /// and a checkpoint to resume that does not exist (exit 66).
     func checkFiles() throws {
@@ -58,6 +74,21 @@ struct CheckpointOptions: ParsableArguments {
     func resumedSpec(_ file: SafeTensors?) throws -> NetworkSpec? {
         guard let file else { return nil }
         return try ModelFile.spec(in: file)
+    }
+
+    /// The architecture to build: `requested` (from the flags and config),
+    /// or the checkpoint's when resuming. Architecture flags that describe
+    /// a different network than the checkpoint's are refused, naming them:
+    /// they would be ignored. Flags that agree (the same command line again
+    /// with `--resume`) are accepted.
+    func architecture(_ file: SafeTensors?, flags given: [String], requested: () throws -> NetworkSpec) throws -> NetworkSpec {
+        guard let resumed = try resumedSpec(file) else { return try requested() }
+        guard !given.isEmpty else { return resumed }
+        let wanted = try requested()
+        guard wanted.inputShape == resumed.inputShape, wanted.layers == resumed.layers else {
+            throw ValidationError("\(given.joined(separator: ", ")) cannot change the architecture of \(file!.path) with --resume: drop the flag (the checkpoint fixes the architecture) or start a new run")
+        }
+        return resumed
     }
 
     /// Puts the trainer where the checkpoint left it.
@@ -131,7 +162,7 @@ struct CheckpointOptions: ParsableArguments {
         }
         var arguments = Array(CommandLine.arguments.dropFirst())
         if let train = arguments.firstIndex(of: "train") { arguments.removeSubrange(...train) }
-        arguments = Self.removing("--resume", from: arguments)
+        for flag in ["--resume", "--init", "--initializer"] { arguments = Self.removing(flag, from: arguments) }
         let command = (["scratchnet", "train", "--resume", checkpoint] + arguments).map(Self.shellQuoted).joined(separator: " ")
         return TrainingInterrupted(message: "\(place); resume with: \(command)")
     }

@@ -63,10 +63,14 @@ struct DataCommand: ParsableCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print counts, shapes, class balance and pixel statistics.")
 
-        @Argument(help: "A directory of MNIST-format IDX files or a CSV file.")
-        var path: String
+        @Argument(help: ArgumentHelp(
+            "A directory of MNIST-format IDX files or a CSV file (default: $\(MNISTFormat.directoryVariable), else \(MNISTFormat.defaultDirectory)).",
+            valueName: "path"), completion: .file())
+        var source: String?
 
         func run() throws {
+            let path = DataOptions.resolve(source, environment: ProcessInfo.processInfo.environment)
+            try DataOptions.requireExisting(path)
             let names = DatasetInfo.classNames(forSource: path)
             if DataSource.isCSV(path) {
                 let csv = try CSVDataset.read(path: path)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ScratchNet
 
 /// `scratchnet histograms`: the book's weight-initialization experiment.
@@ -17,7 +18,7 @@ struct HistogramsCommand: ParsableCommand {
     var initAlias: String?
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
-    @Option(help: "Output SVG file.", completion: .file(extensions: ["svg"]))
+    @Option(help: "Output file; its extension must be .svg (the charts are SVG).", completion: .file(extensions: ["svg"]))
     var out: String = "histograms.svg"
 
     var weightInit: WeightInitializer? {
@@ -27,6 +28,16 @@ struct HistogramsCommand: ParsableCommand {
 
     func validate() throws {
         guard weightInit != nil else { throw ValidationError("--init must be std, xavier, he or a positive number") }
+        try Self.checkExtension(out)
+    }
+
+    /// The format follows the file name: only SVG is drawn, so any other
+    /// extension (.png included) is refused rather than given SVG bytes.
+    static func checkExtension(_ path: String) throws {
+        let ext = (path as NSString).pathExtension.lowercased()
+        guard ext == "svg" else {
+            throw ValidationError("--out \(path): histograms are written as SVG only; name the file with the .svg extension")
+        }
     }
 
     func run() throws {

@@ -4,7 +4,8 @@ import ScratchNet
 
 /// `train`'s output flags besides the model and checkpoint files.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Write a JSON summary of the run to this file.", completion: .file(extensions: ["json"]))
+    @Option(help: "Write a JSON summary of the run to this file; '-' writes it to standard output and the progress lines to standard error.",
+            completion: .file(extensions: ["json"]))
     var metricsJson: String?
 
     @Option(help: ArgumentHelp("Write an HTML report with charts to DIR/report.html (DIR is created).", valueName: "dir"),
@@ -15,6 +16,57 @@ struct OutputOptions: ParsableArguments {
     var quiet = false
 }
 
+/// A command whose `--metrics-json` may be `-` (standard output).
+protocol WritesMetrics {
+    var output: OutputOptions { get }
+}
+
+extension TrainCommand: WritesMetrics {}
+
+/// `--metrics-json -`: the JSON summary is the only thing on standard
+/// output, so a pipe such as `| jq` reads valid JSON; every human line goes
+/// to standard error.
+enum MetricsOutput {
+    /// The path that means standard output.
+    static let standardOutput = "-"
+
+    /// The descriptor the summary goes to once ``prepare(for:)`` has moved
+    /// standard output aside (nil: it has not).
+    nonisolated(unsafe) private static var metricsDescriptor: Int32?
+
+    /// Before the command runs: when it writes metrics to standard output,
+    /// keeps that descriptor for the summary and points descriptor 1 (and so
+    /// every `print`) at standard error.
+    static func prepare(for command: any ParsableCommand) {
+        guard let command = command as? any WritesMetrics, command.output.metricsJson == standardOutput else { return }
+        fflush(nil)
+        let saved = dup(STDOUT_FILENO)
+        guard saved >= 0, dup2(STDERR_FILENO, STDOUT_FILENO) >= 0 else { return }
+        metricsDescriptor = saved
+    }
+
+    /// Writes `bytes` to `path`, atomically, or to standard output for `-`.
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        guard path == standardOutput else { return try AtomicFile.write(bytes, to: path) }
+        fflush(nil)
+        let descriptor = metricsDescriptor ?? STDOUT_FILENO
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw CLIFailure(.cannotCreate, "--metrics-json: cannot write to standard output: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+
+    /// The files among `paths`: `-` is not one.
+    static func files(_ paths: [String?]) -> [String] {
+        paths.compactMap { $0 }.filter { $0 != standardOutput }
+    }
+}
+
 /// Checks that an output can be written, before any work starts, so a typo
 /// never costs a run.
 enum OutputPath {
@@ -22,6 +74,7 @@ enum OutputPath {
     /// names a directory (exit 73); an empty path is a usage error (64).
     static func checkWritable(_ path: String, flag: String) throws {
         guard !path.isEmpty else { throw CLIFailure(.usage, "\(flag) needs a file name, got an empty one") }
+        if path == MetricsOutput.standardOutput, flag == "--metrics-json" { return }
         let directory = parent(of: path)
         try checkDirectory(directory.isEmpty ? "." : directory, flag: flag, mayCreate: false)
         if isDirectory(path) { throw CLIFailure(.cannotCreate, "\(flag): cannot write \(path): it is a directory") }

@@ -29,6 +29,8 @@ struct RunPlan {
     var validationSplit: Double?
     var persistence: CheckpointOptions
     var metricsJson: String?
+    /// Architecture flags given on the command line, checked against a resumed checkpoint.
+    var architectureFlags: [String] = []
     /// `--report DIR`: the report goes to DIR/report.html.
     var reportDirectory: String?
     var quiet: Bool
@@ -47,6 +49,8 @@ struct RunPlan {
     init(_ command: TrainCommand, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let file = try command.config.map(ConfigFile.init(path:))
         let flags = command.modelOptions
+        try command.persistence.refuseInitializerOnResume(flags)
+        architectureFlags = flags.givenArchitectureFlags
 
         var model = ModelChoice()
         model.preset = try flags.model ?? file?.value(\.model, key: "model") ?? .twoLayer
@@ -126,8 +130,8 @@ struct RunPlan {
                 try OutputPath.checkWritable(Self.reportFile(in: reportDirectory), flag: "--report")
             }
         }
-        let outputs = [persistence.save, persistence.checkpoint, metricsJson, reportDirectory.map(Self.reportFile(in:))]
-            .compactMap { $0 }.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let outputs = MetricsOutput.files([persistence.save, persistence.checkpoint, metricsJson, reportDirectory.map(Self.reportFile(in:))])
+            .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         if Set(outputs).count < outputs.count {
             throw ValidationError("--save, --checkpoint, --metrics-json and --report must name different files")
         }

@@ -8,6 +8,7 @@ struct ScratchNetCommand: ParsableCommand {
         commandName: "scratchnet",
         abstract: "Train neural networks on multi-core CPUs, from scratch.",
         discussion: ExitStatus.help,
+        version: ScratchNetVersion.string,
         subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, ExportCommand.self, DemoCommand.self,
                       SearchCommand.self, HistogramsCommand.self, ShowCommand.self, DataCommand.self],
         defaultSubcommand: nil
@@ -18,7 +19,8 @@ struct ScratchNetCommand: ParsableCommand {
     static func main() {
         lineBufferStandardOutput()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(NegativeNumberArguments.join(Array(CommandLine.arguments.dropFirst())))
+            MetricsOutput.prepare(for: command)
             try command.run()
             OutputLock.releaseAll()
         } catch let interrupted as TrainingInterrupted {

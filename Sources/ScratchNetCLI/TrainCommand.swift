@@ -87,7 +87,7 @@ struct TrainCommand: ParsableCommand {
         let (allTrain, test) = try DataSource.loadTrainAndTest(directory)
         let (train, validation) = try splitForValidation(allTrain, plan: plan)
         let resumeFile = try plan.persistence.resumeFile()
-        let spec = try plan.persistence.resumedSpec(resumeFile) ?? plan.model.spec(train: train, test: test)
+        let spec = try plan.persistence.architecture(resumeFile, flags: plan.architectureFlags) { try plan.model.spec(train: train, test: test) }
         let network = try plan.makeNetwork(spec: spec, maxBatch: plan.batchSize, trainingSamples: train.count)
         let trainer = try Trainer(network: network, train: train, test: test, options: plan.trainerOptions)
         try plan.persistence.restore(trainer, from: resumeFile)
@@ -135,7 +135,7 @@ struct TrainCommand: ParsableCommand {
     /// Every file the run may write, for ``OutputLock``; the `--report`
     /// directory is created here so that its lock file has a place.
     static func outputs(of plan: RunPlan) throws -> [String] {
-        var outputs = [plan.persistence.save, plan.persistence.checkpoint, plan.metricsJson].compactMap { $0 }
+        var outputs = MetricsOutput.files([plan.persistence.save, plan.persistence.checkpoint, plan.metricsJson])
         if let directory = plan.reportDirectory {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             outputs.append(RunPlan.reportFile(in: directory))
@@ -147,7 +147,7 @@ struct TrainCommand: ParsableCommand {
     static func writeMetrics(_ summary: some Encodable, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(summary)) + [10], to: path)
+        try MetricsOutput.write(Array(try encoder.encode(summary)) + [10], to: path)
     }
 }
 

@@ -144,9 +144,11 @@ struct SearchTests {
         // The keys are the snake_case the CLI documents.
         let text = String(decoding: try AtomicFile.read(dir.path("best.json")), as: UTF8.self)
         #expect(text.contains("\"learning_rate\"") && text.contains("\"weight_decay\"") && text.contains("\"batch_size\""))
-        // Missing keys stay nil; unknown keys are ignored.
-        try AtomicFile.write(Array("{\"learning_rate\": 0.5, \"future_option\": 1}".utf8), to: dir.path("partial.json"))
+        // Missing keys stay nil; unknown keys are refused.
+        try AtomicFile.write(Array("{\"learning_rate\": 0.5}".utf8), to: dir.path("partial.json"))
         #expect(try TrainingConfiguration.read(path: dir.path("partial.json")) == TrainingConfiguration(learningRate: 0.5))
+        try AtomicFile.write(Array("{\"learning_rate\": 0.5, \"future_option\": 1}".utf8), to: dir.path("unknown.json"))
+        #expect(throws: DataError.self) { try TrainingConfiguration.read(path: dir.path("unknown.json")) }
         try AtomicFile.write(Array("not json".utf8), to: dir.path("bad.json"))
         #expect(throws: DataError.self) { try TrainingConfiguration.read(path: dir.path("bad.json")) }
     }

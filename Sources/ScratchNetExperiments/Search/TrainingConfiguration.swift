@@ -5,8 +5,9 @@ import ScratchNetCore
 ///
 /// Every field is optional: a file sets what it names and leaves the rest
 /// to the command line's defaults. Keys are snake_case, like the
-/// `--metrics-json` summary. Unknown keys are ignored, so files from newer
-/// versions (or with extra notes such as `search`) still load.
+/// `--metrics-json` summary. An unknown key is refused with the closest
+/// known one suggested: a misspelled key must not silently leave its
+/// setting at the default.
 public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var model: String?
     public var hidden: [Int]?
@@ -68,7 +69,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.search = search
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case model, hidden, activation, dropout, initializer, optimizer, epochs, seed, search
         case batchNorm = "batch_norm"
         case batchSize = "batch_size"
@@ -96,9 +97,45 @@ extension TrainingConfiguration {
     public static func read(path: String) throws -> TrainingConfiguration {
         let bytes = try AtomicFile.read(path, limit: .config)
         do {
-            return try JSONDecoder().decode(TrainingConfiguration.self, from: Data(bytes))
+            let configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(bytes))
+            if let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+               let reason = unknownKeyReason(Array(object.keys)) {
+                throw DataError.unreadable(path: path, reason: reason)
+            }
+            return configuration
+        } catch let error as DataError {
+            throw error
         } catch {
             throw DataError.unreadable(path: path, reason: "not a training configuration (JSON): \(error)")
         }
+    }
+}
+
+extension TrainingConfiguration {
+    /// The keys a configuration file may hold.
+    public static var knownKeys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    /// Why `keys` are refused: the first unknown one (in sorted order) and
+    /// the known key nearest to it; nil when every key is known.
+    static func unknownKeyReason(_ keys: [String]) -> String? {
+        let known = knownKeys
+        guard let unknown = keys.sorted().first(where: { !known.contains($0) }) else { return nil }
+        let closest = known.min { editDistance(unknown, $0) < editDistance(unknown, $1) }!
+        return "unknown key '\(unknown)' (did you mean '\(closest)'?)"
+    }
+
+    /// Levenshtein distance: single-character insertions, deletions and
+    /// substitutions that turn `a` into `b`.
+    public static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in a.indices {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for j in b.indices.map({ $0 + 1 }) {
+                current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }
