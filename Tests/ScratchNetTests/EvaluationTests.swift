@@ -14,7 +14,7 @@ struct EvaluationTests {
         for i in 0..<count {
             let label = rng.nextInt(below: 10)
             labels[i] = UInt8(label)
-            for p in 0..<784 { pixels[i * 784 + p] = UInt8(rng.nextInt(below: 128) + (p % 10 == label ? 127 : 0)) }
+            for p in 0..<784 { pixels[i * 784 + p] = UInt8(rng.nextInt(below: 240) + (p % 10 == label ? 6 : 0)) }
         }
         return LabeledImages(pixels: pixels, labels: labels, sampleShape: [1, 28, 28], source: "noise")
     }
