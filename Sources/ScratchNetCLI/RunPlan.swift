@@ -16,6 +16,8 @@ struct RunPlan {
     var learningRate: Float
     var schedule: LearningRateSchedule
     var augmentation: Augmentation
+    /// `--train-accuracy-samples`: score this many training images per epoch (nil: all).
+    var trainAccuracySamples: Int?
     var epochs: Int
     var batchSize: Int
     var seed: UInt64
@@ -79,6 +81,8 @@ struct RunPlan {
                                 maximum: Trainer.maximumEpochs) ?? 10
         batchSize = try Self.count(command.batchSize, flag: "--batch-size", file: file, \.batchSize, key: "batch_size",
                                    maximum: Network.maximumBatch) ?? 100
+        trainAccuracySamples = try Self.count(command.trainAccuracySamples, flag: "--train-accuracy-samples", file: file,
+                                              \.trainAccuracySamples, key: "train_accuracy_samples", maximum: Int(Int32.max))
         seed = command.seed ?? file?.configuration.seed ?? 42
         backend = command.backend
         arenaBytes = command.arenaBytes
@@ -167,7 +171,7 @@ struct RunPlan {
     /// The trainer's options for this run.
     var trainerOptions: Trainer.Options {
         .init(epochs: epochs, batchSize: batchSize, seed: seed, adaptiveThreads: adaptiveThreads,
-              schedule: schedule, augmentation: augmentation)
+              schedule: schedule, augmentation: augmentation, trainAccuracySamples: trainAccuracySamples)
     }
 }
 

@@ -64,6 +64,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Hold out this fraction of the training data (seeded) and report accuracy on it each epoch.")
     var validationSplit: Double?
 
+    @Option(help: "Score this many training images (a seeded sample, the same every epoch) for the per-epoch train accuracy (default: all).")
+    var trainAccuracySamples: Int?
+
     @OptionGroup(title: "Output")
     var output: OutputOptions
 
@@ -99,6 +102,7 @@ struct TrainCommand: ParsableCommand {
             print("data \(directory): \(train.count) train, \(test.count) test samples")
             print("backend \(plan.backend.rawValue), \(network.threads) thread(s), optimizer \(network.optimizer?.name ?? plan.optimizer.rawValue) lr \(plan.learningRate) (\(plan.schedule)), augment \(plan.augmentation), batch \(plan.batchSize), seed \(plan.seed), arena \(Arena.formatBytes(network.arena.capacity))")
         }
+        let trainAccuracyLabel = trainer.trainAccuracySample.map { "train acc (\($0.count) samples)" } ?? "train acc"
         var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         defer { bar.finishLine() }
         let wall = Stopwatch()
@@ -108,7 +112,7 @@ struct TrainCommand: ParsableCommand {
             onEpoch: { r in
                 bar.finishLine()
                 if !quiet {
-                    print("epoch \(r.epoch): loss \(format(r.meanLoss, 4))  train acc \(format(r.trainAccuracy * 100, 2))%  test acc \(format((r.testAccuracy ?? 0) * 100, 2))%  \(Int(r.samplesPerSecond)) samples/s")
+                    print("epoch \(r.epoch): loss \(format(r.meanLoss, 4))  \(trainAccuracyLabel) \(format(r.trainAccuracy * 100, 2))%  test acc \(format((r.testAccuracy ?? 0) * 100, 2))%  \(Int(r.samplesPerSecond)) samples/s")
                 }
                 recordEpoch(r, network: network, validation: validation, report: report, quiet: quiet)
             }, afterStep: afterStep, afterEpoch: afterEpoch) }

@@ -23,6 +23,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var learningRate: Double?
     public var weightDecay: Double?
     public var seed: UInt64?
+    /// Training images scored for the per-epoch train accuracy (`--train-accuracy-samples`).
+    public var trainAccuracySamples: Int?
     /// How the values were found (informational; `train` ignores it).
     public var search: SearchRecord?
 
@@ -53,7 +55,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public init(model: String? = nil, hidden: [Int]? = nil, activation: String? = nil, batchNorm: Bool? = nil,
                 dropout: Double? = nil, initializer: String? = nil,
                 optimizer: String? = nil, epochs: Int? = nil, batchSize: Int? = nil, learningRate: Double? = nil,
-                weightDecay: Double? = nil, seed: UInt64? = nil, search: SearchRecord? = nil) {
+                weightDecay: Double? = nil, seed: UInt64? = nil, search: SearchRecord? = nil,
+                trainAccuracySamples: Int? = nil) {
         self.model = model
         self.hidden = hidden
         self.activation = activation
@@ -67,6 +70,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.weightDecay = weightDecay
         self.seed = seed
         self.search = search
+        self.trainAccuracySamples = trainAccuracySamples
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -75,6 +79,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         case batchSize = "batch_size"
         case learningRate = "learning_rate"
         case weightDecay = "weight_decay"
+        case trainAccuracySamples = "train_accuracy_samples"
     }
 }
 
