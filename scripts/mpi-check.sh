@@ -24,7 +24,8 @@ mpi=(mpirun --allow-run-as-root --bind-to none --mca btl self,vader --mca oob_tc
 epochs="${SCRATCHNET_MPI_EPOCHS:-1}"
 
 echo "== swift build -c release --traits MPI"
-swift build -c release --traits MPI --scratch-path .build-mpi --build-tests -q
+# -enable-testing: the CLI tests import ScratchNetCLI with @testable, as `swift test` allows.
+swift build -c release --traits MPI --scratch-path .build-mpi --build-tests -Xswiftc -enable-testing -q
 
 passed=0
 echo "== mpirun -np 2: 2 ranks vs 1 process, ranks in sync after every step"
