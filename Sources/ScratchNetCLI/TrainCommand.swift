@@ -117,6 +117,7 @@ struct TrainCommand: ParsableCommand {
                 recordEpoch(r, network: network, validation: validation, report: report, quiet: quiet)
             }, afterStep: afterStep, afterEpoch: afterEpoch) }
         try plan.persistence.saveModel(network)
+        try DataSource.recordStandardization(of: train, inModelAt: plan.persistence.save)
         let last = history.last!
         let totalTrainSeconds = history.reduce(0) { $0 + $1.trainSeconds }
         let samplesPerSecond = Double(train.count * history.count) / max(totalTrainSeconds, 1e-9)

@@ -2,33 +2,52 @@
 /// class label (an integer 0...255), the others the features.
 ///
 /// The first line is a header when any of its fields is not a number.
-/// Files may be gzipped (`.gz`). Features are stored as bytes like images
-/// are: each is mapped linearly from [min, max] of the whole file to
-/// 0...255 (so the network sees [0, 1]); integer features already in
-/// 0...255 with min 0 keep the scale 255/max — for scikit-learn's 8×8
-/// digits (0...16) that is v·255/16, rounded. When the feature count is a
-/// perfect square the samples are 1×s×s images, so `show` and reports can
-/// draw them.
+/// Files may be gzipped (`.gz`). The features are kept as the floats the
+/// file states (``table``: shape `[features]`, "N features"); training
+/// standardizes them per column (``LabeledImages/standardized(by:)``).
+/// ``images`` is the older byte form for pictures stored as CSV (such as
+/// scikit-learn's 8×8 digits): each feature mapped linearly from [min, max]
+/// of the whole file to 0...255; integer features already in 0...255 with
+/// min 0 keep the scale 255/max (digits: v·255/16, rounded); a perfect
+/// square of features becomes a 1×s×s image.
 public struct CSVDataset: Sendable {
     public enum LabelColumn: Sendable, Equatable {
         case first, last
         case index(Int)
     }
 
-    public let images: LabeledImages
+    /// The samples as floats, unscaled (``LabeledImages/isTabular``).
+    public let table: LabeledImages
     /// Column names when the file had a header.
     public let header: [String]?
-    /// The feature range before scaling to bytes.
+    /// The range of all features.
     public let featureRange: ClosedRange<Double>
+    /// True when every feature is an integer.
+    let integerFeatures: Bool
+
+    /// The features as bytes (see the type's summary): for pictures stored as CSV.
+    public var images: LabeledImages {
+        let n = table.samplePixels
+        let lo = featureRange.lowerBound, hi = featureRange.upperBound
+        // Non-negative integers up to 255 keep zero at zero.
+        let offset = (integerFeatures && lo >= 0 && hi <= 255) ? 0 : lo
+        let span = hi - offset
+        let scale = span > 0 ? 255 / span : 0
+        let pixels = table.features.map { v in UInt8(max(0, min(255, ((Double(v) - offset) * scale).rounded()))) }
+        let side = Int(Double(n).squareRoot().rounded())
+        let shape = side * side == n ? [1, side, side] : [n]
+        return LabeledImages(pixels: pixels, labels: table.labels, sampleShape: shape, source: table.source)
+    }
 
     /// Reads and parses a CSV file, gzipped or not.
     ///
-    /// A gzipped file is inflated and parsed piece by piece; inflating beyond
-    /// ``FileSizeLimit/data`` is ``DataError/inflatesTooLarge(path:limit:declared:)``.
-    /// At most ``FileSizeLimit/data``'s bytes / 8 values are parsed (the
+    /// A gzipped file is inflated and parsed piece by piece, never held as
+    /// text; inflating beyond ``Gzip/plausibleInflation(compressedBytes:cap:)``
+    /// of ``FileSizeLimit/data`` is ``DataError/inflatesTooLarge(path:limit:declared:)``.
+    /// At most ``FileSizeLimit/data``'s bytes / 4 values are parsed (the
     /// memory they take is then the data limit).
-    /// - Complexity: memory is the file's bytes plus 8 bytes per value
-    ///   (the parsed numbers) plus 1 byte per value (the result).
+    /// - Complexity: memory is the file's bytes plus 4 bytes per value (the
+    ///   parsed floats, reshaped in place into the result).
     public static func read(path: String, labelColumn: LabelColumn? = nil) throws -> CSVDataset {
         try read(path: path, labelColumn: labelColumn, limit: .data)
     }
@@ -39,10 +58,11 @@ public struct CSVDataset: Sendable {
         let raw = try AtomicFile.read(path, limit: limit)
         let gzip = Gzip.isGzip(raw)
         // A gzip trailer states the size mod 2³²; trusted only up to a plausible ratio.
-        let expected = gzip ? min(Gzip.statedSize(raw), 32 * raw.count) : raw.count
-        var table = CSVTable(path: path, maxValues: limit.bytes / MemoryLayout<Double>.size, expectedBytes: expected)
+        let inflation = Gzip.plausibleInflation(compressedBytes: raw.count, cap: limit.bytes)
+        let expected = gzip ? min(Gzip.statedSize(raw), inflation) : raw.count
+        var table = CSVTable(path: path, maxValues: limit.bytes / MemoryLayout<Float>.size, expectedBytes: expected)
         if gzip {
-            try Gzip.inflate(raw, path: path, limit: limit.bytes) { try table.feed($0) }
+            try Gzip.inflate(raw, path: path, limit: inflation) { try table.feed($0) }
         } else {
             try raw.withUnsafeBufferPointer { try table.feed($0) }
         }
@@ -57,11 +77,12 @@ public struct CSVDataset: Sendable {
         try dataset(CSVTable.parse(raw, path: path), labelColumn: labelColumn)
     }
 
-    static func dataset(_ table: CSVTable, labelColumn: LabelColumn?) throws -> CSVDataset {
-        let path = table.path, width = table.width, header = table.header
-        let rows = Rows(values: table.values, width: width, count: table.rows)
-        guard rows.count > 0 else { throw DataError.empty(path: path) }
+    static func dataset(_ parsed: CSVTable, labelColumn: LabelColumn?) throws -> CSVDataset {
+        var parsed = parsed
+        let path = parsed.path, width = parsed.width, header = parsed.header, count = parsed.rows
+        guard count > 0 else { throw DataError.empty(path: path) }
         guard width >= 2 else { throw DataError.unreadable(path: path, reason: "needs a label column and at least one feature column") }
+        var values = parsed.takeValues()
 
         let labelIndex: Int
         switch labelColumn {
@@ -71,51 +92,45 @@ public struct CSVDataset: Sendable {
             guard i >= 0 && i < width else { throw DataError.unreadable(path: path, reason: "label column \(i) does not exist (\(width) columns)") }
             labelIndex = i
         case nil:
-            labelIndex = guessLabelColumn(rows: rows, header: header, width: width)
+            labelIndex = guessLabelColumn(rows: Rows(values: values, width: width, count: count), header: header, width: width)
         }
-        var labels: [UInt8] = []
-        labels.reserveCapacity(rows.count)
-        var lo = Double.infinity, hi = -Double.infinity
+        var labels = [UInt8](repeating: 0, count: count)
+        var lo = Float.infinity, hi = -Float.infinity
         var allIntegers = true
-        for r in 0..<rows.count {
-            let label = rows[r, labelIndex]
-            guard label >= 0, label <= 255, label == label.rounded() else {
-                throw DataError.unreadable(path: path, reason: "row \(r + 1): label \(label) is not an integer in 0...255")
-            }
-            labels.append(UInt8(label))
-            for c in 0..<width where c != labelIndex {
-                let v = rows[r, c]
-                lo = min(lo, v); hi = max(hi, v)
-                if v != v.rounded() { allIntegers = false }
-            }
-        }
         let features = width - 1
-        // Non-negative integers up to 255 keep zero at zero.
-        let offset = (allIntegers && lo >= 0 && hi <= 255) ? 0 : lo
-        let span = hi - offset
-        let scale = span > 0 ? 255 / span : 0
-        var pixels = [UInt8](repeating: 0, count: try CheckedSize.product([rows.count, features], field: "samples × features", source: path))
-        for r in 0..<rows.count {
-            var k = r * features
-            for c in 0..<width where c != labelIndex {
-                let v = rows[r, c]
-                pixels[k] = UInt8(max(0, min(255, ((v - offset) * scale).rounded())))
-                k += 1
+        // In place: row r's features move to r × features, never past where
+        // the rows still to read lie (earlier rows end before r × width).
+        var badLabel: (row: Int, value: Float)?
+        values.withUnsafeMutableBufferPointer { v in
+            var k = 0
+            for r in 0..<count {
+                let label = v[r * width + labelIndex]
+                guard label >= 0, label <= 255, label == label.rounded() else { badLabel = (r, label); return }
+                labels[r] = UInt8(label)
+                for c in 0..<width where c != labelIndex {
+                    let x = v[r * width + c]
+                    lo = min(lo, x); hi = max(hi, x)
+                    if x != x.rounded() { allIntegers = false }
+                    v[k] = x
+                    k += 1
+                }
             }
         }
-        let side = Int(Double(features).squareRoot().rounded())
-        let shape = side * side == features ? [1, side, side] : [features]
-        return CSVDataset(images: LabeledImages(pixels: pixels, labels: labels, sampleShape: shape, source: path),
-                          header: header, featureRange: lo...hi)
+        if let badLabel {
+            throw DataError.unreadable(path: path, reason: "row \(badLabel.row + 1): label \(badLabel.value) is not an integer in 0...255")
+        }
+        values.removeLast(count)
+        let table = LabeledImages(features: values, labels: labels, featureCount: features, source: path)
+        return CSVDataset(table: table, header: header, featureRange: Double(lo)...Double(hi), integerFeatures: allIntegers)
     }
 
     /// The parsed values seen as rows.
     struct Rows {
-        let values: [Double]
+        let values: [Float]
         let width: Int
         let count: Int
-        subscript(row: Int, column: Int) -> Double { values[row * width + column] }
-        func column(_ c: Int, prefix: Int = .max) -> some Sequence<Double> {
+        subscript(row: Int, column: Int) -> Float { values[row * width + column] }
+        func column(_ c: Int, prefix: Int = .max) -> some Sequence<Float> {
             (0..<Swift.min(count, prefix)).lazy.map { values[$0 * width + c] }
         }
     }

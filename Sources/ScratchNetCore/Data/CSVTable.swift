@@ -1,6 +1,6 @@
 /// The numbers of a CSV file, parsed line by line as its bytes arrive.
 ///
-/// Memory is the parsed values (one `Double` each, in one flat array), the
+/// Memory is the parsed values (one `Float` each, 4 bytes, in one flat array), the
 /// header's names and the one line being assembled: no string per line and
 /// no array per row, so a gzipped CSV can be inflated and parsed piece by
 /// piece without ever holding its text. The first non-blank line is a header
@@ -13,7 +13,7 @@ struct CSVTable {
     /// Fields per line; -1 until the first line.
     private(set) var width = -1
     /// Row-major values: row r, column c is `values[r * width + c]`.
-    private(set) var values: [Double] = []
+    private(set) var values: [Float] = []
     private(set) var rows = 0
 
     /// A line longer than this is refused rather than buffered (a file
@@ -32,10 +32,17 @@ struct CSVTable {
     /// doubling (which holds the old and the new array at once).
     let expectedBytes: Int
 
-    init(path: String, maxValues: Int = FileSizeLimit.data.bytes / MemoryLayout<Double>.size, expectedBytes: Int = 0) {
+    init(path: String, maxValues: Int = FileSizeLimit.data.bytes / MemoryLayout<Float>.size, expectedBytes: Int = 0) {
         self.path = path
         self.maxValues = maxValues
         self.expectedBytes = expectedBytes
+    }
+
+    /// Hands the parsed values over (leaving the table empty), so that the
+    /// caller can reshape them in place instead of copying.
+    mutating func takeValues() -> [Float] {
+        defer { values = [] }
+        return values
     }
 
     /// Parses `bytes` as a whole file.
@@ -89,9 +96,9 @@ struct CSVTable {
         return lo..<hi
     }
 
-    private static func number(_ line: UnsafeBufferPointer<UInt8>, _ bounds: Range<Int>) -> Double? {
+    private static func number(_ line: UnsafeBufferPointer<UInt8>, _ bounds: Range<Int>) -> Float? {
         // Fields of up to 15 bytes are small strings: no allocation.
-        Double(String(decoding: UnsafeBufferPointer(rebasing: line[bounds]), as: UTF8.self))
+        Float(String(decoding: UnsafeBufferPointer(rebasing: line[bounds]), as: UTF8.self))
     }
 
     private static func text(_ line: UnsafeBufferPointer<UInt8>, _ bounds: Range<Int>) -> String {

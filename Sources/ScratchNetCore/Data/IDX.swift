@@ -19,17 +19,20 @@ public struct IDXArray: Equatable, Sendable {
     /// A gzipped file is inflated only as far as its IDX header declares
     /// (dims × element size + header): a file that inflates beyond that is
     /// ``DataError/inflatesTooLarge(path:limit:declared:)`` and stops there.
-    /// The file and the declared size are both bounded by ``FileSizeLimit/data``.
+    /// The file and the declared size are both bounded by ``FileSizeLimit/data``,
+    /// and what it inflates to by ``Gzip/plausibleInflation(compressedBytes:cap:)``.
     public static func read(path: String) throws -> IDXArray {
         let raw = try AtomicFile.read(path, limit: .data)
         guard Gzip.isGzip(raw) || path.hasSuffix(".gz") else { return try parse(raw, path: path) }
         var inflated: [UInt8] = []
         var declared: Int? = nil
-        try Gzip.inflate(raw, path: path, limit: FileSizeLimit.data.bytes) { piece in
+        // A header may declare up to the data limit; the file's own size bounds what it may really hold.
+        let plausible = Gzip.plausibleInflation(compressedBytes: raw.count, cap: FileSizeLimit.data.bytes)
+        try Gzip.inflate(raw, path: path, limit: plausible) { piece in
             inflated.append(contentsOf: piece)
             if declared == nil, let size = try declaredSize(inflated, path: path) {
                 declared = size
-                inflated.reserveCapacity(size)
+                inflated.reserveCapacity(min(size, plausible))
             }
             if let declared, inflated.count > declared {
                 throw DataError.inflatesTooLarge(path: path, limit: declared, declared: true)

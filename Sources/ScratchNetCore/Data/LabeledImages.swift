@@ -15,6 +15,14 @@ public struct LabeledImages: Sendable {
     public let sampleShape: [Int]
     /// Where the samples came from, for messages.
     public let source: String
+    /// Tabular samples (CSV): count × ``samplePixels`` floats, sample after
+    /// sample, and ``pixels`` empty. Empty for images.
+    public let features: [Float]
+    /// True for tabular samples (``features``; shape `[featureCount]`).
+    public let isTabular: Bool
+    /// The per-column standardization already applied to ``features``
+    /// (saved with a model trained on them); nil for images and raw tables.
+    public let standardization: FeatureStandardization?
 
     public var count: Int { labels.count }
     public var samplePixels: Int { sampleShape.reduce(1, *) }
@@ -28,6 +36,29 @@ public struct LabeledImages: Sendable {
         self.labels = labels
         self.sampleShape = sampleShape
         self.source = source
+        self.features = []
+        self.isTabular = false
+        self.standardization = nil
+    }
+
+    /// Tabular samples: `featureCount` floats per label, row after row,
+    /// fed to the network as they are (no /255).
+    public init(features: [Float], labels: [UInt8], featureCount: Int, source: String,
+                standardization: FeatureStandardization? = nil) {
+        precondition(featureCount > 0 && features.count == labels.count * featureCount,
+                     "LabeledImages: \(features.count) features for \(labels.count) samples of \(featureCount)")
+        self.pixels = []
+        self.labels = labels
+        self.sampleShape = [featureCount]
+        self.source = source
+        self.features = features
+        self.isTabular = true
+        self.standardization = standardization
+    }
+
+    /// "N features" for tables, "C×H×W" for images.
+    public var shapeDescription: String {
+        isTabular ? "\(samplePixels) features" : sampleShape.map(String.init).joined(separator: "×")
     }
 
     /// Reads an IDX image file (N, rows, cols) and an IDX label file (N).
@@ -107,6 +138,10 @@ public struct LabeledImages: Sendable {
     public func subset(_ range: Range<Int>) -> LabeledImages {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "LabeledImages: subset \(range) of \(count)")
         let n = samplePixels
+        if isTabular {
+            return LabeledImages(features: Array(features[range.lowerBound * n..<range.upperBound * n]), labels: Array(labels[range]),
+                                 featureCount: n, source: source, standardization: standardization)
+        }
         return LabeledImages(pixels: Array(pixels[range.lowerBound * n..<range.upperBound * n]),
                              labels: Array(labels[range]), sampleShape: sampleShape, source: source)
     }
@@ -120,6 +155,14 @@ public struct LabeledImages: Sendable {
         precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
         guard !indices.isEmpty else { return }
         fillLabels(indices: indices, into: out)
+        if isTabular {
+            features.withUnsafeBufferPointer { f in
+                for (row, index) in indices.enumerated() {
+                    (input.pointer + row * n).update(from: f.baseAddress! + Int(index) * n, count: n)
+                }
+            }
+            return
+        }
         pixels.withUnsafeBufferPointer { px in
             kernels.gatherBytes(px.baseAddress!, indices: indices, sampleSize: n, scale: Self.pixelScale, into: input.pointer)
         }
@@ -132,6 +175,13 @@ public struct LabeledImages: Sendable {
         precondition(start >= 0 && start + count <= self.count, "LabeledImages: batch out of range")
         precondition(input.count >= count * n && out.count >= count, "LabeledImages: batch buffers too small")
         guard count > 0 else { return }
+        if isTabular {
+            features.withUnsafeBufferPointer { f in
+                input.pointer.update(from: f.baseAddress! + start * n, count: count * n)
+            }
+            fillLabels(start: start, count: count, into: out)
+            return
+        }
         pixels.withUnsafeBufferPointer { px in
             kernels.convertBytes(px.baseAddress! + start * n, rows: count, sampleSize: n, scale: Self.pixelScale,
                                  into: input.pointer)
@@ -160,6 +210,7 @@ public struct LabeledImages: Sendable {
     /// after sample (``samplePixels`` each), valid only inside `body`.
     public func withSamples<R>(start: Int, count: Int, _ body: (UnsafePointer<UInt8>) throws -> R) rethrows -> R {
         precondition(start >= 0 && count > 0 && start + count <= self.count, "LabeledImages: samples \(start)..<\(start + count) of \(self.count)")
+        precondition(!isTabular, "LabeledImages: tabular samples are floats, not bytes (use fillBatch)")
         return try pixels.withUnsafeBufferPointer { try body($0.baseAddress! + start * samplePixels) }
     }
 
@@ -170,6 +221,7 @@ public struct LabeledImages: Sendable {
         let n = samplePixels
         precondition(input.count >= indices.count * n && out.count >= indices.count, "LabeledImages: batch buffers too small")
         precondition(transforms.count >= indices.count, "LabeledImages: \(transforms.count) transforms for \(indices.count) samples")
+        precondition(!isTabular, "LabeledImages: augmentation transforms images, not tables")
         guard !indices.isEmpty else { return }
         fillLabels(indices: indices, into: out)
         pixels.withUnsafeBufferPointer { px in

@@ -41,6 +41,15 @@ extension LabeledImages {
     /// The samples at `indices`, in that order, as a new set.
     public func gathering(_ indices: [Int], source: String? = nil) -> LabeledImages {
         let n = samplePixels
+        if isTabular {
+            var newFeatures = [Float](repeating: 0, count: indices.count * n)
+            for (row, i) in indices.enumerated() {
+                precondition(i >= 0 && i < count, "LabeledImages.gathering: index \(i) of \(count)")
+                newFeatures[row * n..<(row + 1) * n] = features[i * n..<(i + 1) * n]
+            }
+            return LabeledImages(features: newFeatures, labels: indices.map { labels[$0] }, featureCount: n,
+                                 source: source ?? self.source, standardization: standardization)
+        }
         var newPixels = [UInt8](repeating: 0, count: indices.count * n)
         var newLabels = [UInt8](repeating: 0, count: indices.count)
         pixels.withUnsafeBufferPointer { src in

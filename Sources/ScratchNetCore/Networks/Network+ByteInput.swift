@@ -24,6 +24,10 @@ extension Network {
     /// Logits for samples `start..<start+count` of `data` (inference mode);
     /// their labels go to ``labelBuffer``.
     public func inferenceLogits(on data: LabeledImages, start: Int, count: Int) -> Tensor {
+        if data.isTabular {
+            data.fillBatch(start: start, count: count, into: inputBuffer, labels: labelBuffer, kernels: kernels)
+            return forward(batch: count, training: false)
+        }
         data.fillLabels(start: start, count: count, into: labelBuffer)
         return data.withSamples(start: start, count: count) {
             forward(bytes: $0, batch: count, scale: LabeledImages.pixelScale)

@@ -163,3 +163,46 @@ public enum ModelFile {
         }
     }
 }
+
+// MARK: - Tabular input statistics
+
+extension ModelFile {
+    /// Metadata key of the per-column standardization a model trained on
+    /// tabular data expects its inputs to have had (JSON of
+    /// ``FeatureStandardization``: `{"mean": [...], "std": [...]}`).
+    public static let standardizationKey = "scratchnet.feature_standardization"
+
+    /// The standardization stored in `file`, nil when the model was not
+    /// trained on tabular data.
+    /// - Throws: ``SerializationError`` when the entry is not valid
+    ///   statistics for the model's input size.
+    public static func standardization(in file: SafeTensors) throws -> FeatureStandardization? {
+        guard let json = file.metadata[standardizationKey] else { return nil }
+        let statistics: FeatureStandardization
+        do {
+            statistics = try JSONDecoder().decode(FeatureStandardization.self, from: Data(json.utf8))
+        } catch {
+            throw SerializationError(.invalidMetadata, path: file.path, "'\(standardizationKey)' is not {\"mean\": [...], \"std\": [...]}")
+        }
+        let inputs = try spec(in: file).inputShape.reduce(1, *)
+        guard statistics.mean.count == statistics.std.count, statistics.mean.count == inputs,
+              statistics.mean.allSatisfy(\.isFinite), statistics.std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw SerializationError(.invalidMetadata, path: file.path,
+                                     "'\(standardizationKey)' needs \(inputs) finite means and positive deviations")
+        }
+        return statistics
+    }
+
+    /// Rewrites the model file at `path` (atomically) with `statistics`
+    /// stored beside its spec; the tensors are unchanged.
+    public static func record(_ statistics: FeatureStandardization, inFileAt path: String) throws {
+        let file = try SafeTensors.read(path: path)
+        var metadata = file.metadata
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        metadata[standardizationKey] = String(decoding: try encoder.encode(statistics), as: UTF8.self)
+        var writer = SafeTensorsWriter(metadata: metadata)
+        for t in file.tensors { writer.add(t.name, dtype: t.dtype, shape: t.shape, bytes: Array(file.bytes[t.byteRange])) }
+        try writer.write(to: path)
+    }
+}

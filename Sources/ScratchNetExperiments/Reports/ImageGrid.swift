@@ -15,7 +15,14 @@ public struct GrayImage: Sendable, Equatable {
     }
 
     /// Sample `index` of `data` (its first channel).
+    /// Tabular samples are no pictures: a row of features is drawn as a
+    /// 1 × features strip, normalized to its own range.
     public init(sample index: Int, of data: LabeledImages) {
+        if data.isTabular {
+            let n = data.samplePixels
+            self.init(normalizing: Array(data.features[index * n..<(index + 1) * n]), width: n, height: 1)
+            return
+        }
         let shape = data.sampleShape
         let (h, w) = shape.count >= 2 ? (shape[shape.count - 2], shape[shape.count - 1]) : (1, shape[0])
         let start = index * data.samplePixels
