@@ -45,4 +45,26 @@ enum HostileFileCrafting {
         guard let value else { throw Missing() }
         return value
     }
+
+    /// A gzip CSV bomb: a header, then valid rows `0,0,…,0` of `columns`
+    /// fields for `megabytes` MB of text, from one 1 MB member repeated
+    /// (concatenated members are one stream). About 1 KB per MB inflated.
+    static func csvBomb(megabytes: Int, columns: Int = 64) -> [UInt8] {
+        let header = (0..<columns).map { "c\($0)" }.joined(separator: ",") + "\n"
+        let row = Array(repeating: "0", count: columns).joined(separator: ",") + "\n"
+        let member = Gzip.compress([UInt8](String(repeating: row, count: (1 << 20) / row.utf8.count).utf8), level: 9)
+        var bomb = Gzip.compress([UInt8](header.utf8))
+        for _ in 0..<megabytes { bomb += member }
+        return bomb
+    }
+
+    /// A gzip IDX image-file bomb: a header declaring `count` 28×28 images
+    /// (as much as the data limit allows), then zeros for `megabytes` MB.
+    static func idxBomb(count: Int, megabytes: Int) -> [UInt8] {
+        let header: [UInt8] = [0, 0, 8, 3] + [UInt32(count), 28, 28].flatMap { d in withUnsafeBytes(of: d.bigEndian) { Array($0) } }
+        let zeros = Gzip.compress([UInt8](repeating: 0, count: 1 << 20), level: 9)
+        var bomb = Gzip.compress(header)
+        for _ in 0..<megabytes { bomb += zeros }
+        return bomb
+    }
 }

@@ -25,7 +25,7 @@ package enum Gzip {
     /// data compresses far less (Fashion-MNIST's IDX files 1.8×, MNIST's
     /// 6×, numeric CSV text 3–10×); deflate reaches about 1000× on
     /// repeated bytes, which only a bomb (or a table of zeros) holds.
-    package static let plausibleRatio = 64
+    package static let plausibleRatio = 32
     /// Small files may always inflate this far, whatever their ratio.
     package static let plausibleFloor = 16 << 20
 
