@@ -6,7 +6,8 @@ import ScratchNetTestSupport
 /// `train` on gzip bombs under an address-space cap (`prlimit --as`, i.e.
 /// setrlimit(RLIMIT_AS) in the child) below what inflating them to the data
 /// limit took (1.14 GB peak RSS for the CSV bomb, 1.87 GB for the IDX one):
-/// the run must end with the one-line "inflates beyond" error and status 65,
+/// the run must end with a one-line error (the values or the inflated bytes
+/// a file of its size may hold) and status 65,
 /// never be killed by the allocator.
 @Suite("gzip bombs under a memory cap", .serialized, .enabled(if: TestTools.scratchnet != nil, TestTools.scratchnetMissing))
 struct GzipBombMemoryTests {
@@ -29,7 +30,9 @@ struct GzipBombMemoryTests {
         try AtomicFile.write(HostileFileCrafting.csvBomb(megabytes: 1000), to: path)
         let result = try trainCapped(data: path)
         #expect(!result.signaled && result.status == 65, "\(result.status): \(result.output)")
-        #expect(result.output.contains("inflates beyond the limit of"), "\(result.output)")
+        // Rows of zeros reach the values a gzip file of this size may hold before the text limit.
+        #expect(result.output.contains("values, 8 per byte of a") || result.output.contains("inflates beyond the limit of"), "\(result.output)")
+        #expect(result.output.split(separator: "\n").count == 1, "\(result.output)")
     }
 
     @Test func idxBombEndsWithTheInflationErrorUnderTheCap() throws {

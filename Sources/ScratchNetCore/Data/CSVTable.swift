@@ -26,6 +26,8 @@ struct CSVTable {
 
     /// More values than this are refused (their memory is the limit's concern).
     let maxValues: Int
+    /// Why ``maxValues`` is what it is, for the message.
+    var maxValuesReason = "the most a data file may hold"
 
     /// About how many bytes of text the file holds (0: unknown). After the
     /// first row it sizes the value array once, instead of growing it by
@@ -129,7 +131,7 @@ struct CSVTable {
             throw DataError.unreadable(path: path, reason: "line \(lineNumber) has \(fieldBounds.count) fields, expected \(width)")
         }
         guard values.count <= maxValues - width else {
-            throw DataError.unreadable(path: path, reason: "line \(lineNumber): more than \(maxValues) values, the most a data file may hold")
+            throw DataError.unreadable(path: path, reason: "line \(lineNumber): more than \(maxValues) values, \(maxValuesReason)")
         }
         let rowStart = values.count
         for (column, bounds) in fieldBounds.enumerated() {
