@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates Benchmarks/peers/.venv (gitignored) with the peers' Python packages:
-# NumPy always; PyTorch and JAX when they install (they are large; PyPI only).
+# NumPy always; PyTorch, onnx + onnxruntime and JAX when they install (they are
+# large; PyPI only). infer_compare.py needs torch, onnx and onnxruntime.
 #
 # PyPI's Linux torch wheel depends on the CUDA runtime wheels (several GB).
 # Set PEERS_TORCH=cpu-nodeps to install torch with --no-deps plus the few
@@ -29,6 +30,12 @@ case "${PEERS_TORCH:-full}" in
   none) ;;
 esac
 "$venv/bin/python" -c 'import torch; print("torch ", torch.__version__)' 2>/dev/null || status torch "not available"
+
+if [ "${PEERS_ONNX:-1}" = 1 ]; then
+  "$pip" install -q onnx onnxruntime || status onnx "pip install onnx onnxruntime failed"
+fi
+"$venv/bin/python" -c 'import onnx, onnxruntime; print("onnx  ", onnx.__version__, "onnxruntime", onnxruntime.__version__)' 2>/dev/null ||
+  status onnx "not available"
 
 if [ "${PEERS_JAX:-1}" = 1 ]; then
   "$pip" install -q jax || status jax "pip install jax failed"

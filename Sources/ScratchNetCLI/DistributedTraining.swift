@@ -22,11 +22,23 @@ extension TrainCommand {
     /// `scratchnet train --distributed`: every rank trains on its shard of
     /// each global batch and the gradients are summed with one all-reduce
     /// per step; rank 0 alone prints, evaluates and writes files.
+    ///
+    /// Rank 0 holds the output locks (``OutputLock``) as local training
+    /// does. SIGINT/SIGTERM (``Interrupts``; mpirun forwards them to every
+    /// rank) stop all ranks after the same step: each step ends with a
+    /// one-number all-reduce of "a signal arrived here", since a rank that
+    /// stopped alone would leave the others waiting in the next all-reduce.
+    /// The run then ends with status 130 and nothing saved (distributed runs
+    /// take no --checkpoint); a signal after the last step lets rank 0
+    /// finish writing the model and still ends with 130
+    /// (``Interrupts/afterLastStep(saved:)``).
     static func runDistributed(_ plan: RunPlan) throws {
         let communicator = try makeCommunicator()
         let directory = plan.dataDirectory
         let quiet = plan.quiet, model = plan.model.preset.rawValue, batchSize = plan.batchSize
         let root = communicator.isRoot
+        if root { try OutputLock.acquire(outputs(of: plan)) }
+        Interrupts.install()
 
         let (train, test) = try DataSource.loadTrainAndTest(directory)
         let network = try distributedNetwork(plan, train: train, test: test, ranks: communicator.size)
@@ -45,6 +57,8 @@ extension TrainCommand {
         var syncChecks = 0
         var reduced = (seconds: 0.0, count: 0)
         let wall = Stopwatch()
+        var stopVote = [0.0]
+        var stoppedAt: Trainer.Position?
         let reports = try trainer.run(onEpoch: { report in
             let seconds = reduction.seconds - reduced.seconds, count = reduction.count - reduced.count
             reduced = (reduction.seconds, reduction.count)
@@ -52,20 +66,34 @@ extension TrainCommand {
                 print("epoch \(report.epoch): loss \(format(report.meanLoss, 4))  test acc \(format((report.testAccuracy ?? 0) * 100, 2))%  \(Int(report.samplesPerSecond)) samples/s  all-reduce \(format(seconds / Double(max(count, 1)) * 1000, 3)) ms/step")
             }
         }, afterStep: { _ in
-            guard plan.verifySync else { return true }
-            guard try reduction.weightsAgree(in: network) else {
-                throw TrainingError.invalidOption("ranks hold different weights after step \(trainer.globalStep)")
+            if plan.verifySync {
+                guard try reduction.weightsAgree(in: network) else {
+                    throw TrainingError.invalidOption("ranks hold different weights after step \(trainer.globalStep)")
+                }
+                syncChecks += 1
             }
-            syncChecks += 1
-            return true
+            stopVote[0] = Interrupts.requested ? 1 : 0
+            try stopVote.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+            guard stopVote[0] > 0 else { return true }
+            stoppedAt = trainer.position
+            return false
         })
+        if let p = stoppedAt {
+            throw TrainingInterrupted(message: (root ? "" : "rank \(communicator.rank): ")
+                + "interrupted after epoch \(p.epoch) step \(p.stepInEpoch); nothing was saved (distributed runs are not checkpointed)")
+        }
         let testAccuracy = reports.last!.testAccuracy ?? 0
         let seconds = reports.reduce(0) { $0 + $1.trainSeconds }
         let samplesPerSecond = Double(train.count * reports.count) / max(seconds, 1e-9)
         let steps = trainer.globalStep
         let allReducePerStep = reduction.seconds / Double(max(reduction.count, 1))
-        guard root else { return }
+        guard root else {
+            if Interrupts.requested { throw TrainingInterrupted(message: "rank \(communicator.rank): interrupted after the last step") }
+            return
+        }
         try plan.persistence.saveModel(network)
+        try DataSource.recordStandardization(of: train, inModelAt: plan.persistence.save)
+        if Interrupts.requested { throw Interrupts.afterLastStep(saved: plan.persistence.save) }
         print("final: \(communicator.size) rank(s), test accuracy \(format(testAccuracy * 100, 2))%, loss \(format(reports.last!.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, all-reduce \(format(allReducePerStep * 1000, 3)) ms/step of \(gradientBytes) bytes, \(format(wall.elapsed, 1)) s" + (plan.verifySync ? ", ranks in sync after all \(syncChecks) steps" : ""))
         if let metricsJson = plan.metricsJson {
             let summary = DistributedMetrics(
@@ -75,6 +103,7 @@ extension TrainCommand {
                 gradient_bytes: gradientBytes, steps: steps, sync_checks: syncChecks, wall_seconds: wall.elapsed)
             try writeMetrics(summary, to: metricsJson)
         }
+        if Interrupts.requested { throw Interrupts.afterLastStep(saved: plan.persistence.save) }
     }
 }
 

@@ -47,6 +47,16 @@ enum Interrupts {
 
     /// True once SIGINT or SIGTERM has arrived.
     static var requested: Bool { received.load(ordering: .sequentiallyConsistent) != 0 }
+
+    /// The stop for a signal that arrived after the last step (during the
+    /// final evaluation or the writing of the results). The run's work is
+    /// complete, so the model already written stays (every write is atomic:
+    /// a file is whole or absent); what remains (report, metrics, the
+    /// closing line) is skipped, and the process still ends with 130.
+    static func afterLastStep(saved path: String?) -> TrainingInterrupted {
+        TrainingInterrupted(message: "interrupted after the last step; "
+            + (path.map { "the model was saved to \($0)" } ?? "training finished but nothing was saved (no --save)"))
+    }
 }
 
 /// Training stopped on SIGINT/SIGTERM; `message` is the one line to print

@@ -118,6 +118,7 @@ struct TrainCommand: ParsableCommand {
             }, afterStep: afterStep, afterEpoch: afterEpoch) }
         try plan.persistence.saveModel(network)
         try DataSource.recordStandardization(of: train, inModelAt: plan.persistence.save)
+        if Interrupts.requested { throw Interrupts.afterLastStep(saved: plan.persistence.save) }
         let last = history.last!
         let totalTrainSeconds = history.reduce(0) { $0 + $1.trainSeconds }
         let samplesPerSecond = Double(train.count * history.count) / max(totalTrainSeconds, 1e-9)
@@ -135,6 +136,7 @@ struct TrainCommand: ParsableCommand {
                                              test_accuracy: $0.testAccuracy.map(Double.init), samples_per_second: $0.samplesPerSecond) })
             try writeMetrics(summary, to: metricsJson)
         }
+        if Interrupts.requested { throw Interrupts.afterLastStep(saved: plan.persistence.save) }
     }
 
     /// Every file the run may write, for ``OutputLock``; the `--report`
