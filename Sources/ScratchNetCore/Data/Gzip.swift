@@ -26,8 +26,9 @@ package enum Gzip {
     /// 6×, numeric CSV text 3–10×); deflate reaches about 1000× on
     /// repeated bytes, which only a bomb (or a table of zeros) holds.
     package static let plausibleRatio = 32
-    /// Small files may always inflate this far, whatever their ratio.
-    package static let plausibleFloor = 16 << 20
+    /// Small files may always inflate this far, whatever their ratio (more
+    /// than a CSV line may hold, so that a file without newlines is named as such).
+    package static let plausibleFloor = 32 << 20
 
     /// The most a gzip file of `compressedBytes` may inflate to:
     /// ``plausibleRatio`` times its size (at least ``plausibleFloor``),
