@@ -166,6 +166,17 @@ void sn_conv_forward(int nthreads, const float *x, const float *w, const float *
 void sn_conv_backward(int nthreads, const float *x, const float *w, const float *dout,
                       float *dw, float *db, float *dx, float *scratch, sn_conv_geometry g);
 
+/// sn_conv_forward on the given instruction set (GENERIC: portable vectors,
+/// AVX2, AVX512; AUTO: the widest the CPU runs), for tests. Returns 0, or -1
+/// (and computes nothing) when the CPU cannot run it.
+int sn_conv_forward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *x, const float *w,
+                                const float *bias, float *out, float *scratch, sn_conv_geometry g);
+
+/// sn_conv_backward on the given instruction set; returns as sn_conv_forward_with_kernel.
+int sn_conv_backward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *x, const float *w,
+                                 const float *dout, float *dw, float *db, float *dx, float *scratch,
+                                 sn_conv_geometry g);
+
 /* ---- max pooling (pool.c) ------------------------------------------------ */
 
 /// y (N, C, OH, OW) = max over each PH×PW window (padding never wins);
