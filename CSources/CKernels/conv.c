@@ -69,11 +69,16 @@ typedef struct {
     long Hp, Wp, plane;      /* the padded image (shifted layers) */
     long Np, Lp;             /* output columns over the padded width, OH·Wp; rounded up to 16 */
     long xpad;               /* floats of the padded image with its zero tail */
+    long gplane;             /* backward: G padded images per channel, G·plane floats */
+    long xgroup;             /* floats of the G images' padded planes with the zero tail */
     long offsets;            /* where the table of K row offsets (ints) sits */
+    long group_offsets;      /* the table for the backward's group layout */
     long col, dout, dw, db;  /* offsets inside one block */
     long first, block;       /* first block's offset; floats per block */
     int blocks;
 } conv_layout;
+
+static inline long lmax(long a, long b) { return a > b ? a : b; }
 
 static conv_layout layout_of(const sn_conv_geometry *g) {
     conv_layout L;
@@ -89,15 +94,25 @@ static conv_layout layout_of(const sn_conv_geometry *g) {
     // A row of B read from offset ≤ (C−1)·plane + (FH−1)·Wp + FW−1 over Lp
     // columns ends before C·plane + FW + 16: the zero tail covers it.
     L.xpad = round16((long)g->C * L.plane + g->FW + 16);
-    long group = (SN_CONV_GROUP_COLUMNS + L.Sp - 1) / L.Sp;
+    // Images per dW product: enough for about SN_CONV_GROUP_COLUMNS columns
+    // (unfolded: Sp per image; shifted: a padded plane), within the byte budget.
+    const long per_image = L.shifted ? L.plane : L.Sp;
+    const long rows = L.shifted ? g->C + g->FN : L.K + g->FN;
+    long group = (SN_CONV_GROUP_COLUMNS + per_image - 1) / per_image;
     if (group > SN_CONV_GROUP_MAX) group = SN_CONV_GROUP_MAX;
-    while (group > 1 && (L.K + g->FN) * group * L.Sp * 4 > SN_CONV_GROUP_BYTES) group--;
-    L.group = L.shifted ? 1 : (int)group;
+    while (group > 1 && rows * group * per_image * 4 > SN_CONV_GROUP_BYTES) group--;
+    L.group = (int)group;
+    L.gplane = L.group * L.plane;
+    L.xgroup = round16((long)g->C * L.gplane + g->FW + 16);
     L.offsets = 0;
-    L.first = L.shifted ? round16(L.K) : 0;
+    L.group_offsets = round16(L.K);
+    L.first = L.shifted ? 2 * round16(L.K) : 0;
     L.col = 0;
-    L.dout = L.col + (L.shifted ? L.xpad + L.K * L.Lp : L.K * L.group * L.Sp);
-    L.dw = L.dout + (L.shifted ? (long)g->FN * L.Lp : (long)g->FN * L.group * L.Sp);
+    // Shifted: the padded image(s), then dcol (K, Lp). dout' of a group is
+    // (FN, ≤ (G−1)·plane + Lp), and a read may run 16 floats past its end.
+    L.dout = L.col + (L.shifted ? lmax(L.xpad, L.xgroup) + L.K * L.Lp : L.K * L.group * L.Sp);
+    L.dw = L.dout + (L.shifted ? lmax((long)g->FN * L.Lp, (long)g->FN * round16((L.group - 1) * L.plane + L.Lp)) + 16
+                               : (long)g->FN * L.group * L.Sp);
     L.db = L.dw + round16((long)g->FN * L.K);
     L.block = L.db + round16(g->FN);
     L.blocks = imin(g->N, SN_CONV_BLOCKS);
@@ -105,12 +120,13 @@ static conv_layout layout_of(const sn_conv_geometry *g) {
 }
 
 // The row offsets of B for a shifted layer: row (c, fh, fw) starts at
-// c·plane + fh·Wp + fw in the padded image.
-static void fill_offsets(const sn_conv_geometry *g, const conv_layout *L, int *restrict boff) {
+// c·stride + fh·Wp + fw, where channels lie `stride` floats apart (plane for
+// one image, gplane for the backward's groups).
+static void fill_offsets(const sn_conv_geometry *g, const conv_layout *L, long stride, int *restrict boff) {
     for (int c = 0; c < g->C; c++)
         for (int fh = 0; fh < g->FH; fh++)
             for (int fw = 0; fw < g->FW; fw++)
-                boff[((long)c * g->FH + fh) * g->FW + fw] = (int)(c * L->plane + fh * L->Wp + fw);
+                boff[((long)c * g->FH + fh) * g->FW + fw] = (int)(c * stride + fh * L->Wp + fw);
 }
 
 size_t sn_conv_scratch_floats(sn_conv_geometry g) {
@@ -360,44 +376,58 @@ conv_image_forward_body(const sn_conv_geometry *g, const conv_layout *L, const i
     gemm_ab(g->FN, (int)L->S, (int)L->K, w, L->K, 1, col, L->Sp, 0, bias, out, L->S, wide);
 }
 
-// Shifted backward of one image: dout spread over the padded width (zeros in
-// the discarded columns, so they add nothing), then
-//   dW  += dout' · Bᵀ           rows of B read at their offsets in xpad
-//   dcol = Wᵀ · dout'            (K, Lp)
+// Shifted backward of G images: each image's channel planes padded and
+// laid side by side (channel c of image i at c·gplane + i·plane), dout'
+// spread over the same columns (zeros wherever no output lands, so those
+// columns add nothing), then
+//   dW  += dout' · Bᵀ           one product over (G−1)·plane + OH·Wp columns
+//   dcol = Wᵀ · dout'_i          (K, OH·Wp), per image
 //   dxpad[offset(k) + j] += dcol[k][j]   whole rows: the adjoint of the shifted read
-// and dx is the middle of dxpad (which reuses xpad's memory).
+// and dx_i is the middle of image i's planes in dxpad (xpad's memory).
 static inline __attribute__((always_inline)) void
-conv_image_backward_shifted(const sn_conv_geometry *g, const conv_layout *L, const int *restrict boff,
+conv_group_backward_shifted(const sn_conv_geometry *g, const conv_layout *L, int G, const int *restrict boff,
                             const float *restrict x, const float *restrict w, const float *restrict dout,
                             float *restrict dw, float *restrict db, float *restrict dx,
                             float *restrict col, float *restrict dpad, const int wide) {
-    const int FN = g->FN, OH = g->OH, OW = g->OW;
-    const long Lp = L->Lp, Wp = L->Wp, K = L->K;
-    float *xpad = col, *dcol = col + L->xpad;
-    pad_image(g, L, x, xpad);
-    memset(dpad, 0, sizeof(float) * (size_t)FN * (size_t)Lp);
+    const int FN = g->FN, OH = g->OH, OW = g->OW, C = g->C, H = g->H, W = g->W, pad = g->pad;
+    const long Lp = L->Lp, Wp = L->Wp, K = L->K, plane = L->plane, gplane = L->gplane;
+    const long in_image = (long)C * H * W, out_image = (long)FN * OH * OW;
+    const long Lg = round16((G - 1) * plane + L->Np);
+    float *xg = col, *dcol = col + lmax(L->xpad, L->xgroup);
+    memset(xg, 0, sizeof(float) * (size_t)L->xgroup);
+    for (int i = 0; i < G; i++)
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++)
+                memcpy(xg + c * gplane + i * plane + (h + pad) * Wp + pad, x + i * in_image + ((long)c * H + h) * W,
+                       sizeof(float) * (size_t)W);
+    memset(dpad, 0, sizeof(float) * (size_t)(FN * Lg + 16));
     for (int f = 0; f < FN; f++) {
-        float *row = dpad + f * Lp;
-        for (int oh = 0; oh < OH; oh++)
-            memcpy(row + oh * Wp, dout + ((long)f * OH + oh) * OW, sizeof(float) * (size_t)OW);
+        float *row = dpad + f * Lg;
+        for (int i = 0; i < G; i++)
+            for (int oh = 0; oh < OH; oh++)
+                memcpy(row + i * plane + oh * Wp, dout + i * out_image + ((long)f * OH + oh) * OW,
+                       sizeof(float) * (size_t)OW);
         v16 sum = {0};
-        for (long j = 0; j < Lp; j += 16) sum += *(const v16 *)(row + j);
+        for (long j = 0; j < Lg; j += 16) sum += *(const v16 *)(row + j);
         db[f] += hsum16(&sum);
     }
-    gemm_abt_acc(FN, (int)K, Lp, dpad, Lp, xpad, 0, boff, dw, K, wide);
+    gemm_abt_acc(FN, (int)K, Lg, dpad, Lg, xg, 0, boff, dw, K, wide);
     if (!dx) return;
-    gemm_ab((int)K, (int)L->Np, FN, w, 1, K, dpad, Lp, 0, 0, dcol, Lp, wide);
-    float *dxpad = xpad;
-    memset(dxpad, 0, sizeof(float) * (size_t)L->xpad);
-    for (long k = 0; k < K; k++) {
-        float *dst = dxpad + boff[k];
-        const float *src = dcol + k * Lp;
-        for (long j = 0; j < L->Np; j++) dst[j] += src[j];
+    float *dxg = xg;
+    memset(dxg, 0, sizeof(float) * (size_t)L->xgroup);
+    for (int i = 0; i < G; i++) {
+        gemm_ab((int)K, (int)L->Np, FN, w, 1, K, dpad + i * plane, Lg, 0, 0, dcol, Lp, wide);
+        for (long k = 0; k < K; k++) {
+            float *dst = dxg + boff[k] + i * plane;
+            const float *src = dcol + k * Lp;
+            for (long j = 0; j < L->Np; j++) dst[j] += src[j];
+        }
     }
-    for (int c = 0; c < g->C; c++)
-        for (int h = 0; h < g->H; h++)
-            memcpy(dx + ((long)c * g->H + h) * g->W, dxpad + c * L->plane + (h + g->pad) * Wp + g->pad,
-                   sizeof(float) * (size_t)g->W);
+    for (int i = 0; i < G; i++)
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++)
+                memcpy(dx + i * in_image + ((long)c * H + h) * W, dxg + c * gplane + i * plane + (h + pad) * Wp + pad,
+                       sizeof(float) * (size_t)W);
 }
 
 // One group of G images n0..n0+G−1 (x and dout point at n0): dw (FN, K) and
@@ -411,9 +441,7 @@ conv_group_backward_body(const sn_conv_geometry *g, const conv_layout *L, int G,
     const long S = L->S, Sp = L->Sp, K = L->K, ld = (long)G * Sp;
     const long in_image = (long)g->C * g->H * g->W, out_image = (long)FN * S;
     if (L->shifted) {
-        for (int i = 0; i < G; i++)
-            conv_image_backward_shifted(g, L, boff, x + i * in_image, w, dout + i * out_image, dw, db,
-                                        dx ? dx + i * in_image : 0, col, dpad, wide);
+        conv_group_backward_shifted(g, L, G, boff, x, w, dout, dw, db, dx, col, dpad, wide);
         return;
     }
     for (int i = 0; i < G; i++) {
@@ -545,7 +573,7 @@ int sn_conv_forward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float
     const double flops = 2.0 * g.N * g.FN * (double)L.K * (double)L.S;
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
     int *boff = (int *)(scratch + L.offsets);
-    if (L.shifted) fill_offsets(&g, &L, boff);
+    if (L.shifted) fill_offsets(&g, &L, L.plane, boff);
     float *blocks = scratch + L.first;
     const int nth = conv_threads(nthreads, flops, L.blocks);
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
@@ -580,8 +608,8 @@ int sn_conv_backward_with_kernel(sn_gemm_kernel kernel, int nthreads, const floa
     const conv_layout L = layout_of(&g);
     const double flops = (dx ? 4.0 : 2.0) * g.N * g.FN * (double)L.K * (double)L.S;
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
-    int *boff = (int *)(scratch + L.offsets);
-    if (L.shifted) fill_offsets(&g, &L, boff);
+    int *boff = (int *)(scratch + L.group_offsets);
+    if (L.shifted) fill_offsets(&g, &L, L.gplane, boff);
     float *blocks = scratch + L.first;
     const int nth = conv_threads(nthreads, flops, L.blocks);
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
