@@ -11,7 +11,9 @@ import ScratchNet
 /// Names read `Convolution <case> <forward|backward> <kernels> t<threads>`;
 /// the rates are samples (images) per second and, for convolutions, MFLOPS
 /// counted as direct convolution (2·FN·C·FH·FW·OH·OW per image and product),
-/// whatever the kernels do to get there.
+/// whatever the kernels do to get there. Against an earlier build: on it,
+/// `swift package benchmark baseline update earlier --filter "Convolution.*"`;
+/// on this one, `swift package benchmark baseline compare earlier --filter "Convolution.*"`.
 let benchmarks: @Sendable () -> Void = {
     let variants: [(backend: Backend, threads: Int)] =
         benchmarkThreadCounts.map { (Backend.fast, $0) } + [(Backend.naive, 1)]
