@@ -153,8 +153,9 @@ typedef struct {
 /// grows with g.N up to a fixed number of image blocks, not with threads).
 size_t sn_conv_scratch_floats(sn_conv_geometry g);
 
-/// out (N, FN, OH, OW) = conv(x, w) + bias, computed image by image
-/// (per-image im2col in scratch, then a register-blocked product). scratch
+/// out (N, FN, OH, OW) = conv(x, w) + bias, computed image by image (stride
+/// 1: a product that reads the zero-padded image at row offsets; other
+/// strides: per-image im2col in scratch, then a register-blocked product). scratch
 /// holds sn_conv_scratch_floats(g) floats (64-byte alignment is fastest).
 void sn_conv_forward(int nthreads, const float *x, const float *w, const float *bias, float *out,
                      float *scratch, sn_conv_geometry g);
