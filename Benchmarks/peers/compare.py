@@ -4,6 +4,7 @@ prints a markdown table of training samples/s with ScratchNet's ratio.
     python compare.py                      # all jobs, 1 and 2 threads, 3 epochs
     python compare.py --jobs two-layer:sgd --threads 1 --epochs 2
     python compare.py --build              # swift build -c release first
+    python compare.py --jobs deep-conv:adam --epochs 1 --data /tmp/fm10k   # a shorter run on a subset
 
 Every run prints one JSON line (kept in --log); samples/s is the median of
 the epochs after the first (of all epochs when there are two or fewer), for
@@ -24,11 +25,11 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 PYTHON = os.path.join(HERE, ".venv", "bin", "python")
 
 # model:optimizer, with the learning rate each job uses everywhere.
-DEFAULT_JOBS = ["two-layer:sgd", "mlp:sgd", "mlp:adam", "simple-conv:adam"]
+DEFAULT_JOBS = ["two-layer:sgd", "mlp:sgd", "mlp:adam", "simple-conv:adam", "deep-conv:adam"]
 LEARNING_RATES = {"sgd": 0.1, "adam": 0.001}
 PEERS = {
     "numpy": ("numpy_mlp.py", {"two-layer", "mlp"}),
-    "torch": ("torch_train.py", {"two-layer", "mlp", "simple-conv"}),
+    "torch": ("torch_train.py", {"two-layer", "mlp", "simple-conv", "deep-conv"}),
     "jax": ("jax_train.py", {"two-layer", "mlp", "simple-conv"}),
 }
 
@@ -38,17 +39,18 @@ def median_rate(epoch_rates):
     return statistics.median(timed)
 
 
-# The peers name the book's SimpleConvNet "simple-conv"; `scratchnet train` calls it simple-cnn.
-SCRATCHNET_MODEL = {"simple-conv": "simple-cnn"}
+# The peers name the book's SimpleConvNet "simple-conv" and DeepConvNet "deep-conv";
+# `scratchnet train` calls them simple-cnn and deep-cnn.
+SCRATCHNET_MODEL = {"simple-conv": "simple-cnn", "deep-conv": "deep-cnn"}
 
 
-def run_scratchnet(binary, model, optimizer, lr, epochs, threads, seed):
+def run_scratchnet(binary, model, optimizer, lr, epochs, threads, seed, data=None):
     model = SCRATCHNET_MODEL.get(model, model)
     with tempfile.TemporaryDirectory() as tmp:
         metrics = os.path.join(tmp, "metrics.json")
         cmd = [binary, "train", "--model", model, "--optimizer", optimizer, "--lr", str(lr),
                "--epochs", str(epochs), "--batch-size", "100", "--threads", str(threads),
-               "--seed", str(seed), "--quiet", "--metrics-json", metrics]
+               "--seed", str(seed), "--quiet", "--metrics-json", metrics] + (["--data", data] if data else [])
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             return None, (done.stderr.strip() or done.stdout.strip()).splitlines()[0]
@@ -59,10 +61,11 @@ def run_scratchnet(binary, model, optimizer, lr, epochs, threads, seed):
             "epoch_samples_per_second": rates}, None
 
 
-def run_peer(script, model, optimizer, lr, epochs, threads, seed):
-    cmd = [PYTHON, os.path.join(HERE, script), "--model", model, "--optimizer", optimizer, "--lr", str(lr),
+def run_peer(script, model, optimizer, lr, epochs, threads, seed, data=None, python=PYTHON):
+    cmd = [python, os.path.join(HERE, script), "--model", model, "--optimizer", optimizer, "--lr", str(lr),
            "--epochs", str(epochs), "--threads", str(threads), "--seed", str(seed)]
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE)
+    env = dict(os.environ, SCRATCHNET_DATA=data) if data else None
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE, env=env)
     lines = [l for l in done.stdout.splitlines() if l.startswith("{")]
     if done.returncode != 0 or not lines:
         err = (done.stderr.strip() or "no output").splitlines()
@@ -83,6 +86,9 @@ def main():
     parser.add_argument("--peers", default=",".join(PEERS))
     parser.add_argument("--scratchnet", default=os.path.join(REPO, ".build", "release", "scratchnet"))
     parser.add_argument("--build", action="store_true", help="run `swift build -c release` in the repository first")
+    parser.add_argument("--data", default=None,
+                        help="MNIST-format directory for every program (default: the installed Fashion-MNIST)")
+    parser.add_argument("--python", default=PYTHON, help="the peers' Python (default: this folder's .venv)")
     parser.add_argument("--log", default=None, help="append every run's JSON line to this file")
     args = parser.parse_args()
 
@@ -90,8 +96,8 @@ def main():
         subprocess.run(["swift", "build", "-c", "release", "--product", "scratchnet"], cwd=REPO, check=True)
     if not os.path.exists(args.scratchnet):
         sys.exit(f"compare.py: {args.scratchnet} not found; build it with `swift build -c release` or pass --build")
-    if not os.path.exists(PYTHON):
-        sys.exit(f"compare.py: {PYTHON} not found; run setup_venv.sh first")
+    if not os.path.exists(args.python):
+        sys.exit(f"compare.py: {args.python} not found; run setup_venv.sh first")
 
     peers = [p for p in args.peers.split(",") if p]
     rows, notes = [], []
@@ -101,7 +107,8 @@ def main():
         lr = LEARNING_RATES[optimizer]
         for threads in [int(t) for t in args.threads.split(",")]:
             results = {}
-            result, error = run_scratchnet(args.scratchnet, model, optimizer, lr, args.epochs, threads, args.seed)
+            result, error = run_scratchnet(args.scratchnet, model, optimizer, lr, args.epochs, threads, args.seed,
+                                           args.data)
             results["scratchnet"] = result
             if error:
                 notes.append(f"scratchnet {job} t{threads}: {error}")
@@ -110,7 +117,8 @@ def main():
                 if model not in models:
                     results[peer] = None
                     continue
-                result, error = run_peer(script, model, optimizer, lr, args.epochs, threads, args.seed)
+                result, error = run_peer(script, model, optimizer, lr, args.epochs, threads, args.seed, args.data,
+                                         args.python)
                 results[peer] = result
                 if error:
                     notes.append(f"{peer} {job} t{threads}: {error}")

@@ -1,14 +1,28 @@
 /*
  * conv.c — 2-D convolution over NCHW images, forward next to backward.
  *
- * One image at a time, so everything an image needs stays in L2:
+ * One image at a time, so everything an image needs stays in L2. Stride-1
+ * layers (every layer of the book's networks) unfold nothing: over the
+ * padded width Wp = W + 2·pad, row (c, fh, fw) of the unfolded image is the
+ * zero-padded image xpad read from offset c·Hp·Wp + fh·Wp + fw, so the
+ * product reads B straight from xpad through a table of K row offsets:
+ *   out'_n = W · shift(xpad_n) + bias    (FN, OH·Wp)  columns ow ≥ OW discarded
+ *   dW    += dout'_n · shift(xpad_n)ᵀ    (FN, K)      dout' zero in those columns
+ *   dcol   = Wᵀ · dout'_n                (K, OH·Wp)
+ *   dxpad += dcol rows at their offsets  (whole rows: the shifted read's adjoint)
+ * Copying an image into xpad moves C·H·W floats where an unfolding moves
+ * about FH·FW times as many; the products do Wp/OW times the columns.
+ * Other strides unfold (im2col) as the book does:
  *   col  = im2col(x_n)            (K, S)   K = C·FH·FW rows, S = OH·OW columns
  *   out_n = W · col + bias        (FN, S)  already NCHW: no transpose
- * and backward, per image:
- *   dW  += dout_n · colᵀ          (FN, K)  (col recomputed: cheaper than storing it)
+ * and backward, over groups of G images (G from the layer's shape alone):
+ *   dW  += [dout_n …] · [col_n …]ᵀ (FN, K)  one product over G·Sp columns
+ *                                            (col recomputed: cheaper than storing it)
  *   db  += Σ_s dout_n
  *   dcol = Wᵀ · dout_n            (K, S)   into col's memory
  *   dx_n = col2im(dcol)           (C, H, W)
+ * Grouping matters where S is small (8×8 images): a dW dot product over one
+ * image's 64 columns is mostly its horizontal sum; over G·64 it is FMAs.
  * The products are small (FN, K ≤ a few hundred), so they use their own
  * register-blocked micro-kernels here rather than sn_sgemm (which is built
  * for big products and serialises concurrent callers).
@@ -20,7 +34,7 @@
  * added up in block order. So the results are bit-identical for any thread
  * count, and the scratch size does not depend on the thread count.
  *
- * Columns are padded to Sp = S rounded up to 16 floats in the scratch, with
+ * Columns are padded to Sp = S (or Lp = OH·Wp) rounded up to 16 floats in the scratch, with
  * zeros in the padding, so inner loops run on whole 16-float vectors.
  */
 #include <string.h>
@@ -38,48 +52,102 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
 static inline long round16(long n) { return (n + 15) & ~15L; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
-/* Where each block's buffers sit in the scratch (offsets in floats; every
- * buffer starts on a 64-byte boundary when the scratch does). */
+/* Columns a grouped dW product aims for, and the most bytes of col plus
+ * dout one group may hold (about half of a 1 MiB L2). */
+#define SN_CONV_GROUP_COLUMNS 512
+#define SN_CONV_GROUP_BYTES (768L * 1024)
+#define SN_CONV_GROUP_MAX 8
+
+/* Where the buffers sit in the scratch (offsets in floats; every buffer
+ * starts on a 64-byte boundary when the scratch does): the table of B-row
+ * offsets shared by all blocks (shifted layers), then one region per image
+ * block. */
 typedef struct {
     long K, S, Sp;
+    int group;               /* images per dW product (unfolded layers) */
+    int shifted;             /* stride 1: rows of B are shifted views of the padded image */
+    long Hp, Wp, plane;      /* the padded image (shifted layers) */
+    long Np, Lp;             /* output columns over the padded width, OH·Wp; rounded up to 16 */
+    long xpad;               /* floats of the padded image with its zero tail */
+    long gplane;             /* backward: G padded images per channel, G·plane floats */
+    long xgroup;             /* floats of the G images' padded planes with the zero tail */
+    long offsets;            /* where the table of K row offsets (ints) sits */
+    long group_offsets;      /* the table for the backward's group layout */
     long col, dout, dw, db;  /* offsets inside one block */
-    long block;              /* floats per block */
+    long first, block;       /* first block's offset; floats per block */
     int blocks;
 } conv_layout;
+
+static inline long lmax(long a, long b) { return a > b ? a : b; }
 
 static conv_layout layout_of(const sn_conv_geometry *g) {
     conv_layout L;
     L.K = (long)g->C * g->FH * g->FW;
     L.S = (long)g->OH * g->OW;
     L.Sp = round16(L.S);
+    L.shifted = g->stride == 1;
+    L.Hp = g->H + 2L * g->pad;
+    L.Wp = g->W + 2L * g->pad;
+    L.plane = L.Hp * L.Wp;
+    L.Np = (long)g->OH * L.Wp;
+    L.Lp = round16(L.Np);
+    // A row of B read from offset ≤ (C−1)·plane + (FH−1)·Wp + FW−1 over Lp
+    // columns ends before C·plane + FW + 16: the zero tail covers it.
+    L.xpad = round16((long)g->C * L.plane + g->FW + 16);
+    // Images per dW product: enough for about SN_CONV_GROUP_COLUMNS columns
+    // (unfolded: Sp per image; shifted: a padded plane), within the byte budget.
+    const long per_image = L.shifted ? L.plane : L.Sp;
+    const long rows = L.shifted ? g->C + g->FN : L.K + g->FN;
+    long group = (SN_CONV_GROUP_COLUMNS + per_image - 1) / per_image;
+    if (group > SN_CONV_GROUP_MAX) group = SN_CONV_GROUP_MAX;
+    while (group > 1 && rows * group * per_image * 4 > SN_CONV_GROUP_BYTES) group--;
+    L.group = (int)group;
+    L.gplane = L.group * L.plane;
+    L.xgroup = round16((long)g->C * L.gplane + g->FW + 16);
+    L.offsets = 0;
+    L.group_offsets = round16(L.K);
+    L.first = L.shifted ? 2 * round16(L.K) : 0;
     L.col = 0;
-    L.dout = L.col + L.K * L.Sp;
-    L.dw = L.dout + (long)g->FN * L.Sp;
+    // Shifted: the padded image(s), then dcol (K, Lp). dout' of a group is
+    // (FN, ≤ (G−1)·plane + Lp), and a read may run 16 floats past its end.
+    L.dout = L.col + (L.shifted ? lmax(L.xpad, L.xgroup) + L.K * L.Lp : L.K * L.group * L.Sp);
+    L.dw = L.dout + (L.shifted ? lmax((long)g->FN * L.Lp, (long)g->FN * round16((L.group - 1) * L.plane + L.Lp)) + 16
+                               : (long)g->FN * L.group * L.Sp);
     L.db = L.dw + round16((long)g->FN * L.K);
     L.block = L.db + round16(g->FN);
     L.blocks = imin(g->N, SN_CONV_BLOCKS);
     return L;
 }
 
+// The row offsets of B for a shifted layer: row (c, fh, fw) starts at
+// c·stride + fh·Wp + fw, where channels lie `stride` floats apart (plane for
+// one image, gplane for the backward's groups).
+static void fill_offsets(const sn_conv_geometry *g, const conv_layout *L, long stride, int *restrict boff) {
+    for (int c = 0; c < g->C; c++)
+        for (int fh = 0; fh < g->FH; fh++)
+            for (int fw = 0; fw < g->FW; fw++)
+                boff[((long)c * g->FH + fh) * g->FW + fw] = (int)(c * stride + fh * L->Wp + fw);
+}
+
 size_t sn_conv_scratch_floats(sn_conv_geometry g) {
     if (g.N <= 0) return 0;
     conv_layout L = layout_of(&g);
-    return (size_t)L.blocks * (size_t)L.block;
+    return (size_t)L.first + (size_t)L.blocks * (size_t)L.block;
 }
 
 /* ---- per-image data movement --------------------------------------------- */
 
-// x is (C, H, W); col is (K, Sp): col[(c,fh,fw), oh·OW + ow] = x[c, oh·s−pad+fh, ow·s−pad+fw],
-// zero in the padding and in columns S..Sp.
+// x is (C, H, W); col is (K, Sp) with row stride ld: col[(c,fh,fw), oh·OW + ow] =
+// x[c, oh·s−pad+fh, ow·s−pad+fw], zero in the padding and in columns S..Sp.
 static inline __attribute__((always_inline)) void
-im2col_image(const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,
+im2col_image(const sn_conv_geometry *g, long S, long Sp, long ld, const float *restrict x,
              float *restrict col) {
     const int OH = g->OH, OW = g->OW, s = g->stride, pad = g->pad, H = g->H, W = g->W;
     for (int c = 0; c < g->C; c++) {
         const float *xc = x + (long)c * H * W;
         for (int fh = 0; fh < g->FH; fh++) {
             for (int fw = 0; fw < g->FW; fw++) {
-                float *row = col + (((long)c * g->FH + fh) * g->FW + fw) * L->Sp;
+                float *row = col + (((long)c * g->FH + fh) * g->FW + fw) * ld;
                 // Output columns whose input column iw = ow·s − pad + fw is inside: [lo, hi).
                 int lo = 0, hi = OW;
                 while (lo < OW && lo * s - pad + fw < 0) lo++;
@@ -100,7 +168,7 @@ im2col_image(const sn_conv_geometry *g, const conv_layout *L, const float *restr
                     }
                     for (int ow = hi; ow < OW; ow++) dst[ow] = 0.0f;
                 }
-                for (long j = L->S; j < L->Sp; j++) row[j] = 0.0f;
+                for (long j = S; j < Sp; j++) row[j] = 0.0f;
             }
         }
     }
@@ -109,7 +177,7 @@ im2col_image(const sn_conv_geometry *g, const conv_layout *L, const float *restr
 // The adjoint of im2col_image: dx (C, H, W) is OVERWRITTEN with the sum of the
 // col entries copied from each pixel.
 static inline __attribute__((always_inline)) void
-col2im_image(const sn_conv_geometry *g, const conv_layout *L, const float *restrict col,
+col2im_image(const sn_conv_geometry *g, long ld, const float *restrict col,
              float *restrict dx) {
     const int OH = g->OH, OW = g->OW, s = g->stride, pad = g->pad, H = g->H, W = g->W;
     memset(dx, 0, sizeof(float) * (size_t)g->C * H * W);
@@ -117,7 +185,7 @@ col2im_image(const sn_conv_geometry *g, const conv_layout *L, const float *restr
         float *dxc = dx + (long)c * H * W;
         for (int fh = 0; fh < g->FH; fh++) {
             for (int fw = 0; fw < g->FW; fw++) {
-                const float *row = col + (((long)c * g->FH + fh) * g->FW + fw) * L->Sp;
+                const float *row = col + (((long)c * g->FH + fh) * g->FW + fw) * ld;
                 int lo = 0, hi = OW;
                 while (lo < OW && lo * s - pad + fw < 0) lo++;
                 while (hi > lo && (hi - 1) * s - pad + fw >= W) hi--;
@@ -156,6 +224,7 @@ static inline __attribute__((always_inline)) float hsum16(const v16 *p) {
 static inline __attribute__((always_inline)) void
 tile_ab(const int MR, const int NV, int m, int ncols, int P,
         const float *restrict a, long ars, long acs, const float *restrict b, long ldb,
+        const int *restrict boff,
         const float *restrict bias, float *restrict c, long ldc) {
     v16 acc[6][4];
     const float *ar[6];
@@ -166,7 +235,7 @@ tile_ab(const int MR, const int NV, int m, int ncols, int P,
     }
     for (int p = 0; p < P; p++) {
         v16 bv[4];
-        for (int v = 0; v < NV; v++) bv[v] = *(const v16u *)(b + (long)p * ldb + 16 * v);
+        for (int v = 0; v < NV; v++) bv[v] = *(const v16u *)(b + (boff ? boff[p] : (long)p * ldb) + 16 * v);
         for (int i = 0; i < MR; i++) {
             const v16 av = (v16){0} + ar[i][(long)p * acs];
             for (int v = 0; v < NV; v++) acc[i][v] += av * bv[v];
@@ -196,7 +265,7 @@ tile_ab(const int MR, const int NV, int m, int ncols, int P,
 // else the accumulators spill and the kernel runs at a third of its speed.
 static inline __attribute__((always_inline)) void
 gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
-        const float *restrict b, long ldb, const float *restrict bias,
+        const float *restrict b, long ldb, const int *restrict boff, const float *restrict bias,
         float *restrict c, long ldc, const int wide) {
     // Row tiles of 4 or 6: whichever wastes fewer rows (6 on a tie).
     const int mr = ((M + 3) / 4) * 4 < ((M + 5) / 6) * 6 ? 4 : 6;
@@ -210,7 +279,7 @@ gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
             const float *bi = bias ? bias + i : 0;
             float *cij = c + (long)i * ldc + j;
             const float *bj = b + j;
-#define SN_TILE_AB(MR_, NV_) tile_ab(MR_, NV_, m, ncols, P, ai, ars, acs, bj, ldb, bi, cij, ldc)
+#define SN_TILE_AB(MR_, NV_) tile_ab(MR_, NV_, m, ncols, P, ai, ars, acs, bj, ldb, boff, bi, cij, ldc)
             if (mr == 6) {
                 switch (nv) {
                 case 4: SN_TILE_AB(6, 4); break;
@@ -239,7 +308,7 @@ gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
 // in the same order whatever the tile, so both tiles give the same bits.
 static inline __attribute__((always_inline)) void
 gemm_abt_acc(int M, int N, long L, const float *restrict a, long lda,
-             const float *restrict b, long ldb, float *restrict c, long ldc, const int wide) {
+             const float *restrict b, long ldb, const int *restrict boff, float *restrict c, long ldc, const int wide) {
     const int MR = wide ? 4 : 2, NR = wide ? 5 : 2;
     for (int i0 = 0; i0 < M; i0 += MR) {
         const int m = imin(MR, M - i0);
@@ -248,7 +317,10 @@ gemm_abt_acc(int M, int N, long L, const float *restrict a, long lda,
         for (int j0 = 0; j0 < N; j0 += NR) {
             const int n = imin(NR, N - j0);
             const float *br[5];
-            for (int j = 0; j < NR; j++) br[j] = b + (long)(j0 + (j < n ? j : n - 1)) * ldb;
+            for (int j = 0; j < NR; j++) {
+                const int r = j0 + (j < n ? j : n - 1);
+                br[j] = b + (boff ? boff[r] : (long)r * ldb);
+            }
             v16 acc[4][5];
             for (int i = 0; i < MR; i++)
                 for (int j = 0; j < NR; j++) acc[i][j] = (v16){0};
@@ -268,71 +340,164 @@ gemm_abt_acc(int M, int N, long L, const float *restrict a, long lda,
 
 /* ---- per-image work, compiled once per instruction set -------------------- */
 
-// One image: out (FN, S) = W · im2col(x) + bias.
+// x (C, H, W) copied into the middle of xpad (C, Hp, Wp), zeros around it
+// and in the tail.
 static inline __attribute__((always_inline)) void
-conv_image_forward_body(const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,
-                        const float *restrict w, const float *restrict bias, float *restrict out,
-                        float *restrict col, const int wide) {
-    im2col_image(g, L, x, col);
-    gemm_ab(g->FN, (int)L->S, (int)L->K, w, L->K, 1, col, L->Sp, bias, out, L->S, wide);
+pad_image(const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,
+          float *restrict xpad) {
+    memset(xpad, 0, sizeof(float) * (size_t)L->xpad);
+    for (int c = 0; c < g->C; c++)
+        for (int h = 0; h < g->H; h++)
+            memcpy(xpad + c * L->plane + (h + g->pad) * L->Wp + g->pad, x + ((long)c * g->H + h) * g->W,
+                   sizeof(float) * (size_t)g->W);
 }
 
-// One image's backward: dw (FN, K) and db (FN) accumulate; dx (C, H, W), when
-// not NULL, is overwritten.
+// One image: out (FN, S) = W · im2col(x) + bias.
+//
+// Shifted (stride 1): over the padded width, column j = oh·Wp + ow of row
+// (c, fh, fw) of the unfolded image is xpad[c·plane + fh·Wp + fw + j], so B
+// is the padded image read at K row offsets and nothing is unfolded. The
+// product runs over OH·Wp columns (those with ow ≥ OW are discarded), into
+// a (FN, Lp) buffer, then the OW real columns of each row are copied out.
 static inline __attribute__((always_inline)) void
-conv_image_backward_body(const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,
-                         const float *restrict w, const float *restrict dout, float *restrict dw,
-                         float *restrict db, float *restrict dx, float *restrict col,
-                         float *restrict dpad, const int wide) {
-    const int FN = g->FN;
-    const long S = L->S, Sp = L->Sp, K = L->K;
-    // dout rows copied to a zero-padded (FN, Sp) buffer; their sums go to db.
+conv_image_forward_body(const sn_conv_geometry *g, const conv_layout *L, const int *restrict boff,
+                        const float *restrict x, const float *restrict w, const float *restrict bias,
+                        float *restrict out, float *restrict col, float *restrict wide_out, const int wide) {
+    if (L->shifted) {
+        pad_image(g, L, x, col);
+        gemm_ab(g->FN, (int)L->Np, (int)L->K, w, L->K, 1, col, 0, boff, bias, wide_out, L->Lp, wide);
+        for (int f = 0; f < g->FN; f++)
+            for (int oh = 0; oh < g->OH; oh++)
+                memcpy(out + ((long)f * g->OH + oh) * g->OW, wide_out + f * L->Lp + oh * L->Wp,
+                       sizeof(float) * (size_t)g->OW);
+        return;
+    }
+    im2col_image(g, L->S, L->Sp, L->Sp, x, col);
+    gemm_ab(g->FN, (int)L->S, (int)L->K, w, L->K, 1, col, L->Sp, 0, bias, out, L->S, wide);
+}
+
+// Shifted backward of G images: each image's channel planes padded and
+// laid side by side (channel c of image i at c·gplane + i·plane), dout'
+// spread over the same columns (zeros wherever no output lands, so those
+// columns add nothing), then
+//   dW  += dout' · Bᵀ           one product over (G−1)·plane + OH·Wp columns
+//   dcol = Wᵀ · dout'_i          (K, OH·Wp), per image
+//   dxpad[offset(k) + j] += dcol[k][j]   whole rows: the adjoint of the shifted read
+// and dx_i is the middle of image i's planes in dxpad (xpad's memory).
+static inline __attribute__((always_inline)) void
+conv_group_backward_shifted(const sn_conv_geometry *g, const conv_layout *L, int G, const int *restrict boff,
+                            const float *restrict x, const float *restrict w, const float *restrict dout,
+                            float *restrict dw, float *restrict db, float *restrict dx,
+                            float *restrict col, float *restrict dpad, const int wide) {
+    const int FN = g->FN, OH = g->OH, OW = g->OW, C = g->C, H = g->H, W = g->W, pad = g->pad;
+    const long Lp = L->Lp, Wp = L->Wp, K = L->K, plane = L->plane, gplane = L->gplane;
+    const long in_image = (long)C * H * W, out_image = (long)FN * OH * OW;
+    const long Lg = round16((G - 1) * plane + L->Np);
+    float *xg = col, *dcol = col + lmax(L->xpad, L->xgroup);
+    memset(xg, 0, sizeof(float) * (size_t)L->xgroup);
+    for (int i = 0; i < G; i++)
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++)
+                memcpy(xg + c * gplane + i * plane + (h + pad) * Wp + pad, x + i * in_image + ((long)c * H + h) * W,
+                       sizeof(float) * (size_t)W);
+    memset(dpad, 0, sizeof(float) * (size_t)(FN * Lg + 16));
     for (int f = 0; f < FN; f++) {
-        const float *src = dout + (long)f * S;
-        float *dst = dpad + (long)f * Sp;
+        float *row = dpad + f * Lg;
+        for (int i = 0; i < G; i++)
+            for (int oh = 0; oh < OH; oh++)
+                memcpy(row + i * plane + oh * Wp, dout + i * out_image + ((long)f * OH + oh) * OW,
+                       sizeof(float) * (size_t)OW);
         v16 sum = {0};
-        long s = 0;
-        for (; s + 16 <= S; s += 16) {
-            const v16 v = *(const v16u *)(src + s);
-            *(v16u *)(dst + s) = v;
-            sum += v;
-        }
-        if (s < S) {  // the last, partial vector: zero-padded
-            float t[16] __attribute__((aligned(64))) = {0};
-            for (long k = s; k < S; k++) t[k - s] = src[k];
-            *(v16u *)(dst + s) = *(v16 *)t;
-            sum += *(v16 *)t;
-        }
+        for (long j = 0; j < Lg; j += 16) sum += *(const v16 *)(row + j);
         db[f] += hsum16(&sum);
     }
-    im2col_image(g, L, x, col);
-    gemm_abt_acc(FN, (int)K, Sp, dpad, Sp, col, Sp, dw, K, wide);
+    gemm_abt_acc(FN, (int)K, Lg, dpad, Lg, xg, 0, boff, dw, K, wide);
     if (!dx) return;
-    // dcol (K, Sp) = Wᵀ · dout: A[k][f] = w[f·K + k].
-    gemm_ab((int)K, (int)S, FN, w, 1, K, dpad, Sp, 0, col, Sp, wide);
-    col2im_image(g, L, col, dx);
+    float *dxg = xg;
+    memset(dxg, 0, sizeof(float) * (size_t)L->xgroup);
+    for (int i = 0; i < G; i++) {
+        gemm_ab((int)K, (int)L->Np, FN, w, 1, K, dpad + i * plane, Lg, 0, 0, dcol, Lp, wide);
+        for (long k = 0; k < K; k++) {
+            float *dst = dxg + boff[k] + i * plane;
+            const float *src = dcol + k * Lp;
+            for (long j = 0; j < L->Np; j++) dst[j] += src[j];
+        }
+    }
+    for (int i = 0; i < G; i++)
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < H; h++)
+                memcpy(dx + i * in_image + ((long)c * H + h) * W, dxg + c * gplane + i * plane + (h + pad) * Wp + pad,
+                       sizeof(float) * (size_t)W);
+}
+
+// One group of G images n0..n0+G−1 (x and dout point at n0): dw (FN, K) and
+// db (FN) accumulate; dx (G, C, H, W), when not NULL, is overwritten.
+static inline __attribute__((always_inline)) void
+conv_group_backward_body(const sn_conv_geometry *g, const conv_layout *L, int G, const int *restrict boff,
+                         const float *restrict x, const float *restrict w,
+                         const float *restrict dout, float *restrict dw, float *restrict db,
+                         float *restrict dx, float *restrict col, float *restrict dpad, const int wide) {
+    const int FN = g->FN;
+    const long S = L->S, Sp = L->Sp, K = L->K, ld = (long)G * Sp;
+    const long in_image = (long)g->C * g->H * g->W, out_image = (long)FN * S;
+    if (L->shifted) {
+        conv_group_backward_shifted(g, L, G, boff, x, w, dout, dw, db, dx, col, dpad, wide);
+        return;
+    }
+    for (int i = 0; i < G; i++) {
+        // dout rows copied to a zero-padded (FN, Sp) slot of the (FN, G·Sp)
+        // buffer; their sums go to db.
+        const float *dn = dout + i * out_image;
+        for (int f = 0; f < FN; f++) {
+            const float *src = dn + (long)f * S;
+            float *dst = dpad + (long)f * ld + (long)i * Sp;
+            v16 sum = {0};
+            long s = 0;
+            for (; s + 16 <= S; s += 16) {
+                const v16 v = *(const v16u *)(src + s);
+                *(v16u *)(dst + s) = v;
+                sum += v;
+            }
+            if (s < S) {  // the last, partial vector: zero-padded
+                float t[16] __attribute__((aligned(64))) = {0};
+                for (long k = s; k < S; k++) t[k - s] = src[k];
+                *(v16u *)(dst + s) = *(v16 *)t;
+                sum += *(v16 *)t;
+            }
+            db[f] += hsum16(&sum);
+        }
+        im2col_image(g, S, Sp, ld, x + i * in_image, col + (long)i * Sp);
+    }
+    gemm_abt_acc(FN, (int)K, ld, dpad, ld, col, ld, 0, dw, K, wide);
+    if (!dx) return;
+    for (int i = 0; i < G; i++) {
+        // dcol (K, Sp) = Wᵀ · dout_i: A[k][f] = w[f·K + k].
+        gemm_ab((int)K, (int)S, FN, w, 1, K, dpad + (long)i * Sp, ld, 0, 0, col, Sp, wide);
+        col2im_image(g, Sp, col, dx + i * in_image);
+    }
 }
 
 // The bodies compiled once per instruction set, and the pick made at run
 // time (one binary runs on any x86-64; see gemm_ab for why the tiles differ).
-typedef void (*conv_forward_fn)(const sn_conv_geometry *, const conv_layout *, const float *,
-                                const float *, const float *, float *, float *);
-typedef void (*conv_backward_fn)(const sn_conv_geometry *, const conv_layout *, const float *,
-                                 const float *, const float *, float *, float *, float *,
-                                 float *, float *);
+typedef void (*conv_forward_fn)(const sn_conv_geometry *, const conv_layout *, const int *, const float *,
+                                const float *, const float *, float *, float *, float *);
+typedef void (*conv_backward_fn)(const sn_conv_geometry *, const conv_layout *, int, const int *,
+                                 const float *, const float *, const float *, float *, float *,
+                                 float *, float *, float *);
 
 #define SN_CONV_VARIANT(SUFFIX, ATTRIBUTE, WIDE)                                                   \
     static ATTRIBUTE void conv_image_forward_##SUFFIX(                                            \
-        const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,                 \
-        const float *restrict w, const float *restrict bias, float *restrict out,                 \
-        float *restrict col) {                                                                    \
-        conv_image_forward_body(g, L, x, w, bias, out, col, WIDE);                                \
+        const sn_conv_geometry *g, const conv_layout *L, const int *restrict boff,                \
+        const float *restrict x, const float *restrict w, const float *restrict bias,             \
+        float *restrict out, float *restrict col, float *restrict wide_out) {                     \
+        conv_image_forward_body(g, L, boff, x, w, bias, out, col, wide_out, WIDE);                \
     }                                                                                             \
-    static ATTRIBUTE void conv_image_backward_##SUFFIX(                                           \
-        const sn_conv_geometry *g, const conv_layout *L, const float *restrict x,                 \
-        const float *restrict w, const float *restrict dout, float *restrict dw,                  \
-        float *restrict db, float *restrict dx, float *restrict col, float *restrict dpad) {      \
-        conv_image_backward_body(g, L, x, w, dout, dw, db, dx, col, dpad, WIDE);                  \
+    static ATTRIBUTE void conv_group_backward_##SUFFIX(                                           \
+        const sn_conv_geometry *g, const conv_layout *L, int G, const int *restrict boff,         \
+        const float *restrict x, const float *restrict w, const float *restrict dout,             \
+        float *restrict dw, float *restrict db, float *restrict dx, float *restrict col,          \
+        float *restrict dpad) {                                                                   \
+        conv_group_backward_body(g, L, G, boff, x, w, dout, dw, db, dx, col, dpad, WIDE);         \
     }
 
 SN_CONV_VARIANT(base, , 0)
@@ -341,22 +506,49 @@ SN_CONV_VARIANT(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512d
 SN_CONV_VARIANT(avx2, __attribute__((target("avx2,fma"))), 0)
 #endif
 
-static void pick_conv_kernels(conv_forward_fn *forward, conv_backward_fn *backward) {
+static int avx512_supported(void) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")) {
-        *forward = conv_image_forward_avx512;
-        *backward = conv_image_backward_avx512;
-        return;
-    }
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        *forward = conv_image_forward_avx2;
-        *backward = conv_image_backward_avx2;
-        return;
-    }
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+#else
+    return 0;
 #endif
-    *forward = conv_image_forward_base;
-    *backward = conv_image_backward_base;
+}
+
+static int avx2_supported(void) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
+// The bodies for `which` (AUTO: the widest the CPU runs); -1 when the CPU
+// cannot run it.
+static int pick_conv_kernels(sn_gemm_kernel which, conv_forward_fn *forward, conv_backward_fn *backward) {
+    if (which == SN_GEMM_KERNEL_AUTO)
+        which = avx512_supported() ? SN_GEMM_KERNEL_AVX512
+              : avx2_supported()   ? SN_GEMM_KERNEL_AVX2 : SN_GEMM_KERNEL_GENERIC;
+    switch (which) {
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    case SN_GEMM_KERNEL_AVX512:
+        if (!avx512_supported()) return -1;
+        *forward = conv_image_forward_avx512;
+        *backward = conv_group_backward_avx512;
+        return 0;
+    case SN_GEMM_KERNEL_AVX2:
+        if (!avx2_supported()) return -1;
+        *forward = conv_image_forward_avx2;
+        *backward = conv_group_backward_avx2;
+        return 0;
+#endif
+    case SN_GEMM_KERNEL_GENERIC:
+        *forward = conv_image_forward_base;
+        *backward = conv_group_backward_base;
+        return 0;
+    default:
+        return -1;
+    }
 }
 
 /* ---- batch drivers ---------------------------------------------------------- */
@@ -370,62 +562,87 @@ static int conv_threads(int nthreads, double flops, int blocks) {
     return imin(nthreads, blocks);
 }
 
-void sn_conv_forward(int nthreads, const float *restrict x, const float *restrict w, const float *restrict bias,
-                     float *restrict out, float *restrict scratch, sn_conv_geometry g) {
-    if (g.N <= 0) return;
+int sn_conv_forward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *restrict x,
+                                const float *restrict w, const float *restrict bias, float *restrict out,
+                                float *restrict scratch, sn_conv_geometry g) {
+    conv_forward_fn conv_image_forward;
+    conv_backward_fn unused;
+    if (pick_conv_kernels(kernel, &conv_image_forward, &unused) != 0) return -1;
+    if (g.N <= 0) return 0;
     const conv_layout L = layout_of(&g);
     const double flops = 2.0 * g.N * g.FN * (double)L.K * (double)L.S;
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
-    conv_forward_fn conv_image_forward;
-    conv_backward_fn unused;
-    pick_conv_kernels(&conv_image_forward, &unused);
+    int *boff = (int *)(scratch + L.offsets);
+    if (L.shifted) fill_offsets(&g, &L, L.plane, boff);
+    float *blocks = scratch + L.first;
     const int nth = conv_threads(nthreads, flops, L.blocks);
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
         for (int b = (int)b0; b < (int)b1; b++) {
-            float *col = scratch + (long)b * L.block + L.col;
+            float *blk = blocks + (long)b * L.block;
             for (int n = block_start(b, L.blocks, g.N); n < block_start(b + 1, L.blocks, g.N); n++)
-                conv_image_forward(&g, &L, x + n * in_image, w, bias, out + n * out_image, col);
+                conv_image_forward(&g, &L, boff, x + n * in_image, w, bias, out + n * out_image,
+                                   blk + L.col, blk + L.dout);
         }
     });
+    return 0;
 }
 
-void sn_conv_backward(int nthreads, const float *restrict x, const float *restrict w, const float *restrict dout,
-                      float *restrict dw, float *restrict db, float *restrict dx,
-                      float *restrict scratch, sn_conv_geometry g) {
+void sn_conv_forward(int nthreads, const float *restrict x, const float *restrict w, const float *restrict bias,
+                     float *restrict out, float *restrict scratch, sn_conv_geometry g) {
+    (void)sn_conv_forward_with_kernel(SN_GEMM_KERNEL_AUTO, nthreads, x, w, bias, out, scratch, g);
+}
+
+int sn_conv_backward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *restrict x,
+                                 const float *restrict w, const float *restrict dout, float *restrict dw,
+                                 float *restrict db, float *restrict dx, float *restrict scratch,
+                                 sn_conv_geometry g) {
+    conv_forward_fn unused;
+    conv_backward_fn conv_group_backward;
+    if (pick_conv_kernels(kernel, &unused, &conv_group_backward) != 0) return -1;
     const long K = (long)g.C * g.FH * g.FW;
     if (g.N <= 0) {
         memset(dw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
         memset(db, 0, sizeof(float) * (size_t)g.FN);
-        return;
+        return 0;
     }
     const conv_layout L = layout_of(&g);
     const double flops = (dx ? 4.0 : 2.0) * g.N * g.FN * (double)L.K * (double)L.S;
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
-    conv_forward_fn unused;
-    conv_backward_fn conv_image_backward;
-    pick_conv_kernels(&unused, &conv_image_backward);
+    int *boff = (int *)(scratch + L.group_offsets);
+    if (L.shifted) fill_offsets(&g, &L, L.gplane, boff);
+    float *blocks = scratch + L.first;
     const int nth = conv_threads(nthreads, flops, L.blocks);
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
         for (int b = (int)b0; b < (int)b1; b++) {
-            float *blk = scratch + (long)b * L.block;
+            float *blk = blocks + (long)b * L.block;
             float *pdw = blk + L.dw, *pdb = blk + L.db;
             memset(pdw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
             memset(pdb, 0, sizeof(float) * (size_t)g.FN);
-            for (int n = block_start(b, L.blocks, g.N); n < block_start(b + 1, L.blocks, g.N); n++)
-                conv_image_backward(&g, &L, x + n * in_image, w, dout + n * out_image, pdw, pdb,
+            const int n1 = block_start(b + 1, L.blocks, g.N);
+            for (int n = block_start(b, L.blocks, g.N); n < n1; n += L.group) {
+                const int G = imin(L.group, n1 - n);
+                conv_group_backward(&g, &L, G, boff, x + n * in_image, w, dout + n * out_image, pdw, pdb,
                                     dx ? dx + n * in_image : 0, blk + L.col, blk + L.dout);
+            }
         }
     });
     // Partial gradients added up in block order (thread-count independent).
     const long count = (long)g.FN * K;
     for (long i = 0; i < count; i++) {
         float s = 0.0f;
-        for (int b = 0; b < L.blocks; b++) s += scratch[(long)b * L.block + L.dw + i];
+        for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.dw + i];
         dw[i] = s;
     }
     for (int f = 0; f < g.FN; f++) {
         float s = 0.0f;
-        for (int b = 0; b < L.blocks; b++) s += scratch[(long)b * L.block + L.db + f];
+        for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.db + f];
         db[f] = s;
     }
+    return 0;
+}
+
+void sn_conv_backward(int nthreads, const float *restrict x, const float *restrict w, const float *restrict dout,
+                      float *restrict dw, float *restrict db, float *restrict dx,
+                      float *restrict scratch, sn_conv_geometry g) {
+    (void)sn_conv_backward_with_kernel(SN_GEMM_KERNEL_AUTO, nthreads, x, w, dout, dw, db, dx, scratch, g);
 }

@@ -9,18 +9,22 @@ import ScratchNet
 /// times everything around them too.
 ///
 /// Names read `Convolution <case> <forward|backward> <kernels> t<threads>`;
-/// the rate is samples (images) per second.
+/// the rates are samples (images) per second and, for convolutions, MFLOPS
+/// counted as direct convolution (2·FN·C·FH·FW·OH·OW per image and product),
+/// whatever the kernels do to get there. Against an earlier build: on it,
+/// `swift package benchmark baseline update earlier --filter "Convolution.*"`;
+/// on this one, `swift package benchmark baseline compare earlier --filter "Convolution.*"`.
 let benchmarks: @Sendable () -> Void = {
     let variants: [(backend: Backend, threads: Int)] =
         benchmarkThreadCounts.map { (Backend.fast, $0) } + [(Backend.naive, 1)]
-    let passes: [(name: String, run: @Sendable (LayerBench) -> Float)] =
-        [("forward", { $0.forward() }), ("backward", { $0.backward() })]
+    let passes: [(name: String, backward: Bool, run: @Sendable (LayerBench) -> Float)] =
+        [("forward", false, { $0.forward() }), ("backward", true, { $0.backward() })]
     for layerCase in ConvolutionCase.all {
         for (backend, threads) in variants {
             let isNaive = backend == .naive
             let box = LayerBox()
             let configuration = Benchmark.Configuration.scratchNet(
-                custom: [ScratchNetMetric.samplesPerSecond],
+                custom: [ScratchNetMetric.samplesPerSecond, ScratchNetMetric.mflops],
                 maxDuration: isNaive ? .seconds(2) : .milliseconds(800),
                 maxIterations: isNaive ? 8 : 200, warmupIterations: isNaive ? 1 : 3)
             let setup: Benchmark.BenchmarkSetupHook = {
@@ -33,6 +37,12 @@ let benchmarks: @Sendable () -> Void = {
                               let bench = box.bench!
                               benchmark.measureRate(ScratchNetMetric.samplesPerSecond, operations: Double(bench.batch)) {
                                   blackHole(pass.run(bench))
+                              }
+                              let flops = layerCase.flops(backward: pass.backward)
+                              if flops > 0 {
+                                  benchmark.measureRate(ScratchNetMetric.mflops, operations: flops, per: 1e6) {
+                                      blackHole(pass.run(bench))
+                                  }
                               }
                           },
                           setup: setup, teardown: { box.bench = nil })

@@ -153,8 +153,9 @@ typedef struct {
 /// grows with g.N up to a fixed number of image blocks, not with threads).
 size_t sn_conv_scratch_floats(sn_conv_geometry g);
 
-/// out (N, FN, OH, OW) = conv(x, w) + bias, computed image by image
-/// (per-image im2col in scratch, then a register-blocked product). scratch
+/// out (N, FN, OH, OW) = conv(x, w) + bias, computed image by image (stride
+/// 1: a product that reads the zero-padded image at row offsets; other
+/// strides: per-image im2col in scratch, then a register-blocked product). scratch
 /// holds sn_conv_scratch_floats(g) floats (64-byte alignment is fastest).
 void sn_conv_forward(int nthreads, const float *x, const float *w, const float *bias, float *out,
                      float *scratch, sn_conv_geometry g);
@@ -165,6 +166,17 @@ void sn_conv_forward(int nthreads, const float *x, const float *w, const float *
 /// Bit-identical for any thread count.
 void sn_conv_backward(int nthreads, const float *x, const float *w, const float *dout,
                       float *dw, float *db, float *dx, float *scratch, sn_conv_geometry g);
+
+/// sn_conv_forward on the given instruction set (GENERIC: portable vectors,
+/// AVX2, AVX512; AUTO: the widest the CPU runs), for tests. Returns 0, or -1
+/// (and computes nothing) when the CPU cannot run it.
+int sn_conv_forward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *x, const float *w,
+                                const float *bias, float *out, float *scratch, sn_conv_geometry g);
+
+/// sn_conv_backward on the given instruction set; returns as sn_conv_forward_with_kernel.
+int sn_conv_backward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *x, const float *w,
+                                 const float *dout, float *dw, float *db, float *dx, float *scratch,
+                                 sn_conv_geometry g);
 
 /* ---- max pooling (pool.c) ------------------------------------------------ */
 

@@ -2,12 +2,13 @@
 /// weights (FN, C, FH, FW) and bias (FN) as in the book.
 ///
 /// The work is the kernels' ``Kernels/convolutionForward(_:weight:bias:into:scratch:geometry:filters:)``
-/// and its backward: the fast kernels unfold one image at a time into an
-/// L2-sized scratch (the book's im2col, per image and transposed so that
-/// `W·col` is already NCHW) instead of one matrix for the whole batch, which
-/// for deep networks is tens of megabytes written and read back. The
-/// scratch comes from the arena; the backward recomputes each image's
-/// unfolding rather than keeping it. When `computesInputGradient` is false
+/// and its backward: the fast kernels work one image at a time in an
+/// L2-sized scratch instead of one matrix for the whole batch, which for
+/// deep networks is tens of megabytes written and read back. With stride 1
+/// they unfold nothing (the product reads the zero-padded image at the
+/// offsets of the book's im2col rows); other strides unfold each image. The
+/// scratch comes from the arena; the backward recomputes what it needs
+/// rather than keeping it. When `computesInputGradient` is false
 /// (a first layer), the input gradient is skipped.
 public final class Conv2D: Layer {
     public let inputShape: Shape
