@@ -94,8 +94,16 @@ void sn_qgemm(int nthreads, int M, int N, int K, const uint8_t *A, int lda, cons
 
 /* ---- convolution ---------------------------------------------------------- */
 
+// Per thread: the image's im2col (OH·OW, K4), then its byte output as
+// (OH·OW, FN) rows, which the product stores with whole-vector writes
+// before one transpose into the (FN, OH·OW) plane (a strided store of every
+// element straight into the plane costs more than the product itself).
+static size_t qconv_cols_bytes(sn_conv_geometry g) {
+    return ((size_t)g.OH * g.OW * (size_t)(4 * sn_qgemm_groups(g.C * g.FH * g.FW)) + 63) & ~(size_t)63;
+}
+
 static size_t qconv_image_bytes(sn_conv_geometry g) {
-    return (size_t)g.OH * g.OW * (size_t)(4 * sn_qgemm_groups(g.C * g.FH * g.FW));
+    return qconv_cols_bytes(g) + (((size_t)g.OH * g.OW * g.FN + 63) & ~(size_t)63);
 }
 
 size_t sn_qconv_scratch_bytes(sn_conv_geometry g, int nthreads) {
@@ -114,6 +122,11 @@ static void im2col_u8(const uint8_t *restrict x, int zp, uint8_t *restrict cols,
                 for (int fh = 0; fh < g.FH; fh++) {
                     int ih = oh * g.stride - g.pad + fh;
                     const uint8_t *xr = x + ((size_t)c * g.H + ih) * g.W;
+                    int iw0 = ow * g.stride - g.pad;
+                    if (ih >= 0 && ih < g.H && iw0 >= 0 && iw0 + g.FW <= g.W) {
+                        for (int fw = 0; fw < g.FW; fw++, k++) row[k] = xr[iw0 + fw];
+                        continue;
+                    }
                     for (int fw = 0; fw < g.FW; fw++, k++) {
                         int iw = ow * g.stride - g.pad + fw;
                         row[k] = (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) ? xr[iw] : (uint8_t)zp;
@@ -129,11 +142,20 @@ static void qconv_image(sn_qgemm_block_fn block, int nth, const uint8_t *x, int 
     const size_t plane = (size_t)g.FN * P;
     im2col_u8(x + (size_t)n * g.C * g.H * g.W, zp, cols, g);
     sn_qgemm_output o = *out;
-    o.rs = 1;
-    o.cs = P;
-    if (o.out_u8) o.out_q = out->out_q + (size_t)n * plane;
-    else o.out_f = out->out_f + (size_t)n * plane;
-    run(block, nth, P, g.FN, K, cols, K4, packed, &o);
+    if (o.out_u8) {
+        uint8_t *rows = cols + qconv_cols_bytes(g), *dst = out->out_q + (size_t)n * plane;
+        o.out_q = rows;
+        o.rs = g.FN;
+        o.cs = 1;
+        run(block, nth, P, g.FN, K, cols, K4, packed, &o);
+        for (int f = 0; f < g.FN; f++)
+            for (int p = 0; p < P; p++) dst[(size_t)f * P + p] = rows[(size_t)p * g.FN + f];
+    } else {
+        o.rs = 1;
+        o.cs = P;
+        o.out_f = out->out_f + (size_t)n * plane;
+        run(block, nth, P, g.FN, K, cols, K4, packed, &o);
+    }
 }
 
 int sn_qconv_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,

@@ -3,7 +3,7 @@
  * 32-channel tile (two panels) in 16 zmm accumulators, one vpdpbusd per row,
  * panel and group of 4 k (u8 activations × s8 weights summed straight into
  * int32, no intermediate saturation), with 4- and 1-row and 16-channel
- * variants for the edges. Full 16-channel rows store through vector code
+ * variants for the edges. Rows stored contiguously (cs 1) go through vector code
  * that performs the output stage's operations exactly (cvtdq2ps, one
  * multiply, round to nearest even, clamp).
  */
@@ -15,23 +15,24 @@
 
 static inline __attribute__((always_inline)) SN_VNNI void
 store16(__m512i acc, long i, int j0, int nc, const sn_qgemm_output *o) {
-    if (nc != 16 || o->cs != 1) {
+    if (o->cs != 1) {
         int32_t sums[16];
         _mm512_storeu_si512(sums, acc);
         sn_qgemm_store_row(sums, i, j0, nc, o);
         return;
     }
-    __m512i s = _mm512_add_epi32(acc, _mm512_loadu_si512(o->bias + j0));
-    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_loadu_ps(o->scale + j0));
+    const __mmask16 m = (__mmask16)((1u << nc) - 1);
+    __m512i s = _mm512_add_epi32(acc, _mm512_maskz_loadu_epi32(m, o->bias + j0));
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_maskz_loadu_ps(m, o->scale + j0));
     if (o->out_u8) {
         __m512 r = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
         r = _mm512_max_ps(r, _mm512_set1_ps((float)(o->lo - o->zero_point)));
         r = _mm512_min_ps(r, _mm512_set1_ps((float)(255 - o->zero_point)));
         __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(r), _mm512_set1_epi32(o->zero_point));
-        _mm_storeu_si128((__m128i *)(o->out_q + i * o->rs + j0), _mm512_cvtepi32_epi8(q));
+        _mm_mask_storeu_epi8(o->out_q + i * o->rs + j0, m, _mm512_cvtepi32_epi8(q));
     } else {
         if (o->relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
-        _mm512_storeu_ps(o->out_f + i * o->rs + j0, v);
+        _mm512_mask_storeu_ps(o->out_f + i * o->rs + j0, m, v);
     }
 }
 
