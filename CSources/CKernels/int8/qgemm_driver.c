@@ -124,7 +124,13 @@ static void im2col_u8(const uint8_t *restrict x, int zp, uint8_t *restrict cols,
                     const uint8_t *xr = x + ((size_t)c * g.H + ih) * g.W;
                     int iw0 = ow * g.stride - g.pad;
                     if (ih >= 0 && ih < g.H && iw0 >= 0 && iw0 + g.FW <= g.W) {
-                        for (int fw = 0; fw < g.FW; fw++, k++) row[k] = xr[iw0 + fw];
+                        // Short rows copied inline: a memcpy call per 3 bytes costs more than the copy.
+                        const uint8_t *src = xr + iw0;
+                        uint8_t *dst = row + k;
+                        if (g.FW == 3) { dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2]; }
+                        else if (g.FW == 5) { dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2]; dst[3] = src[3]; dst[4] = src[4]; }
+                        else for (int fw = 0; fw < g.FW; fw++) dst[fw] = src[fw];
+                        k += g.FW;
                         continue;
                     }
                     for (int fw = 0; fw < g.FW; fw++, k++) {
