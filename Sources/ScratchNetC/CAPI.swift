@@ -41,6 +41,7 @@ public func scratchnetModelSetThreads(_ model: OpaquePointer?, _ threads: Int32)
         return fail(.invalidArgument, "scratchnet_model_set_threads: threads must be >= 1, got \(threads)", model: handle)
     }
     handle.network.threads = Int(threads)
+    handle.quantized?.threads = Int(threads)
     return Status.ok.rawValue
 }
 
@@ -125,7 +126,7 @@ public func scratchnetModelInfo(_ model: OpaquePointer?, _ inputSize: UnsafeMuta
     let network = ModelHandle.from(model).network
     inputSize?.pointee = Int64(network.sampleShape.count)
     classes?.pointee = Int64(network.classes)
-    maxBatch?.pointee = Int64(network.maxBatch)
+    maxBatch?.pointee = Int64(ModelHandle.from(model).quantized?.maxBatch ?? network.maxBatch)
     return Status.ok.rawValue
 }
 
@@ -145,6 +146,7 @@ public func scratchnetModelPredict(_ model: OpaquePointer?, _ inputs: UnsafePoin
         return fail(.invalidArgument, "scratchnet_model_predict: outputs holds \(outputCapacity) floats, \(batch) samples × \(classes) classes need \(batch * Int64(classes))", model: handle)
     }
     guard let inputs, let outputs else { return Status.ok.rawValue }
+    if let quantized = handle.quantized { return predictQuantized(quantized, network.kernels, inputs, Int(batch), outputs) }
     let sample = network.sampleShape.count
     var start = 0
     while start < Int(batch) {
@@ -173,6 +175,9 @@ public func scratchnetModelTrainStep(_ model: OpaquePointer?, _ inputs: UnsafePo
     }
     guard learningRate > 0, learningRate.isFinite else {
         return fail(.invalidArgument, "scratchnet_model_train_step: learning rate must be a positive number, got \(learningRate)", model: handle)
+    }
+    guard handle.quantized == nil else {
+        return fail(.invalidArgument, "scratchnet_model_train_step: the model is int8 (from `scratchnet quantize`) and runs inference only; train the float model", model: handle)
     }
     let n = Int(batch)
     for i in 0..<n where labels[i] < 0 || Int(labels[i]) >= network.classes {

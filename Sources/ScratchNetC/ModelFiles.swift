@@ -7,7 +7,15 @@ enum ModelFiles {
     static func load(path: String, maxBatch: Int, out: UnsafeMutablePointer<OpaquePointer?>) -> Int32 {
         do {
             let sgd = SGD()
-            let network = try ModelFile.load(path: path, maxBatch: maxBatch, optimizer: sgd)
+            let file = try SafeTensors.read(path: path)
+            if QuantizedModelFile.isQuantized(file) {
+                let quantized = try QuantizedNetwork(model: QuantizedModelFile.load(file), maxBatch: maxBatch)
+                let handle = ModelHandle(network: try Network(spec: quantized.model.spec, maxBatch: 1, optimizer: sgd), sgd: sgd)
+                handle.quantized = quantized
+                out.pointee = handle.retainedPointer()
+                return Status.ok.rawValue
+            }
+            let network = try ModelFile.load(file, maxBatch: maxBatch, optimizer: sgd)
             out.pointee = ModelHandle(network: network, sgd: sgd).retainedPointer()
             return Status.ok.rawValue
         } catch {
@@ -17,6 +25,10 @@ enum ModelFiles {
 
     static func save(_ handle: ModelHandle, path: String) -> Int32 {
         do {
+            if let quantized = handle.quantized {
+                try QuantizedModelFile.save(quantized.model, to: path)
+                return Status.ok.rawValue
+            }
             try ModelFile.save(handle.network, to: path)
             return Status.ok.rawValue
         } catch {

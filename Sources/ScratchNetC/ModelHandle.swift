@@ -11,6 +11,9 @@ import ScratchNetCore
 final class ModelHandle {
     let network: Network
     let sgd: SGD
+    /// The int8 model when the handle was loaded from an int8 file; it then
+    /// predicts, and `network` (the float architecture) serves info only.
+    var quantized: QuantizedNetwork?
     private var lastError: UnsafeMutablePointer<CChar>?
 
     init(network: Network, sgd: SGD) {

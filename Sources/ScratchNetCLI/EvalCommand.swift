@@ -37,6 +37,7 @@ struct EvalCommand: ParsableCommand {
         let file = try SafeTensors.read(path: model)
         let test = try LabeledImages(imagesPath: try Self.dataFile(directory, "t10k-images-idx3-ubyte"),
                                      labelsPath: try Self.dataFile(directory, "t10k-labels-idx1-ubyte"))
+        if QuantizedModelFile.isQuantized(file) { return try runQuantized(file, test: test) }
         let network = try ModelFile.load(file, maxBatch: min(batchSize, test.count))
         network.threads = threads.count()
         guard test.sampleShape == network.spec.inputShape else {

@@ -20,7 +20,9 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        let network = try ModelFile.load(path: model, maxBatch: 1)
+        let file = try SafeTensors.read(path: model)
+        if QuantizedModelFile.isQuantized(file) { return try runQuantized(file) }
+        let network = try ModelFile.load(file, maxBatch: 1)
         let want = network.spec.inputShape
         let wantText = want.map(String.init).joined(separator: "×")
         for path in files {

@@ -223,6 +223,86 @@ void sn_gather_bytes_augmented(int nthreads, const uint8_t *src, const int32_t *
                                int rows, int channels, int height, int width, float scale,
                                const sn_image_transform *transforms, float *dst);
 
+/* ---- int8 inference (int8/) ----------------------------------------------- */
+/* Quantized inference: activations are uint8 with a per-tensor scale s and
+ * zero point z (x ≈ s·(q − z)), weights int8 in [-127, 127] with one scale
+ * per output channel. A product sums u8 × s8 exactly in int32, then one
+ * output stage per element turns the sum into the next layer's u8 or into
+ * float (see sn_qgemm_output). Integer sums are exact, so every ISA path
+ * gives the same bits as the plain C one and the Swift reference. */
+
+/// The int8 matrix-multiply paths. AUTO: AVX-512 VNNI (vpdpbusd), else AVX2
+/// (u8/s8 widened to s16 and summed by vpmaddwd: exact, no vpmaddubsw
+/// saturation), else generic C. The others force one, for tests.
+typedef enum {
+    SN_QGEMM_KERNEL_AUTO = 0,
+    SN_QGEMM_KERNEL_GENERIC = 1,
+    SN_QGEMM_KERNEL_AVX2 = 2,
+    SN_QGEMM_KERNEL_AVX512_VNNI = 3,
+} sn_qgemm_kernel;
+
+/// 1 when this CPU (and build) can run `kernel`, else 0.
+int sn_qgemm_kernel_supported(sn_qgemm_kernel kernel);
+
+/// The output stage of an int8 product, per element (i, j):
+///   acc = Σ_k a[i,k]·w[j,k] + bias[j]              (int32, exact)
+///   v   = (float)acc · scale[j]                     (one rounding)
+///   out_u8 != 0: out_q[i·rs + j·cs] = clamp(rint(v) + zero_point, lo, 255)
+///                (rint rounds half to even; lo = zero_point fuses a ReLU)
+///   out_u8 == 0: out_f[i·rs + j·cs] = relu ? max(v, 0) : v
+typedef struct {
+    const int32_t *bias;   /* (N) */
+    const float *scale;    /* (N) */
+    int32_t out_u8, relu, zero_point, lo;
+    uint8_t *out_q;
+    float *out_f;
+    long rs, cs;
+} sn_qgemm_output;
+
+/// Bytes sn_qgemm_pack_weights writes for N output channels of K inputs.
+size_t sn_qgemm_packed_bytes(int N, int K);
+
+/// Packs w (N, K) int8 row-major at row stride ldw into the layout every
+/// path reads: panels of 16 channels, in each groups of 4 k, 64 bytes per
+/// group (channel-major within the group), zero-padded. Done once at load.
+void sn_qgemm_pack_weights(int N, int K, const int8_t *w, int ldw, int8_t *packed);
+
+/// out = stage(A·Wᵀ) for A (M, K) uint8 at row stride lda and W (N, K)
+/// packed by sn_qgemm_pack_weights. K at most 32768 and |bias| at most
+/// 2^30 (int32 sums cannot overflow). Rows or panels are split over up to nthreads threads when
+/// the product is large enough; the result never depends on nthreads.
+void sn_qgemm(int nthreads, int M, int N, int K, const uint8_t *A, int lda,
+              const int8_t *packed, const sn_qgemm_output *out);
+
+/// sn_qgemm on the given path. Returns 0, or -1 (and computes nothing) when
+/// the path does not run here.
+int sn_qgemm_with_kernel(sn_qgemm_kernel kernel, int nthreads, int M, int N, int K,
+                         const uint8_t *A, int lda, const int8_t *packed, const sn_qgemm_output *out);
+
+/// Bytes of scratch sn_qconv_forward needs for g and nthreads threads.
+size_t sn_qconv_scratch_bytes(sn_conv_geometry g, int nthreads);
+
+/// Quantized convolution, NCHW: x (N, C, H, W) uint8 whose padding value is
+/// x_zero_point; w packed from (FN, C·FH·FW). Per image: im2col into
+/// scratch, then the int8 product, whose output stage writes image n's
+/// (FN, OH, OW) plane at out's pointers + n·FN·OH·OW with rs 1, cs OH·OW
+/// (out->rs and out->cs are ignored). Images are split over threads.
+int sn_qconv_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,
+                     const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
+                     sn_conv_geometry g);
+
+/// y = clamp(rint(x·inv_scale) + zero_point, 0, 255) for n floats (NaN → 0).
+void sn_quantize_u8(int nthreads, const float *x, uint8_t *y, long n, float inv_scale, int zero_point);
+
+/// y[i] = table[x[i]] for n bytes: any elementwise function of a u8 tensor
+/// (sigmoid, tanh, a ReLU that cannot be fused) as a 256-entry table.
+void sn_lookup_u8(int nthreads, const uint8_t *x, uint8_t *y, long n, const uint8_t *table);
+
+/// Max pooling on uint8 (NCHW), the same windows as sn_maxpool_forward;
+/// exact, since quantization keeps order. Needs pad <= PH/2 and PW/2.
+void sn_maxpool_u8_forward(int nthreads, const uint8_t *x, uint8_t *y, int N, int C, int H, int W,
+                           int PH, int PW, int stride, int pad, int OH, int OW);
+
 #ifdef __cplusplus
 }
 #endif

@@ -60,6 +60,16 @@ public enum ModelFile {
 
     /// The architecture stored in `file`'s metadata, checked for sanity.
     public static func spec(in file: SafeTensors) throws -> NetworkSpec {
+        try spec(in: file, allowingQuantized: false)
+    }
+
+    /// The spec, refusing an int8 file (`scratchnet quantize`) unless
+    /// `allowingQuantized`: its tensors are not a float network's.
+    static func spec(in file: SafeTensors, allowingQuantized: Bool) throws -> NetworkSpec {
+        if !allowingQuantized, file.metadata[QuantizedModelFile.quantizationKey] != nil {
+            throw SerializationError(.incompatible, path: file.path,
+                                     "is an int8 model (written by `scratchnet quantize`): eval, predict and the C API run it, but it cannot be trained, resumed or loaded as float32; use the float model it was made from")
+        }
         guard let version = file.metadata[formatKey] else {
             throw SerializationError(.missingMetadata, path: file.path,
                                      "no '\(formatKey)' in the metadata: not a ScratchNet model file (write one with `scratchnet train --save`)")

@@ -1,0 +1,82 @@
+/*
+ * qgemm_internal.h — what the int8 product's files share: the packed weight
+ * layout, the per-ISA block functions and the output stage. Not part of the
+ * public header.
+ *
+ * Packed weights (sn_qgemm_pack_weights): channels in panels of 16, K in
+ * groups of 4 (K4 = K rounded up to 4, G = K4/4 groups). Group g of panel p
+ * is 64 bytes at (p·G + g)·64: channel c of the panel at byte c·4, its four
+ * k values (4g .. 4g+3) next to each other. That is one zmm for vpdpbusd
+ * (16 int32 lanes, each a 4-byte dot product) and four sign-extended ymm
+ * for AVX2's vpmaddwd. Padding channels and k are zero, so a padded k
+ * contributes nothing whatever the activation byte there.
+ */
+#ifndef SN_QGEMM_INTERNAL_H
+#define SN_QGEMM_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "ckernels.h"
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define SN_QX86 1
+#include <immintrin.h>
+#endif
+
+#define SN_QGEMM_HIDDEN __attribute__((visibility("hidden")))
+#define SN_QGEMM_NR 16          /* channels per panel */
+#define SN_QGEMM_MAX_K 32768    /* |Σ| < 32768·255·127 + 2^30 < 2^31 */
+
+static inline int sn_qgemm_groups(int K) { return (K + 3) / 4; }
+
+/// Rows [m0, m1) and panels [p0, p1) of the product, through the output stage.
+typedef void (*sn_qgemm_block_fn)(int m0, int m1, int p0, int p1, int N, int K,
+                                  const uint8_t *A, int lda, const int8_t *packed,
+                                  const sn_qgemm_output *out);
+
+SN_QGEMM_HIDDEN void sn_qgemm_block_generic(int m0, int m1, int p0, int p1, int N, int K, const uint8_t *A,
+                                            int lda, const int8_t *packed, const sn_qgemm_output *out);
+#ifdef SN_QX86
+SN_QGEMM_HIDDEN void sn_qgemm_block_avx2(int m0, int m1, int p0, int p1, int N, int K, const uint8_t *A,
+                                         int lda, const int8_t *packed, const sn_qgemm_output *out);
+SN_QGEMM_HIDDEN void sn_qgemm_block_avx512_vnni(int m0, int m1, int p0, int p1, int N, int K, const uint8_t *A,
+                                                int lda, const int8_t *packed, const sn_qgemm_output *out);
+#endif
+
+/// The 4 activation bytes of group g of a row as one little-endian word;
+/// bytes past K read as 0 (the row may end there).
+static inline __attribute__((always_inline)) uint32_t sn_qgemm_a4(const uint8_t *row, int g, int K) {
+    uint32_t v = 0;
+    int k = 4 * g;
+    if (k + 4 <= K) memcpy(&v, row + k, 4);
+    else for (int i = 0; k + i < K; i++) v |= (uint32_t)row[k + i] << (8 * i);
+    return v;
+}
+
+/// The output stage (see sn_qgemm_output) for nc channels j0 .. j0+nc-1 of
+/// row i, whose sums without bias are acc[0 .. nc-1].
+static inline __attribute__((always_inline)) void
+sn_qgemm_store_row(const int32_t *restrict acc, long i, int j0, int nc, const sn_qgemm_output *o) {
+    if (o->out_u8) {
+        const float lo = (float)(o->lo - o->zero_point), hi = (float)(255 - o->zero_point);
+        uint8_t *q = o->out_q + i * o->rs;
+        for (int c = 0; c < nc; c++) {
+            int j = j0 + c;
+            float r = __builtin_rintf((float)(acc[c] + o->bias[j]) * o->scale[j]);
+            if (!(r >= lo)) r = lo;
+            if (r > hi) r = hi;
+            q[(long)j * o->cs] = (uint8_t)((int)r + o->zero_point);
+        }
+    } else {
+        float *f = o->out_f + i * o->rs;
+        for (int c = 0; c < nc; c++) {
+            int j = j0 + c;
+            float v = (float)(acc[c] + o->bias[j]) * o->scale[j];
+            if (o->relu && v < 0) v = 0;
+            f[(long)j * o->cs] = v;
+        }
+    }
+}
+
+#endif

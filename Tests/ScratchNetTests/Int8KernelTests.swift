@@ -1,0 +1,175 @@
+import Testing
+import ScratchNet
+import ScratchNetTestSupport
+
+/// Every int8 path the CPU runs (generic, AVX2, AVX-512 VNNI), forced one at
+/// a time, against the naive Swift kernels, bit for bit: the sums are exact
+/// integers and the output stage is the same float operations. Odd shapes
+/// (1, 7, 33, 100, K = 784 for the full int8 range in long sums), at 1 and 2
+/// threads, with the worst case for vpmaddubsw saturation (bytes 255 times
+/// weights ±127) in every product.
+@Suite("int8 kernels")
+struct Int8KernelTests {
+    static let sizes = [1, 7, 33, 100]
+    static let shapes: [(Int, Int, Int)] = sizes.flatMap { m in sizes.flatMap { n in (sizes + [784]).map { (m, n, $0) } } }
+
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
+        mutating func weights(_ n: Int) -> [Int8] { (0..<n).map { _ in Int8(Int(next() % 255) - 127) } }
+    }
+
+    @Test func skippedPathsAreNamed() {
+        #expect(Int8MicroKernel.supported.contains(.generic))
+        let skipped = Int8MicroKernel.allCases.filter { !Int8MicroKernel.supported.contains($0) }
+        if !skipped.isEmpty { print("int8 paths skipped on this CPU (not supported): \(skipped)") }
+    }
+
+    /// Runs `body` with weights packed for `kernels`.
+    func withWeights<R>(_ w: [Int8], outputs: Int, inputs: Int, kernels: any Int8Kernels, _ body: (Int8Weights) -> R) -> R {
+        let packed = UnsafeMutablePointer<Int8>.allocate(capacity: max(64, kernels.packedWeightBytes(outputs: outputs, inputs: inputs)))
+        defer { packed.deallocate() }
+        return w.withUnsafeBufferPointer { rows in
+            kernels.packWeights(rows.baseAddress!, outputs: outputs, inputs: inputs, into: packed)
+            return body(Int8Weights(outputs: outputs, inputs: inputs, rows: rows.baseAddress!, packed: packed))
+        }
+    }
+
+    /// The product's bytes and floats for every destination variant.
+    func product(_ kernels: any Int8Kernels, m: Int, n: Int, k: Int, a: [UInt8], lda: Int, w: [Int8],
+                 bias: [Int32], scale: [Float]) -> [[UInt8]: [Float]] {
+        var results: [[UInt8]: [Float]] = [:]
+        for (variant, zp) in [(0, Int32(0)), (1, Int32(37)), (2, Int32(200))] {
+            var q = [UInt8](repeating: 0xAB, count: m * n)
+            var f = [Float](repeating: .nan, count: m * n)
+            withWeights(w, outputs: n, inputs: k, kernels: kernels) { weights in
+                bias.withUnsafeBufferPointer { b in
+                    scale.withUnsafeBufferPointer { s in
+                        a.withUnsafeBufferPointer { a in
+                            q.withUnsafeMutableBufferPointer { q in
+                                let stage = QuantizedOutputStage(bias: b.baseAddress!, scale: s.baseAddress!,
+                                                                 destination: .bytes(q.baseAddress!, zeroPoint: zp, lowest: variant == 1 ? zp : 0),
+                                                                 rowStride: n, columnStride: 1)
+                                kernels.quantizedProduct(m: m, n: n, k: k, a: a.baseAddress!, lda: lda, weights: weights, output: stage)
+                            }
+                            f.withUnsafeMutableBufferPointer { f in
+                                // Transposed store (a conv's plane layout) for the float variant.
+                                let stage = QuantizedOutputStage(bias: b.baseAddress!, scale: s.baseAddress!,
+                                                                 destination: .floats(f.baseAddress!, relu: variant == 1),
+                                                                 rowStride: variant == 2 ? 1 : n, columnStride: variant == 2 ? m : 1)
+                                kernels.quantizedProduct(m: m, n: n, k: k, a: a.baseAddress!, lda: lda, weights: weights, output: stage)
+                            }
+                        }
+                    }
+                }
+            }
+            results[q + [UInt8(variant)]] = f
+        }
+        return results
+    }
+
+    @Test(arguments: Self.shapes.indices)
+    func everyPathMatchesNaiveBitForBit(shapeIndex: Int) {
+        let (m, n, k) = Self.shapes[shapeIndex]
+        var rng = Random(state: UInt64(shapeIndex + 1))
+        let lda = k + shapeIndex % 3
+        var a = rng.bytes(m * lda)
+        var w = rng.weights(n * k)
+        // Worst case for pairwise int16 saturation: 255 × ±127 over a whole row.
+        for p in 0..<k { a[p] = 255; w[p] = p % 3 == 0 ? -127 : 127 }
+        let bias = (0..<n).map { _ in Int32(Int(rng.next() % 200_001) - 100_000) }
+        let scale = (0..<n).map { _ in Float(rng.next() % 1000 + 1) * 1e-6 }
+        let expected = product(NaiveKernels(), m: m, n: n, k: k, a: a, lda: lda, w: w, bias: bias, scale: scale)
+        for path in Int8MicroKernel.supported {
+            for threads in [1, 2] {
+                let got = product(FastInt8Kernels(threads: threads, path: path), m: m, n: n, k: k, a: a, lda: lda,
+                                  w: w, bias: bias, scale: scale)
+                #expect(got.keys.sorted { $0.lexicographicallyPrecedes($1) } == expected.keys.sorted { $0.lexicographicallyPrecedes($1) },
+                        "\(path), \(threads) threads, (\(m), \(n), \(k)): bytes differ")
+                for (key, floats) in expected {
+                    #expect(got[key].map { $0.map(\.bitPattern) } == floats.map(\.bitPattern),
+                            "\(path), \(threads) threads, (\(m), \(n), \(k)): floats differ")
+                }
+            }
+        }
+    }
+
+    static let convCases: [(batch: Int, channels: Int, size: Int, filters: Int, kernel: Int, stride: Int, padding: Int)] = [
+        (1, 1, 7, 1, 1, 1, 0), (7, 1, 28, 30, 5, 1, 0), (1, 3, 33, 7, 3, 2, 1), (2, 16, 14, 33, 3, 1, 2),
+        (3, 7, 9, 100, 3, 1, 1),
+    ]
+
+    @Test(arguments: Self.convCases.indices)
+    func convolutionMatchesNaiveBitForBit(caseIndex: Int) {
+        let c = Self.convCases[caseIndex]
+        let g = WindowGeometry(batch: c.batch, channels: c.channels, height: c.size, width: c.size, kernelHeight: c.kernel,
+                               kernelWidth: c.kernel, stride: c.stride, padding: c.padding)
+        var rng = Random(state: UInt64(caseIndex + 100))
+        let x = rng.bytes(c.batch * c.channels * c.size * c.size)
+        let w = rng.weights(c.filters * g.windowSize)
+        let bias = (0..<c.filters).map { _ in Int32(Int(rng.next() % 20001) - 10000) }
+        let scale = (0..<c.filters).map { _ in Float(rng.next() % 1000 + 1) * 1e-5 }
+        let count = c.batch * c.filters * g.outputPixels
+        func run(_ kernels: any Int8Kernels, threads: Int) -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: count)
+            let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, kernels.quantizedConvolutionScratchBytes(geometry: g, filters: c.filters, threads: threads)))
+            defer { scratch.deallocate() }
+            withWeights(w, outputs: c.filters, inputs: g.windowSize, kernels: kernels) { weights in
+                bias.withUnsafeBufferPointer { b in
+                    scale.withUnsafeBufferPointer { s in
+                        out.withUnsafeMutableBufferPointer { o in
+                            let stage = QuantizedOutputStage(bias: b.baseAddress!, scale: s.baseAddress!,
+                                                             destination: .bytes(o.baseAddress!, zeroPoint: 11, lowest: 11),
+                                                             rowStride: 0, columnStride: 0)
+                            kernels.quantizedConvolution(x, zeroPoint: 19, weights: weights, output: stage, scratch: scratch,
+                                                         geometry: g, filters: c.filters)
+                        }
+                    }
+                }
+            }
+            return out
+        }
+        let expected = run(NaiveKernels(), threads: 1)
+        #expect(caseIndex == 0 || Set(expected).count > 2, "the case exercises more than the clamps")
+        for path in Int8MicroKernel.supported {
+            for threads in [1, 2] {
+                #expect(run(FastInt8Kernels(threads: threads, path: path), threads: threads) == expected, "\(path), \(threads) threads")
+            }
+        }
+    }
+
+    @Test func quantizeLookupAndMaxPoolMatchNaive() {
+        var rng = Random(state: 7)
+        for n in [1, 7, 33, 100, 70_001] {
+            let x = (0..<n).map { i in i == 0 ? Float.nan : (Float(rng.next() % 4001) - 2000) / 997 }
+            let table = rng.bytes(256)
+            let bytes = rng.bytes(n)
+            for threads in [1, 2] {
+                let fast = FastInt8Kernels(threads: threads)
+                var a = [UInt8](repeating: 1, count: n), b = a
+                fast.quantize(x, into: &a, count: n, inverseScale: 31.7, zeroPoint: 77)
+                NaiveKernels().quantize(x, into: &b, count: n, inverseScale: 31.7, zeroPoint: 77)
+                #expect(a == b)
+                #expect(a[0] == 0, "NaN quantizes to byte 0")
+                fast.lookup(bytes, into: &a, count: n, table: table)
+                NaiveKernels().lookup(bytes, into: &b, count: n, table: table)
+                #expect(a == b)
+            }
+        }
+        for (size, stride, padding, h) in [(2, 2, 0, 24), (3, 2, 1, 7), (2, 1, 1, 33), (3, 3, 0, 100)] {
+            let g = WindowGeometry(batch: 3, channels: 7, height: h, width: h, kernelHeight: size, kernelWidth: size,
+                                   stride: stride, padding: padding)
+            let x = rng.bytes(3 * 7 * h * h)
+            var a = [UInt8](repeating: 0, count: 3 * 7 * g.outputPixels), b = a
+            for threads in [1, 2] {
+                FastInt8Kernels(threads: threads).maxPool(x, into: &a, geometry: g)
+                NaiveKernels().maxPool(x, into: &b, geometry: g)
+                #expect(a == b, "pool \(size) stride \(stride) pad \(padding) on \(h)×\(h)")
+            }
+        }
+    }
+}
