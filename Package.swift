@@ -51,7 +51,7 @@ let package = Package(
             providers: [.apt(["libopenmpi-dev"])]
         ),
         // The core: memory, kernels, layers, losses, optimizers, networks,
-        // training, data and serialization. The C API links only this.
+        // training, data and serialization. The C API links this and ScratchNetONNX.
         .target(
             name: "ScratchNetCore",
             dependencies: ["CKernels", "CZlib"],

@@ -4,8 +4,8 @@ import ScratchNetCore
 ///
 /// Export writes a network as an opset-17 graph any ONNX runtime runs;
 /// import reads the graphs `torch.onnx.export` writes for MLPs and CNNs made
-/// of the layers ScratchNet has (see ``ONNXImporter``'s list) and refuses
-/// anything else with its operator and node. `Docs/ONNX.md` has the table.
+/// of the layers ScratchNet has (Docs/ONNX.md lists the forms) and refuses
+/// anything else with its operator and node.
 public enum ONNXModel {
     /// The serialized ONNX model of `network`.
     public static func export(_ network: Network, options: ONNXExportOptions = ONNXExportOptions()) throws -> [UInt8] {
