@@ -22,6 +22,8 @@ public struct ONNXImportedNetwork: Sendable {
     public let notes: [String]
     /// The graph's default-domain operator set version.
     public let opset: Int
+    /// The file (or "ONNX bytes") it was read from, for messages.
+    public let source: String
 
     /// Builds the network and copies the imported tensors in.
     /// - Parameter maxBatch: the largest batch the network will be fed.
@@ -34,7 +36,7 @@ public struct ONNXImportedNetwork: Sendable {
                 preconditionFailure("ONNX import: tensor \(t.name) missing or misshapen")
             }
             for v in value.values where !v.isFinite {
-                throw ONNXError(.shape, source: "ONNX import", "tensor '\(t.name)' holds \(v): weights must be finite numbers")
+                throw ONNXError(.shape, source: source, "tensor '\(t.name)' holds \(v): weights must be finite numbers")
             }
             t.tensor.copy(from: value.values)
         }

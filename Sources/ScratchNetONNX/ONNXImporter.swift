@@ -87,7 +87,7 @@ final class ONNXImporter {
             throw fail(.shape, "the graph ends with a \(shape.count + 1)-D tensor; a (batch, classes) matrix of class scores is needed")
         }
         let spec = NetworkSpec(inputShape: inputShapeOfGraph, layers: layers)
-        return ONNXImportedNetwork(spec: spec, tensors: tensors, notes: notes, opset: Int(opset))
+        return ONNXImportedNetwork(spec: spec, tensors: tensors, notes: notes, opset: Int(opset), source: source)
     }
 
     private var inputShapeOfGraph: [Int] = []

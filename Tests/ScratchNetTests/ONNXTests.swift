@@ -237,6 +237,16 @@ struct ONNXTests {
         #expect(Self.error { _ = try ONNXModel.read(bytes: branch) }?.kind == .unsupportedGraph)
     }
 
+    @Test func nonFiniteWeightsAreRefusedWhenTheNetworkIsBuilt() throws {
+        let bytes = try Self.edited(Preset.twoLayer.spec()) { model in
+            let i = model.graph.initializer.firstIndex { $0.name == "layers.0.bias" }!
+            model.graph.initializer[i] = .floats("layers.0.bias", [Float](repeating: .nan, count: 100), shape: [100])
+        }
+        let imported = try ONNXModel.read(bytes: bytes, source: "nan.onnx")
+        let e = Self.error { _ = try imported.makeNetwork(maxBatch: 1) }
+        #expect(e?.description == "nan.onnx: tensor 'layers.0.bias' holds nan: weights must be finite numbers")
+    }
+
     /// nn.Linear on a 3-D input, and torch's dynamo exporter, write MatMul + Add.
     @Test func matMulThenAddImportsAsAnAffineLayer() throws {
         var graph = Onnx_GraphProto()
