@@ -31,6 +31,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(
@@ -50,7 +51,7 @@ let package = Package(
             providers: [.apt(["libopenmpi-dev"])]
         ),
         // The core: memory, kernels, layers, losses, optimizers, networks,
-        // training, data and serialization. The C API links only this.
+        // training, data and serialization. The C API links this and ScratchNetONNX.
         .target(
             name: "ScratchNetCore",
             dependencies: ["CKernels", "CZlib"],
@@ -73,15 +74,23 @@ let package = Package(
             dependencies: ["ScratchNetCore", "CZlib"],
             path: "Sources/ScratchNetExperiments"
         ),
+        // ONNX export and import of networks; the message code is generated
+        // from Proto/onnx.proto once and committed (scripts/generate-onnx-proto.sh).
+        .target(
+            name: "ScratchNetONNX",
+            dependencies: ["ScratchNetCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Sources/ScratchNetONNX",
+            exclude: ["Proto/onnx.proto"]
+        ),
         // One import for users: re-exports the core and its satellites.
         .target(
             name: "ScratchNet",
-            dependencies: ["ScratchNetCore", "ScratchNetExperiments", "ScratchNetDistributed"],
+            dependencies: ["ScratchNetCore", "ScratchNetExperiments", "ScratchNetDistributed", "ScratchNetONNX"],
             path: "Sources/ScratchNet"
         ),
         .target(
             name: "ScratchNetC",
-            dependencies: ["ScratchNetCore"],
+            dependencies: ["ScratchNetCore", "ScratchNetONNX"],
             path: "Sources/ScratchNetC",
             exclude: ["include"]
         ),

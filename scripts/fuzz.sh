@@ -4,15 +4,16 @@
 # PGMDecoder), CSV (CSVTable, gzip inflation), configuration JSON
 # (JSONValue, TrainingConfiguration) and model files and checkpoints
 # (ModelFile, Checkpoint: spec checks, network building, restoring a
-# trainer). Each harness in Fuzz/ is compiled with
+# trainer) and ONNX models (ONNXModel.read, network building). Each harness in Fuzz/ is compiled with
 # the library sources it needs, then runs for SECONDS (default 60) from its
 # seed corpus in Fuzz/corpus/<name>. Any crash, hang (> 10 s on one input),
 # leak or out-of-memory fails the script; the input that caused it is left
 # in .build-fuzz/ (crash-*, timeout-*, oom-*).
 #   scripts/fuzz.sh [SECONDS]
 # Two fuzzers run at a time (one core each): the script takes about
-# SECONDS × 3 for the six targets, plus the build (about three minutes:
-# the checkpoint harness compiles the whole core library and its C kernels).
+# SECONDS × 4 for the seven targets, plus the build (about five minutes:
+# the checkpoint and ONNX harnesses compile the whole core library and its C
+# kernels, the ONNX one SwiftProtobuf too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -46,6 +47,21 @@ for c in $(find CSources/CKernels -name '*.c' | sort); do
 done
 mapfile -t core < <(find "$lib" -name '*.swift' | sort)
 build checkpoint Fuzz/FuzzCheckpoint.swift "${core[@]}" -I CSources/CKernels/include "${kernels[@]}" -lz
+# The ONNX importer: the core as above, its own sources without their
+# imports, and SwiftProtobuf compiled as a module of its own (with ASan, not
+# fuzzer coverage: the harness explores the importer, not the decoder).
+swift package resolve >/dev/null
+pb="$out/swift-protobuf"
+mkdir -p "$pb" "$out/onnx"
+mapfile -t protobuf < <(find .build/checkouts/swift-protobuf/Sources/SwiftProtobuf -name '*.swift' | sort)
+swiftc -parse-as-library -O -sanitize=address -swift-version 6 -enable-upcoming-feature ExistentialAny \
+  -module-name SwiftProtobuf -package-name swift_protobuf -emit-module -emit-module-path "$pb/SwiftProtobuf.swiftmodule" \
+  -emit-library -static -o "$pb/libSwiftProtobuf.a" "${protobuf[@]}"
+for f in Sources/ScratchNetONNX/*.swift Sources/ScratchNetONNX/Proto/*.swift; do
+  grep -v '^import ScratchNetCore' "$f" > "$out/onnx/$(basename "$f")"
+done
+build onnx Fuzz/FuzzONNX.swift "${core[@]}" "$out"/onnx/*.swift -I CSources/CKernels/include "${kernels[@]}" \
+  -I "$pb" -L "$pb" -lSwiftProtobuf -lz
 
 run() {
   local name=$1
@@ -63,7 +79,7 @@ report() {
     status=1
   fi
 }
-targets=(idx safetensors image csv config checkpoint)
+targets=(idx safetensors image csv config checkpoint onnx)
 echo "fuzzing ${targets[*]} for ${seconds}s each, two at a time"
 status=0
 for ((i = 0; i < ${#targets[@]}; i += 2)); do

@@ -3,7 +3,7 @@
 # libomp (OpenMP runtime for the C kernels), zlib headers (gzipped IDX files),
 # GNU time (the tests measure child processes' peak memory with it),
 # Debian's Fashion-MNIST package (the default training data), and python3 with
-# venv for a private .build-venv holding numpy + safetensors (PyPI), which the
+# venv for a private .build-venv holding numpy + safetensors + onnx + onnxruntime (PyPI), which the
 # interoperability tests use (set SCRATCHNET_SKIP_PYTHON=1 to skip that part).
 set -euo pipefail
 packages=(libomp-dev zlib1g-dev dataset-fashion-mnist librsvg2-bin python3 python3-venv time)
@@ -22,8 +22,8 @@ fi
 if [ "${SCRATCHNET_SKIP_PYTHON:-0}" != 1 ]; then
   cd "$(dirname "$0")/.."
   venv=.build-venv
-  if ! "$venv/bin/python3" -c "import numpy, safetensors" 2>/dev/null; then
+  if ! "$venv/bin/python3" -c "import numpy, safetensors, onnx, onnxruntime" 2>/dev/null; then
     [ -x "$venv/bin/python3" ] || python3 -m venv "$venv"
-    "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check numpy safetensors
+    "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check numpy safetensors onnx onnxruntime
   fi
 fi

@@ -7,3 +7,4 @@
 @_exported import ScratchNetCore
 @_exported import ScratchNetExperiments
 @_exported import ScratchNetDistributed
+@_exported import ScratchNetONNX

@@ -102,6 +102,17 @@ public func scratchnetModelLoad(_ path: UnsafePointer<CChar>?, _ maxBatch: Int32
     return ModelFiles.load(path: String(cString: path), maxBatch: Int(maxBatch), out: out)
 }
 
+/// Imports an ONNX model (e.g. written by `torch.onnx.export`) as a model.
+@c(scratchnet_model_import_onnx)
+public func scratchnetModelImportONNX(_ path: UnsafePointer<CChar>?, _ maxBatch: Int32,
+                                      _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guard let out else { return fail(.invalidArgument, "scratchnet_model_import_onnx: out is NULL") }
+    out.pointee = nil
+    guard let path else { return fail(.invalidArgument, "scratchnet_model_import_onnx: path is NULL") }
+    guard maxBatch >= 1 else { return fail(.invalidArgument, "scratchnet_model_import_onnx: max_batch must be >= 1, got \(maxBatch)") }
+    return ModelFiles.importONNX(path: String(cString: path), maxBatch: Int(maxBatch), out: out)
+}
+
 /// Saves `model` to `path` as a safetensors model file.
 @c(scratchnet_model_save)
 public func scratchnetModelSave(_ model: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {

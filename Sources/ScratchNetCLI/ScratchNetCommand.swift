@@ -9,9 +9,9 @@ struct ScratchNetCommand: ParsableCommand {
         abstract: "Train neural networks on multi-core CPUs, from scratch.",
         discussion: ExitStatus.help,
         version: ScratchNetVersion.string,
-        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, ExportCommand.self, DemoCommand.self,
-                      SearchCommand.self, HistogramsCommand.self, ShowCommand.self, DataCommand.self,
-                      QuantizeCommand.self],
+        subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, ExportCommand.self, ImportCommand.self,
+                      QuantizeCommand.self, SummaryCommand.self, DemoCommand.self, SearchCommand.self,
+                      HistogramsCommand.self, ShowCommand.self, DataCommand.self],
         defaultSubcommand: nil
     )
 

@@ -68,15 +68,38 @@ struct ArchitectureTests {
         #expect(offenders.isEmpty, "\(offenders)")
     }
 
-    @Test func theCAPILinksOnlyTheCore() throws {
+    /// The C API links the core and ONNX import (which adds SwiftProtobuf), no satellite.
+    @Test func theCAPILinksOnlyTheCoreAndONNX() throws {
         let manifest = try String(contentsOfFile: Self.root + "/Package.swift", encoding: .utf8)
         let start = try #require(manifest.range(of: ".target(\n            name: \"ScratchNetC\","))
         let declaration = manifest[start.upperBound...].prefix { $0 != ")" }
-        #expect(declaration.contains("dependencies: [\"ScratchNetCore\"]"), "ScratchNetC's dependencies: \(declaration)")
+        #expect(declaration.contains("dependencies: [\"ScratchNetCore\", \"ScratchNetONNX\"]"), "ScratchNetC's dependencies: \(declaration)")
         for file in Self.swiftFiles(under: "Sources/ScratchNetC") {
             let imported = Set(Self.imports(file.text))
             #expect(imported.isDisjoint(with: ["ScratchNet", "ScratchNetExperiments", "ScratchNetDistributed"]), "\(file.path)")
         }
+    }
+
+    /// ONNX lives in its own target on the core; only it speaks protobuf, so
+    /// the core stays free of SwiftProtobuf and the message types stay internal.
+    @Test func onnxIsASatelliteOfTheCoreAndTheOnlyProtobufUser() throws {
+        let manifest = try String(contentsOfFile: Self.root + "/Package.swift", encoding: .utf8)
+        let start = try #require(manifest.range(of: ".target(\n            name: \"ScratchNetONNX\","))
+        let declaration = manifest[start.upperBound...].prefix { $0 != ")" }
+        #expect(declaration.contains("dependencies: [\"ScratchNetCore\", .product(name: \"SwiftProtobuf\", package: \"swift-protobuf\""),
+                "ScratchNetONNX's dependencies: \(declaration)")
+        var offenders: [String] = []
+        for file in Self.swiftFiles(under: "Sources") {
+            let imported = Set(Self.imports(file.text))
+            if imported.contains("SwiftProtobuf") && !file.path.hasPrefix("Sources/ScratchNetONNX/") { offenders.append("\(file.path) imports SwiftProtobuf") }
+            if file.path.hasPrefix("Sources/ScratchNetONNX/"),
+               let bad = imported.first(where: { ["ScratchNet", "ScratchNetExperiments", "ScratchNetDistributed", "CKernels"].contains($0) }) {
+                offenders.append("\(file.path) imports \(bad)")
+            }
+        }
+        #expect(offenders.isEmpty, "\(offenders)")
+        let generated = try String(contentsOfFile: Self.root + "/Sources/ScratchNetONNX/Proto/onnx.pb.swift", encoding: .utf8)
+        #expect(!generated.contains("\npublic "), "the generated ONNX messages must stay internal (Visibility=Internal)")
     }
 
     /// The thread count is passed to every kernel call; no process-wide setter

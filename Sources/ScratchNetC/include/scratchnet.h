@@ -95,6 +95,19 @@ int scratchnet_model_create(const char *spec, uint64_t seed, int max_batch, scra
  * NOT_SUPPORTED (a build without model files). */
 int scratchnet_model_load(const char *path, int max_batch, scratchnet_model **out);
 
+/* Imports an ONNX model (e.g. written by torch.onnx.export) as a model:
+ * a chain of Gemm / MatMul+Add, Conv, BatchNormalization, MaxPool, Flatten
+ * (or Reshape to (batch, features)), Relu, Sigmoid, Tanh, Dropout and
+ * Identity nodes, optionally ending in Softmax (the model's own softmax);
+ * Docs/ONNX.md lists the exact forms. Inputs are then fed as for any model
+ * (pixels in [0, 1]); save it with scratchnet_model_save to reuse it.
+ * max_batch and out as for scratchnet_model_create.
+ * Errors: INVALID_ARGUMENT, IO (missing, unreadable or malformed file, or
+ * shapes that do not fit), NOT_SUPPORTED (an operator or attribute with no
+ * exact ScratchNet equivalent: the message names it and its node),
+ * INVALID_SPEC, OUT_OF_MEMORY. */
+int scratchnet_model_import_onnx(const char *path, int max_batch, scratchnet_model **out);
+
 /* Saves `model` (architecture and weights) to `path` as a safetensors file,
  * atomically: a crash leaves either the old file or the new one.
  * Errors: INVALID_ARGUMENT, IO, NOT_SUPPORTED (a build without model files). */
