@@ -31,6 +31,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(
@@ -70,7 +71,8 @@ let package = Package(
         // book's demos, dataset download.
         .target(
             name: "ScratchNetExperiments",
-            dependencies: ["ScratchNetCore", "CZlib"],
+            dependencies: ["ScratchNetCore", "CZlib",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "Sources/ScratchNetExperiments"
         ),
         // One import for users: re-exports the core and its satellites.
