@@ -10,7 +10,8 @@ struct ScratchNetCommand: ParsableCommand {
         discussion: ExitStatus.help,
         version: ScratchNetVersion.string,
         subcommands: [TrainCommand.self, EvalCommand.self, PredictCommand.self, ExportCommand.self, DemoCommand.self,
-                      SearchCommand.self, HistogramsCommand.self, ShowCommand.self, DataCommand.self],
+                      SearchCommand.self, HistogramsCommand.self, ShowCommand.self, DataCommand.self,
+                      SummaryCommand.self],
         defaultSubcommand: nil
     )
 
