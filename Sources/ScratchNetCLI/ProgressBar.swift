@@ -40,15 +40,17 @@ struct ProgressBar {
             let perEpoch = lastEpochSeconds ?? secondsPerStep * Double(p.stepsPerEpoch)
             runLeft = epochLeft + Double(max(epochs - p.epoch, 0)) * perEpoch
         }
-        writeToStandardError("\r\u{1B}[K" + Self.line(p, epochLeft: epochLeft, runLeft: runLeft))
+        writeToStandardError("\r\u{1B}[K" + Self.line(epoch: p.epoch, step: p.stepInEpoch, of: p.stepsPerEpoch, loss: p.loss,
+                                                    samplesPerSecond: p.samplesPerSecond, epochLeft: epochLeft, runLeft: runLeft))
     }
 
     /// The bar's text: "epoch 2 ███···· 120/600  loss 0.4512  51234 samples/s  ETA 0:09 (run 1:23)".
-    static func line(_ p: Trainer.StepProgress, epochLeft: Double?, runLeft: Double?) -> String {
+    static func line(epoch: Int, step: Int, of steps: Int, loss: Float, samplesPerSecond: Double,
+                     epochLeft: Double?, runLeft: Double?) -> String {
         let width = 30
-        let filled = p.stepsPerEpoch == 0 ? width : width * p.stepInEpoch / p.stepsPerEpoch
+        let filled = steps == 0 ? width : width * step / steps
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        var line = "epoch \(p.epoch) \(bar) \(p.stepInEpoch)/\(p.stepsPerEpoch)  loss \(format(p.loss, 4))  \(Int(p.samplesPerSecond)) samples/s"
+        var line = "epoch \(epoch) \(bar) \(step)/\(steps)  loss \(format(loss, 4))  \(Int(samplesPerSecond)) samples/s"
         if let epochLeft {
             line += "  ETA \(duration(epochLeft))"
             if let runLeft, runLeft > epochLeft { line += " (run \(duration(runLeft)))" }
