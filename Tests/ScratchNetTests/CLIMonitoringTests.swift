@@ -25,8 +25,8 @@ struct CLIMonitoringTests {
 
         let records = try Self.lines(dir.path("run.jsonl"))
         let kinds = records.map { $0["kind"] as? String ?? "" }
-        // 18 steps: step records at 4, 8, 12, 16; one record per epoch; the end.
-        #expect(kinds == ["step", "epoch", "step", "epoch", "step", "step", "epoch", "end"], "\(kinds)")
+        // 6 steps an epoch: step records at 4, 8, 12 (before epoch 2's record) and 16; one record per epoch; the end.
+        #expect(kinds == ["step", "epoch", "step", "step", "epoch", "step", "epoch", "end"], "\(kinds)")
         #expect(records.filter { $0["kind"] as? String == "step" }.map { $0["step"] as? Int } == [4, 8, 12, 16])
         let epochs = records.filter { $0["kind"] as? String == "epoch" }
         #expect(epochs.map { $0["epoch"] as? Int } == [1, 2, 3])
