@@ -71,7 +71,8 @@ let package = Package(
         // book's demos, dataset download.
         .target(
             name: "ScratchNetExperiments",
-            dependencies: ["ScratchNetCore", "CZlib"],
+            dependencies: ["ScratchNetCore", "CZlib",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "Sources/ScratchNetExperiments"
         ),
         // ONNX export and import of networks; the message code is generated

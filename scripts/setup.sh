@@ -22,8 +22,8 @@ fi
 if [ "${SCRATCHNET_SKIP_PYTHON:-0}" != 1 ]; then
   cd "$(dirname "$0")/.."
   venv=.build-venv
-  if ! "$venv/bin/python3" -c "import numpy, safetensors, onnx, onnxruntime" 2>/dev/null; then
+  if ! "$venv/bin/python3" -c "import numpy, safetensors, onnx, onnxruntime, tensorboard" 2>/dev/null; then
     [ -x "$venv/bin/python3" ] || python3 -m venv "$venv"
-    "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check numpy safetensors onnx onnxruntime
+    "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check numpy safetensors onnx onnxruntime tensorboard
   fi
 fi

@@ -31,6 +31,8 @@ struct RunPlan {
     var validationSplit: Double?
     var persistence: CheckpointOptions
     var metricsJson: String?
+    /// `--log`, `--log-every`, `--tensorboard`, `--early-stop` and `--save-best`.
+    var monitoring: MonitoringOptions
     /// Architecture flags given on the command line, checked against a resumed checkpoint.
     var architectureFlags: [String] = []
     /// `--report DIR`: the report goes to DIR/report.html.
@@ -100,6 +102,10 @@ struct RunPlan {
         }
         persistence = command.persistence
         metricsJson = command.output.metricsJson
+        monitoring = command.monitoring
+        if monitoring.earlyStop != nil, validationSplit == nil {
+            throw ValidationError("--early-stop needs --validation-split: it watches the validation accuracy")
+        }
         reportDirectory = command.output.report
         quiet = command.output.quiet
         distributed = command.distributedOptions.distributed
@@ -111,6 +117,8 @@ struct RunPlan {
                 (schedule != .constant, "--lr-schedule"), (!augmentation.isNone, "--augment"),
                 (validationSplit != nil, "--validation-split"), (reportDirectory != nil, "--report"),
                 (persistence.checkpoint != nil, "--checkpoint"), (persistence.resume != nil, "--resume"),
+                (monitoring.log != nil, "--log"), (monitoring.tensorboard != nil, "--tensorboard"),
+                (monitoring.earlyStop != nil, "--early-stop"), (monitoring.saveBest != nil, "--save-best"),
             ]
             if let (_, flag) = unsupported.first(where: { $0.0 }) {
                 throw ValidationError("\(flag) is not supported with --distributed")
@@ -128,16 +136,20 @@ struct RunPlan {
         try DataOptions.requireExisting(dataDirectory)
         try persistence.checkFiles()
         if let metricsJson { try OutputPath.checkWritable(metricsJson, flag: "--metrics-json") }
+        if let log = monitoring.log { try OutputPath.checkWritable(log, flag: "--log") }
+        if let saveBest = monitoring.saveBest { try OutputPath.checkWritable(saveBest, flag: "--save-best") }
+        if let directory = monitoring.tensorboard { try OutputPath.checkDirectory(directory, flag: "--tensorboard", mayCreate: true) }
         if let reportDirectory {
             try OutputPath.checkDirectory(reportDirectory, flag: "--report", mayCreate: true)
             if OutputPath.isDirectory(reportDirectory) {
                 try OutputPath.checkWritable(Self.reportFile(in: reportDirectory), flag: "--report")
             }
         }
-        let outputs = MetricsOutput.files([persistence.save, persistence.checkpoint, metricsJson, reportDirectory.map(Self.reportFile(in:))])
+        let outputs = MetricsOutput.files([persistence.save, persistence.checkpoint, metricsJson, reportDirectory.map(Self.reportFile(in:)),
+                                           monitoring.log, monitoring.saveBest])
             .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         if Set(outputs).count < outputs.count {
-            throw ValidationError("--save, --checkpoint, --metrics-json and --report must name different files")
+            throw ValidationError("--save, --checkpoint, --metrics-json, --report, --log and --save-best must name different files")
         }
     }
 

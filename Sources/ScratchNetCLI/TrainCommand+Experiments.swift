@@ -15,14 +15,16 @@ extension TrainCommand {
     }
 
     /// Scores the validation split after an epoch, prints it and records
-    /// the epoch in the report.
-    static func recordEpoch(_ r: Trainer.EpochReport, network: Network, validation: LabeledImages?, report: TrainingReport?, quiet: Bool) {
+    /// the epoch in the report; returns the validation accuracy.
+    @discardableResult
+    static func recordEpoch(_ r: Trainer.EpochReport, network: Network, validation: LabeledImages?, report: TrainingReport?, quiet: Bool) -> Double? {
         let validationAccuracy = validation.map { Double(Trainer.accuracy(of: network, on: $0)) }
         if let validationAccuracy, !quiet {
             print("  validation acc \(format(validationAccuracy * 100, 2))%")
         }
         report?.recordEpoch(.init(epoch: r.epoch, train: Double(r.trainAccuracy), validation: validationAccuracy,
                                   test: r.testAccuracy.map(Double.init)))
+        return validationAccuracy
     }
 
     /// Writes `DIR/report.html` (atomically) after training.

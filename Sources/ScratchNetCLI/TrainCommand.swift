@@ -73,6 +73,9 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Saving, checkpoints and resuming")
     var persistence: CheckpointOptions
 
+    @OptionGroup(title: "Live logs, early stopping and the best model")
+    var monitoring: MonitoringOptions
+
     @OptionGroup(title: "Distributed training")
     var distributedOptions: DistributedOptions
 
@@ -97,25 +100,30 @@ struct TrainCommand: ParsableCommand {
         let model = plan.model.preset.rawValue
         let report = plan.reportDirectory.map { _ in TrainingReport(network: network, title: "scratchnet train: \(model) on \(directory)") }
 
+        let monitor = try TrainingMonitor(plan: plan, hasValidation: validation != nil)
         if !quiet {
             print("model \(model): \(spec.summary)")
+            if let table = try? ModelSummary(spec: spec).table(batch: plan.batchSize, arenaBytes: network.arena.capacity) { print(table) }
             print("data \(directory): \(train.count) train, \(test.count) test samples")
             print("backend \(plan.backend.rawValue), \(network.threads) thread(s), optimizer \(network.optimizer?.name ?? plan.optimizer.rawValue) lr \(plan.learningRate) (\(plan.schedule)), augment \(plan.augmentation), batch \(plan.batchSize), seed \(plan.seed), arena \(Arena.formatBytes(network.arena.capacity))")
         }
         let trainAccuracyLabel = trainer.trainAccuracySample.map { "train acc (\($0.count) samples)" } ?? "train acc"
-        var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
+        if !quiet, let events = monitor.eventFile { print("tensorboard: \(events)") }
+        var bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0, epochs: plan.epochs)
         defer { bar.finishLine() }
         let wall = Stopwatch()
         Interrupts.install()
         let history = try plan.persistence.run { afterStep, afterEpoch in try trainer.run(
-            onStep: { bar.update($0); report?.recordStep(stepInEpoch: $0.stepInEpoch, runningMean: $0.loss) },
+            onStep: { bar.update($0); monitor.record($0); report?.recordStep(stepInEpoch: $0.stepInEpoch, runningMean: $0.loss) },
             onEpoch: { r in
                 bar.finishLine()
                 if !quiet {
                     print("epoch \(r.epoch): loss \(format(r.meanLoss, 4))  \(trainAccuracyLabel) \(format(r.trainAccuracy * 100, 2))%  test acc \(format((r.testAccuracy ?? 0) * 100, 2))%  \(Int(r.samplesPerSecond)) samples/s")
                 }
-                recordEpoch(r, network: network, validation: validation, report: report, quiet: quiet)
-            }, afterStep: afterStep, afterEpoch: afterEpoch) }
+                let validationAccuracy = recordEpoch(r, network: network, validation: validation, report: report, quiet: quiet)
+                monitor.record(r, validation: validationAccuracy)
+            }, afterStep: { try monitor.afterStep($0); return try afterStep($0) },
+            afterEpoch: { try afterEpoch($0) && monitor.afterEpoch($0) }) }
         try plan.persistence.saveModel(network)
         try DataSource.recordStandardization(of: train, inModelAt: plan.persistence.save)
         if Interrupts.requested { throw Interrupts.afterLastStep(saved: plan.persistence.save) }
@@ -123,6 +131,7 @@ struct TrainCommand: ParsableCommand {
         let totalTrainSeconds = history.reduce(0) { $0 + $1.trainSeconds }
         let samplesPerSecond = Double(train.count * history.count) / max(totalTrainSeconds, 1e-9)
         try writeReport(report, plan: plan, network: network, train: train, test: test, seconds: wall.elapsed)
+        if let best = try monitor.finish(trainer) { print(best) }
         print("final: test accuracy \(format((last.testAccuracy ?? 0) * 100, 2))%, loss \(format(last.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, \(format(wall.elapsed, 1)) s")
 
         if let metricsJson = plan.metricsJson {
@@ -133,7 +142,9 @@ struct TrainCommand: ParsableCommand {
                 threads: network.threads, model: model, backend: plan.backend.rawValue,
                 arena_bytes: network.arena.capacity, wall_seconds: wall.elapsed,
                 history: history.map { .init(epoch: $0.epoch, loss: Double($0.meanLoss), train_accuracy: Double($0.trainAccuracy),
-                                             test_accuracy: $0.testAccuracy.map(Double.init), samples_per_second: $0.samplesPerSecond) })
+                                             test_accuracy: $0.testAccuracy.map(Double.init), samples_per_second: $0.samplesPerSecond) },
+                best_epoch: monitor.stopping.bestEpoch, best_metric: monitor.stopping.bestEpoch.map { _ in monitor.stopping.metric },
+                best_accuracy: monitor.stopping.bestEpoch.map { _ in monitor.stopping.bestAccuracy }, stopped_early: monitor.stoppedEarly)
             try writeMetrics(summary, to: metricsJson)
         }
         if Interrupts.requested { throw Interrupts.afterLastStep(saved: plan.persistence.save) }
@@ -142,7 +153,8 @@ struct TrainCommand: ParsableCommand {
     /// Every file the run may write, for ``OutputLock``; the `--report`
     /// directory is created here so that its lock file has a place.
     static func outputs(of plan: RunPlan) throws -> [String] {
-        var outputs = MetricsOutput.files([plan.persistence.save, plan.persistence.checkpoint, plan.metricsJson])
+        var outputs = MetricsOutput.files([plan.persistence.save, plan.persistence.checkpoint, plan.metricsJson,
+                                           plan.monitoring.log, plan.monitoring.saveBest])
         if let directory = plan.reportDirectory {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             outputs.append(RunPlan.reportFile(in: directory))
@@ -181,4 +193,10 @@ struct MetricsSummary: Encodable {
     var arena_bytes: Int
     var wall_seconds: Double
     var history: [Epoch]
+    /// The best epoch by `best_metric` ("validation" with a split, else "test") accuracy.
+    var best_epoch: Int? = nil
+    var best_metric: String? = nil
+    var best_accuracy: Double? = nil
+    /// True when `--early-stop` ended the run before its last epoch.
+    var stopped_early: Bool = false
 }
