@@ -2,18 +2,24 @@ import Dispatch
 import Synchronization
 import ScratchNetCore
 
-/// One point of a search: a learning rate and a weight decay to train with.
+/// One point of a search: an optimizer, an activation, a learning rate and
+/// a weight decay to train with.
 public struct Trial: Sendable, Equatable, Codable {
     /// 0-based, counted over all rounds.
     public var index: Int
     /// 0-based narrowing round.
     public var round: Int
+    public var optimizer: OptimizerKind
+    public var activation: ActivationKind
     public var learningRate: Double
     public var weightDecay: Double
 
-    public init(index: Int, round: Int, learningRate: Double, weightDecay: Double) {
+    public init(index: Int, round: Int, optimizer: OptimizerKind = .sgd, activation: ActivationKind = .relu,
+                learningRate: Double, weightDecay: Double) {
         self.index = index
         self.round = round
+        self.optimizer = optimizer
+        self.activation = activation
         self.learningRate = learningRate
         self.weightDecay = weightDecay
     }
@@ -52,7 +58,7 @@ public struct TrialOutcome: Sendable, Equatable, Codable {
     }
 }
 
-/// Random search over learning rate and weight decay, in rounds.
+/// Random search over optimizer, activation, learning rate and weight decay, in rounds.
 ///
 /// Each round draws `trialsPerRound` points from the current
 /// ``SearchSpace`` (a seeded stream, so a search is repeatable), trains
@@ -89,9 +95,9 @@ public struct HyperparameterSearch: Sendable {
         // One stream per round, so round r's draws do not depend on timing.
         var rng = SeededGenerator(seed: seed &+ 0x7E57_0000 &+ UInt64(round) &* 0x9E37_79B9)
         return (0..<trialsPerRound).map { i in
-            Trial(index: round * trialsPerRound + i, round: round,
-                  learningRate: space.learningRate.sample(using: &rng),
-                  weightDecay: space.weightDecay.sample(using: &rng))
+            let point = space.sample(using: &rng)
+            return Trial(index: round * trialsPerRound + i, round: round, optimizer: point.optimizer,
+                         activation: point.activation, learningRate: point.learningRate, weightDecay: point.weightDecay)
         }
     }
 
