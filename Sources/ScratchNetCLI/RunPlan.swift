@@ -31,6 +31,8 @@ struct RunPlan {
     var validationSplit: Double?
     var persistence: CheckpointOptions
     var metricsJson: String?
+    /// `--classes`, parsed (nil: the data set's names, when known).
+    var classNames: [String]?
     /// Architecture flags given on the command line, checked against a resumed checkpoint.
     var architectureFlags: [String] = []
     /// `--report DIR`: the report goes to DIR/report.html.
@@ -100,6 +102,7 @@ struct RunPlan {
         }
         persistence = command.persistence
         metricsJson = command.output.metricsJson
+        classNames = try command.classes.map(ClassNames.parse)
         reportDirectory = command.output.report
         quiet = command.output.quiet
         distributed = command.distributedOptions.distributed
