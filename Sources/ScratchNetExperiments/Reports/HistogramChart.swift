@@ -38,7 +38,7 @@ public struct HistogramChart: Sendable {
     /// Title size and line height (px); a title wraps onto at most
     /// ``titleLines`` lines inside its panel, so panels side by side never
     /// share a title's space.
-    static let titleSize = 13.0, titleLineHeight = 17.0, titleLines = 2
+    static let titleSize = 13.0, titleLineHeight = 17.0, titleLines = 3
 
     /// The title's lines as drawn in a panel `width` wide.
     func titleLines(width: Double) -> [String] {
@@ -46,14 +46,16 @@ public struct HistogramChart: Sendable {
     }
     static let titleMargin = 8.0
 
-    public func draw(into b: inout SVGBuilder, frame f: ChartFrame) {
+    /// - Parameter reservedTitleLines: room kept for this many title lines
+    ///   (panels of one picture share it, so their plots line up).
+    public func draw(into b: inout SVGBuilder, frame f: ChartFrame, reservedTitleLines: Int = 1) {
         let xs = AxisScale(min: range.lowerBound, max: range.upperBound, count: 5)
         let ys = AxisScale(min: 0, max: Double(counts.max() ?? 1), count: 5)
         let lines = titleLines(width: f.width)
         for (i, line) in lines.enumerated() {
             b.text(line, f.x + f.width / 2, f.y + 18 + Double(i) * Self.titleLineHeight, size: Self.titleSize, anchor: .middle, weight: "bold")
         }
-        let top = 18 + Double(max(lines.count - 1, 0)) * Self.titleLineHeight + 16
+        let top = 18 + Double(max(lines.count, reservedTitleLines) - 1) * Self.titleLineHeight + 16
         let plot = ChartFrame(x: f.x + 66, y: f.y + top, width: f.width - 66 - 12, height: f.height - top - 52)
         Axes.draw(into: &b, plot: plot, x: xs, y: ys, title: nil, xLabel: xLabel, yLabel: "count", frame: f)
         let binWidth = (range.upperBound - range.lowerBound) / Double(counts.count)
@@ -74,9 +76,10 @@ public struct HistogramChart: Sendable {
         let across = max(1, min(columns, charts.count))
         let rows = max(1, (charts.count + across - 1) / across)
         var b = SVGBuilder(width: panelWidth * Double(across), height: height * Double(rows))
+        let titleLines = charts.map { $0.titleLines(width: panelWidth).count }.max() ?? 1
         for (i, c) in charts.enumerated() {
             c.draw(into: &b, frame: ChartFrame(x: Double(i % across) * panelWidth, y: Double(i / across) * height,
-                                               width: panelWidth, height: height))
+                                               width: panelWidth, height: height), reservedTitleLines: titleLines)
         }
         return b.document
     }
