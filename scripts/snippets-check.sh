@@ -28,8 +28,8 @@ extract() {
     $0 == "<!-- snippet: " name " -->" { armed = 1; next }
     armed && /^```python/ { inside = 1; next }
     inside && /^```/ { exit }
-    inside { print }' Docs/ModelFiles.md > "$work/$1.py"
-  [ -s "$work/$1.py" ] || { echo "snippets-check: no '$1' snippet in Docs/ModelFiles.md" >&2; exit 1; }
+    inside { print }' Docs/ModelFiles.md > "$work/snippet_$1.py"
+  [ -s "$work/snippet_$1.py" ] || { echo "snippets-check: no '$1' snippet in Docs/ModelFiles.md" >&2; exit 1; }
 }
 extract numpy
 extract pytorch
@@ -73,11 +73,11 @@ for model in mlp simple-cnn; do
   "$bin" train --data "$work/data" "${flags[@]}" --epochs 2 --batch-size 50 --seed 7 --save "$work/$model.safetensors" --quiet >/dev/null
   "$bin" predict --model "$work/$model.safetensors" "$images" > "$work/$model.scratchnet"
   if [ "$model" = mlp ]; then
-    "$python" "$work/numpy.py" "$work/$model.safetensors" "$images" > "$work/$model.numpy"
+    "$python" "$work/snippet_numpy.py" "$work/$model.safetensors" "$images" > "$work/$model.numpy"
     compare "numpy snippet, $model" "$work/$model.scratchnet" "$work/$model.numpy" || status=1
   fi
   if [ -n "$torch_python" ]; then
-    "$torch_python" "$work/pytorch.py" "$work/$model.safetensors" "$images" > "$work/$model.pytorch"
+    "$torch_python" "$work/snippet_pytorch.py" "$work/$model.safetensors" "$images" > "$work/$model.pytorch"
     compare "pytorch snippet, $model" "$work/$model.scratchnet" "$work/$model.pytorch" || status=1
   else
     echo "pytorch snippet, $model: skipped (torch is not in $python; set SNIPPETS_TORCH_PYTHON to a Python with torch and safetensors)"
