@@ -15,7 +15,9 @@ struct SearchCommand: ParsableCommand {
         keep ReLU), then lr = 10^U(range) and weight decay = 10^U(wd-range) (the book's \
         ch06/hyperparameter_optimization.py). Each optimizer's default lr range runs from \
         three decades below its default rate to one above (sgd 1e-4...1, adam 1e-6...1e-2); \
-        --lr-range sets one range for all. Each trial trains for --epochs on the training \
+        --lr-range sets one range for all. Trial 1 is what `train` does without a search \
+        (the first optimizer at its default rate, the first activation), so the best \
+        configuration is never worse than it on the validation split. Each trial trains for --epochs on the training \
         part; trials are ranked by validation accuracy. With --rounds > 1, each round keeps \
         the optimizers and activations of the best --keep trials so far and samples from \
         the span of their rates. The best configuration is written as JSON that \

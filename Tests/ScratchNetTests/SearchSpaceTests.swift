@@ -86,3 +86,22 @@ struct SearchSpaceTests {
         #expect(try tanh.outputShapes() == spec.outputShapes())
     }
 }
+
+extension SearchSpaceTests {
+    /// Trial 1 is what `train` does without a search (SGD at 0.1, ReLU, no
+    /// weight decay to speak of), so the best trial is never worse than it.
+    @Test func theFirstTrialIsTheBaseline() {
+        let space = SearchSpace()
+        let trials = HyperparameterSearch(space: space, trialsPerRound: 5, seed: 9).trials(round: 0, space: space)
+        #expect(trials[0].optimizer == .sgd && trials[0].activation == .relu)
+        #expect(abs(trials[0].learningRate - 0.1) < 1e-12 && abs(trials[0].weightDecay - 1e-8) < 1e-20)
+        // Only round 0 starts there; without it, trial 0 is drawn.
+        let later = HyperparameterSearch(space: space, trialsPerRound: 5, seed: 9).trials(round: 1, space: space)
+        #expect(later[0].learningRate != 0.1)
+        let drawn = HyperparameterSearch(space: space, trialsPerRound: 5, seed: 9, startsFromBaseline: false).trials(round: 0, space: space)
+        #expect(drawn[0] != trials[0])
+        // A range without the default rate clips it.
+        let book = HyperparameterSearch(space: .book, trialsPerRound: 2, seed: 1).trials(round: 0, space: .book)
+        #expect(abs(book[0].learningRate - 1e-2) < 1e-12)
+    }
+}

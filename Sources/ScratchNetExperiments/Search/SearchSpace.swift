@@ -122,6 +122,16 @@ public struct SearchSpace: Sendable, Equatable, Codable, CustomStringConvertible
         learningRates[optimizer] ?? Self.defaultLearningRateRange(for: optimizer)
     }
 
+    /// The point a training run takes without a search: the first
+    /// optimizer at its default rate (clipped into its range), the first
+    /// activation, the smallest weight decay (training's default is none).
+    public var baseline: (optimizer: OptimizerKind, activation: ActivationKind, learningRate: Double, weightDecay: Double) {
+        let optimizer = optimizers[0]
+        let range = learningRate(for: optimizer)
+        let lr = min(max(Self.defaultLearningRate(for: optimizer), range.lowerBound), range.upperBound)
+        return (optimizer, activations[0], lr, weightDecay.lowerBound)
+    }
+
     /// One point: optimizer, activation, its learning rate, weight decay,
     /// drawn in that order from `rng`.
     public func sample(using rng: inout SeededGenerator) -> (optimizer: OptimizerKind, activation: ActivationKind,
