@@ -190,9 +190,9 @@ struct CheckpointOptions: ParsableArguments {
     }
 
     /// Writes the final model when --save was given.
-    func saveModel(_ network: Network) throws {
+    func saveModel(_ network: Network, classNames: [String]? = nil) throws {
         guard let save else { return }
-        try ModelFile.save(network, to: save)
+        try ModelFile.save(network, to: save, classNames: classNames)
     }
 }
 

@@ -25,6 +25,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Passes over the test set; with more than one, also prints the median inference rate (samples/s: batch conversion, forward and scoring, as torch_train.py's inference figure).")
     var `repeat`: Int = 1
 
+    @Option(help: ArgumentHelp("Class names: a file with one name per line, or 'a,b,c' (default: the model file's, else the data set's).", valueName: "file|list"))
+    var classes: String?
+
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be >= 1, got \(`repeat`)") }
@@ -50,6 +53,7 @@ struct EvalCommand: ParsableCommand {
         }
 
         let classes = network.classes
+        let names = try ClassNames.resolve(flag: self.classes, file: file, classes: classes, dataSource: directory)
         // Flat counts (row: true class): one pass only reads them, and the
         // timed loop does no Swift array bookkeeping per sample.
         var counts = [Int](repeating: 0, count: classes * classes)
@@ -86,6 +90,20 @@ struct EvalCommand: ParsableCommand {
         print(cell("") + "  " + (0..<classes).map { cell(String($0)) }.joined())
         for (label, row) in confusion.enumerated() {
             print(cell(String(label)) + "  " + row.map { cell(String($0)) }.joined())
+        }
+        for line in Self.perClassLines(confusion, names: names) { print(line) }
+    }
+
+    /// "per-class accuracy:" then one line per class: its number and name,
+    /// the share of its samples predicted right, and the counts.
+    static func perClassLines(_ confusion: [[Int]], names: [String]?) -> [String] {
+        let labels = confusion.indices.map { ClassNames.label($0, names) }
+        let width = labels.map(\.count).max() ?? 0
+        return ["per-class accuracy:"] + confusion.indices.map { c in
+            let total = confusion[c].reduce(0, +)
+            let share = total == 0 ? "-" : format(Float(confusion[c][c]) / Float(total) * 100, 2) + "%"
+            let label = labels[c] + String(repeating: " ", count: width - labels[c].count)
+            return "  \(label)  \(share) (\(confusion[c][c]) of \(total))"
         }
     }
 

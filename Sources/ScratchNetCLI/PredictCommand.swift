@@ -6,7 +6,13 @@ import ScratchNet
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Classify images (IDX files, PGM P5/P2 or PNG) with a model file; prints class and probability."
+        abstract: "Classify images (IDX files, PGM P5/P2 or PNG) with a model file; prints class, name and probability.",
+        discussion: """
+        Class names come from --classes, else from the model file (train --save stores \
+        Fashion-MNIST's names, or those given to train --classes); without names the class \
+        number alone is printed. Images are read as stored: gray 0...255 divided by 255, \
+        at the model's input size (`scratchnet show --index N --out x.png` writes one such image).
+        """
     )
 
     @Option(help: "Model file written by `scratchnet train --save` (or a checkpoint).", completion: .file(extensions: ["safetensors"]))
@@ -15,14 +21,22 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "Image files: IDX (one image rows×cols, or a stack count×rows×cols / count×channels×rows×cols, .gz allowed) PGM (P5/P2) or PNG (8-bit gray/RGB, with or without alpha).")
     var files: [String] = []
 
+    @Option(help: "Also list the K most probable classes of each image, with their probabilities.")
+    var top: Int = 1
+
+    @Option(help: ArgumentHelp("Class names: a file with one name per line, or 'a,b,c' (default: the model file's).", valueName: "file|list"))
+    var classes: String?
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("predict needs at least one image file") }
+        guard top >= 1 else { throw ValidationError("--top must be >= 1, got \(top)") }
     }
 
     func run() throws {
         let file = try SafeTensors.read(path: model)
         if QuantizedModelFile.isQuantized(file) { return try runQuantized(file) }
         let network = try ModelFile.load(file, maxBatch: 1)
+        let names = try ClassNames.resolve(flag: classes, file: file, classes: network.classes)
         let want = network.spec.inputShape
         let wantText = want.map(String.init).joined(separator: "×")
         for path in files {
@@ -34,11 +48,23 @@ struct PredictCommand: ParsableCommand {
                 network.inputBuffer.leading(1).copy(from: image.values)
                 let logits = network.forward(batch: 1, training: false).toArray()
                 let probabilities = Self.softmax(logits)
-                let best = logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }!
+                let ranked = Self.ranked(logits)
+                let best = ranked[0]
                 let name = images.count == 1 ? path : "\(path)[\(index)]"
-                print("\(name): class \(best) (p = \(format(probabilities[best], 4)))")
+                print("\(name): class \(ClassNames.label(best, names)) (p = \(format(probabilities[best], 4)))")
+                if top > 1 {
+                    for (rank, c) in ranked.prefix(top).enumerated() {
+                        print("  \(rank + 1). class \(ClassNames.label(c, names)) (p = \(format(probabilities[c], 4)))")
+                    }
+                }
             }
         }
+    }
+
+    /// Class indices by falling logit; ties go to the lower index (as
+    /// `eval`'s argmax), so the first is the predicted class.
+    static func ranked(_ logits: [Float]) -> [Int] {
+        logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
     }
 
     static func softmax(_ logits: [Float]) -> [Float] {

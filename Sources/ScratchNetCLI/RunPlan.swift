@@ -33,6 +33,8 @@ struct RunPlan {
     var metricsJson: String?
     /// `--log`, `--log-every`, `--tensorboard`, `--early-stop` and `--save-best`.
     var monitoring: MonitoringOptions
+    /// `--classes`, parsed (nil: the data set's names, when known).
+    var classNames: [String]?
     /// Architecture flags given on the command line, checked against a resumed checkpoint.
     var architectureFlags: [String] = []
     /// `--report DIR`: the report goes to DIR/report.html.
@@ -106,6 +108,7 @@ struct RunPlan {
         if monitoring.earlyStop != nil, validationSplit == nil {
             throw ValidationError("--early-stop needs --validation-split: it watches the validation accuracy")
         }
+        classNames = try command.classes.map(ClassNames.parse)
         reportDirectory = command.output.report
         quiet = command.output.quiet
         distributed = command.distributedOptions.distributed

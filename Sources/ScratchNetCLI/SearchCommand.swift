@@ -2,18 +2,26 @@ import ArgumentParser
 import Foundation
 import ScratchNet
 
-/// `scratchnet search`: random search over learning rate and weight decay,
-/// scored on a validation split carved from the training data.
+/// `scratchnet search`: random search over optimizer, activation, learning
+/// rate and weight decay, scored on a validation split carved from the
+/// training data.
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Search learning rate and weight decay on a validation split (the test set is never read).",
+        abstract: "Search optimizer, activation, learning rate and weight decay on a validation split (the test set is never read).",
         discussion: """
-        Draws lr = 10^U(lr-range) and weight decay = 10^U(wd-range) (the book's \
-        ch06/hyperparameter_optimization.py), trains each trial for --epochs on the \
-        training part and ranks trials by validation accuracy. With --rounds > 1, each \
-        round samples from the range spanned by the best --keep trials so far. The best \
-        configuration is written as JSON that `scratchnet train --config FILE` accepts.
+        Each trial draws an optimizer (--optimizers, default all six) and an activation \
+        (--activations, default relu, sigmoid and tanh for the perceptron presets; the CNNs \
+        keep ReLU), then lr = 10^U(range) and weight decay = 10^U(wd-range) (the book's \
+        ch06/hyperparameter_optimization.py). Each optimizer's default lr range runs from \
+        three decades below its default rate to one above (sgd 1e-4...1, adam 1e-6...1e-2); \
+        --lr-range sets one range for all. Trial 1 is what `train` does without a search \
+        (the first optimizer at its default rate, the first activation), so the best \
+        configuration is never worse than it on the validation split. Each trial trains for --epochs on the training \
+        part; trials are ranked by validation accuracy. With --rounds > 1, each round keeps \
+        the optimizers and activations of the best --keep trials so far and samples from \
+        the span of their rates. The best configuration is written as JSON that \
+        `scratchnet train --config FILE` accepts.
         """
     )
 
@@ -31,8 +39,12 @@ struct SearchCommand: ParsableCommand {
     var rounds: Int = 1
     @Option(help: "How many of the best trials define the next round's ranges.")
     var keep: Int = 3
-    @Option(help: "Learning-rate range as log10 exponents '-6,-2' or values '1e-6:1e-2'.")
-    var lrRange = LogUniformRange(argument: "-6,-2")!
+    @Option(help: "Optimizers to choose from, comma-separated (default: sgd,momentum,nesterov,adagrad,rmsprop,adam).")
+    var optimizers: SearchChoices<OptimizerKind>?
+    @Option(help: "Activations to choose from, comma-separated (default: relu,sigmoid,tanh for two-layer and mlp; the CNNs use relu).")
+    var activations: SearchChoices<ActivationKind>?
+    @Option(help: "Learning-rate range for every optimizer, as log10 exponents '-6,-2' or values '1e-6:1e-2' (default: per optimizer, 10^-3 to 10^1 times its default rate).")
+    var lrRange: LogUniformRange?
     @Option(help: "Weight-decay range as log10 exponents '-8,-4' or values '1e-8:1e-4'.")
     var wdRange = LogUniformRange(argument: "-8,-4")!
     @Option(help: "Fraction of the training data held out for validation.")
@@ -66,6 +78,29 @@ struct SearchCommand: ParsableCommand {
         guard validationSplit > 0, validationSplit < 1 else { throw ValidationError("--validation-split must be in (0, 1), got \(validationSplit)") }
         if let subset { guard subset >= 2 else { throw ValidationError("--subset must be >= 2") } }
         try modelChoice.validate()
+        if activations != nil, modelOptions.activation != nil {
+            throw ValidationError("--activation fixes the activation and --activations searches over several: pass one of them")
+        }
+        if let activations, activations.values != [.relu], !Self.presetsWithActivation.contains(modelChoice.preset) {
+            throw ValidationError("--activations applies to --model two-layer or mlp (the CNN presets use ReLU)")
+        }
+    }
+
+    /// The presets whose activation a flag chooses.
+    static let presetsWithActivation: [Preset] = [.twoLayer, .mlp]
+
+    /// What the trials draw from, as the flags say.
+    var space: SearchSpace {
+        let activationChoices: [ActivationKind]
+        if let activations {
+            activationChoices = activations.values
+        } else if let fixed = modelOptions.activation {
+            activationChoices = [ActivationKind(rawValue: fixed.rawValue)!]
+        } else {
+            activationChoices = Self.presetsWithActivation.contains(modelChoice.preset) ? ActivationKind.allCases : [.relu]
+        }
+        return SearchSpace(optimizers: optimizers?.values ?? OptimizerKind.allCases, activations: activationChoices,
+                           learningRate: lrRange, weightDecay: wdRange)
     }
 
     /// The architecture every trial trains (its weight decay is searched).
@@ -88,7 +123,7 @@ struct SearchCommand: ParsableCommand {
         var trialTrainer = TrialTrainer(spec: spec, train: train, validation: validation, epochs: epochs,
                                    batchSize: min(batchSize, train.count), seed: seed, backend: backend)
         let search = HyperparameterSearch(
-            space: SearchSpace(learningRate: lrRange, weightDecay: wdRange),
+            space: space,
             trialsPerRound: trials, rounds: rounds, keepBest: keep, seed: seed)
 
         let cores = threads.count()
@@ -113,7 +148,7 @@ struct SearchCommand: ParsableCommand {
             case let .roundStarted(round, space):
                 writeToStandardError("round \(round + 1): \(space)\n")
             case let .trialStarted(t):
-                writeToStandardError("trial \(t.index + 1) started: lr \(sci(t.learningRate)), wd \(sci(t.weightDecay))\n")
+                writeToStandardError("trial \(t.index + 1) started: \(t.optimizer.rawValue) lr \(sci(t.learningRate)), \(t.activation.rawValue), wd \(sci(t.weightDecay))\n")
             case let .trialFinished(o, completed, total):
                 let result = o.failure.map { "failed: \($0)" } ?? "val acc \(format(o.validationAccuracy * 100, 2))%"
                 writeToStandardError("[\(completed)/\(total)] trial \(o.trial.index + 1): \(result) (\(format(o.seconds, 1)) s)\n")
@@ -128,16 +163,33 @@ struct SearchCommand: ParsableCommand {
             throw ValidationError("every trial failed; nothing written to \(out) (try a lower --lr-range)")
         }
         let config = TrainingConfiguration(
-            model: choice.preset.rawValue, hidden: choice.hidden?.sizes, activation: choice.activation.rawValue,
+            model: choice.preset.rawValue, hidden: choice.hidden?.sizes, activation: best.trial.activation.rawValue,
             batchNorm: choice.batchNorm ? true : nil, dropout: choice.dropout.map(Double.init),
             initializer: choice.initializer.description,
-            optimizer: "sgd", epochs: epochs, batchSize: batchSize, learningRate: best.trial.learningRate,
+            optimizer: best.trial.optimizer.rawValue, epochs: epochs, batchSize: batchSize, learningRate: best.trial.learningRate,
             weightDecay: best.trial.weightDecay, seed: seed,
             search: .init(validationAccuracy: best.validationAccuracy, validationFraction: validationSplit,
                           trials: outcomes.count, rounds: rounds, space: search.space.description))
         try config.write(to: out)
-        print("best: lr \(sci(best.trial.learningRate)), weight decay \(sci(best.trial.weightDecay)), validation accuracy \(format(best.validationAccuracy * 100, 2))% → \(out)")
+        print("best: \(best.trial.optimizer.rawValue), \(best.trial.activation.rawValue), lr \(sci(best.trial.learningRate)), weight decay \(sci(best.trial.weightDecay)), validation accuracy \(format(best.validationAccuracy * 100, 2))% → \(out)")
     }
+}
+
+/// `--optimizers adam,sgd`: a comma-separated, non-empty list of names,
+/// each one of `Choice`'s values (in any case).
+struct SearchChoices<Choice: RawRepresentable & CaseIterable & Equatable & Sendable>: ExpressibleByArgument, Sendable
+where Choice.RawValue == String {
+    var values: [Choice]
+
+    init?(argument: String) {
+        let names = argument.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let parsed = names.map { Choice(rawValue: $0) }
+        guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else { return nil }
+        values = parsed.map { $0! }
+    }
+
+    static var defaultCompletionKind: CompletionKind { .list(Choice.allCases.map(\.rawValue)) }
 }
 
 /// Concurrent trials (1 kernel thread each) or one trial at a time on all cores.
@@ -151,10 +203,11 @@ enum SearchParallelism: String, CaseIterable, ExpressibleByArgument {
 /// The ranked results as a fixed-width text table.
 enum SearchTable {
     static func render(_ outcomes: [TrialOutcome]) -> String {
-        var lines = ["rank  trial  round  learning rate  weight decay  val acc  train acc  loss     seconds"]
+        var lines = ["rank  trial  round  optimizer  activation  learning rate  weight decay  val acc  train acc  loss     seconds"]
         for (rank, o) in outcomes.enumerated() {
             let acc = o.failure == nil ? format(o.validationAccuracy * 100, 2) + "%" : "failed"
             lines.append([pad("\(rank + 1)", 4), pad("\(o.trial.index + 1)", 5), pad("\(o.trial.round + 1)", 5),
+                          pad(o.trial.optimizer.rawValue, 9), pad(o.trial.activation.rawValue, 10),
                           pad(sci(o.trial.learningRate), 13), pad(sci(o.trial.weightDecay), 12),
                           pad(acc, 7), pad(format(o.trainAccuracy * 100, 2) + "%", 9),
                           pad(o.finalLoss.isFinite ? format(o.finalLoss, 4) : "-", 7), format(o.seconds, 1)].joined(separator: "  "))

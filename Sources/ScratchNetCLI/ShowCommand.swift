@@ -6,7 +6,13 @@ import ScratchNet
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Write data set images as a PNG grid (and print their labels)."
+        abstract: "Write data set images as a PNG grid (and print their labels).",
+        discussion: """
+        One image (--index N) is written at the data set's own size, 28×28 for Fashion-MNIST, \
+        with no border, as `scratchnet predict` takes it: `scratchnet show --index 7 --out x.png` \
+        then `scratchnet predict --model m.safetensors x.png`. Several images form a grid, \
+        enlarged --scale times (default 3) with a gray border.
+        """
     )
 
     @OptionGroup(title: "Data")
@@ -17,8 +23,8 @@ struct ShowCommand: ParsableCommand {
     var set: String = "train"
     @Option(help: "Images per row.")
     var columns: Int = 8
-    @Option(help: "Enlargement factor.")
-    var scale: Int = 3
+    @Option(help: "Enlargement factor (default: 1 for one image, 3 for a grid).")
+    var scale: Int?
     @Option(help: "Output PNG file.", completion: .file(extensions: ["png"]))
     var out: String = "samples.png"
 
@@ -47,7 +53,7 @@ struct ShowCommand: ParsableCommand {
             throw ValidationError("--index: expected '0..15', '0..<16' or '3,7,42' (at most \(Self.maximumImages) images), got '\(index)'")
         }
         guard ["train", "test"].contains(set) else { throw ValidationError("--set must be train or test") }
-        guard columns >= 1, scale >= 1, scale <= 32 else { throw ValidationError("--columns must be >= 1 and --scale in 1...32") }
+        guard columns >= 1, (1...32).contains(scale ?? 1) else { throw ValidationError("--columns must be >= 1 and --scale in 1...32") }
     }
 
     func run() throws {
@@ -61,12 +67,23 @@ struct ShowCommand: ParsableCommand {
             throw ValidationError("--index \(bad) is out of range: the \(set) set has \(samples.count) samples")
         }
         let images = indices.map { GrayImage(sample: $0, of: samples) }
-        try AtomicFile.write(GrayImage.tiledPNG(images, columns: columns, scale: scale), to: out)
+        try AtomicFile.write(Self.png(images, columns: columns, scale: scale), to: out)
         let names = DatasetInfo.classNames(forSource: source)
         print("labels: " + indices.map { i in
             let l = Int(samples.labels[i])
             return "\(i)=\(l)" + (names.map { " (\($0[l]))" } ?? "")
         }.joined(separator: ", "))
-        print("wrote \(out) (\(images.count) images, \(min(columns, images.count)) per row)")
+        if images.count == 1 {
+            print("wrote \(out) (\(images[0].width * (scale ?? 1))×\(images[0].height * (scale ?? 1)))")
+        } else {
+            print("wrote \(out) (\(images.count) images, \(min(columns, images.count)) per row)")
+        }
+    }
+
+    /// One image alone at its own size (times `scale`, default 1), so that
+    /// `predict` reads back exactly the sample; several as a bordered grid.
+    static func png(_ images: [GrayImage], columns: Int, scale: Int?) -> [UInt8] {
+        if images.count == 1 { return images[0].png(scale: scale ?? 1) }
+        return GrayImage.tiledPNG(images, columns: columns, scale: scale ?? 3)
     }
 }

@@ -64,6 +64,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Hold out this fraction of the training data (seeded) and report accuracy on it each epoch.")
     var validationSplit: Double?
 
+    @Option(help: ArgumentHelp("Class names stored in the --save file, so that predict and eval print them: a file with one name per line, or 'a,b,c' (default: the data set's, when known, as Fashion-MNIST's).", valueName: "file|list"))
+    var classes: String?
+
     @Option(help: "Score this many training images (a seeded sample, the same every epoch) for the per-epoch train accuracy (default: all).")
     var trainAccuracySamples: Int?
 
@@ -96,6 +99,7 @@ struct TrainCommand: ParsableCommand {
         let spec = try plan.persistence.architecture(resumeFile, flags: plan.architectureFlags) { try plan.model.spec(train: train, test: test) }
         let network = try plan.makeNetwork(spec: spec, maxBatch: plan.batchSize, trainingSamples: train.count)
         let trainer = try Trainer(network: network, train: train, test: test, options: plan.trainerOptions)
+        let classNames = try plan.classNames(forClasses: network.classes)
         try plan.persistence.restore(trainer, from: resumeFile)
         let model = plan.model.preset.rawValue
         let report = plan.reportDirectory.map { _ in TrainingReport(network: network, title: "scratchnet train: \(model) on \(directory)") }
@@ -124,7 +128,7 @@ struct TrainCommand: ParsableCommand {
                 monitor.record(r, validation: validationAccuracy)
             }, afterStep: { try monitor.afterStep($0); return try afterStep($0) },
             afterEpoch: { try afterEpoch($0) && monitor.afterEpoch($0) }) }
-        try plan.persistence.saveModel(network)
+        try plan.persistence.saveModel(network, classNames: classNames)
         try DataSource.recordStandardization(of: train, inModelAt: plan.persistence.save)
         if Interrupts.requested { throw Interrupts.afterLastStep(saved: plan.persistence.save) }
         let last = history.last!

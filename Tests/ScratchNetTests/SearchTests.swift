@@ -81,18 +81,18 @@ struct SearchTests {
             outcome(4, lr: 1e-2, wd: 1e-4, accuracy: 0.20),
         ]
         let next = space.narrowed(toBest: outcomes, keep: 3)
-        #expect(next.learningRate.width < space.learningRate.width)
+        #expect(next.learningRate(for: .sgd).width < space.learningRate(for: .sgd).width)
         #expect(next.weightDecay.width < space.weightDecay.width)
         for o in outcomes.prefix(3) {
-            #expect(next.learningRate.contains(o.trial.learningRate))
+            #expect(next.learningRate(for: .sgd).contains(o.trial.learningRate))
             #expect(next.weightDecay.contains(o.trial.weightDecay))
         }
-        #expect(!next.learningRate.contains(1e-6) && !next.learningRate.contains(1e-2))
+        #expect(!next.learningRate(for: .sgd).contains(1e-6) && !next.learningRate(for: .sgd).contains(1e-2))
         // The span of lr 1e-3...3e-3 is log10(3) decades.
-        #expect(abs(next.learningRate.width - log10(3.0)) < 1e-9)
+        #expect(abs(next.learningRate(for: .sgd).width - log10(3.0)) < 1e-9)
         // One best trial: a tenth of a decade around it, never a point.
         let single = space.narrowed(toBest: outcomes, keep: 1)
-        #expect(abs(single.learningRate.width - 0.1) < 1e-9 && single.learningRate.contains(1e-3))
+        #expect(abs(single.learningRate(for: .sgd).width - 0.1) < 1e-9 && single.learningRate(for: .sgd).contains(1e-3))
     }
 
     @Test func rankingPutsFailuresLastAndBestFirst() {
@@ -106,7 +106,7 @@ struct SearchTests {
         let search = HyperparameterSearch(space: .book, trialsPerRound: 10, seed: 5)
         let a = search.trials(round: 0, space: .book)
         #expect(a == search.trials(round: 0, space: .book))
-        #expect(a.allSatisfy { SearchSpace.book.learningRate.contains($0.learningRate) && SearchSpace.book.weightDecay.contains($0.weightDecay) })
+        #expect(a.allSatisfy { SearchSpace.book.learningRate(for: .sgd).contains($0.learningRate) && SearchSpace.book.weightDecay.contains($0.weightDecay) })
         #expect(a != search.trials(round: 1, space: .book))
     }
 
@@ -115,7 +115,8 @@ struct SearchTests {
         let (train, validation) = try ValidationSplit(count: all.count, fraction: 0.2, seed: 1).apply(to: all)
         let spec = Preset.twoLayer.spec(inputShape: train.sampleShape, classes: 10)
         let trainer = TrialTrainer(spec: spec, train: train, validation: validation, epochs: 2, batchSize: 32, seed: 1)
-        let search = HyperparameterSearch(space: SearchSpace(learningRate: LogUniformRange(-2, 0), weightDecay: LogUniformRange(-8, -4)),
+        let search = HyperparameterSearch(space: SearchSpace(optimizers: [.sgd], activations: [.relu], learningRate: LogUniformRange(-2, 0),
+                                                                weightDecay: LogUniformRange(-8, -4)),
                                           trialsPerRound: 2, rounds: 2, keepBest: 1, seed: 2)
         // Concurrent trials, each network on its own 1 kernel thread (the default).
         let outcomes = search.run(concurrency: 2, train: { trainer.train($0) })

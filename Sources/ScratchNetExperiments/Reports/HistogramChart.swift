@@ -35,11 +35,29 @@ public struct HistogramChart: Sendable {
         return b.document
     }
 
-    public func draw(into b: inout SVGBuilder, frame f: ChartFrame) {
+    /// Title size and line height (px); a title wraps onto at most
+    /// ``titleLines`` lines inside its panel, so panels side by side never
+    /// share a title's space.
+    static let titleSize = 13.0, titleLineHeight = 17.0, titleLines = 3
+
+    /// The title's lines as drawn in a panel `width` wide.
+    func titleLines(width: Double) -> [String] {
+        TextFit.wrap(title, size: Self.titleSize, bold: true, width: width - 2 * Self.titleMargin, maxLines: Self.titleLines)
+    }
+    static let titleMargin = 8.0
+
+    /// - Parameter reservedTitleLines: room kept for this many title lines
+    ///   (panels of one picture share it, so their plots line up).
+    public func draw(into b: inout SVGBuilder, frame f: ChartFrame, reservedTitleLines: Int = 1) {
         let xs = AxisScale(min: range.lowerBound, max: range.upperBound, count: 5)
         let ys = AxisScale(min: 0, max: Double(counts.max() ?? 1), count: 5)
-        let plot = ChartFrame(x: f.x + 66, y: f.y + 34, width: f.width - 66 - 12, height: f.height - 34 - 52)
-        Axes.draw(into: &b, plot: plot, x: xs, y: ys, title: title, xLabel: xLabel, yLabel: "count", frame: f)
+        let lines = titleLines(width: f.width)
+        for (i, line) in lines.enumerated() {
+            b.text(line, f.x + f.width / 2, f.y + 18 + Double(i) * Self.titleLineHeight, size: Self.titleSize, anchor: .middle, weight: "bold")
+        }
+        let top = 18 + Double(max(lines.count, reservedTitleLines) - 1) * Self.titleLineHeight + 16
+        let plot = ChartFrame(x: f.x + 66, y: f.y + top, width: f.width - 66 - 12, height: f.height - top - 52)
+        Axes.draw(into: &b, plot: plot, x: xs, y: ys, title: nil, xLabel: xLabel, yLabel: "count", frame: f)
         let binWidth = (range.upperBound - range.lowerBound) / Double(counts.count)
         let bottom = plot.y + plot.height
         for (i, c) in counts.enumerated() where c > 0 {
@@ -50,11 +68,18 @@ public struct HistogramChart: Sendable {
         }
     }
 
-    /// Several histograms side by side in one picture (one panel each).
-    public static func row(_ charts: [HistogramChart], panelWidth: Double = 260, height: Double = 250) -> String {
-        var b = SVGBuilder(width: panelWidth * Double(max(charts.count, 1)), height: height)
+    /// Several histograms in one picture, one panel each, `columns` panels
+    /// to a row (as many rows as needed): any number of layers keeps its
+    /// panels, and so its titles, at a readable size.
+    public static func row(_ charts: [HistogramChart], panelWidth: Double = 260, height: Double = 250, columns: Int = 4) -> String {
+        precondition(columns >= 1, "HistogramChart.row: columns must be >= 1")
+        let across = max(1, min(columns, charts.count))
+        let rows = max(1, (charts.count + across - 1) / across)
+        var b = SVGBuilder(width: panelWidth * Double(across), height: height * Double(rows))
+        let titleLines = charts.map { $0.titleLines(width: panelWidth).count }.max() ?? 1
         for (i, c) in charts.enumerated() {
-            c.draw(into: &b, frame: ChartFrame(x: Double(i) * panelWidth, y: 0, width: panelWidth, height: height))
+            c.draw(into: &b, frame: ChartFrame(x: Double(i % across) * panelWidth, y: Double(i / across) * height,
+                                               width: panelWidth, height: height), reservedTitleLines: titleLines)
         }
         return b.document
     }

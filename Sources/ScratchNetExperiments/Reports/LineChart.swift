@@ -67,9 +67,10 @@ public struct LineChart: Sendable {
 /// Axes, grid, ticks, tick labels and titles shared by the charts.
 enum Axes {
     static func draw(into b: inout SVGBuilder, plot: ChartFrame, x xs: AxisScale, y ys: AxisScale,
-                     title: String, xLabel: String, yLabel: String, frame f: ChartFrame,
+                     title: String?, xLabel: String, yLabel: String, frame f: ChartFrame,
                      xTickLabels: Bool = true) {
-        b.text(title, f.x + f.width / 2, f.y + 20, size: 15, anchor: .middle, weight: "bold")
+        // nil: the caller draws (and fits) its own title.
+        if let title { b.text(title, f.x + f.width / 2, f.y + 20, size: 15, anchor: .middle, weight: "bold") }
         let bottom = plot.y + plot.height
         for t in ys.ticks {
             let y = ys.map(t, to: bottom, plot.y)

@@ -59,6 +59,22 @@ public struct FilterBank: Sendable, Equatable {
         return GrayImage(normalizing: Array(values[start..<start + size]), width: width, height: height)
     }
 
+    /// Per filter, ‖other − self‖ / ‖self‖ over all its weights (0 for a
+    /// zero filter that stayed zero); empty when the shapes differ.
+    public func relativeChanges(to other: FilterBank) -> [Double] {
+        guard other.values.count == values.count, other.count == count else { return [] }
+        let size = channels * height * width
+        return (0..<count).map { f in
+            var diff = 0.0, norm = 0.0
+            for i in (f * size)..<((f + 1) * size) {
+                let a = Double(values[i]), d = Double(other.values[i]) - a
+                diff += d * d
+                norm += a * a
+            }
+            return norm > 0 ? (diff / norm).squareRoot() : (diff > 0 ? .infinity : 0)
+        }
+    }
+
     public func grid(title: String) -> ImageGridChart {
         ImageGridChart(title: title, tiles: (0..<count).map { .init(image: image($0), caption: "") },
                        columns: min(count, 10), tileSize: 40)

@@ -86,8 +86,8 @@ public final class TrainingReport {
             HistogramChart(title: "layer \(a.layer)", xLabel: "output value", values: a.values, bins: 30, color: ChartPalette.color(i))
         }
         if !charts.isEmpty {
-            page.figure(svg: HistogramChart.row(charts, panelWidth: 260, height: 250),
-                        caption: "Distribution of each layer's outputs for \(min(1000, probe.count, network.maxBatch)) samples after training (30 bins over each layer's range).")
+            page.figure(svg: HistogramChart.row(charts, panelWidth: 260, height: 250, columns: 4),
+                        caption: "Distribution of each layer's outputs for \(min(1000, probe.count, network.maxBatch)) samples after \(trainedDescription) (30 bins over each layer's range).")
         }
 
         if let test {
@@ -113,11 +113,29 @@ public final class TrainingReport {
         if let before = filtersBefore, let after = NetworkInspection.firstConvFilters(of: network) {
             page.heading("First convolution layer")
             page.figure(svg: before.grid(title: "Filters before training").svg(),
-                        caption: "The first convolution layer's \(before.count) filters (first input channel) as initialized, each scaled to its own range: noise.")
+                        caption: "The first convolution layer's \(before.count) filters (first input channel) as initialized (random draws), each scaled to its own range.")
             page.figure(svg: after.grid(title: "Filters after training").svg(),
-                        caption: "The same filters after training: edge and blob detectors appear (the book's ch07/visualize_filter.py).")
+                        caption: Self.filterCaption(before: before, after: after, trained: trainedDescription))
         }
         return page.html
+    }
+
+    /// "16 training steps (1 epoch)": what this run trained, from what it recorded.
+    var trainedDescription: String {
+        let steps = stepLosses.count, n = epochs.count
+        return "\(steps) training step\(steps == 1 ? "" : "s") (\(n) epoch\(n == 1 ? "" : "s"))"
+    }
+
+    /// What training did to the filters, measured: each filter's change
+    /// ‖after − before‖ / ‖before‖ (all channels), as median and range.
+    public static func filterCaption(before: FilterBank, after: FilterBank, trained: String) -> String {
+        let changes = before.relativeChanges(to: after).filter(\.isFinite)
+        guard !changes.isEmpty else { return "The same filters after \(trained)." }
+        let sorted = changes.sorted()
+        func p(_ v: Double) -> String { ChartNumber.plain(v * 100, decimals: 1) + "%" }
+        return "The same filters after \(trained), each scaled to its own range (the book's ch07/visualize_filter.py). "
+            + "Each filter moved by \(p(sorted[sorted.count / 2])) of its initial norm (median; \(p(sorted.first!)) to \(p(sorted.last!))): "
+            + "‖after − before‖ / ‖before‖ over all its weights."
     }
 
     func pct(_ v: Double) -> String { ChartNumber.plain(v * 100, decimals: 2) + "%" }

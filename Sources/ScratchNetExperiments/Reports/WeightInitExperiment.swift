@@ -59,6 +59,6 @@ public enum WeightInitExperiment {
                            values: values, bins: 30, range: activation == .relu ? nil : activation.range,
                            color: ChartPalette.color(0))
         }
-        return HistogramChart.row(charts, panelWidth: 260, height: 250)
+        return HistogramChart.row(charts, panelWidth: 260, height: 250, columns: charts.count)
     }
 }

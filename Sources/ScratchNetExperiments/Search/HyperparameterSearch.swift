@@ -2,18 +2,24 @@ import Dispatch
 import Synchronization
 import ScratchNetCore
 
-/// One point of a search: a learning rate and a weight decay to train with.
+/// One point of a search: an optimizer, an activation, a learning rate and
+/// a weight decay to train with.
 public struct Trial: Sendable, Equatable, Codable {
     /// 0-based, counted over all rounds.
     public var index: Int
     /// 0-based narrowing round.
     public var round: Int
+    public var optimizer: OptimizerKind
+    public var activation: ActivationKind
     public var learningRate: Double
     public var weightDecay: Double
 
-    public init(index: Int, round: Int, learningRate: Double, weightDecay: Double) {
+    public init(index: Int, round: Int, optimizer: OptimizerKind = .sgd, activation: ActivationKind = .relu,
+                learningRate: Double, weightDecay: Double) {
         self.index = index
         self.round = round
+        self.optimizer = optimizer
+        self.activation = activation
         self.learningRate = learningRate
         self.weightDecay = weightDecay
     }
@@ -52,9 +58,12 @@ public struct TrialOutcome: Sendable, Equatable, Codable {
     }
 }
 
-/// Random search over learning rate and weight decay, in rounds.
+/// Random search over optimizer, activation, learning rate and weight decay, in rounds.
 ///
-/// Each round draws `trialsPerRound` points from the current
+/// The first trial of the first round is the space's ``SearchSpace/baseline``
+/// (what training does without a search), unless `startsFromBaseline` is
+/// false: a search's best is then never worse on the validation split than
+/// not searching. Each round draws `trialsPerRound` points from the current
 /// ``SearchSpace`` (a seeded stream, so a search is repeatable), trains
 /// them, and narrows the space to the span of the best `keepBest` trials
 /// so far for the next round. Trials of a round run on `concurrency`
@@ -66,6 +75,8 @@ public struct HyperparameterSearch: Sendable {
     public var rounds: Int
     public var keepBest: Int
     public var seed: UInt64
+    /// Trial 0 is the space's baseline rather than a random draw.
+    public var startsFromBaseline: Bool
 
     /// What the search reports while it runs (called from worker threads).
     public enum Event: Sendable {
@@ -74,7 +85,8 @@ public struct HyperparameterSearch: Sendable {
         case trialFinished(TrialOutcome, completed: Int, total: Int)
     }
 
-    public init(space: SearchSpace = .book, trialsPerRound: Int, rounds: Int = 1, keepBest: Int = 3, seed: UInt64 = 0) {
+    public init(space: SearchSpace = .book, trialsPerRound: Int, rounds: Int = 1, keepBest: Int = 3, seed: UInt64 = 0,
+                startsFromBaseline: Bool = true) {
         precondition(trialsPerRound >= 1 && rounds >= 1 && keepBest >= 1,
                      "HyperparameterSearch: trials, rounds and keepBest must be >= 1")
         self.space = space
@@ -82,6 +94,7 @@ public struct HyperparameterSearch: Sendable {
         self.rounds = rounds
         self.keepBest = keepBest
         self.seed = seed
+        self.startsFromBaseline = startsFromBaseline
     }
 
     /// The trials of one round, drawn from `space`.
@@ -89,9 +102,9 @@ public struct HyperparameterSearch: Sendable {
         // One stream per round, so round r's draws do not depend on timing.
         var rng = SeededGenerator(seed: seed &+ 0x7E57_0000 &+ UInt64(round) &* 0x9E37_79B9)
         return (0..<trialsPerRound).map { i in
-            Trial(index: round * trialsPerRound + i, round: round,
-                  learningRate: space.learningRate.sample(using: &rng),
-                  weightDecay: space.weightDecay.sample(using: &rng))
+            let point = round == 0 && i == 0 && startsFromBaseline ? space.baseline : space.sample(using: &rng)
+            return Trial(index: round * trialsPerRound + i, round: round, optimizer: point.optimizer,
+                         activation: point.activation, learningRate: point.learningRate, weightDecay: point.weightDecay)
         }
     }
 

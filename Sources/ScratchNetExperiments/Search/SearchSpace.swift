@@ -71,33 +71,115 @@ public struct LogUniformRange: Sendable, Equatable, Codable, CustomStringConvert
     }
 }
 
-/// What a search varies: learning rate and L2 weight decay.
+/// What a search varies: the optimizer, the activation, the learning rate
+/// (a range per optimizer, since their good rates lie decades apart) and
+/// the L2 weight decay.
 public struct SearchSpace: Sendable, Equatable, Codable, CustomStringConvertible {
-    public var learningRate: LogUniformRange
+    /// Drawn uniformly; never empty.
+    public var optimizers: [OptimizerKind]
+    /// Drawn uniformly; never empty.
+    public var activations: [ActivationKind]
+    /// The learning-rate range of each optimizer in ``optimizers``.
+    public var learningRates: [OptimizerKind: LogUniformRange]
     public var weightDecay: LogUniformRange
 
-    /// The book's ranges: lr 10^[−6, −2], weight decay 10^[−8, −4].
-    public static let book = SearchSpace(learningRate: LogUniformRange(-6, -2), weightDecay: LogUniformRange(-8, -4))
+    /// The learning rate each optimizer trains with unless told: 0.1 for
+    /// SGD (`scratchnet train`'s default), the book's defaults for the others.
+    public static func defaultLearningRate(for optimizer: OptimizerKind) -> Double {
+        // Through its shortest decimal form: Float(0.001) widened directly
+        // is 0.0010000000474…, whose log10 is not −3.
+        optimizer == .sgd ? 0.1 : Double(String(describing: optimizer.defaultLearningRate)) ?? Double(optimizer.defaultLearningRate)
+    }
 
-    public init(learningRate: LogUniformRange, weightDecay: LogUniformRange) {
-        self.learningRate = learningRate
+    /// Three decades below an optimizer's default to one above it
+    /// (SGD: 1e-4...1, Adam: 1e-6...1e-2): the default is always a
+    /// candidate, and so are the rates a short search tends to prefer.
+    public static func defaultLearningRateRange(for optimizer: OptimizerKind) -> LogUniformRange {
+        let centre = log10(defaultLearningRate(for: optimizer))
+        return LogUniformRange(centre - 3, centre + 1)
+    }
+
+    /// The book's search: SGD with ReLU, lr 10^[−6, −2], weight decay 10^[−8, −4].
+    public static let book = SearchSpace(optimizers: [.sgd], activations: [.relu],
+                                         learningRate: LogUniformRange(-6, -2), weightDecay: LogUniformRange(-8, -4))
+
+    /// - Parameters:
+    ///   - learningRate: one range for every optimizer; nil gives each its
+    ///     ``defaultLearningRateRange(for:)``.
+    /// - Precondition: `optimizers` and `activations` are not empty.
+    public init(optimizers: [OptimizerKind] = OptimizerKind.allCases, activations: [ActivationKind] = ActivationKind.allCases,
+                learningRate: LogUniformRange? = nil, weightDecay: LogUniformRange = LogUniformRange(-8, -4)) {
+        precondition(!optimizers.isEmpty && !activations.isEmpty, "SearchSpace: need at least one optimizer and one activation")
+        self.optimizers = Self.unique(optimizers)
+        self.activations = Self.unique(activations)
+        self.learningRates = Dictionary(uniqueKeysWithValues: self.optimizers.map { ($0, learningRate ?? Self.defaultLearningRateRange(for: $0)) })
         self.weightDecay = weightDecay
     }
 
-    /// The next round's space: the range spanned by the `keep` best trials
-    /// (by validation accuracy), inside the current one. A span narrower
-    /// than a tenth of a decade is widened to that, so a round is never a
-    /// single point.
+    /// The learning-rate range of `optimizer` (its default range when the
+    /// space does not hold it).
+    public func learningRate(for optimizer: OptimizerKind) -> LogUniformRange {
+        learningRates[optimizer] ?? Self.defaultLearningRateRange(for: optimizer)
+    }
+
+    /// The point a training run takes without a search: the first
+    /// optimizer at its default rate (clipped into its range), the first
+    /// activation, the smallest weight decay (training's default is none).
+    public var baseline: (optimizer: OptimizerKind, activation: ActivationKind, learningRate: Double, weightDecay: Double) {
+        let optimizer = optimizers[0]
+        let range = learningRate(for: optimizer)
+        let lr = min(max(Self.defaultLearningRate(for: optimizer), range.lowerBound), range.upperBound)
+        return (optimizer, activations[0], lr, weightDecay.lowerBound)
+    }
+
+    /// One point: optimizer, activation, its learning rate, weight decay,
+    /// drawn in that order from `rng`.
+    public func sample(using rng: inout SeededGenerator) -> (optimizer: OptimizerKind, activation: ActivationKind,
+                                                          learningRate: Double, weightDecay: Double) {
+        let optimizer = Self.pick(optimizers, using: &rng)
+        let activation = Self.pick(activations, using: &rng)
+        let lr = learningRate(for: optimizer).sample(using: &rng)
+        return (optimizer, activation, lr, weightDecay.sample(using: &rng))
+    }
+
+    /// The next round's space: the optimizers and activations of the `keep`
+    /// best trials (by validation accuracy), and for each kept optimizer the
+    /// learning-rate range spanned by its best trials, inside the current
+    /// one. A span narrower than a tenth of a decade is widened to that, so a
+    /// round is never a single point.
     public func narrowed(toBest outcomes: [TrialOutcome], keep: Int) -> SearchSpace {
         precondition(keep >= 1, "SearchSpace.narrowed: keep must be >= 1")
         let best = TrialOutcome.ranked(outcomes).filter { $0.failure == nil }.prefix(keep)
         guard !best.isEmpty else { return self }
-        return SearchSpace(
-            learningRate: learningRate.spanning(best.map(\.trial.learningRate), minimumWidth: 0.1),
-            weightDecay: weightDecay.spanning(best.map(\.trial.weightDecay), minimumWidth: 0.1))
+        var next = self
+        next.optimizers = optimizers.filter { o in best.contains { $0.trial.optimizer == o } }
+        next.activations = activations.filter { a in best.contains { $0.trial.activation == a } }
+        // Trials from outside the space (a caller's own) keep the space as it was.
+        if next.optimizers.isEmpty { next.optimizers = optimizers }
+        if next.activations.isEmpty { next.activations = activations }
+        next.learningRates = [:]
+        for optimizer in next.optimizers {
+            let rates = best.filter { $0.trial.optimizer == optimizer }.map(\.trial.learningRate)
+            let range = learningRate(for: optimizer)
+            next.learningRates[optimizer] = rates.isEmpty ? range : range.spanning(rates, minimumWidth: 0.1)
+        }
+        next.weightDecay = weightDecay.spanning(best.map(\.trial.weightDecay), minimumWidth: 0.1)
+        return next
     }
 
-    public var description: String { "lr \(learningRate), weight decay \(weightDecay)" }
+    public var description: String {
+        let rates = optimizers.map { "\($0.rawValue) lr \(learningRate(for: $0))" }.joined(separator: ", ")
+        return "\(rates); activation \(activations.map(\.rawValue).joined(separator: "|")); weight decay \(weightDecay)"
+    }
+
+    /// A uniform choice among `choices` (not empty).
+    static func pick<T>(_ choices: [T], using rng: inout SeededGenerator) -> T {
+        choices[rng.nextInt(below: choices.count)]
+    }
+
+    static func unique<T: Equatable>(_ values: [T]) -> [T] {
+        values.reduce(into: []) { kept, v in if !kept.contains(v) { kept.append(v) } }
+    }
 }
 
 #if canImport(Glibc)

@@ -18,12 +18,15 @@ public struct TrialTrainer: Sendable {
     public var backend: Backend
     /// The kernel threads of each trial's network.
     public var threads: Int
-    /// Makes the optimizer for a learning rate (SGD unless the caller says otherwise).
-    public var makeOptimizer: @Sendable (Float) -> any Optimizer
+    /// Makes a trial's optimizer from its kind and learning rate (the kind's
+    /// own, with the book's other hyperparameters, unless the caller says otherwise).
+    public var makeOptimizer: @Sendable (OptimizerKind, Float) -> any Optimizer
 
+    /// - Parameter spec: the architecture; each trial replaces its
+    ///   activation layers by the trial's activation.
     public init(spec: NetworkSpec, train: LabeledImages, validation: LabeledImages, epochs: Int, batchSize: Int,
                 seed: UInt64, backend: Backend = .fast, threads: Int = 1,
-                makeOptimizer: @escaping @Sendable (Float) -> any Optimizer = { SGD(learningRate: $0) }) {
+                makeOptimizer: @escaping @Sendable (OptimizerKind, Float) -> any Optimizer = { $0.make(learningRate: $1) }) {
         self.spec = spec
         self.train = train
         self.validation = validation
@@ -39,11 +42,11 @@ public struct TrialTrainer: Sendable {
     /// comes back with `failure` set instead of throwing, so a search goes on.
     public func train(_ trial: Trial, onEpoch: (Trainer.EpochReport) -> Void = { _ in }) -> TrialOutcome {
         let clock = Stopwatch()
-        var trialSpec = spec
+        var trialSpec = trial.activation.replacingActivations(in: spec)
         trialSpec.weightDecay = Float(trial.weightDecay)
         do {
             let network = try Network(spec: trialSpec, maxBatch: batchSize, backend: backend,
-                                      optimizer: makeOptimizer(Float(trial.learningRate)), seed: seed,
+                                      optimizer: makeOptimizer(trial.optimizer, Float(trial.learningRate)), seed: seed,
                                       threads: threads)
             let trainer = try Trainer(network: network, train: train, test: validation,
                                       options: .init(epochs: epochs, batchSize: batchSize, seed: seed))
