@@ -25,6 +25,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Passes over the test set; with more than one, also prints the median inference rate (samples/s: batch conversion, forward and scoring, as torch_train.py's inference figure).")
     var `repeat`: Int = 1
 
+    @Option(help: "Also score by test-time augmentation: flip (the mean softmax of each image and its mirror image).")
+    var tta: TestTimeAugmentation = .none
+
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be >= 1, got \(`repeat`)") }
@@ -75,6 +78,12 @@ struct EvalCommand: ParsableCommand {
         let accuracy = Float(correct) / Float(test.count)
         print("model \(model): \(network.spec.summary)")
         print("test accuracy \(format(accuracy * 100, 2))% (\(correct) of \(test.count) samples)")
+        if tta == .flip {
+            guard test.sampleShape.count == 3 else {
+                throw TrainingError.incompatibleData("\(test.source): --tta flip needs images (channels, rows, cols), samples are \(test.sampleShape)")
+            }
+            print("test accuracy with --tta flip \(format(FlipAveraging.accuracy(of: network, on: test) * 100, 2))%")
+        }
         if `repeat` > 1 {
             let median = rates.sorted()[rates.count / 2]
             print("inference \(Int(median.rounded())) samples/s (median of \(`repeat`) passes, batch \(network.maxBatch), \(network.threads) threads)")

@@ -36,8 +36,20 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Augment training images: none, or a comma-separated list of flip (mirror left-right, p = 1/2) and shift:N (move up to N pixels in x and y), e.g. flip,shift:2.", valueName: "list"))
     var augment: Augmentation = .none
 
-    @Option(help: "L2 weight decay λ (default: 0, off).")
+    @Option(help: "L2 weight decay λ (default: 0, off); with --optimizer adamw, the decoupled decay λ (weights shrink by lr·λ each step).")
     var weightDecay: Float?
+
+    @Option(help: "Epochs of linear learning-rate warmup before --lr-schedule (fractions allowed, e.g. 0.5).")
+    var warmupEpochs: Float?
+
+    @Option(help: "Label smoothing ε in [0, 1): train against (1 − ε)·onehot + ε/classes (default: 0).")
+    var labelSmoothing: Float?
+
+    @Option(help: "Per-epoch test score: none, or flip (mean softmax of each image and its mirror image).")
+    var tta: TestTimeAugmentation?
+
+    @Option(help: "A whole training recipe (Docs/Recipes.md): fast. Flags given beat its values.")
+    var recipe: Recipe?
 
     @Option(help: "Random seed: fixes initial weights and batch order (default: 42).")
     var seed: UInt64?
@@ -77,13 +89,15 @@ struct TrainCommand: ParsableCommand {
     var distributedOptions: DistributedOptions
 
     func run() throws {
-        let plan = try RunPlan(self)
+        let plan = try RunPlan(recipe?.apply(to: self) ?? self)
         if plan.distributed { return try Self.runDistributed(plan) }
         try Self.train(plan)
     }
 
     /// Trains on this process's cores, as `plan` says.
     static func train(_ plan: RunPlan) throws {
+        let process = Stopwatch()
+        var secondsToAccuracy = TimeToAccuracy()
         try OutputLock.acquire(outputs(of: plan))
         let quiet = plan.quiet
         let directory = plan.dataDirectory
@@ -115,6 +129,7 @@ struct TrainCommand: ParsableCommand {
                     print("epoch \(r.epoch): loss \(format(r.meanLoss, 4))  \(trainAccuracyLabel) \(format(r.trainAccuracy * 100, 2))%  test acc \(format((r.testAccuracy ?? 0) * 100, 2))%  \(Int(r.samplesPerSecond)) samples/s")
                 }
                 recordEpoch(r, network: network, validation: validation, report: report, quiet: quiet)
+                secondsToAccuracy.record(accuracy: r.testAccuracy, at: process.elapsed)
             }, afterStep: afterStep, afterEpoch: afterEpoch) }
         try plan.persistence.saveModel(network)
         let last = history.last!
@@ -132,7 +147,7 @@ struct TrainCommand: ParsableCommand {
                 arena_bytes: network.arena.capacity, wall_seconds: wall.elapsed,
                 history: history.map { .init(epoch: $0.epoch, loss: Double($0.meanLoss), train_accuracy: Double($0.trainAccuracy),
                                              test_accuracy: $0.testAccuracy.map(Double.init), samples_per_second: $0.samplesPerSecond) })
-            try writeMetrics(summary, to: metricsJson)
+            try writeMetrics(TimedMetricsSummary(summary: summary, secondsToAccuracy: secondsToAccuracy), to: metricsJson)
         }
     }
 
