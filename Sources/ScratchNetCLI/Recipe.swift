@@ -21,7 +21,7 @@ enum Recipe: String, CaseIterable, ExpressibleByArgument, Sendable {
             command.optimizer = command.optimizer ?? .adamw
             command.lr = command.lr ?? 0.005
             command.weightDecay = command.weightDecay ?? 0.05
-            command.epochs = command.epochs ?? 12
+            command.epochs = command.epochs ?? 10
             command.batchSize = command.batchSize ?? 128
             if command.lrSchedule == .constant { command.lrSchedule = .oneCycle(peak: 0.25) }
             if command.augment.isNone { command.augment = Augmentation(flip: true, maxShift: 2) }

@@ -225,7 +225,7 @@ struct RecipeTechniqueTests {
     @Test func fastCNNIsConvBatchNormReLUPoolBlocksAndOneAffine() {
         let spec = Preset.fastCNN.spec()
         #expect(spec.layers.count == 3 * 4 + 1)
-        #expect(spec.layers.prefix(4) == [.conv2d(filters: 32, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2, stride: 2)])
+        #expect(spec.layers.prefix(4) == [.conv2d(filters: 16, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2, stride: 2)])
         #expect(spec.layers.last == .affine(outputs: 10))
         #expect(Preset.fastCNN.spec(hidden: [8, 16]).layers.count == 9)
     }

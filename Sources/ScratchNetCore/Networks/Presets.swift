@@ -23,7 +23,7 @@ public enum Preset: String, CaseIterable, Sendable {
 
     /// fast-cnn's filters per block, chosen by test accuracy per second of
     /// training (Docs/Recipes.md, "Choosing the architecture").
-    public static let fastCNNWidths = [32, 64, 128]
+    public static let fastCNNWidths = [16, 32, 64]
 
     /// The spec for images of `inputShape` with `classes` classes.
     /// - Parameters:
