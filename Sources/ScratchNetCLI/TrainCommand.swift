@@ -30,10 +30,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning rate (default: 0.1 for sgd, the two-layer net's rate; 0.01 for momentum, nesterov, adagrad and rmsprop; 0.001 for adam, the book's defaults).")
     var lr: Float?
 
-    @Option(help: ArgumentHelp("Learning-rate schedule over the run: constant, cosine (to 0 at the last step), cosine:FLOOR (to FLOOR·lr), or step:EPOCHS:FACTOR (×FACTOR every EPOCHS epochs).", valueName: "schedule"))
+    @Option(help: ArgumentHelp("Learning-rate schedule over the run: constant, cosine (to 0 at the last step), cosine:FLOOR (to FLOOR·lr), or step:EPOCHS:FACTOR (×FACTOR every EPOCHS epochs), one-cycle[:PEAK], warmup:EPOCHS+SCHEDULE.", valueName: "schedule"))
     var lrSchedule: LearningRateSchedule = .constant
 
-    @Option(help: ArgumentHelp("Augment training images: none, or a comma-separated list of flip (mirror left-right, p = 1/2) and shift:N (move up to N pixels in x and y), e.g. flip,shift:2.", valueName: "list"))
+    @Option(help: ArgumentHelp("Augment training images: none, or a comma-separated list of flip (mirror left-right, p = 1/2) and shift:N (move up to N pixels in x and y; crop:N, a random crop with N pixels of padding, is the same), e.g. flip,shift:2.", valueName: "list"))
     var augment: Augmentation = .none
 
     @Option(help: "L2 weight decay λ (default: 0, off); with --optimizer adamw, the decoupled decay λ (weights shrink by lr·λ each step).")
