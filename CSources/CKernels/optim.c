@@ -1,5 +1,5 @@
 /*
- * optim.c — optimizer updates (SGD, Momentum, Adam) over one parameter's
+ * optim.c — optimizer updates (SGD, Momentum, Adam, AdamW) over one parameter's
  * contiguous values, gradient and state.
  *
  * A parameter of at least SN_OPTIM_GRAIN floats is cut into one contiguous
@@ -136,6 +136,48 @@ void sn_adam_step(int nthreads, float *p, const float *g, float *m, float *v, lo
         long lo, hi;
         split(n, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
         adam_range(p, g, m, v, lo, hi, lr_t, beta1, beta2, eps);
+    }
+#endif
+}
+
+// AdamW: the decoupled decay p·(1 − decay) first (decay = lr·λ, not
+// bias-corrected, as Loshchilov & Hutter and torch.optim.AdamW), then Adam.
+static SN_OPTIM_CLONES void adamw_range(float *restrict p, const float *restrict g, float *restrict m,
+                                        float *restrict v, long lo, long hi,
+                                        float lr_t, float beta1, float beta2, float eps, float decay) {
+    const float a1 = 1.0f - beta1, a2 = 1.0f - beta2, mlr = -lr_t, keep = 1.0f - decay;
+    long i = lo;
+    for (; i + 8 <= hi; i += 8) {
+        v8 gv = *(const v8u *)(g + i);
+        v8 mv = *(v8u *)(m + i);
+        mv = mv + a1 * (gv - mv);
+        v8 vv = *(v8u *)(v + i);
+        vv = vv + a2 * (gv * gv - vv);
+        *(v8u *)(m + i) = mv;
+        *(v8u *)(v + i) = vv;
+        v8 pv = *(v8u *)(p + i) * keep;
+        *(v8u *)(p + i) = pv + mlr * (mv / (__builtin_elementwise_sqrt(vv) + eps));
+    }
+    for (; i < hi; i++) {
+        float mi = m[i] + a1 * (g[i] - m[i]);
+        float vi = v[i] + a2 * (g[i] * g[i] - v[i]);
+        m[i] = mi;
+        v[i] = vi;
+        float pi = p[i] * keep;
+        p[i] = pi + mlr * (mi / (__builtin_sqrtf(vi) + eps));
+    }
+}
+
+void sn_adamw_step(int nthreads, float *p, const float *g, float *m, float *v, long n,
+                   float lr_t, float beta1, float beta2, float eps, float decay) {
+    int nth = optim_threads(nthreads, n);
+    if (nth <= 1) { adamw_range(p, g, m, v, 0, n, lr_t, beta1, beta2, eps, decay); return; }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nth)
+    {
+        long lo, hi;
+        split(n, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
+        adamw_range(p, g, m, v, lo, hi, lr_t, beta1, beta2, eps, decay);
     }
 #endif
 }

@@ -142,3 +142,48 @@ void sn_softmax_xent_backward_onehot(int nthreads, const float *probs, const flo
         }
     });
 }
+
+// Label smoothing ε: the target of row b is (1 − ε)·onehot(label) + ε/C, so
+// the loss is lse − (1 − ε)·z[label] − (ε/C)·Σ z (Σ target = 1).
+// logits (B,C), labels (B), probs (B,C) out. Returns the batch-mean loss.
+float sn_softmax_xent_smoothed_forward(int nthreads, const float *restrict logits, const int32_t *restrict labels,
+                                       float *restrict probs, int B, int C, float smoothing) {
+    const int nth = row_threads(nthreads, B, C);
+    const float on = 1.0f - smoothing, spread = smoothing / (float)C;
+    double partial[SN_SOFTMAX_MAX_THREADS] = {0};
+    SN_FOR_RANGES(nth, B, b0, b1, t, {
+        double sum = 0.0;
+        for (int b = b0; b < b1; b++) {
+            const float *z = logits + (size_t)b * C;
+            float lse = softmax_row(z, probs + (size_t)b * C, C);
+            // Σ_c t_c·(lse − z_c), each term ≥ 0: no cancellation between
+            // a large lse and a large Σ z.
+            float row = on * (lse - z[labels[b]]);
+            for (int c = 0; c < C; c++) row += spread * (lse - z[c]);
+            sum += (double)row;
+        }
+        partial[t] = sum;
+    });
+    double total = 0.0;
+    for (int t = 0; t < nth; t++) total += partial[t];  // fixed order
+    return (float)(total / (double)B);
+}
+
+// probs (B,C), labels (B), dlogits (B,C) out; dlogits may alias probs.
+// dlogits = (p − t)/B with t = ε/C everywhere and 1 − ε + ε/C at the label.
+void sn_softmax_xent_smoothed_backward(int nthreads, const float *probs, const int32_t *restrict labels,
+                                       float *dlogits, int B, int C, float smoothing) {
+    const float scale = 1.0f / (float)B;
+    const float spread = smoothing / (float)C, at = 1.0f - smoothing + spread;
+    const int nth = row_threads(nthreads, B, C);
+    SN_FOR_RANGES(nth, B, b0, b1, t, {
+        for (int b = b0; b < b1; b++) {
+            const float *p = probs + (size_t)b * C;
+            float *d = dlogits + (size_t)b * C;
+            const int label = labels[b];
+            const float at_label = p[label];  // read before d (which may be p) is written
+            for (int c = 0; c < C; c++) d[c] = (p[c] - spread) * scale;
+            d[label] = (at_label - at) * scale;
+        }
+    });
+}

@@ -28,6 +28,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Class names: a file with one name per line, or 'a,b,c' (default: the model file's, else the data set's).", valueName: "file|list"))
     var classes: String?
 
+    @Option(help: "Also score by test-time augmentation: flip (the mean softmax of each image and its mirror image).")
+    var tta: TestTimeAugmentation = .none
+
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
         guard `repeat` >= 1 else { throw ValidationError("--repeat must be >= 1, got \(`repeat`)") }
@@ -80,6 +83,12 @@ struct EvalCommand: ParsableCommand {
         let accuracy = Float(correct) / Float(test.count)
         print("model \(model): \(network.spec.summary)")
         print("test accuracy \(format(accuracy * 100, 2))% (\(correct) of \(test.count) samples)")
+        if tta == .flip {
+            guard test.sampleShape.count == 3 else {
+                throw TrainingError.incompatibleData("\(test.source): --tta flip needs images (channels, rows, cols), samples are \(test.sampleShape)")
+            }
+            print("test accuracy with --tta flip \(format(FlipAveraging.accuracy(of: network, on: test) * 100, 2))%")
+        }
         if `repeat` > 1 {
             let median = rates.sorted()[rates.count / 2]
             print("inference \(Int(median.rounded())) samples/s (median of \(`repeat`) passes, batch \(network.maxBatch), \(network.threads) threads)")

@@ -38,7 +38,10 @@ struct ModelChoice: Equatable, Sendable {
 
     /// Refuses combinations the presets do not have.
     func validate() throws {
-        if hidden != nil, preset != .mlp { throw ValidationError("--hidden applies to --model mlp only") }
+        if let hidden, preset == .fastCNN, !(1...4).contains(hidden.sizes.count) || hidden.sizes.contains(where: { $0 > 1024 }) {
+            throw ValidationError("--hidden for fast-cnn gives 1 to 4 block widths of at most 1024 filters, got \(hidden)")
+        }
+        if hidden != nil, preset != .mlp, preset != .fastCNN { throw ValidationError("--hidden applies to --model mlp (layer sizes) and fast-cnn (block widths) only") }
         if let dropout { guard dropout > 0, dropout < 1 else { throw ValidationError("--dropout must be in (0, 1), got \(dropout)") } }
         if batchNorm || dropout != nil, preset != .twoLayer, preset != .mlp {
             throw ValidationError("--batchnorm and --dropout apply to --model two-layer or mlp (the CNN presets have fixed layers)")

@@ -42,6 +42,12 @@ struct RunPlan {
     var quiet: Bool
     var distributed: Bool
     var verifySync: Bool
+    /// `--weight-decay` with `--optimizer adamw`: AdamW's λ (the spec's L2 is then 0).
+    var decoupledWeightDecay: Float?
+    /// `--label-smoothing` (0: none).
+    var labelSmoothing: Float = 0
+    /// `--tta flip`: the per-epoch test score averages each image's softmax with its mirror's.
+    var testTimeFlip = false
 
     /// The learning rate an optimizer starts from unless told: 0.1 for SGD
     /// (the two-layer net's rate), the book's defaults for the others.
@@ -87,6 +93,18 @@ struct RunPlan {
                                    maximum: Network.maximumBatch) ?? 100
         trainAccuracySamples = try Self.count(command.trainAccuracySamples, flag: "--train-accuracy-samples", file: file,
                                               \.trainAccuracySamples, key: "train_accuracy_samples", maximum: Int(Int32.max))
+        if let warmup = command.warmupEpochs {
+            guard warmup > 0, warmup <= Float(epochs) else { throw ValidationError("--warmup-epochs must be in (0, --epochs], got \(warmup)") }
+            schedule = schedule.withWarmup(epochs: warmup)
+        }
+        labelSmoothing = command.labelSmoothing ?? 0
+        guard labelSmoothing >= 0, labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1), got \(labelSmoothing)") }
+        testTimeFlip = command.tta == .flip
+        if optimizer == .adamw {
+            // AdamW decays the weights itself (decoupled), not through the loss.
+            decoupledWeightDecay = self.model.weightDecay
+            self.model.weightDecay = 0
+        }
         seed = command.seed ?? file?.configuration.seed ?? 42
         backend = command.backend
         arenaBytes = command.arenaBytes
@@ -180,13 +198,14 @@ struct RunPlan {
     ///   it is then refused by the trainer, in one line).
     func makeNetwork(spec: NetworkSpec, maxBatch: Int, trainingSamples: Int? = nil) throws -> Network {
         try Network(spec: spec, maxBatch: max(1, min(maxBatch, trainingSamples ?? maxBatch)), backend: backend,
-                    optimizer: optimizer.make(learningRate: learningRate), seed: seed, arenaCapacity: arenaBytes, threads: threads)
+                    optimizer: optimizer.make(learningRate: learningRate, decoupledWeightDecay: decoupledWeightDecay), seed: seed, arenaCapacity: arenaBytes, threads: threads)
     }
 
     /// The trainer's options for this run.
     var trainerOptions: Trainer.Options {
         .init(epochs: epochs, batchSize: batchSize, seed: seed, adaptiveThreads: adaptiveThreads,
               schedule: schedule, augmentation: augmentation, trainAccuracySamples: trainAccuracySamples)
+            .with(labelSmoothing: labelSmoothing, testTimeFlip: testTimeFlip)
     }
 }
 

@@ -30,14 +30,26 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning rate (default: 0.1 for sgd, the two-layer net's rate; 0.01 for momentum, nesterov, adagrad and rmsprop; 0.001 for adam, the book's defaults).")
     var lr: Float?
 
-    @Option(help: ArgumentHelp("Learning-rate schedule over the run: constant, cosine (to 0 at the last step), cosine:FLOOR (to FLOOR·lr), or step:EPOCHS:FACTOR (×FACTOR every EPOCHS epochs).", valueName: "schedule"))
+    @Option(help: ArgumentHelp("Learning-rate schedule over the run: constant, cosine (to 0 at the last step), cosine:FLOOR (to FLOOR·lr), or step:EPOCHS:FACTOR (×FACTOR every EPOCHS epochs), one-cycle[:PEAK], warmup:EPOCHS+SCHEDULE.", valueName: "schedule"))
     var lrSchedule: LearningRateSchedule = .constant
 
-    @Option(help: ArgumentHelp("Augment training images: none, or a comma-separated list of flip (mirror left-right, p = 1/2) and shift:N (move up to N pixels in x and y), e.g. flip,shift:2.", valueName: "list"))
+    @Option(help: ArgumentHelp("Augment training images: none, or a comma-separated list of flip (mirror left-right, p = 1/2) and shift:N (move up to N pixels in x and y; crop:N, a random crop with N pixels of padding, is the same), e.g. flip,shift:2.", valueName: "list"))
     var augment: Augmentation = .none
 
-    @Option(help: "L2 weight decay λ (default: 0, off).")
+    @Option(help: "L2 weight decay λ (default: 0, off); with --optimizer adamw, the decoupled decay λ (weights shrink by lr·λ each step).")
     var weightDecay: Float?
+
+    @Option(help: "Epochs of linear learning-rate warmup before --lr-schedule (fractions allowed, e.g. 0.5).")
+    var warmupEpochs: Float?
+
+    @Option(help: "Label smoothing ε in [0, 1): train against (1 − ε)·onehot + ε/classes (default: 0).")
+    var labelSmoothing: Float?
+
+    @Option(help: "Per-epoch test score: none, or flip (mean softmax of each image and its mirror image).")
+    var tta: TestTimeAugmentation?
+
+    @Option(help: "A whole training recipe (Docs/Recipes.md): fast. Flags given beat its values.")
+    var recipe: Recipe?
 
     @Option(help: "Random seed: fixes initial weights and batch order (default: 42).")
     var seed: UInt64?
@@ -83,13 +95,15 @@ struct TrainCommand: ParsableCommand {
     var distributedOptions: DistributedOptions
 
     func run() throws {
-        let plan = try RunPlan(self)
+        let plan = try RunPlan(recipe?.apply(to: self) ?? self)
         if plan.distributed { return try Self.runDistributed(plan) }
         try Self.train(plan)
     }
 
     /// Trains on this process's cores, as `plan` says.
     static func train(_ plan: RunPlan) throws {
+        let process = Stopwatch()
+        var secondsToAccuracy = TimeToAccuracy()
         try OutputLock.acquire(outputs(of: plan))
         let quiet = plan.quiet
         let directory = plan.dataDirectory
@@ -126,6 +140,7 @@ struct TrainCommand: ParsableCommand {
                 }
                 let validationAccuracy = recordEpoch(r, network: network, validation: validation, report: report, quiet: quiet)
                 monitor.record(r, validation: validationAccuracy)
+                secondsToAccuracy.record(accuracy: r.testAccuracy, at: process.elapsed)
             }, afterStep: { try monitor.afterStep($0); return try afterStep($0) },
             afterEpoch: { try afterEpoch($0) && monitor.afterEpoch($0) }) }
         try plan.persistence.saveModel(network, classNames: classNames)
@@ -149,7 +164,7 @@ struct TrainCommand: ParsableCommand {
                                              test_accuracy: $0.testAccuracy.map(Double.init), samples_per_second: $0.samplesPerSecond) },
                 best_epoch: monitor.stopping.bestEpoch, best_metric: monitor.stopping.bestEpoch.map { _ in monitor.stopping.metric },
                 best_accuracy: monitor.stopping.bestEpoch.map { _ in monitor.stopping.bestAccuracy }, stopped_early: monitor.stoppedEarly)
-            try writeMetrics(summary, to: metricsJson)
+            try writeMetrics(TimedMetricsSummary(summary: summary, secondsToAccuracy: secondsToAccuracy), to: metricsJson)
         }
         if Interrupts.requested { throw Interrupts.afterLastStep(saved: plan.persistence.save) }
     }

@@ -93,10 +93,10 @@ struct RunPlanTests {
 
     @Test func aMalformedConfigValueIsADataErrorNamingTheFile() throws {
         let dir = TemporaryDirectory()
-        let config = try Self.writeConfig(TrainingConfiguration(optimizer: "adamw"), in: dir)
+        let config = try Self.writeConfig(TrainingConfiguration(optimizer: "lion"), in: dir)
         let error = try #require(throws: CLIFailure.self) { try Self.plan(["--config", config], in: dir) }
         #expect(error.status == .dataError)
-        #expect(error.message.hasPrefix("\(config): optimizer 'adamw' is not valid"), "\(error.message)")
+        #expect(error.message.hasPrefix("\(config): optimizer 'lion' is not valid"), "\(error.message)")
         let zero = try Self.writeConfig(TrainingConfiguration(epochs: 0), in: dir)
         let epochs = try #require(throws: CLIFailure.self) { try Self.plan(["--config", zero], in: dir) }
         #expect(epochs.message == "\(zero): epochs 0 is not valid (must be >= 1)")

@@ -24,7 +24,7 @@ struct CLIOptionTests {
     }
 
     @Test(arguments: [
-        ("--model", "resnet"), ("--optimizer", "adamw"), ("--activation", "gelu"), ("--init", "0"),
+        ("--model", "resnet"), ("--optimizer", "lion"), ("--activation", "gelu"), ("--init", "0"),
         ("--initializer", "lecun"), ("--backend", "gpu"), ("--lr-schedule", "linear"), ("--augment", "rotate"),
         ("--checkpoint-unit", "hours"), ("--hidden", "8,x"),
     ])

@@ -54,6 +54,9 @@ struct OptimizerKernelTests {
         ("adam", false, { k, b in
             k.adamStep(&b.p, gradient: b.g, firstMoment: &b.s1, secondMoment: &b.s2, count: b.p.count,
                        correctedLearningRate: 0.003, beta1: 0.9, beta2: 0.999, epsilon: 1e-7) }),
+        ("adamw", false, { k, b in
+            k.adamWStep(&b.p, gradient: b.g, firstMoment: &b.s1, secondMoment: &b.s2, count: b.p.count,
+                        correctedLearningRate: 0.003, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, decay: 0.003 * 0.05) }),
     ]
 
     /// SGD, Momentum and Nesterov: bit for bit. AdaGrad, RMSprop and Adam:
@@ -61,7 +64,7 @@ struct OptimizerKernelTests {
     /// the fast one divides first; each of the two roundings is within half
     /// an ulp of the update, and the update is at most a few times lr, so
     /// after 3 steps the results agree within 4 ulp relative to max(1, |x|).
-    @Test(arguments: 0..<6)
+    @Test(arguments: 0..<7)
     func fastMatchesNaiveAtOneAndTwoThreads(index: Int) {
         let (name, bitIdentical, step) = Self.steps[index]
         for n in Self.sizes {

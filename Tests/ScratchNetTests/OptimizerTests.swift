@@ -46,7 +46,9 @@ private struct DoubleReference {
             case .rmsprop:
                 s1[i] = 0.99 * s1[i] + 0.01 * g[i] * g[i]
                 p[i] -= lr * g[i] / (s1[i].squareRoot() + 1e-7)
-            case .adam:
+            case .adam, .adamw:
+                // AdamW (its default λ 0.01; these parameters all decay) shrinks p first.
+                if kind == .adamw { p[i] *= 1 - lr * 0.01 }
                 let lrT = lr * (1 - power(0.999, t)).squareRoot() / (1 - power(0.9, t))
                 s1[i] += 0.1 * (g[i] - s1[i])
                 s2[i] += 0.001 * (g[i] * g[i] - s2[i])

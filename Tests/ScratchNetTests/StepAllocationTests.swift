@@ -39,6 +39,7 @@ struct StepAllocationTests {
              optimizer: { AdaGrad() }, batch: 7),
         Case(label: "simple-cnn RMSprop", spec: { Preset.simpleCNN.spec() }, optimizer: { RMSprop() }, batch: 100),
         Case(label: "deep-cnn Adam", spec: { Preset.deepCNN.spec() }, optimizer: { Adam() }, batch: 8),
+        Case(label: "fast-cnn AdamW", spec: { Preset.fastCNN.spec() }, optimizer: { AdamW(weightDecay: 0.05) }, batch: 16),
     ]
 
     @Test(arguments: cases)

@@ -120,6 +120,14 @@ float sn_softmax_xent_forward_onehot(int nthreads, const float *logits, const fl
 void sn_softmax_xent_backward_onehot(int nthreads, const float *probs, const float *targets,
                                      float *dlogits, int B, int C);
 
+/// Label smoothing ε on class-index labels: the target of row b is
+/// (1 − ε)·onehot(labels[b]) + ε/C. Returns the batch-mean of
+/// lse(z) − (1 − ε)·z[label] − (ε/C)·Σ_c z[c]; ε = 0 is sn_softmax_xent_forward.
+float sn_softmax_xent_smoothed_forward(int nthreads, const float *logits, const int32_t *labels,
+                                       float *probs, int B, int C, float smoothing);
+/// dlogits = (probs − smoothed target) / B; dlogits may alias probs.
+void sn_softmax_xent_smoothed_backward(int nthreads, const float *probs, const int32_t *labels,
+                                       float *dlogits, int B, int C, float smoothing);
 
 /* ---- optimizer updates (optim.c) ------------------------------------------ */
 /* One parameter's n values p, gradient g and state, all contiguous. Above a
@@ -135,6 +143,10 @@ void sn_momentum_step(int nthreads, float *p, const float *g, float *v, long n, 
 /// m += (1-β1)(g-m); v += (1-β2)(g²-v); p += (-lr_t)·(m / (√v + eps)).
 void sn_adam_step(int nthreads, float *p, const float *g, float *m, float *v, long n,
                   float lr_t, float beta1, float beta2, float eps);
+/// AdamW: p = p·(1 − decay) first (decay = lr·λ, decoupled from the
+/// gradient), then the Adam update above on m, v and p.
+void sn_adamw_step(int nthreads, float *p, const float *g, float *m, float *v, long n,
+                   float lr_t, float beta1, float beta2, float eps, float decay);
 
 /* ---- convolution (conv.c) ------------------------------------------------ */
 /* Images are NCHW. OH = (H + 2·pad − FH)/stride + 1 (floor), likewise OW;

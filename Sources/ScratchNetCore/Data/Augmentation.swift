@@ -27,8 +27,14 @@ public struct Augmentation: Equatable, Sendable, CustomStringConvertible {
 
     public var isNone: Bool { !flip && maxShift == 0 }
 
-    /// Parses `none`, or a comma-separated list of `flip` and `shift:N`
-    /// (`shift` alone is `shift:2`), e.g. `flip,shift:2`.
+    /// Parses `none`, or a comma-separated list of `flip`, `shift:N` and
+    /// `crop:N` (`shift` and `crop` alone are `…:2`), e.g. `flip,crop:2`.
+    ///
+    /// `crop:N` is the random crop with padding of the CIFAR recipes (pad
+    /// the image with N zero pixels on every side, cut a window of the
+    /// image's size at a uniform offset in 0…2N): that is exactly a shift by
+    /// −N…N in x and y with zeros shifted in, so it is the same transform
+    /// and reads back as `shift:N`.
     public init?(argument: String) {
         var result = Augmentation()
         if argument == "none" { self = result; return }
@@ -37,7 +43,8 @@ public struct Augmentation: Equatable, Sendable, CustomStringConvertible {
             switch (words.first.map(String.init), words.count) {
             case ("flip", 1): result.flip = true
             case ("shift", 1): result.maxShift = 2
-            case ("shift", 2):
+            case ("crop", 1): result.maxShift = 2
+            case ("shift", 2), ("crop", 2):
                 guard let n = Int(words[1]), n >= 1, n <= 16 else { return nil }
                 result.maxShift = n
             default: return nil

@@ -43,6 +43,15 @@ public protocol Kernels: Sendable {
     func softmaxCrossEntropyBackward(probs: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                      dlogits: UnsafeMutablePointer<Float>, rows: Int, cols: Int)
 
+    /// Softmax and the batch-mean cross-entropy against class-index labels
+    /// smoothed by ε = `smoothing`: target (1 − ε)·onehot + ε/cols.
+    func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, smoothing: Float,
+                             probs: UnsafeMutablePointer<Float>, rows: Int, cols: Int) -> Float
+
+    /// dlogits = (probs − ((1 − ε)·onehot(labels) + ε/cols)) / rows; dlogits may be probs.
+    func softmaxCrossEntropyBackward(probs: UnsafePointer<Float>, labels: UnsafePointer<Int32>, smoothing: Float,
+                                     dlogits: UnsafeMutablePointer<Float>, rows: Int, cols: Int)
+
     /// The same forward with one-hot (or any distribution) targets (rows, cols).
     func softmaxCrossEntropy(logits: UnsafePointer<Float>, targets: UnsafePointer<Float>,
                              probs: UnsafeMutablePointer<Float>, rows: Int, cols: Int) -> Float
@@ -181,6 +190,13 @@ public protocol Kernels: Sendable {
     func adamStep(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                   firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
                   count: Int, correctedLearningRate lrT: Float, beta1: Float, beta2: Float, epsilon: Float)
+
+    /// AdamW: p ← p·(1 − decay) with decay = lr·λ, then the Adam update
+    /// of ``adamStep(_:gradient:firstMoment:secondMoment:count:correctedLearningRate:beta1:beta2:epsilon:)``.
+    func adamWStep(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                   firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
+                   count: Int, correctedLearningRate lrT: Float, beta1: Float, beta2: Float, epsilon: Float,
+                   decay: Float)
 
     // ---- byte batches ----
     // Samples are `sampleSize` bytes each, stored one after another at

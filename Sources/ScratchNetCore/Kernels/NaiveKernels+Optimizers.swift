@@ -55,4 +55,16 @@ extension NaiveKernels {
             p[i] -= lrT * m[i] / (v[i].squareRoot() + epsilon)
         }
     }
+
+    public func adamWStep(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                          firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
+                          count: Int, correctedLearningRate lrT: Float, beta1: Float, beta2: Float, epsilon: Float,
+                          decay: Float) {
+        for i in 0..<count {
+            m[i] += (1 - beta1) * (g[i] - m[i])
+            v[i] += (1 - beta2) * (g[i] * g[i] - v[i])
+            p[i] *= 1 - decay
+            p[i] -= lrT * m[i] / (v[i].squareRoot() + epsilon)
+        }
+    }
 }

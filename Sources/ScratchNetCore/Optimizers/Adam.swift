@@ -45,6 +45,9 @@ public final class Adam: Optimizer {
         stepCount = 0
     }
 
+    /// m and v per parameter, for ``AdamW``, which shares this state.
+    var moments: (first: [Tensor], second: [Tensor]) { (firstMoments, secondMoments) }
+
     public var stateTensors: [NamedTensor] {
         namedOptimizerState(parameterNames: parameterNames, states: [("m", firstMoments), ("v", secondMoments)])
     }

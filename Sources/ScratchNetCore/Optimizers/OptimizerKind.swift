@@ -1,13 +1,13 @@
 /// The optimizers by name, for the CLI and for specs: parses "adam" and
 /// makes an ``Optimizer`` with the book's defaults or a given learning rate.
 public enum OptimizerKind: String, CaseIterable, Sendable, Codable {
-    case sgd, momentum, nesterov, adagrad, rmsprop, adam
+    case sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw
 
     /// The learning rate `common/optimizer.py` defaults to.
     public var defaultLearningRate: Float {
         switch self {
         case .sgd, .momentum, .nesterov, .adagrad, .rmsprop: return 0.01
-        case .adam: return 0.001
+        case .adam, .adamw: return 0.001
         }
     }
 
@@ -17,7 +17,9 @@ public enum OptimizerKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// A new optimizer of this kind; other hyperparameters take the book's defaults.
-    public func make(learningRate: Float? = nil) -> any Optimizer {
+    /// - Parameter decoupledWeightDecay: λ for ``AdamW`` (nil: its default);
+    ///   the other kinds take weight decay as L2 in the network's spec.
+    public func make(learningRate: Float? = nil, decoupledWeightDecay: Float? = nil) -> any Optimizer {
         let lr = learningRate ?? defaultLearningRate
         switch self {
         case .sgd: return SGD(learningRate: lr)
@@ -26,6 +28,7 @@ public enum OptimizerKind: String, CaseIterable, Sendable, Codable {
         case .adagrad: return AdaGrad(learningRate: lr)
         case .rmsprop: return RMSprop(learningRate: lr)
         case .adam: return Adam(learningRate: lr)
+        case .adamw: return decoupledWeightDecay.map { AdamW(learningRate: lr, weightDecay: $0) } ?? AdamW(learningRate: lr)
         }
     }
 }

@@ -41,6 +41,10 @@ public final class Trainer {
         /// Why: scoring all 60,000 images after every epoch is a large part
         /// of a run's wall time, and 10,000 give it with a standard error of at most 0.5 %.
         public var trainAccuracySamples: Int?
+        /// Label smoothing ε of the training loss (see ``SoftmaxWithLoss/labelSmoothing``); 0 for none.
+        public var labelSmoothing: Float = 0
+        /// Score the per-epoch test accuracy by the flip-averaged softmax (``FlipAveraging``).
+        public var testTimeFlip = false
         public init(epochs: Int = 10, batchSize: Int = 100, seed: UInt64 = 0, divergenceLoss: Float = 1e4,
                     adaptiveThreads: Bool = true, schedule: LearningRateSchedule = .constant,
                     augmentation: Augmentation = .none, trainAccuracySamples: Int? = nil) {
@@ -184,6 +188,13 @@ public final class Trainer {
             Self.drawSample(count: $0, of: train.count, seed: options.seed)
         }
         baseLearningRate = network.optimizer?.learningRate ?? 0
+        guard options.labelSmoothing >= 0, options.labelSmoothing < 1 else {
+            throw TrainingError.invalidOption("label smoothing must be in [0, 1), got \(options.labelSmoothing)")
+        }
+        if options.testTimeFlip, let test, test.sampleShape.count != 3 {
+            throw TrainingError.invalidOption("test-time flips need images (channels, rows, cols); samples are \(test.sampleShape)")
+        }
+        network.head.labelSmoothing = options.labelSmoothing
         try reduction.prepare(network)
     }
 
@@ -342,9 +353,11 @@ public final class Trainer {
 
     /// The same over all ranks: each classifies its slice of `data` and the
     /// correct counts are summed.
-    private func accuracyOverRanks(on data: LabeledImages) throws -> Float {
+    private func accuracyOverRanks(on data: LabeledImages, flipAveraged: Bool = false) throws -> Float {
         let rows = reduction.rows(ofBatch: data.count)
-        let correct = try reduction.sum(Double(Self.correctCount(of: network, on: data, rows: rows)))
+        let count = flipAveraged ? FlipAveraging.correctCount(of: network, on: data, rows: rows)
+                                 : Self.correctCount(of: network, on: data, rows: rows)
+        let correct = try reduction.sum(Double(count))
         return data.count == 0 ? 0 : Float(correct) / Float(data.count)
     }
 
@@ -414,7 +427,7 @@ public final class Trainer {
             let (loss, seconds) = try finishEpoch(seconds: clock.elapsed)
             let report = EpochReport(epoch: epoch, meanLoss: loss,
                                      trainAccuracy: try trainAccuracyOverRanks(),
-                                     testAccuracy: try test.map { try accuracyOverRanks(on: $0) },
+                                     testAccuracy: try test.map { try accuracyOverRanks(on: $0, flipAveraged: options.testTimeFlip) },
                                      trainSeconds: seconds,
                                      samplesPerSecond: Double(train.count) / max(seconds, 1e-9))
             history.append(report)

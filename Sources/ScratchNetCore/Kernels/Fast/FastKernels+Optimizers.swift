@@ -1,6 +1,6 @@
 import CKernels
 
-// MARK: - Optimizer updates: SGD, Momentum and Adam in C (threads above a
+// MARK: - Optimizer updates: SGD, Momentum, Adam and AdamW in C (threads above a
 // grain size), Nesterov, AdaGrad and RMSprop in Swift SIMD. Both compute
 // each element with separately rounded operations (no fused multiply-add),
 // so the thread count and the instruction set never change a weight.
@@ -36,5 +36,12 @@ extension FastKernels {
                          firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
                          count: Int, correctedLearningRate lrT: Float, beta1: Float, beta2: Float, epsilon: Float) {
         sn_adam_step(nthreads, p, g, m, v, count, lrT, beta1, beta2, epsilon)
+    }
+
+    public func adamWStep(_ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                          firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
+                          count: Int, correctedLearningRate lrT: Float, beta1: Float, beta2: Float, epsilon: Float,
+                          decay: Float) {
+        sn_adamw_step(nthreads, p, g, m, v, count, lrT, beta1, beta2, epsilon, decay)
     }
 }
