@@ -59,30 +59,6 @@ static SN_OPTIM_CLONES void momentum_range(float *restrict p, const float *restr
     }
 }
 
-static SN_OPTIM_CLONES void adam_range(float *restrict p, const float *restrict g, float *restrict m,
-                                       float *restrict v, long lo, long hi,
-                                       float lr_t, float beta1, float beta2, float eps) {
-    const float a1 = 1.0f - beta1, a2 = 1.0f - beta2, mlr = -lr_t;
-    long i = lo;
-    for (; i + 8 <= hi; i += 8) {
-        v8 gv = *(const v8u *)(g + i);
-        v8 mv = *(v8u *)(m + i);
-        mv = mv + a1 * (gv - mv);
-        v8 vv = *(v8u *)(v + i);
-        vv = vv + a2 * (gv * gv - vv);
-        *(v8u *)(m + i) = mv;
-        *(v8u *)(v + i) = vv;
-        *(v8u *)(p + i) = *(v8u *)(p + i) + mlr * (mv / (__builtin_elementwise_sqrt(vv) + eps));
-    }
-    for (; i < hi; i++) {
-        float mi = m[i] + a1 * (g[i] - m[i]);
-        float vi = v[i] + a2 * (g[i] * g[i] - v[i]);
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = p[i] + mlr * (mi / (__builtin_sqrtf(vi) + eps));
-    }
-}
-
 // Thread t of T: [lo, hi) of n, boundaries on multiples of 16 floats.
 static inline void split(long n, int t, int T, long *lo, long *hi) {
     long units = (n + 15) / 16;
@@ -126,18 +102,10 @@ void sn_momentum_step(int nthreads, float *p, const float *g, float *v, long n, 
 #endif
 }
 
+// Adam is AdamW without decay (p·1 is p: the same bits).
 void sn_adam_step(int nthreads, float *p, const float *g, float *m, float *v, long n,
                   float lr_t, float beta1, float beta2, float eps) {
-    int nth = optim_threads(nthreads, n);
-    if (nth <= 1) { adam_range(p, g, m, v, 0, n, lr_t, beta1, beta2, eps); return; }
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nth)
-    {
-        long lo, hi;
-        split(n, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
-        adam_range(p, g, m, v, lo, hi, lr_t, beta1, beta2, eps);
-    }
-#endif
+    sn_adamw_step(nthreads, p, g, m, v, n, lr_t, beta1, beta2, eps, 0.0f);
 }
 
 // AdamW: the decoupled decay p·(1 − decay) first (decay = lr·λ, not

@@ -121,9 +121,11 @@ static void im2col_u8(const uint8_t *restrict x, int zp, uint8_t *restrict cols,
             for (int c = 0; c < g.C; c++)
                 for (int fh = 0; fh < g.FH; fh++) {
                     int ih = oh * g.stride - g.pad + fh;
-                    const uint8_t *xr = x + ((size_t)c * g.H + ih) * g.W;
+                    int row_inside = ih >= 0 && ih < g.H;
+                    // A row above or below the image has no address: form the pointer only inside it.
+                    const uint8_t *xr = row_inside ? x + ((size_t)c * g.H + ih) * g.W : x;
                     int iw0 = ow * g.stride - g.pad;
-                    if (ih >= 0 && ih < g.H && iw0 >= 0 && iw0 + g.FW <= g.W) {
+                    if (row_inside && iw0 >= 0 && iw0 + g.FW <= g.W) {
                         // Short rows copied inline: a memcpy call per 3 bytes costs more than the copy.
                         const uint8_t *src = xr + iw0;
                         uint8_t *dst = row + k;
@@ -135,7 +137,7 @@ static void im2col_u8(const uint8_t *restrict x, int zp, uint8_t *restrict cols,
                     }
                     for (int fw = 0; fw < g.FW; fw++, k++) {
                         int iw = ow * g.stride - g.pad + fw;
-                        row[k] = (ih >= 0 && ih < g.H && iw >= 0 && iw < g.W) ? xr[iw] : (uint8_t)zp;
+                        row[k] = (row_inside && iw >= 0 && iw < g.W) ? xr[iw] : (uint8_t)zp;
                     }
                 }
             for (; k < K4; k++) row[k] = 0;
