@@ -50,6 +50,24 @@ if [ -d "${SCRATCHNET_DATA:-/usr/share/datasets/fashion-mnist}" ]; then
   awk -v a="$l1" -v b="$l2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-3) }' \
     || { echo "mpi-check: final loss with 1 rank ($l1) and 2 ranks ($l2) differ" >&2; exit 1; }
   echo "final loss: 1 rank $l1, 2 ranks $l2"
+
+  # SIGINT to one rank only: the per-step all-reduce of the stop flag makes both ranks stop after
+  # the same step, each with one line and exit 130 (distributed runs are not checkpointed: no model).
+  echo "== SIGINT to one of 2 ranks during an epoch"
+  rm -f .build-mpi/interrupted.safetensors
+  "${mpi[@]}" -np 2 .build-mpi/release/scratchnet train --distributed --epochs 20 \
+    --save .build-mpi/interrupted.safetensors > .build-mpi/interrupt.log 2>&1 &
+  job=$!
+  for _ in $(seq 600); do grep -q "^epoch 1:" .build-mpi/interrupt.log && break; sleep 0.5; done
+  rank="$(pgrep -f "^.build-mpi/release/scratchnet train --distributed" | tail -n 1)"
+  [ -n "$rank" ] || { cat .build-mpi/interrupt.log >&2; echo "mpi-check: no rank to interrupt" >&2; exit 1; }
+  kill -INT "$rank"
+  status=0; timeout 120 tail --pid="$job" -f /dev/null || true; wait "$job" || status=$?
+  [ "$(grep -c "interrupted after epoch" .build-mpi/interrupt.log)" -eq 2 ] && [ ! -e .build-mpi/interrupted.safetensors ] \
+    && [ "$status" -ne 0 ] \
+    || { cat .build-mpi/interrupt.log >&2; echo "mpi-check: the interrupted run did not stop cleanly (exit $status)" >&2; exit 1; }
+  echo "interrupted: exit $status, $(grep -m1 interrupted .build-mpi/interrupt.log)"
+  passed=$((passed + 1))
 else
   echo "mpi-check: Fashion-MNIST not installed; skipping the training runs"
 fi

@@ -43,6 +43,7 @@ extension TrainCommand {
         let (train, test) = try DataSource.loadTrainAndTest(directory)
         let network = try distributedNetwork(plan, train: train, test: test, ranks: communicator.size)
         let spec = network.spec
+        let classNames = try plan.classNames(forClasses: network.classes)
         let shard = network.maxBatch
         let reduction = AllReduce(communicator: communicator)
         var options = plan.trainerOptions
@@ -91,7 +92,7 @@ extension TrainCommand {
             if Interrupts.requested { throw TrainingInterrupted(message: "rank \(communicator.rank): interrupted after the last step") }
             return
         }
-        try plan.persistence.saveModel(network)
+        try plan.persistence.saveModel(network, classNames: classNames)
         try DataSource.recordStandardization(of: train, inModelAt: plan.persistence.save)
         if Interrupts.requested { throw Interrupts.afterLastStep(saved: plan.persistence.save) }
         print("final: \(communicator.size) rank(s), test accuracy \(format(testAccuracy * 100, 2))%, loss \(format(reports.last!.meanLoss, 4)), \(Int(samplesPerSecond)) train samples/s, all-reduce \(format(allReducePerStep * 1000, 3)) ms/step of \(gradientBytes) bytes, \(format(wall.elapsed, 1)) s" + (plan.verifySync ? ", ranks in sync after all \(syncChecks) steps" : ""))

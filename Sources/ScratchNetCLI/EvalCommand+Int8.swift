@@ -19,9 +19,9 @@ extension EvalCommand {
             var first = 0
             while first < test.count {
                 let n = min(network.maxBatch, test.count - first)
-                let logits = test.withSamples(start: first, count: n) {
-                    network.forward(bytes: $0, batch: n, scale: LabeledImages.pixelScale)
-                }
+                let logits = test.isTabular
+                    ? test.features.withUnsafeBufferPointer { network.forward(floats: $0.baseAddress! + first * test.samplePixels, batch: n) }
+                    : test.withSamples(start: first, count: n) { network.forward(bytes: $0, batch: n, scale: LabeledImages.pixelScale) }
                 for r in 0..<n where Network.argmax(logits.pointer + r * classes, count: classes) == Int(test.labels[first + r]) {
                     correct += 1
                 }

@@ -13,7 +13,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Model file written by `scratchnet train --save` (or a checkpoint).", completion: .file(extensions: ["safetensors"]))
     var model: String
 
-    @OptionGroup(title: "Data (the test set: t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz])")
+    @OptionGroup(title: "Data (the test set: t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz], or every row of a CSV file, scaled as the model's training data was)")
     var data: DataOptions
 
     @Option(help: "Samples per forward pass.")
@@ -41,8 +41,10 @@ struct EvalCommand: ParsableCommand {
         let directory = data.directory
         try DataOptions.requireExisting(directory)
         let file = try SafeTensors.read(path: model)
-        let test = try LabeledImages(imagesPath: try Self.dataFile(directory, "t10k-images-idx3-ubyte"),
-                                     labelsPath: try Self.dataFile(directory, "t10k-labels-idx1-ubyte"))
+        let test = DataSource.isCSV(directory)
+            ? try DataSource.loadTable(directory, for: file)
+            : try LabeledImages(imagesPath: try Self.dataFile(directory, "t10k-images-idx3-ubyte"),
+                                labelsPath: try Self.dataFile(directory, "t10k-labels-idx1-ubyte"))
         if QuantizedModelFile.isQuantized(file) { return try runQuantized(file, test: test) }
         let network = try ModelFile.load(file, maxBatch: min(batchSize, test.count))
         network.threads = threads.count()

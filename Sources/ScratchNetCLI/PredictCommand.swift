@@ -18,7 +18,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Model file written by `scratchnet train --save` (or a checkpoint).", completion: .file(extensions: ["safetensors"]))
     var model: String
 
-    @Argument(help: "Image files: IDX (one image rows×cols, or a stack count×rows×cols / count×channels×rows×cols, .gz allowed) PGM (P5/P2) or PNG (8-bit gray/RGB, with or without alpha).")
+    @Argument(help: "Image files: IDX (one image rows×cols, or a stack count×rows×cols / count×channels×rows×cols, .gz allowed) PGM (P5/P2) or PNG (8-bit gray/RGB, with or without alpha); for a model trained on a CSV file, CSV files of feature rows (with or without the label column).")
     var files: [String] = []
 
     @Option(help: "Also list the K most probable classes of each image, with their probabilities.")
@@ -40,23 +40,27 @@ struct PredictCommand: ParsableCommand {
         let want = network.spec.inputShape
         let wantText = want.map(String.init).joined(separator: "×")
         for path in files {
-            let images = try ImageFile.read(path: path)
+            let images = try ImageFile.read(path: path, modelFile: file, takes: want)
             for (index, image) in images.enumerated() {
                 guard image.shape == want else {
                     throw TrainingError.incompatibleData("\(path): image is \(image.shape.map(String.init).joined(separator: "×")), the model takes \(wantText)")
                 }
                 network.inputBuffer.leading(1).copy(from: image.values)
                 let logits = network.forward(batch: 1, training: false).toArray()
-                let probabilities = Self.softmax(logits)
-                let ranked = Self.ranked(logits)
-                let best = ranked[0]
-                let name = images.count == 1 ? path : "\(path)[\(index)]"
-                print("\(name): class \(ClassNames.label(best, names)) (p = \(format(probabilities[best], 4)))")
-                if top > 1 {
-                    for (rank, c) in ranked.prefix(top).enumerated() {
-                        print("  \(rank + 1). class \(ClassNames.label(c, names)) (p = \(format(probabilities[c], 4)))")
-                    }
-                }
+                report(images.count == 1 ? path : "\(path)[\(index)]", logits: logits, names: names)
+            }
+        }
+    }
+
+    /// "name: class C (p = …)", then with `--top K` the K most probable classes.
+    func report(_ name: String, logits: [Float], names: [String]?) {
+        let probabilities = Self.softmax(logits)
+        let ranked = Self.ranked(logits)
+        let best = ranked[0]
+        print("\(name): class \(ClassNames.label(best, names)) (p = \(format(probabilities[best], 4)))")
+        if top > 1 {
+            for (rank, c) in ranked.prefix(top).enumerated() {
+                print("  \(rank + 1). class \(ClassNames.label(c, names)) (p = \(format(probabilities[c], 4)))")
             }
         }
     }
@@ -75,11 +79,24 @@ struct PredictCommand: ParsableCommand {
     }
 }
 
-/// Images read from a file, as floats in [0, 1] with a [channels, rows, cols] shape.
+/// Images read from a file, as floats in [0, 1] with a [channels, rows, cols] shape;
+/// or the rows of a CSV file, as features scaled as the model's training data was.
 enum ImageFile {
     struct Image {
         var shape: [Int]
         var values: [Float]
+    }
+
+    /// A CSV file's rows (for a model that takes features) or ``read(path:)``'s images.
+    static func read(path: String, modelFile: SafeTensors, takes shape: [Int]) throws -> [Image] {
+        guard DataSource.isCSV(path) else { return try read(path: path) }
+        guard shape.count == 1 else {
+            throw TrainingError.incompatibleData("\(path): a CSV file holds feature rows; the model takes \(shape.map(String.init).joined(separator: "×")) images")
+        }
+        var rows = try CSVDataset.readSamples(path: path, featureCount: shape[0])
+        if let statistics = try ModelFile.standardization(in: modelFile) { rows = try rows.standardized(by: statistics) }
+        let n = shape[0]
+        return (0..<rows.count).map { Image(shape: shape, values: Array(rows.features[($0 * n)..<(($0 + 1) * n)])) }
     }
 
     /// Reads PNG or PGM (by their magic) or IDX (anything else) images.

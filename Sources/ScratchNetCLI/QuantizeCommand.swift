@@ -52,7 +52,8 @@ struct QuantizeCommand: ParsableCommand {
         } catch let error as QuantizationError {
             throw CLIFailure(.dataError, "\(model): \(error.message)")
         }
-        try QuantizedModelFile.save(quantized, to: output)
+        let kept = file.metadata.filter { [ModelFile.classNamesKey, ModelFile.standardizationKey].contains($0.key) }
+        try QuantizedModelFile.save(quantized, to: output, carrying: kept)
         print("model \(model): \(network.spec.summary)")
         print("int8 model written to \(output) (calibrated on \(batches) batches of \(size) samples)")
     }

@@ -118,7 +118,7 @@ struct TrainCommand: ParsableCommand {
         let model = plan.model.preset.rawValue
         let report = plan.reportDirectory.map { _ in TrainingReport(network: network, title: "scratchnet train: \(model) on \(directory)") }
 
-        let monitor = try TrainingMonitor(plan: plan, hasValidation: validation != nil)
+        let monitor = try TrainingMonitor(plan: plan, hasValidation: validation != nil, classNames: classNames, train: train)
         if !quiet {
             print("model \(model): \(spec.summary)")
             if let table = try? ModelSummary(spec: spec).table(batch: plan.batchSize, arenaBytes: network.arena.capacity) { print(table) }

@@ -20,8 +20,14 @@ final class TrainingMonitor {
     /// True when `--early-stop` ended the run.
     private(set) var stoppedEarly = false
 
+    /// What the `--save-best` model carries beside its weights, as the `--save` one.
+    private let classNames: [String]?
+    private let train: LabeledImages
+
     /// Opens the log and the event file (the run's outputs are checked and locked before).
-    init(plan: RunPlan, hasValidation: Bool) throws {
+    init(plan: RunPlan, hasValidation: Bool, classNames: [String]?, train: LabeledImages) throws {
+        self.classNames = classNames
+        self.train = train
         let options = plan.monitoring
         log = try options.log.map { try TrainingLog(path: $0, append: plan.persistence.resume != nil) }
         do {
@@ -71,7 +77,8 @@ final class TrainingMonitor {
                             ("epoch/samples_per_second", Float(r.samplesPerSecond))])
         if let accuracy = stopping.metric == "validation" ? validation : test,
            stopping.observe(epoch: r.epoch, accuracy: accuracy), let saveBest {
-            try ModelFile.save(trainer.network, to: saveBest)
+            try ModelFile.save(trainer.network, to: saveBest, classNames: classNames)
+            try DataSource.recordStandardization(of: train, inModelAt: saveBest)
         }
         if stopping.shouldStop, trainer.position.epoch <= trainer.options.epochs {
             stoppedEarly = true

@@ -108,6 +108,64 @@ struct TabularDataTests {
     }
 }
 
+/// `eval` and `predict` read CSV files as `train` does: scaled by the model
+/// file's standardization, float and int8, with the class names it carries.
+@Suite("Tabular data through eval, predict and quantize", .serialized,
+       .enabled(if: TestTools.scratchnet != nil, TestTools.scratchnetMissing))
+struct TabularCommandTests {
+    let dir = TemporaryDirectory()
+
+    func scratchnet(_ arguments: [String]) throws -> TestTools.Result {
+        try TestTools.run(TestTools.scratchnet!, arguments)
+    }
+
+    @Test func evalAndPredictReadCSVFloatAndInt8() throws {
+        let model = dir.path("wine.safetensors"), best = dir.path("best.safetensors"), int8 = dir.path("wine.int8.safetensors")
+        let train = try scratchnet(["train", "--data", TabularDataTests.wine, "--model", "two-layer", "--epochs", "20",
+                                    "--batch-size", "10", "--classes", "barolo,grignolino,barbera",
+                                    "--save", model, "--save-best", best, "--quiet"])
+        #expect(train.status == 0, "\(train.output)")
+        // The best-epoch model carries what the final one does.
+        let bestFile = try SafeTensors.read(path: best)
+        #expect(try ModelFile.classNames(in: bestFile, classes: 3) == ["barolo", "grignolino", "barbera"])
+        #expect(try ModelFile.standardization(in: bestFile)?.featureCount == 13)
+
+        // Every row of the file, standardized: far above the 40 % of the largest class.
+        let eval = try scratchnet(["eval", "--model", model, "--data", TabularDataTests.wine])
+        #expect(eval.status == 0, "\(eval.output)")
+        let accuracy = try #require(Self.accuracy(in: eval.output))
+        #expect(accuracy > 90 && eval.output.contains("of 178 samples") && eval.output.contains("barbera"), "\(eval.output)")
+
+        let quantize = try scratchnet(["quantize", "--model", model, "--data", TabularDataTests.wine, "--output", int8])
+        #expect(quantize.status == 0, "\(quantize.output)")
+        let evalInt8 = try scratchnet(["eval", "--model", int8, "--data", TabularDataTests.wine])
+        let accuracyInt8 = try #require(Self.accuracy(in: evalInt8.output), "\(evalInt8.output)")
+        #expect(abs(accuracyInt8 - accuracy) <= 3, "float \(accuracy) %, int8 \(accuracyInt8) %")
+
+        // Rows with and without the label column; the first three rows are class 0.
+        let csv = try String(contentsOfFile: TabularDataTests.wine, encoding: .utf8).split(separator: "\n")
+        try (csv[0...3].joined(separator: "\n") + "\n").write(toFile: dir.path("labelled.csv"), atomically: true, encoding: .utf8)
+        let unlabelled = csv[1...3].map { $0.split(separator: ",").dropLast().joined(separator: ",") }.joined(separator: "\n") + "\n"
+        try unlabelled.write(toFile: dir.path("rows.csv"), atomically: true, encoding: .utf8)
+        for file in [model, int8] {
+            let predict = try scratchnet(["predict", "--model", file, "--top", "2", dir.path("labelled.csv"), dir.path("rows.csv")])
+            #expect(predict.status == 0, "\(predict.output)")
+            #expect(predict.output.components(separatedBy: ": class 0 barolo (p =").count - 1 == 6, "\(predict.output)")
+            #expect(predict.output.contains("rows.csv[2]: class") && predict.output.contains("  2. class"), "\(predict.output)")
+        }
+        // A row of the wrong width names the file and both counts.
+        try "1,2,3\n".write(toFile: dir.path("narrow.csv"), atomically: true, encoding: .utf8)
+        let narrow = try scratchnet(["predict", "--model", model, dir.path("narrow.csv")])
+        CLIOptionTests.expectOneLineFailure(narrow, status: 65, says: "narrow.csv")
+        #expect(narrow.output.contains("13 features"), "\(narrow.output)")
+    }
+
+    static func accuracy(in output: String) -> Double? {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("test accuracy ") }) else { return nil }
+        return Double(line.dropFirst("test accuracy ".count).prefix { $0 != "%" })
+    }
+}
+
 /// A small deterministic generator for test data.
 struct SplitMix {
     var state: UInt64

@@ -56,6 +56,27 @@ public struct CSVDataset: Sendable {
     /// ``read(path:labelColumn:)`` under another limit: on the file, on what it
     /// inflates to, and on the parsed values (`limit.bytes / 8` of them).
     package static func read(path: String, labelColumn: LabelColumn?, limit: FileSizeLimit) throws -> CSVDataset {
+        try dataset(parseFile(path: path, limit: limit), labelColumn: labelColumn)
+    }
+
+    /// Samples to classify from a CSV file, for a model of `featureCount`
+    /// inputs: lines of `featureCount` numbers (no label; the labels read 0),
+    /// or of `featureCount + 1` with a label column found as ``read(path:labelColumn:)``
+    /// finds it. The features are unscaled, as in ``table``.
+    public static func readSamples(path: String, featureCount: Int) throws -> LabeledImages {
+        precondition(featureCount > 0, "a model has at least one input")
+        let parsed = try parseFile(path: path, limit: .data)
+        guard parsed.rows > 0 else { throw DataError.empty(path: path) }
+        if parsed.width == featureCount + 1 { return try dataset(parsed, labelColumn: nil).table }
+        guard parsed.width == featureCount else {
+            throw DataError.unreadable(path: path, reason: "rows have \(parsed.width) columns; the model takes \(featureCount) features (or \(featureCount + 1) columns with a label)")
+        }
+        var unlabeled = parsed
+        return LabeledImages(features: unlabeled.takeValues(), labels: [UInt8](repeating: 0, count: parsed.rows), featureCount: featureCount, source: path)
+    }
+
+    /// The numbers of a CSV file, gzipped or not, under `limit`.
+    static func parseFile(path: String, limit: FileSizeLimit) throws -> CSVTable {
         let raw = try AtomicFile.read(path, limit: limit)
         let gzip = Gzip.isGzip(raw)
         // A gzip trailer states the size mod 2³²; trusted only up to a plausible ratio.
@@ -80,7 +101,7 @@ public struct CSVDataset: Sendable {
             try raw.withUnsafeBufferPointer { try table.feed($0) }
         }
         try table.finish()
-        return try dataset(table, labelColumn: labelColumn)
+        return table
     }
 
     /// The most values a gzip CSV file may hold per byte of its own. Real

@@ -21,11 +21,14 @@ public enum QuantizedModelFile {
         file.metadata[quantizationKey] != nil
     }
 
-    public static func save(_ model: QuantizedModel, to path: String) throws {
-        var writer = SafeTensorsWriter(metadata: [
+    /// Writes `model` to `path` atomically. `carrying` names metadata of the
+    /// float model file to keep (class names, the feature standardization),
+    /// so that `eval` and `predict` read the int8 file as they read the float one.
+    public static func save(_ model: QuantizedModel, to path: String, carrying kept: [String: String] = [:]) throws {
+        var writer = SafeTensorsWriter(metadata: kept.merging([
             ModelFile.specKey: ModelFile.encodeSpec(model.spec), ModelFile.formatKey: ModelFile.formatVersion,
             quantizationKey: scheme, calibrationKey: model.calibration,
-        ])
+        ]) { _, own in own })
         writer.add("input.scale", floats: [model.input.scale], shape: [1])
         writer.add("input.zero_point", int32s: [model.input.zeroPoint])
         for index in model.layers.keys.sorted() {

@@ -194,7 +194,7 @@ extension ModelFile {
         } catch {
             throw SerializationError(.invalidMetadata, path: file.path, "'\(standardizationKey)' is not {\"mean\": [...], \"std\": [...]}")
         }
-        let inputs = try spec(in: file).inputShape.reduce(1, *)
+        let inputs = try spec(in: file, allowingQuantized: true).inputShape.reduce(1, *)
         guard statistics.mean.count == statistics.std.count, statistics.mean.count == inputs,
               statistics.mean.allSatisfy(\.isFinite), statistics.std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw SerializationError(.invalidMetadata, path: file.path,
