@@ -5,8 +5,9 @@ import ScratchNetTestSupport
 /// The C convolution on every instruction set the CPU runs (portable vectors, AVX2+FMA,
 /// AVX-512), forced one at a time, at 1 and 2 threads, against the naive Swift loops on odd
 /// shapes: 1–3 channels, 3×3 and 5×5 kernels, paddings 0–2, strides 1 and 2, batches 1, 7
-/// and 100. Stride 1 takes the shifted path (products read the padded image at row offsets),
-/// stride 2 the unfolding one (im2col, dW over groups of images). A set the CPU lacks is
+/// and 100. Stride 1 takes the shifted path (products read the padded image at row offsets;
+/// the input gradient as the transposed convolution's forward where pad ≤ FH − 1, else
+/// by scattering dcol), stride 2 the unfolding one (im2col, dW over groups of images). A set the CPU lacks is
 /// skipped and named (see `GEMMMicroKernelTests.skippedKernelsAreNamed`).
 @Suite("Convolution instruction sets")
 struct ConvolutionInstructionSetTests {
@@ -19,6 +20,9 @@ struct ConvolutionInstructionSetTests {
         (7, 3, 11, 13, 5, 1, 2, 3), (1, 2, 7, 9, 5, 2, 1, 17), (7, 1, 12, 11, 3, 2, 0, 6),
         (100, 1, 28, 28, 5, 1, 0, 30), (100, 3, 10, 10, 3, 2, 2, 16), (7, 3, 6, 6, 5, 1, 0, 33),
         (7, 1, 16, 16, 3, 1, 1, 16),
+        // Padding past FH − 1 (the input gradient cannot be a transposed
+        // convolution there: it scatters dcol), and a DeepConvNet-sized layer.
+        (7, 3, 6, 7, 3, 1, 3, 5), (7, 2, 5, 6, 1, 1, 1, 3), (7, 16, 8, 8, 3, 1, 1, 32),
     ]
 
     @Test(arguments: GEMMMicroKernel.allCases)

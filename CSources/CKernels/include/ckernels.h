@@ -175,7 +175,9 @@ void sn_conv_forward(int nthreads, const float *x, const float *w, const float *
 /// Backward of sn_conv_forward for dout (N, FN, OH, OW): dw (FN, C, FH, FW)
 /// and db (FN) are OVERWRITTEN with the batch sums; dx (N, C, H, W) is
 /// overwritten unless it is NULL (a first layer needs no input gradient).
-/// Bit-identical for any thread count.
+/// Bit-identical for any thread count. With stride 1, square kernels and
+/// pad ≤ FH − 1, dx is computed as the forward of the transposed convolution
+/// (dout padded by FH − 1 − pad, weights flipped with C and FN swapped).
 void sn_conv_backward(int nthreads, const float *x, const float *w, const float *dout,
                       float *dw, float *db, float *dx, float *scratch, sn_conv_geometry g);
 

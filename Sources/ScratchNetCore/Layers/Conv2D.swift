@@ -6,7 +6,8 @@
 /// L2-sized scratch instead of one matrix for the whole batch, which for
 /// deep networks is tens of megabytes written and read back. With stride 1
 /// they unfold nothing (the product reads the zero-padded image at the
-/// offsets of the book's im2col rows); other strides unfold each image. The
+/// offsets of the book's im2col rows, and the input gradient is the forward
+/// of the transposed convolution); other strides unfold each image. The
 /// scratch comes from the arena; the backward recomputes what it needs
 /// rather than keeping it. When `computesInputGradient` is false
 /// (a first layer), the input gradient is skipped.
