@@ -3,16 +3,19 @@ import Testing
 import ScratchNet
 import ScratchNetTestSupport
 
+/// Fashion-MNIST's training and test sets, nil when not installed.
+private let fashionMNIST: (train: LabeledImages, test: LabeledImages)? = try? MNISTFormat.load(directory: MNISTFormat.defaultDirectory)
+
 /// Models trained in PyTorch on Fashion-MNIST and exported by
 /// torch.onnx.export (Tests/Fixtures/train_torch_fashion.py) run in
 /// ScratchNet at PyTorch's accuracy, quantize to int8, and fine-tune.
 @Suite("PyTorch-trained Fashion-MNIST models imported from ONNX",
-       .enabled(if: TorchTrainedModelTests.data != nil,
+       .enabled(if: fashionMNIST != nil,
                 "Fashion-MNIST not installed at /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)"))
 struct TorchTrainedModelTests {
     static let directory = TestTools.packageRoot + "/Tests/Fixtures/onnx/torch-trained"
     static let names = ["two-layer", "mlp", "simple-cnn", "bn-cnn"]
-    static let data: (train: LabeledImages, test: LabeledImages)? = try? MNISTFormat.load(directory: MNISTFormat.defaultDirectory)
+    static var data: (train: LabeledImages, test: LabeledImages)? { fashionMNIST }
 
     /// What PyTorch measured (the fixture's JSON).
     struct Expected: Decodable {
@@ -63,6 +66,7 @@ struct TorchTrainedModelTests {
         let predictions = Self.predictions(of: network, on: test)
         let correct = Self.correct(predictions, test)
         let differing = zip(predictions, expected.predictions).filter { String($0) != String($1) }.count
+        print("\(name): ScratchNet \(correct), PyTorch \(expected.correct) of \(test.count); \(differing) predictions differ")
         #expect(abs(correct - expected.correct) <= 1, "\(name): ScratchNet \(correct), PyTorch \(expected.correct) of \(test.count)")
         #expect(differing <= 1, "\(name): \(differing) predictions differ from PyTorch's")
     }
@@ -80,6 +84,25 @@ struct TorchTrainedModelTests {
         #expect(eval.status == 0, "\(eval.output)")
         let correct = try #require(Self.correctCount(in: eval.output), "no accuracy line in: \(eval.output)")
         #expect(abs(correct - expected.correct) <= 1, "\(name): scratchnet eval \(correct), PyTorch \(expected.correct)")
+    }
+
+    /// `scratchnet quantize` takes the imported BN CNN (folding its
+    /// BatchNorm) and `scratchnet eval` runs the int8 file within 0.5 points
+    /// of PyTorch's float accuracy.
+    @Test(.enabled(if: TestTools.scratchnet != nil, TestTools.scratchnetMissing))
+    func quantizeCommandFoldsTheImportedBatchNorm() throws {
+        let dir = TemporaryDirectory()
+        let expected = try Self.expected("bn-cnn")
+        let model = dir.path("bn-cnn.safetensors"), int8 = dir.path("bn-cnn.int8.safetensors")
+        let imported = try TestTools.run(TestTools.scratchnet!, ["import", Self.directory + "/bn-cnn.onnx", "--output", model])
+        #expect(imported.status == 0, "\(imported.output)")
+        let quantized = try TestTools.run(TestTools.scratchnet!, ["quantize", "--model", model, "--calibrate", "10", "--output", int8])
+        #expect(quantized.status == 0, "\(quantized.output)")
+        let eval = try TestTools.run(TestTools.scratchnet!, ["eval", "--model", int8])
+        #expect(eval.status == 0 && eval.output.contains("int8"), "\(eval.output)")
+        let correct = try #require(Self.correctCount(in: eval.output), "no accuracy line in: \(eval.output)")
+        print("bn-cnn: scratchnet eval int8 \(correct), PyTorch float \(expected.correct)")
+        #expect(abs(correct - expected.correct) <= 50, "int8 \(correct), PyTorch float \(expected.correct) of \(expected.testImages)")
     }
 
     /// `N` from eval's "test accuracy …% (N of M samples)".
