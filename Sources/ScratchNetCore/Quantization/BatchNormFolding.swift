@@ -53,8 +53,8 @@ public enum BatchNormFolding {
             guard source != o, let bn = network.layers[o] as? BatchNorm,
                   let w = folded.parameter(named: "layers.\(f).weight"),
                   let b = folded.parameter(named: "layers.\(f).bias") else { continue }
-            try scale(weight: w.value, bias: b.value, isConv: spec.layers[f] != .affine(outputs: b.value.count),
-                      by: bn, of: network, layer: o)
+            let isConv = if case .conv2d = spec.layers[f] { true } else { false }
+            try scale(weight: w.value, bias: b.value, isConv: isConv, by: bn, of: network, layer: o)
         }
         return folded
     }
