@@ -2,8 +2,9 @@ import ArgumentParser
 import ScratchNet
 
 /// `scratchnet import`: an ONNX model (e.g. from `torch.onnx.export`) as a
-/// ScratchNet model file, which `eval`, `predict` and `train --resume-weights`
-/// then use like any other.
+/// ScratchNet model file, which `eval`, `predict`, `quantize` and `export`
+/// then use like any other (fine-tuning goes through the Swift API:
+/// `train --resume` takes checkpoints only).
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",

@@ -85,9 +85,76 @@ struct QuantizationTests {
         #expect(asInt8?.message.contains("float32 model") == true, "\(String(describing: asInt8))")
     }
 
-    @Test func batchNormIsRefusedByName() {
+    @Test func planLeavesBatchNormToTheFold() {
         let error = #expect(throws: QuantizationError.self) { try QuantizationPlan(spec: Preset.mlp.spec(hidden: [10], batchNorm: true)) }
         #expect(error?.message.contains("batchnorm") == true)
+    }
+
+    static let batchNormSpecs: [NetworkSpec] = [
+        Preset.mlp.spec(hidden: [33, 7], batchNorm: true, dropout: 0.2),
+        NetworkSpec(inputShape: [1, 9, 9], layers: [.conv2d(filters: 7, kernel: 3, stride: 2, padding: 1), .batchNorm, .relu,
+                                                     .maxPool(size: 2, stride: 1, padding: 1), .conv2d(filters: 5, kernel: 3), .batchNorm,
+                                                     .relu, .flatten, .affine(outputs: 12), .batchNorm, .tanh, .affine(outputs: 4)]),
+    ]
+
+    /// A float network with random weights and BatchNorm statistics far from
+    /// the initial ones (which would make the fold an identity).
+    static func batchNormNetwork(_ spec: NetworkSpec, maxBatch: Int = 32) throws -> Network {
+        let network = try Network(spec: spec, maxBatch: maxBatch, seed: 11)
+        var rng = SeededGenerator(seed: 12)
+        for t in ModelFile.tensors(of: network) where !t.name.hasSuffix("weight") {
+            let positive = t.name.hasSuffix("running_var") || t.name.hasSuffix("gamma")
+            for i in 0..<t.tensor.count {
+                let u = Float(rng.nextUniform())
+                t.tensor.pointer[i] = positive ? 0.2 + 2 * u : u - 0.5
+            }
+        }
+        return network
+    }
+
+    /// The folded network computes the unfolded one's inference logits to
+    /// 1e-5 of their largest magnitude, with one layer fewer per BatchNorm.
+    @Test(arguments: batchNormSpecs.indices)
+    func foldedBatchNormComputesTheSameLogits(index: Int) throws {
+        let spec = Self.batchNormSpecs[index]
+        let network = try Self.batchNormNetwork(spec)
+        let folded = try BatchNormFolding.fold(network)
+        #expect(!folded.spec.layers.contains(.batchNorm))
+        #expect(folded.spec.layers.count == spec.layers.count - spec.layers.filter { $0 == .batchNorm }.count)
+        let data = randomLabeledImages(count: 32, shape: spec.inputShape, seed: 4)
+        let a = network.inferenceLogits(on: data, start: 0, count: 32).toArray()
+        let b = folded.inferenceLogits(on: data, start: 0, count: 32).toArray()
+        let span = a.map(abs).max()!
+        let worst = zip(a, b).map { abs($0 - $1) }.max()!
+        #expect(worst <= 1e-5 * span, "\(spec.summary): largest difference \(worst) of a largest |logit| \(span)")
+    }
+
+    /// A network with BatchNorm quantizes (folded first) and its int8 logits
+    /// follow the float ones; fast and naive int8 kernels agree bit for bit.
+    @Test(arguments: batchNormSpecs.indices)
+    func batchNormNetworkQuantizesFolded(index: Int) throws {
+        let spec = Self.batchNormSpecs[index]
+        let network = try Self.batchNormNetwork(spec)
+        let data = randomLabeledImages(count: 64, shape: spec.inputShape, seed: 4)
+        let ranges = ActivationRanges.measure(network, on: data, batches: 2, batchSize: 32)
+        let model = try Quantizer.quantize(network, ranges: ranges, calibration: "test")
+        #expect(model.spec == (try BatchNormFolding.foldedSpec(spec)).spec)
+        let fast = try QuantizedNetwork(model: model, maxBatch: 32)
+        let naive = try QuantizedNetwork(model: model, maxBatch: 32, kernels: NaiveKernels())
+        let float = network.inferenceLogits(on: data, start: 0, count: 32).toArray()
+        let int8 = data.withSamples(start: 0, count: 32) { fast.forward(bytes: $0, batch: 32, scale: LabeledImages.pixelScale).toArray() }
+        let oracle = data.withSamples(start: 0, count: 32) { naive.forward(bytes: $0, batch: 32, scale: LabeledImages.pixelScale).toArray() }
+        #expect(int8.map(\.bitPattern) == oracle.map(\.bitPattern))
+        let span = float.max()! - float.min()!
+        let worst = zip(float, int8).map { abs($0 - $1) }.max()!
+        #expect(worst <= 0.1 * span, "\(spec.summary): largest logit difference \(worst) of a range \(span)")
+    }
+
+    @Test func batchNormAfterAnActivationIsRefusedByName() throws {
+        let spec = NetworkSpec(inputShape: [4], layers: [.affine(outputs: 3), .relu, .batchNorm, .affine(outputs: 2)])
+        let error = #expect(throws: QuantizationError.self) { try BatchNormFolding.foldedSpec(spec) }
+        #expect(error?.message.contains("layer 2 (batchnorm)") == true && error?.message.contains("layer 1 is relu") == true,
+                "\(String(describing: error))")
     }
 
     @Test func planFusesReLUAndSkipsIdentityLayers() throws {

@@ -6,7 +6,9 @@
 /// - MaxPool runs on the bytes (quantization keeps order).
 /// - A ReLU, Sigmoid or Tanh that cannot be fused becomes a 256-entry table.
 /// - Flatten and Dropout (identity at inference) vanish.
-/// - The last product writes float logits; BatchNorm is not supported.
+/// - The last product writes float logits.
+/// - BatchNorm has no step: ``Quantizer`` folds it into the product before
+///   it (``BatchNormFolding``) and plans the folded spec.
 public struct QuantizationPlan: Equatable, Sendable {
     public enum Step: Equatable, Sendable {
         /// Layer `layer` (affine or conv), its ReLU fused when `relu`; its
@@ -38,7 +40,7 @@ public struct QuantizationPlan: Equatable, Sendable {
             case .flatten, .dropout:
                 i += 1
             case .batchNorm:
-                throw QuantizationError("layer \(i) (batchnorm): int8 quantization does not support BatchNorm; quantize a network without it")
+                throw QuantizationError("layer \(i) (batchnorm): int8 plans a spec without BatchNorm; fold it into the layer before it first (BatchNormFolding)")
             }
         }
         guard case .product? = steps.last else {

@@ -7,7 +7,20 @@ public enum Quantizer {
     /// [-127, 127]. Activations: per tensor, asymmetric uint8 over the
     /// measured range (widened to hold 0). Biases: int32 in units of
     /// inputScale · weightScale.
+    ///
+    /// A BatchNorm right after an Affine or Conv2D is folded into it first
+    /// (``BatchNormFolding``): the int8 model's spec is the folded one, its
+    /// product's range the BatchNorm's output range.
     public static func quantize(_ network: Network, ranges: ActivationRanges, calibration: String) throws -> QuantizedModel {
+        if network.spec.layers.contains(.batchNorm) {
+            let (_, outputOf) = try BatchNormFolding.foldedSpec(network.spec)
+            guard ranges.layers.count == network.spec.layers.count else {
+                throw QuantizationError("\(ranges.layers.count) activation ranges for \(network.spec.layers.count) layers")
+            }
+            let folded = try BatchNormFolding.fold(network, maxBatch: 1)
+            let remapped = ActivationRanges(input: ranges.input, layers: outputOf.map { ranges.layers[$0] })
+            return try quantize(folded, ranges: remapped, calibration: calibration + "; BatchNorm folded into the layer before it")
+        }
         let spec = network.spec
         let plan = try QuantizationPlan(spec: spec)
         let input = QuantizationParameters(min: ranges.input.lowerBound, max: ranges.input.upperBound)
