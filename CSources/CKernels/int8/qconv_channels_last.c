@@ -41,15 +41,45 @@ static inline __attribute__((always_inline)) void copy_run(uint8_t *restrict dst
     }
 }
 
+// Zeroes row[K .. K4) (at most 3 bytes; a memset call costs more).
+static inline __attribute__((always_inline)) void zero_tail(uint8_t *row, int K, int K4) {
+    if (K < K4) row[K] = 0;
+    if (K + 1 < K4) row[K + 1] = 0;
+    if (K + 2 < K4) row[K + 2] = 0;
+}
+
+// A window wholly inside the image: FH runs of `run` bytes, src's rows
+// `stride` apart. Called with run a constant where it is a common size, so
+// the copies become a few fixed moves.
+static inline __attribute__((always_inline)) void interior_row(uint8_t *restrict row, const uint8_t *restrict src,
+                                                               size_t stride, int FH, const int run, int K, int K4) {
+    for (int fh = 0; fh < FH; fh++) copy_run(row + fh * run, src + (size_t)fh * stride, run);
+    zero_tail(row, K, K4);
+}
+
 // cols (OH·OW, K4): row (oh, ow) holds x's window in (fh, fw, c) order;
 // positions in the padding read zp, k past FH·FW·C read 0.
 static void im2col_nhwc(const uint8_t *restrict x, int zp, uint8_t *restrict cols, sn_conv_geometry g) {
     const int C = g.C, run = g.FW * C, K = g.FH * run, K4 = 4 * sn_qgemm_groups(K);
+    const size_t xrow = (size_t)g.W * C;
     for (int oh = 0; oh < g.OH; oh++)
         for (int ow = 0; ow < g.OW; ow++) {
             uint8_t *row = cols + ((size_t)oh * g.OW + ow) * K4;
-            const int iw0 = ow * g.stride - g.pad;
+            const int iw0 = ow * g.stride - g.pad, ih0 = oh * g.stride - g.pad;
             const int whole = iw0 >= 0 && iw0 + g.FW <= g.W;
+            if (whole && ih0 >= 0 && ih0 + g.FH <= g.H) {
+                const uint8_t *src = x + (size_t)ih0 * xrow + (size_t)iw0 * C;
+                // The runs of the presets' convolutions (5×5 and 3×3 on 1 channel, 3×3 on 16, 32, 64).
+                switch (run) {
+                case 3: interior_row(row, src, xrow, g.FH, 3, K, K4); break;
+                case 5: interior_row(row, src, xrow, g.FH, 5, K, K4); break;
+                case 48: interior_row(row, src, xrow, g.FH, 48, K, K4); break;
+                case 96: interior_row(row, src, xrow, g.FH, 96, K, K4); break;
+                case 192: interior_row(row, src, xrow, g.FH, 192, K, K4); break;
+                default: interior_row(row, src, xrow, g.FH, run, K, K4); break;
+                }
+                continue;
+            }
             for (int fh = 0; fh < g.FH; fh++) {
                 const int ih = oh * g.stride - g.pad + fh;
                 uint8_t *dst = row + fh * run;
@@ -69,7 +99,7 @@ static void im2col_nhwc(const uint8_t *restrict x, int zp, uint8_t *restrict col
                     else memset(dst + fw * C, zp, (size_t)C);
                 }
             }
-            for (int k = K; k < K4; k++) row[k] = 0;
+            zero_tail(row, K, K4);
         }
 }
 
