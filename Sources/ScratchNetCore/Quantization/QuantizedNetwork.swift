@@ -17,10 +17,6 @@ import FoundationEssentials
 /// stored (fh, fw, c) and an affine layer reading such an image has its
 /// columns permuted to (h, w, c) at load; the integer sums are the same, so
 /// the logits are those of the NCHW network bit for bit.
-///
-/// A batch runs through all layers ``chunk`` samples at a time, so that
-/// the bytes between layers stay in the core's cache (a whole batch of
-/// simple-cnn conv outputs, 17 KB a sample, would go to memory and back).
 public final class QuantizedNetwork {
     public let model: QuantizedModel
     public let maxBatch: Int
@@ -107,11 +103,6 @@ public final class QuantizedNetwork {
     private let input: UnsafeMutablePointer<UInt8>
     private let buffers: (UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>)
     private let logits: UnsafeMutablePointer<Float>
-    /// Samples that run through the layers together (see the type's note).
-    public let chunk: Int
-    /// Intermediate bytes per chunk: about half a Zen 4 / Skylake-SP L2
-    /// (1 MB), leaving room for the im2col rows and the weights.
-    static let chunkBytes = 1 << 18
     private var scratch: UnsafeMutablePointer<UInt8>
     private var scratchBytes: Int
 
@@ -128,7 +119,7 @@ public final class QuantizedNetwork {
         var ops: [Op] = []
         var current = model.input
         let spec = model.spec
-        var largest = 1
+        var largest = spec.inputShape.reduce(1, *)
         // The (C, H, W) shape whose channels-last form the bytes hold; nil
         // while they are in the float network's order (NCHW or flat).
         var channelsLastShape: [Int]?
@@ -185,11 +176,7 @@ public final class QuantizedNetwork {
         }
         self.ops = ops
         input = .allocate(capacity: maxBatch * model.spec.inputShape.reduce(1, *) + 64)
-        chunk = max(1, min(maxBatch, max(8, Self.chunkBytes / largest)))
-        if ops.contains(where: { if case .toChannelsLast = $0 { true } else { false } }) {
-            largest = max(largest, spec.inputShape.reduce(1, *))
-        }
-        buffers = (.allocate(capacity: chunk * largest + 64), .allocate(capacity: chunk * largest + 64))
+        buffers = (.allocate(capacity: maxBatch * largest + 64), .allocate(capacity: maxBatch * largest + 64))
         logits = .allocate(capacity: maxBatch * model.plan.shapes.last!.reduce(1, *))
         scratch = .allocate(capacity: 64)
         scratchBytes = 0
@@ -255,18 +242,6 @@ public final class QuantizedNetwork {
     }
 
     private func run(_ x: UnsafePointer<UInt8>, batch: Int) -> Tensor {
-        var start = 0
-        while start < batch {
-            let n = min(chunk, batch - start)
-            run(x + start * sampleSize, batch: n, logits: logits + start * classes)
-            start += n
-        }
-        return Tensor(pointer: logits, shape: Shape(batch, classes))
-    }
-
-    /// One chunk: intermediate bytes at the start of the ping-pong buffers,
-    /// the logits at `logits`.
-    private func run(_ x: UnsafePointer<UInt8>, batch: Int, logits: UnsafeMutablePointer<Float>) {
         var current = x
         var flip = false
         let last = ops.count - 1
@@ -290,7 +265,7 @@ public final class QuantizedNetwork {
                     kernels.quantizedProduct(m: batch, n: p.outputs, k: p.inputs, a: current, lda: p.inputs,
                                              weights: p.weights, output: stage)
                 }
-                if s == last { return }
+                if s == last { return Tensor(pointer: logits, shape: Shape(batch, classes)) }
             case let .maxPool(g):
                 kernels.maxPool(current, into: out, geometry: g.withBatch(batch))
             case let .maxPoolChannelsLast(g):
