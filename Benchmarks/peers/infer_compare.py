@@ -2,7 +2,7 @@
 and onnxruntime (float32, and int8 by its own static quantization), on the
 same trained weights, at batch 1 and batch 1000, 1 and 2 threads, in one run.
 
-    python infer_compare.py                                  # two-layer, mlp and simple-cnn
+    python infer_compare.py                                  # two-layer, mlp, simple-cnn, deep-cnn
     python infer_compare.py --models two-layer --threads 1 --rounds 3
 
 How the peers get ScratchNet's model: `scratchnet train --save` writes a
@@ -23,9 +23,12 @@ Benchmarks/cbench/.build/latency (the C API, as an embedding tool calls it) when
 that program has been built (Benchmarks/cbench/run_latency.sh builds it).
 The peers time the forward pass on inputs already in float32.
 
-ScratchNet int8: `--scratchnet-int8 quantize` runs `scratchnet quantize
---model M --output M.int8.safetensors` (when the build has that command) and
-measures the int8 model as the float one; otherwise the row says "n/a".
+ScratchNet int8 (the default `--scratchnet-int8 quantize`): `scratchnet
+quantize --model M --output M.int8.safetensors` (10 calibration batches of
+the training set), measured as the float model: `scratchnet eval` for
+throughput, the C-API latency program for p50/p99 (it loads either file).
+`--scratchnet-int8 none` leaves the row out. A model file already in
+--workdir (`MODEL.safetensors`) is used as it is instead of training one.
 """
 import argparse
 import json
@@ -175,7 +178,7 @@ def scratchnet_latency(binary, model, threads, calls):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default="two-layer,mlp,simple-cnn")
+    parser.add_argument("--models", default="two-layer,mlp,simple-cnn,deep-cnn")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--batches", default="1,1000")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of all engines (median taken)")
@@ -184,7 +187,7 @@ def main():
     parser.add_argument("--scratchnet", default=os.path.join(REPO, ".build", "release", "scratchnet"))
     parser.add_argument("--latency", default=os.path.join(HERE, "..", "cbench", ".build", "latency"),
                         help="the C-API latency program (Benchmarks/cbench/run_latency.sh builds it)")
-    parser.add_argument("--scratchnet-int8", choices=["none", "quantize"], default="none",
+    parser.add_argument("--scratchnet-int8", choices=["none", "quantize"], default="quantize",
                         help="also measure ScratchNet int8 (needs `scratchnet quantize`)")
     parser.add_argument("--workdir", default="/tmp/scratchnet-infer")
     args = parser.parse_args()
@@ -221,7 +224,9 @@ def main():
                                   capture_output=True, text=True)
             if made.returncode == 0:
                 engines[model]["ScratchNet int8"] = ("scratchnet", int8_model)
-        engines[model].setdefault("ScratchNet int8", ("missing", None))
+            else:
+                print(f"{model}: scratchnet quantize failed: {made.stderr.strip()}", file=sys.stderr)
+            engines[model].setdefault("ScratchNet int8", ("missing", None))
 
     results = {}
     for _ in range(args.rounds):
@@ -242,7 +247,7 @@ def main():
                             passes = max(2, args.passes) if batch > 1 else 2  # eval prints a rate from 2 passes on
                             rate, accuracy = scratchnet_eval(args.scratchnet, handle, t, batch, passes)
                             p50 = p99 = None
-                            if batch == 1 and "int8" not in name:
+                            if batch == 1:
                                 p50, p99 = scratchnet_latency(args.latency, handle, t, args.single_calls)
                             figure = (rate, accuracy, p50, p99)
                         elif kind == "torch":
@@ -265,23 +270,26 @@ def main():
 
     print(f"{os.cpu_count()} CPUs; torch {torch.__version__}, onnxruntime {ort.__version__}; "
           f"medians of {args.rounds} rounds; batch-1 latency over {args.single_calls} calls")
-    print("| model | threads | batch | engine | samples/s | p50 µs | p99 µs | accuracy | vs ScratchNet f32 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | threads | batch | engine | samples/s | p50 µs | p99 µs | accuracy | ScratchNet f32 / this "
+          "| ScratchNet int8 / this |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for model in models:
         for t in threads:
             for batch in batches:
                 ours = median([r[0] for r in results.get((model, t, batch, "ScratchNet f32"), [])])
+                ours8 = median([r[0] for r in results.get((model, t, batch, "ScratchNet int8"), [])])
                 for name in engines[model]:
                     figures = results.get((model, t, batch, name))
                     if not figures:
-                        print(f"| {model} | {t} | {batch} | {name} | n/a | | | | |")
+                        print(f"| {model} | {t} | {batch} | {name} | n/a | | | | | |")
                         continue
                     rate = median([f[0] for f in figures])
                     accuracy = median([f[1] for f in figures])
                     p50, p99 = median([f[2] for f in figures]), median([f[3] for f in figures])
                     ratio = f"{ours / rate:.2f}×" if ours and name != "ScratchNet f32" else ""
+                    ratio8 = f"{ours8 / rate:.2f}×" if ours8 and not name.startswith("ScratchNet") else ""
                     print(f"| {model} | {t} | {batch} | {name} | {rate:,.0f} | {cell(p50, '.1f')} | {cell(p99, '.1f')} "
-                          f"| {accuracy * 100:.2f}% | {ratio} |")
+                          f"| {accuracy * 100:.2f}% | {ratio} | {ratio8} |")
     sys.stdout.flush()
 
 

@@ -142,6 +142,104 @@ struct Int8KernelTests {
         }
     }
 
+    /// (batch, channels, pixels) → (batch, pixels, channels).
+    static func toChannelsLast<T>(_ x: [T], batch: Int, channels: Int, pixels: Int) -> [T] {
+        var y = x
+        for n in 0..<batch {
+            for c in 0..<channels {
+                for p in 0..<pixels { y[(n * pixels + p) * channels + c] = x[(n * channels + c) * pixels + p] }
+            }
+        }
+        return y
+    }
+
+    static let channelsLastCases = convCases + [(4, 33, 8, 17, 5, 2, 2), (2, 16, 7, 32, 3, 1, 1)]
+
+    /// The channels-last convolution (naive and every C path, 1 and 2
+    /// threads) on transposed images with (fh, fw, c) weights gives the NCHW
+    /// convolution's outputs transposed, bit for bit: bytes (with and without
+    /// the fused ReLU) and floats.
+    @Test(arguments: Self.channelsLastCases.indices)
+    func channelsLastConvolutionMatchesNCHWBitForBit(caseIndex: Int) {
+        let c = Self.channelsLastCases[caseIndex]
+        let g = WindowGeometry(batch: c.batch, channels: c.channels, height: c.size, width: c.size, kernelHeight: c.kernel,
+                               kernelWidth: c.kernel, stride: c.stride, padding: c.padding)
+        var rng = Random(state: UInt64(caseIndex + 300))
+        let x = rng.bytes(c.batch * c.channels * c.size * c.size)
+        let w = rng.weights(c.filters * g.windowSize)
+        let bias = (0..<c.filters).map { _ in Int32(Int(rng.next() % 20001) - 10000) }
+        let scale = (0..<c.filters).map { _ in Float(rng.next() % 1000 + 1) * 1e-5 }
+        let xLast = Self.toChannelsLast(x, batch: c.batch, channels: c.channels, pixels: c.size * c.size)
+        // Filter f's window (c, fh, fw) → (fh, fw, c).
+        let area = c.kernel * c.kernel
+        let wLast = Self.toChannelsLast(w, batch: c.filters, channels: c.channels, pixels: area)
+        let count = c.batch * c.filters * g.outputPixels
+        func run(_ kernels: any Int8Kernels, threads: Int, last: Bool, variant: Int) -> ([UInt8], [Float]) {
+            var out = [UInt8](repeating: 0xAB, count: count)
+            var floats = [Float](repeating: .nan, count: count)
+            let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, kernels.quantizedConvolutionScratchBytes(geometry: g, filters: c.filters, threads: threads)))
+            defer { scratch.deallocate() }
+            withWeights(last ? wLast : w, outputs: c.filters, inputs: g.windowSize, kernels: kernels) { weights in
+                bias.withUnsafeBufferPointer { b in
+                    scale.withUnsafeBufferPointer { s in
+                        out.withUnsafeMutableBufferPointer { o in
+                            floats.withUnsafeMutableBufferPointer { f in
+                                let destination: QuantizedOutputStage.Destination = variant == 2
+                                    ? .floats(f.baseAddress!, relu: true)
+                                    : .bytes(o.baseAddress!, zeroPoint: 23, lowest: variant == 1 ? 23 : 0)
+                                let stage = QuantizedOutputStage(bias: b.baseAddress!, scale: s.baseAddress!, destination: destination,
+                                                                 rowStride: 0, columnStride: 0)
+                                if last {
+                                    kernels.quantizedConvolutionChannelsLast(xLast, zeroPoint: 41, weights: weights, output: stage,
+                                                                             scratch: scratch, geometry: g, filters: c.filters)
+                                } else {
+                                    kernels.quantizedConvolution(x, zeroPoint: 41, weights: weights, output: stage, scratch: scratch,
+                                                                 geometry: g, filters: c.filters)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return (out, floats)
+        }
+        for variant in 0..<3 {
+            let (q, f) = run(NaiveKernels(), threads: 1, last: false, variant: variant)
+            let expectedBytes = Self.toChannelsLast(q, batch: c.batch, channels: c.filters, pixels: g.outputPixels)
+            let expectedFloats = Self.toChannelsLast(f, batch: c.batch, channels: c.filters, pixels: g.outputPixels).map(\.bitPattern)
+            if variant == 0 { #expect(caseIndex == 0 || Set(q).count > 2, "the case exercises more than the clamps") }
+            let naive = run(NaiveKernels(), threads: 1, last: true, variant: variant)
+            #expect(naive.0 == expectedBytes && naive.1.map(\.bitPattern) == expectedFloats, "naive, variant \(variant)")
+            for path in Int8MicroKernel.supported {
+                for threads in [1, 2] {
+                    let got = run(FastInt8Kernels(threads: threads, path: path), threads: threads, last: true, variant: variant)
+                    #expect(got.0 == expectedBytes && got.1.map(\.bitPattern) == expectedFloats,
+                            "\(path), \(threads) threads, variant \(variant)")
+                }
+            }
+        }
+    }
+
+    @Test func channelsLastMaxPoolMatchesNCHW() {
+        var rng = Random(state: 11)
+        for (size, stride, padding, h, channels) in [(2, 2, 0, 24, 30), (3, 2, 1, 7, 7), (2, 1, 1, 33, 1), (3, 3, 0, 100, 3), (2, 2, 0, 9, 64)] {
+            let g = WindowGeometry(batch: 3, channels: channels, height: h, width: h, kernelHeight: size, kernelWidth: size,
+                                   stride: stride, padding: padding)
+            let x = rng.bytes(3 * channels * h * h)
+            var nchw = [UInt8](repeating: 0, count: 3 * channels * g.outputPixels)
+            NaiveKernels().maxPool(x, into: &nchw, geometry: g)
+            let expected = Self.toChannelsLast(nchw, batch: 3, channels: channels, pixels: g.outputPixels)
+            let xLast = Self.toChannelsLast(x, batch: 3, channels: channels, pixels: h * h)
+            var a = [UInt8](repeating: 0xAB, count: expected.count), b = a
+            NaiveKernels().maxPoolChannelsLast(xLast, into: &b, geometry: g)
+            #expect(b == expected, "naive pool \(size) stride \(stride) pad \(padding) on \(h)×\(h)×\(channels)")
+            for threads in [1, 2] {
+                FastInt8Kernels(threads: threads).maxPoolChannelsLast(xLast, into: &a, geometry: g)
+                #expect(a == expected, "pool \(size) stride \(stride) pad \(padding) on \(h)×\(h)×\(channels), \(threads) threads")
+            }
+        }
+    }
+
     @Test func quantizeLookupAndMaxPoolMatchNaive() {
         var rng = Random(state: 7)
         for n in [1, 7, 33, 100, 70_001] {

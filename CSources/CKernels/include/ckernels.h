@@ -305,6 +305,20 @@ int sn_qconv_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int
                      const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
                      sn_conv_geometry g);
 
+/// Quantized convolution, channels last: x (N, H, W, C) uint8 whose padding
+/// value is x_zero_point; w packed from (FN, FH·FW·C) rows (each filter's
+/// window in (fh, fw, c) order). The output stage writes (N, OH, OW, FN)
+/// rows at out's pointers (out->rs and out->cs are ignored). scratch:
+/// sn_qconv_scratch_bytes(g, nthreads) bytes. Images are split over threads.
+int sn_qconv_nhwc_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,
+                          const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
+                          sn_conv_geometry g);
+
+/// Max pooling on uint8 channels-last images: x (N, H, W, C) → y (N, OH,
+/// OW, C), the windows of sn_maxpool_u8_forward. Needs pad <= PH/2 and PW/2.
+void sn_maxpool_u8_nhwc_forward(int nthreads, const uint8_t *x, uint8_t *y, int N, int C, int H, int W,
+                                int PH, int PW, int stride, int pad, int OH, int OW);
+
 /// y = clamp(rint(x·inv_scale) + zero_point, 0, 255) for n floats (NaN → 0).
 void sn_quantize_u8(int nthreads, const float *x, uint8_t *y, long n, float inv_scale, int zero_point);
 

@@ -11,10 +11,7 @@
 #include "qgemm_internal.h"
 #include "../parallel_ranges.h"
 
-// Products below this many multiply-adds run on the calling thread: waking
-// a second thread costs more (measure: `swift package benchmark` in
-// Benchmarks/, suite Int8Inference, batch 1 at 1 and 2 threads).
-#define PAR_MNK (1L << 20)
+#define PAR_MNK SN_QGEMM_PAR_MNK
 #define STRIP 8
 
 int sn_qgemm_kernel_supported(sn_qgemm_kernel kernel) {
@@ -35,7 +32,7 @@ int sn_qgemm_kernel_supported(sn_qgemm_kernel kernel) {
     }
 }
 
-static sn_qgemm_block_fn block_for(sn_qgemm_kernel kernel) {
+sn_qgemm_block_fn sn_qgemm_block_for(sn_qgemm_kernel kernel) {
     if (kernel == SN_QGEMM_KERNEL_AUTO)
         kernel = sn_qgemm_kernel_supported(SN_QGEMM_KERNEL_AVX512_VNNI) ? SN_QGEMM_KERNEL_AVX512_VNNI
                : sn_qgemm_kernel_supported(SN_QGEMM_KERNEL_AVX2)        ? SN_QGEMM_KERNEL_AVX2
@@ -60,7 +57,7 @@ void sn_qgemm_pack_weights(int N, int K, const int8_t *w, int ldw, int8_t *packe
                 packed[((size_t)p * G + k / 4) * 64 + c * 4 + k % 4] = w[(size_t)(16 * p + c) * ldw + k];
 }
 
-static void run(sn_qgemm_block_fn block, int nthreads, int M, int N, int K, const uint8_t *A, int lda,
+void sn_qgemm_run(sn_qgemm_block_fn block, int nthreads, int M, int N, int K, const uint8_t *A, int lda,
                 const int8_t *packed, const sn_qgemm_output *out) {
     const int panels = (N + 15) / 16, strips = (M + STRIP - 1) / STRIP;
     int nth = nthreads;
@@ -83,7 +80,7 @@ int sn_qgemm_with_kernel(sn_qgemm_kernel kernel, int nthreads, int M, int N, int
                          int lda, const int8_t *packed, const sn_qgemm_output *out) {
     if (!sn_qgemm_kernel_supported(kernel)) return -1;
     if (M <= 0 || N <= 0 || K <= 0) return 0;
-    run(block_for(kernel), nthreads, M, N, K, A, lda, packed, out);
+    sn_qgemm_run(sn_qgemm_block_for(kernel), nthreads, M, N, K, A, lda, packed, out);
     return 0;
 }
 
@@ -155,14 +152,14 @@ static void qconv_image(sn_qgemm_block_fn block, int nth, const uint8_t *x, int 
         o.out_q = rows;
         o.rs = g.FN;
         o.cs = 1;
-        run(block, nth, P, g.FN, K, cols, K4, packed, &o);
+        sn_qgemm_run(block, nth, P, g.FN, K, cols, K4, packed, &o);
         for (int f = 0; f < g.FN; f++)
             for (int p = 0; p < P; p++) dst[(size_t)f * P + p] = rows[(size_t)p * g.FN + f];
     } else {
         o.rs = 1;
         o.cs = P;
         o.out_f = out->out_f + (size_t)n * plane;
-        run(block, nth, P, g.FN, K, cols, K4, packed, &o);
+        sn_qgemm_run(block, nth, P, g.FN, K, cols, K4, packed, &o);
     }
 }
 
@@ -170,7 +167,7 @@ int sn_qconv_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int
                      const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
                      sn_conv_geometry g) {
     if (!sn_qgemm_kernel_supported(kernel)) return -1;
-    sn_qgemm_block_fn block = block_for(kernel);
+    sn_qgemm_block_fn block = sn_qgemm_block_for(kernel);
     const size_t per = qconv_image_bytes(g);
     int nth = nthreads;
     if (g.N < nth || (long)g.N * g.OH * g.OW * g.FN * g.C * g.FH * g.FW < PAR_MNK) {

@@ -44,6 +44,20 @@ SN_QGEMM_HIDDEN void sn_qgemm_block_avx512_vnni(int m0, int m1, int p0, int p1, 
                                                 int lda, const int8_t *packed, const sn_qgemm_output *out);
 #endif
 
+/// The block function of `kernel` (AUTO: the CPU's best); the caller has
+/// checked sn_qgemm_kernel_supported.
+SN_QGEMM_HIDDEN sn_qgemm_block_fn sn_qgemm_block_for(sn_qgemm_kernel kernel);
+
+/// The whole product through `block`, split over up to nthreads threads
+/// when it is large enough (see qgemm_driver.c).
+SN_QGEMM_HIDDEN void sn_qgemm_run(sn_qgemm_block_fn block, int nthreads, int M, int N, int K, const uint8_t *A,
+                                  int lda, const int8_t *packed, const sn_qgemm_output *out);
+
+/// Products below this many multiply-adds run on the calling thread: waking
+/// a second thread costs more (measure: Benchmarks/cbench/run_latency.sh at
+/// 1 and 2 threads).
+#define SN_QGEMM_PAR_MNK (1L << 20)
+
 /// The 4 activation bytes of group g of a row as one little-endian word;
 /// bytes past K read as 0 (the row may end there).
 static inline __attribute__((always_inline)) uint32_t sn_qgemm_a4(const uint8_t *row, int g, int K) {

@@ -46,6 +46,57 @@ extension NaiveKernels: Int8Kernels {
         }
     }
 
+    public func quantizedConvolutionChannelsLast(_ x: UnsafePointer<UInt8>, zeroPoint: Int, weights: Int8Weights,
+                                                 output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
+                                                 geometry g: WindowGeometry, filters: Int) {
+        let (oh, ow, c) = (g.outputHeight, g.outputWidth, g.channels)
+        for n in 0..<g.batch {
+            for y in 0..<oh {
+                for x0 in 0..<ow {
+                    for f in 0..<filters {
+                        var sum: Int32 = 0
+                        var p = 0
+                        for fh in 0..<g.kernelHeight {
+                            for fw in 0..<g.kernelWidth {
+                                let ih = y * g.stride - g.padding + fh
+                                let iw = x0 * g.stride - g.padding + fw
+                                let inside = ih >= 0 && ih < g.height && iw >= 0 && iw < g.width
+                                for ch in 0..<c {
+                                    let v = inside ? Int32(x[((n * g.height + ih) * g.width + iw) * c + ch]) : Int32(zeroPoint)
+                                    sum += v * Int32(weights.rows[f * g.windowSize + p])
+                                    p += 1
+                                }
+                            }
+                        }
+                        output.store(sum, channel: f, at: ((n * oh + y) * ow + x0) * filters + f)
+                    }
+                }
+            }
+        }
+    }
+
+    public func maxPoolChannelsLast(_ x: UnsafePointer<UInt8>, into y: UnsafeMutablePointer<UInt8>, geometry g: WindowGeometry) {
+        let (oh, ow, c) = (g.outputHeight, g.outputWidth, g.channels)
+        for n in 0..<g.batch {
+            for r in 0..<oh {
+                for col in 0..<ow {
+                    for ch in 0..<c {
+                        var best: UInt8 = 0
+                        for ph in 0..<g.kernelHeight {
+                            for pw in 0..<g.kernelWidth {
+                                let ih = r * g.stride - g.padding + ph, iw = col * g.stride - g.padding + pw
+                                if ih >= 0 && ih < g.height && iw >= 0 && iw < g.width {
+                                    best = max(best, x[((n * g.height + ih) * g.width + iw) * c + ch])
+                                }
+                            }
+                        }
+                        y[((n * oh + r) * ow + col) * c + ch] = best
+                    }
+                }
+            }
+        }
+    }
+
     public func quantize(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<UInt8>, count: Int,
                          inverseScale: Float, zeroPoint: Int) {
         let lo = Float(-zeroPoint), hi = Float(255 - zeroPoint)

@@ -30,6 +30,18 @@ public protocol Int8Kernels {
                               output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
                               geometry: WindowGeometry, filters: Int)
 
+    /// Channels-last (NHWC) convolution of uint8 x (batch, H, W, C) (padding
+    /// reads `zeroPoint`) with weights (filters, FH·FW·C), each filter's
+    /// window in (fh, fw, c) order; the stage writes (batch, OH, OW, filters)
+    /// rows (its strides are ignored). Scratch: the bytes
+    /// ``quantizedConvolutionScratchBytes(geometry:filters:threads:)`` gives.
+    func quantizedConvolutionChannelsLast(_ x: UnsafePointer<UInt8>, zeroPoint: Int, weights: Int8Weights,
+                                          output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
+                                          geometry: WindowGeometry, filters: Int)
+
+    /// Max pooling on uint8 channels-last images (batch, H, W, C).
+    func maxPoolChannelsLast(_ x: UnsafePointer<UInt8>, into y: UnsafeMutablePointer<UInt8>, geometry: WindowGeometry)
+
     /// y = clamp(round-half-even(x·inverseScale) + zeroPoint, 0, 255); NaN → 0.
     func quantize(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<UInt8>, count: Int,
                   inverseScale: Float, zeroPoint: Int)

@@ -9,6 +9,14 @@ import FoundationEssentials
 ///
 /// Steps (``QuantizationPlan``): bytes in, each product's output stage
 /// writing the next layer's bytes (or, for the last, float logits).
+///
+/// Images are kept channels last (NHWC) from the first convolution on: a
+/// window row is then one contiguous byte run (im2col is FH copies per
+/// pixel), the product's (pixel, filter) rows are the next layer's bytes as
+/// they are, and pooling works on whole channel runs. Conv weights are
+/// stored (fh, fw, c) and an affine layer reading such an image has its
+/// columns permuted to (h, w, c) at load; the integer sums are the same, so
+/// the logits are those of the NCHW network bit for bit.
 public final class QuantizedNetwork {
     public let model: QuantizedModel
     public let maxBatch: Int
@@ -33,6 +41,9 @@ public final class QuantizedNetwork {
     private enum Op {
         case product(Product)
         case maxPool(WindowGeometry)
+        case maxPoolChannelsLast(WindowGeometry)
+        /// (channels, pixels) per sample → (pixels, channels).
+        case toChannelsLast(channels: Int, pixels: Int)
         case table(UnsafeMutablePointer<UInt8>, count: Int)
     }
 
@@ -49,12 +60,19 @@ public final class QuantizedNetwork {
         let rowsBuffer: UnsafeMutablePointer<Int8>
         let packedBuffer: UnsafeMutablePointer<Int8>
 
+        /// - Parameter columns: when given, column k of the stored weights
+        ///   is column columns[k] of the layer's (a layout change).
         init(layer: QuantizedModel.Layer, input: QuantizationParameters, output: QuantizationParameters?, relu: Bool,
-             conv: (WindowGeometry, Int)?, kernels: any Int8Kernels) {
+             conv: (WindowGeometry, Int)?, columns: [Int]?, kernels: any Int8Kernels) {
             outputs = layer.outputs
             inputs = layer.inputs
             let rows = UnsafeMutablePointer<Int8>.allocate(capacity: max(1, layer.weights.count))
             layer.weights.withUnsafeBufferPointer { rows.update(from: $0.baseAddress!, count: $0.count) }
+            if let columns {
+                for j in 0..<layer.outputs {
+                    for k in 0..<layer.inputs { rows[j * layer.inputs + k] = layer.weights[j * layer.inputs + columns[k]] }
+                }
+            }
             rowsBuffer = rows
             let packedBytes = kernels.packedWeightBytes(outputs: outputs, inputs: inputs)
             packedBuffer = .allocate(capacity: max(64, packedBytes))
@@ -100,26 +118,45 @@ public final class QuantizedNetwork {
         self.kernels = kernels
         var ops: [Op] = []
         var current = model.input
-        var largest = 1
         let spec = model.spec
+        var largest = spec.inputShape.reduce(1, *)
+        // The (C, H, W) shape whose channels-last form the bytes hold; nil
+        // while they are in the float network's order (NCHW or flat).
+        var channelsLastShape: [Int]?
         for (s, step) in model.plan.steps.enumerated() {
             switch step {
             case let .product(index, relu, output):
                 guard let layer = model.layers[index] else { throw QuantizationError("layer \(index): no int8 weights") }
                 let out = s < model.plan.steps.count - 1 ? model.activations[output] : nil
                 var conv: (WindowGeometry, Int)?
+                var columns: [Int]?
+                let x = model.inputShape(of: index)
                 if case let .conv2d(filters, kernel, stride, padding) = spec.layers[index] {
-                    let x = model.inputShape(of: index)
                     conv = (WindowGeometry(batch: maxBatch, channels: x[0], height: x[1], width: x[2], kernelHeight: kernel,
                                            kernelWidth: kernel, stride: stride, padding: padding), filters)
+                    if channelsLastShape == nil && x[0] > 1 && x[1] * x[2] > 1 {
+                        ops.append(.toChannelsLast(channels: x[0], pixels: x[1] * x[2]))
+                    }
+                    columns = Self.channelsLastColumns(channels: x[0], height: kernel, width: kernel)
+                    channelsLastShape = model.plan.shapes[index]
+                } else if let shape = channelsLastShape {
+                    columns = Self.channelsLastColumns(channels: shape[0], height: shape[1], width: shape[2])
+                    channelsLastShape = nil
                 }
-                ops.append(.product(Product(layer: layer, input: current, output: out, relu: relu, conv: conv, kernels: kernels)))
+                ops.append(.product(Product(layer: layer, input: current, output: out, relu: relu, conv: conv, columns: columns,
+                                            kernels: kernels)))
                 if let out { current = out }
             case let .maxPool(index):
                 guard case let .maxPool(size, stride, padding) = spec.layers[index] else { continue }
                 let x = model.inputShape(of: index)
-                ops.append(.maxPool(WindowGeometry(batch: maxBatch, channels: x[0], height: x[1], width: x[2], kernelHeight: size,
-                                                   kernelWidth: size, stride: stride, padding: padding)))
+                let g = WindowGeometry(batch: maxBatch, channels: x[0], height: x[1], width: x[2], kernelHeight: size,
+                                       kernelWidth: size, stride: stride, padding: padding)
+                if channelsLastShape != nil {
+                    ops.append(.maxPoolChannelsLast(g))
+                    channelsLastShape = model.plan.shapes[index]
+                } else {
+                    ops.append(.maxPool(g))
+                }
             case let .table(index):
                 guard let out = model.activations[index] else { throw QuantizationError("layer \(index): no output range") }
                 let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
@@ -144,6 +181,20 @@ public final class QuantizedNetwork {
         scratch = .allocate(capacity: 64)
         scratchBytes = 0
         reserveScratch(threads: threads)
+    }
+
+    /// For a (channels, height, width) tensor stored channels last: column
+    /// (h·width + w)·channels + c reads the NCHW column (c·height + h)·width + w;
+    /// nil when the two orders agree.
+    private static func channelsLastColumns(channels: Int, height: Int, width: Int) -> [Int]? {
+        guard channels > 1 && height * width > 1 else { return nil }
+        var columns = [Int](repeating: 0, count: channels * height * width)
+        for h in 0..<height {
+            for w in 0..<width {
+                for c in 0..<channels { columns[(h * width + w) * channels + c] = (c * height + h) * width + w }
+            }
+        }
+        return columns
     }
 
     private static func stepOutputShape(_ step: QuantizationPlan.Step, _ model: QuantizedModel) -> [Int]? {
@@ -205,8 +256,9 @@ public final class QuantizedNetwork {
                 }
                 if let conv = p.conv {
                     let stage = QuantizedOutputStage(bias: p.bias, scale: p.scale, destination: destination, rowStride: 0, columnStride: 0)
-                    kernels.quantizedConvolution(current, zeroPoint: p.inputZeroPoint, weights: p.weights, output: stage,
-                                                 scratch: scratch, geometry: conv.geometry.withBatch(batch), filters: conv.filters)
+                    kernels.quantizedConvolutionChannelsLast(current, zeroPoint: p.inputZeroPoint, weights: p.weights, output: stage,
+                                                             scratch: scratch, geometry: conv.geometry.withBatch(batch),
+                                                             filters: conv.filters)
                 } else {
                     let stage = QuantizedOutputStage(bias: p.bias, scale: p.scale, destination: destination,
                                                      rowStride: p.outputs, columnStride: 1)
@@ -216,6 +268,15 @@ public final class QuantizedNetwork {
                 if s == last { return Tensor(pointer: logits, shape: Shape(batch, classes)) }
             case let .maxPool(g):
                 kernels.maxPool(current, into: out, geometry: g.withBatch(batch))
+            case let .maxPoolChannelsLast(g):
+                kernels.maxPoolChannelsLast(current, into: out, geometry: g.withBatch(batch))
+            case let .toChannelsLast(channels, pixels):
+                for n in 0..<batch {
+                    let x = current + n * channels * pixels, y = out + n * channels * pixels
+                    for c in 0..<channels {
+                        for p in 0..<pixels { y[p * channels + c] = x[c * pixels + p] }
+                    }
+                }
             case let .table(table, count):
                 kernels.lookup(current, into: out, count: batch * count, table: table)
             }
