@@ -42,11 +42,11 @@ public struct CSVDataset: Sendable {
     /// Reads and parses a CSV file, gzipped or not.
     ///
     /// A gzipped file is inflated and parsed piece by piece, never held as
-    /// text; inflating beyond ``Gzip/plausibleInflation(compressedBytes:cap:)``
+    /// text; inflating beyond `Gzip.plausibleInflation(compressedBytes:cap:)`
     /// of ``FileSizeLimit/data`` is ``DataError/inflatesTooLarge(path:limit:declared:)``.
     /// At most ``FileSizeLimit/data``'s bytes / 4 values are parsed (the
     /// memory they take is then the data limit); from a gzip file at most
-    /// ``maxValuesPerCompressedByte`` per byte of it.
+    /// `maxValuesPerCompressedByte` per byte of it.
     /// - Complexity: memory is the file's bytes plus 4 bytes per value (the
     ///   parsed floats, reshaped in place into the result).
     public static func read(path: String, labelColumn: LabelColumn? = nil) throws -> CSVDataset {

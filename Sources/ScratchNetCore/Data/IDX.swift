@@ -20,7 +20,7 @@ public struct IDXArray: Equatable, Sendable {
     /// (dims × element size + header): a file that inflates beyond that is
     /// ``DataError/inflatesTooLarge(path:limit:declared:)`` and stops there.
     /// The file and the declared size are both bounded by ``FileSizeLimit/data``,
-    /// and what it inflates to by ``Gzip/plausibleInflation(compressedBytes:cap:)``.
+    /// and what it inflates to by `Gzip.plausibleInflation(compressedBytes:cap:)`.
     public static func read(path: String) throws -> IDXArray {
         let raw = try AtomicFile.read(path, limit: .data)
         guard Gzip.isGzip(raw) || path.hasSuffix(".gz") else { return try parse(raw, path: path) }
