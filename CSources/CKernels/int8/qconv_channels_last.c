@@ -120,18 +120,8 @@ int sn_qconv_nhwc_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x
                           const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
                           sn_conv_geometry g) {
     if (!sn_qgemm_kernel_supported(kernel)) return -1;
-    sn_qgemm_block_fn block = sn_qgemm_block_for(kernel);
-    const size_t per = cols_bytes(g);
-    int nth = nthreads;
-    if (g.N < nth || (long)g.N * g.OH * g.OW * g.FN * g.C * g.FH * g.FW < SN_QGEMM_PAR_MNK) {
-        // Fewer images than threads: images in turn, each product split.
-        for (int n = 0; n < g.N; n++) image(block, nthreads, x, x_zero_point, packed, out, scratch, g, n);
-        return 0;
-    }
-    SN_FOR_RANGES(nth, g.N, lo, hi, t, {
-        for (long n = lo; n < hi; n++)
-            image(block, 1, x, x_zero_point, packed, out, scratch + (size_t)t * per, g, (int)n);
-    });
+    sn_qconv_images(image, sn_qgemm_block_for(kernel), nthreads, x, x_zero_point, packed, out, scratch,
+                    cols_bytes(g), g);
     return 0;
 }
 

@@ -167,17 +167,20 @@ int sn_qconv_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int
                      const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
                      sn_conv_geometry g) {
     if (!sn_qgemm_kernel_supported(kernel)) return -1;
-    sn_qgemm_block_fn block = sn_qgemm_block_for(kernel);
-    const size_t per = qconv_image_bytes(g);
+    sn_qconv_images(qconv_image, sn_qgemm_block_for(kernel), nthreads, x, x_zero_point, packed, out,
+                    scratch, qconv_image_bytes(g), g);
+    return 0;
+}
+
+void sn_qconv_images(sn_qconv_image_fn image, sn_qgemm_block_fn block, int nthreads, const uint8_t *x, int zp,
+                     const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch, size_t per_thread,
+                     sn_conv_geometry g) {
     int nth = nthreads;
     if (g.N < nth || (long)g.N * g.OH * g.OW * g.FN * g.C * g.FH * g.FW < PAR_MNK) {
-        // Fewer images than threads: images in turn, each product split.
-        for (int n = 0; n < g.N; n++) qconv_image(block, nthreads, x, x_zero_point, packed, out, scratch, g, n);
-        return 0;
+        for (int n = 0; n < g.N; n++) image(block, nthreads, x, zp, packed, out, scratch, g, n);
+        return;
     }
     SN_FOR_RANGES(nth, g.N, lo, hi, t, {
-        for (long n = lo; n < hi; n++)
-            qconv_image(block, 1, x, x_zero_point, packed, out, scratch + (size_t)t * per, g, (int)n);
+        for (long n = lo; n < hi; n++) image(block, 1, x, zp, packed, out, scratch + (size_t)t * per_thread, g, (int)n);
     });
-    return 0;
 }

@@ -58,6 +58,18 @@ SN_QGEMM_HIDDEN void sn_qgemm_run(sn_qgemm_block_fn block, int nthreads, int M, 
 /// 1 and 2 threads).
 #define SN_QGEMM_PAR_MNK (1L << 20)
 
+// One image of a batched int8 convolution: its windows into `cols`, then the product.
+typedef void (*sn_qconv_image_fn)(sn_qgemm_block_fn block, int nthreads, const uint8_t *x, int zp,
+                                  const int8_t *packed, const sn_qgemm_output *out, uint8_t *cols,
+                                  sn_conv_geometry g, int n);
+
+// Runs `image` over the batch: images split over the threads (each with its own
+// `per_thread` bytes of scratch), or, with fewer images than threads or little
+// work, images in turn with each product split.
+SN_QGEMM_HIDDEN void sn_qconv_images(sn_qconv_image_fn image, sn_qgemm_block_fn block, int nthreads,
+                                     const uint8_t *x, int zp, const int8_t *packed, const sn_qgemm_output *out,
+                                     uint8_t *scratch, size_t per_thread, sn_conv_geometry g);
+
 /// The 4 activation bytes of group g of a row as one little-endian word;
 /// bytes past K read as 0 (the row may end there).
 static inline __attribute__((always_inline)) uint32_t sn_qgemm_a4(const uint8_t *row, int g, int K) {
