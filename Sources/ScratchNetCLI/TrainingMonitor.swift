@@ -16,6 +16,9 @@ final class TrainingMonitor {
     private(set) var stopping: EarlyStopping
     private let clock = Stopwatch()
     private var lastStep: Trainer.StepProgress?
+    /// The losses of the steps since the last step record, summed, and their count:
+    /// a step record carries the mean loss of its interval, as a dashboard plots it.
+    private var intervalLoss = (sum: 0.0, steps: 0)
     private var lastEpoch: (report: Trainer.EpochReport, validation: Double?)?
     /// True when `--early-stop` ended the run.
     private(set) var stoppedEarly = false
@@ -44,7 +47,10 @@ final class TrainingMonitor {
     var eventFile: String? { tensorboard?.path }
 
     /// From `onStep`: the step's figures.
-    func record(_ progress: Trainer.StepProgress) { lastStep = progress }
+    func record(_ progress: Trainer.StepProgress) {
+        lastStep = progress
+        intervalLoss = (intervalLoss.sum + Double(progress.stepLoss), intervalLoss.steps + 1)
+    }
 
     /// From `onEpoch`: the epoch's figures and the validation accuracy.
     func record(_ report: Trainer.EpochReport, validation: Double?) {
@@ -54,11 +60,13 @@ final class TrainingMonitor {
     /// After every step: a step record every `--log-every` steps.
     func afterStep(_ trainer: Trainer) throws {
         guard log != nil || tensorboard != nil, trainer.globalStep % logEvery == 0, let p = lastStep else { return }
+        let loss = Float(intervalLoss.sum / Double(max(intervalLoss.steps, 1)))
+        intervalLoss = (0, 0)
         let rate = trainer.network.optimizer.map { TrainingLog.decimal($0.learningRate) }
-        try write(TrainingLog.Record(kind: "step", epoch: p.epoch, step: trainer.globalStep, loss: TrainingLog.decimal(p.loss),
+        try write(TrainingLog.Record(kind: "step", epoch: p.epoch, step: trainer.globalStep, loss: TrainingLog.decimal(loss),
                                      learning_rate: rate, samples_per_second: p.samplesPerSecond,
                                      wall_time: clock.elapsed, time: TensorBoardWriter.now()),
-                  scalars: [("train/loss", p.loss), ("train/learning_rate", rate.map(Float.init)),
+                  scalars: [("train/loss", loss), ("train/learning_rate", rate.map(Float.init)),
                             ("train/samples_per_second", Float(p.samplesPerSecond))])
     }
 

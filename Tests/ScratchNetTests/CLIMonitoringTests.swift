@@ -54,6 +54,22 @@ struct CLIMonitoringTests {
         #expect(events.scalars["train/learning_rate"]?.allSatisfy { Float($0[1]) == 0.1 } == true)
     }
 
+    /// A step record's loss is the mean over its interval, not the epoch's
+    /// running mean: two intervals of 3 in an epoch of 6 steps average to the
+    /// epoch's loss, and they differ (the loss falls during the epoch).
+    @Test func stepRecordsCarryTheirIntervalsMeanLoss() throws {
+        let dir = TemporaryDirectory()
+        let train = try CLIHabitTests.tinyTraining(in: dir)  // 1 epoch of 6 steps
+        let result = try CLIHabitTests.scratchnet(train + ["--log", dir.path("run.jsonl"), "--log-every", "3"])
+        #expect(result.status == 0, "\(result.output)")
+        let records = try Self.lines(dir.path("run.jsonl"))
+        let steps = records.filter { $0["kind"] as? String == "step" }.compactMap { $0["loss"] as? Double }
+        let epoch = try #require(records.first { $0["kind"] as? String == "epoch" }?["loss"] as? Double)
+        try #require(steps.count == 2, "\(records)")
+        #expect(abs((steps[0] + steps[1]) / 2 - epoch) <= 1e-5 * max(1, epoch), "\(steps) vs epoch \(epoch)")
+        #expect(steps[0] != steps[1], "\(steps)")
+    }
+
     /// A learning rate too small to change anything: no epoch beats the
     /// first, so patience 1 stops after epoch 2; the best model is epoch 1's.
     @Test func earlyStopEndsARunThatStopsImprovingAndKeepsTheBestModel() throws {

@@ -67,6 +67,9 @@ public final class Trainer {
         /// The epoch's running mean loss so far (on a rank of several, its
         /// own slices' part of it: the epoch's report sums the ranks).
         public var loss: Float
+        /// This step's loss alone (on a rank of several, its share, as in `loss`):
+        /// what a log of step intervals averages.
+        public var stepLoss: Float
         public var samplesPerSecond: Double
     }
 
@@ -286,10 +289,11 @@ public final class Trainer {
                 throw TrainingError.nonFiniteLoss(epoch: epoch, step: globalStep, loss: loss)
             }
             position.stepInEpoch += 1
-            position.lossSum += n == global ? Double(loss) : Double(loss) * Double(n) / Double(global)
+            let share = n == global ? Double(loss) : Double(loss) * Double(n) / Double(global)
+            position.lossSum += share
             start += global
             onStep(StepProgress(epoch: epoch, stepInEpoch: position.stepInEpoch, stepsPerEpoch: stepsPerEpoch,
-                                loss: Float(position.lossSum / Double(position.stepInEpoch)),
+                                loss: Float(position.lossSum / Double(position.stepInEpoch)), stepLoss: Float(share),
                                 samplesPerSecond: Double(start - firstStart) / max(clock.elapsed, 1e-9)))
             if try !afterStep(self) { return false }
         }
