@@ -29,9 +29,14 @@ enum DataSource {
     }
 
     /// Samples of a CSV file scaled as the model at `modelFile` expects:
-    /// with its stored standardization, or unscaled when it has none.
+    /// with its stored standardization, or unscaled when it has none; named
+    /// labels numbered as the model's classes (a model without names takes
+    /// them in sorted order, as `train` numbered them).
     static func loadTable(_ path: String, for modelFile: SafeTensors) throws -> LabeledImages {
-        let table = try CSVDataset.read(path: path).table
+        var table = try CSVDataset.read(path: path).table
+        if table.classNames != nil, let modelNames = try ModelFile.storedClassNames(in: modelFile) {
+            table = try table.relabeled(as: modelNames)
+        }
         guard let statistics = try ModelFile.standardization(in: modelFile) else { return table }
         return try table.standardized(by: statistics)
     }

@@ -43,7 +43,7 @@ extension TrainCommand {
         let (train, test) = try DataSource.loadTrainAndTest(directory)
         let network = try distributedNetwork(plan, train: train, test: test, ranks: communicator.size)
         let spec = network.spec
-        let classNames = try plan.classNames(forClasses: network.classes)
+        let classNames = try plan.classNames(forClasses: network.classes, data: train)
         let shard = network.maxBatch
         let reduction = AllReduce(communicator: communicator)
         var options = plan.trainerOptions

@@ -65,14 +65,16 @@ enum ClassNames {
 
 extension RunPlan {
     /// The names `train --save` stores for a `classes`-way model:
-    /// `--classes` (which must name each class), else the data set's.
-    func classNames(forClasses classes: Int) throws -> [String]? {
+    /// `--classes` (which must name each class), else those `data` states
+    /// (a CSV file's), else the data set's.
+    func classNames(forClasses classes: Int, data: LabeledImages) throws -> [String]? {
         if let classNames {
             guard classNames.count == classes else {
                 throw CLIFailure(.usage, "--classes names \(classNames.count) classes, the model has \(classes)")
             }
             return classNames
         }
+        if let names = data.classNames, names.count == classes { return names }
         return DatasetInfo.classNames(forSource: dataDirectory).flatMap { $0.count == classes ? $0 : nil }
     }
 }

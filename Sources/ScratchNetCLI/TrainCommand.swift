@@ -113,7 +113,7 @@ struct TrainCommand: ParsableCommand {
         let spec = try plan.persistence.architecture(resumeFile, flags: plan.architectureFlags) { try plan.model.spec(train: train, test: test) }
         let network = try plan.makeNetwork(spec: spec, maxBatch: plan.batchSize, trainingSamples: train.count)
         let trainer = try Trainer(network: network, train: train, test: test, options: plan.trainerOptions)
-        let classNames = try plan.classNames(forClasses: network.classes)
+        let classNames = try plan.classNames(forClasses: network.classes, data: allTrain)
         try plan.persistence.restore(trainer, from: resumeFile)
         let model = plan.model.preset.rawValue
         let report = plan.reportDirectory.map { _ in TrainingReport(network: network, title: "scratchnet train: \(model) on \(directory)") }

@@ -206,6 +206,29 @@ void sn_maxpool_forward(int nthreads, const float *x, float *y, int32_t *argmax,
 void sn_maxpool_backward(int nthreads, const float *dy, const int32_t *argmax, float *dx,
                          int N, int C, int H, int W, int OH, int OW);
 
+/* ---- batch normalization (batchnorm.c) --------------------------------- */
+// x is (N, C, S): channel c holds x[n, c, s] for every n and s (S = 1 for
+// dense inputs, H·W for images). Parameters and statistics are (C).
+
+/// Training forward: batch mean and biased variance per channel;
+/// xhat = (x − mean)·inv_std with inv_std = 1/√(var + eps) kept for the
+/// backward, y = gamma·xhat + beta; running ← momentum·running + (1 − momentum)·batch.
+void sn_batchnorm_training_forward(int nthreads, const float *x, int N, int C, int S,
+                                   const float *gamma, const float *beta, float eps, float momentum,
+                                   float *running_mean, float *running_var,
+                                   float *xhat, float *inv_std, float *y);
+
+/// Inference forward: y = gamma·(x − running_mean)/√(running_var + eps) + beta.
+void sn_batchnorm_inference_forward(int nthreads, const float *x, int N, int C, int S,
+                                    const float *gamma, const float *beta, float eps,
+                                    const float *running_mean, const float *running_var, float *y);
+
+/// Backward: dbeta = Σ dy, dgamma = Σ dy·xhat (overwritten) and, when dx is
+/// not NULL, dx = gamma·inv_std·(dy − mean(dy) − xhat·mean(dy·xhat)).
+void sn_batchnorm_backward(int nthreads, const float *dy, const float *xhat, const float *inv_std,
+                           const float *gamma, int N, int C, int S,
+                           float *dgamma, float *dbeta, float *dx);
+
 /* ---- batch conversion (batch_convert.c) -------------------------------- */
 
 /// dst (rows, n) = bytes of sample indices[r] (each n bytes in src) × scale,

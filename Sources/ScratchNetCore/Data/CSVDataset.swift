@@ -1,5 +1,10 @@
 /// A labelled data set in a CSV file: one sample per line, one column the
-/// class label (an integer 0...255), the others the features.
+/// class label (an integer 0...255, or a class name in every row), the
+/// others the features.
+///
+/// Class names (``LabeledImages/classNames``) come from a text label column
+/// (sorted, as scikit-learn's `LabelEncoder` numbers them) or from a
+/// scikit-learn header line (`150,4,setosa,versicolor,virginica`).
 ///
 /// The first line is a header when any of its fields is not a number.
 /// Files may be gzipped (`.gz`). The features are kept as the floats the
@@ -36,7 +41,9 @@ public struct CSVDataset: Sendable {
         let pixels = table.features.map { v in UInt8(max(0, min(255, ((Double(v) - offset) * scale).rounded()))) }
         let side = Int(Double(n).squareRoot().rounded())
         let shape = side * side == n ? [1, side, side] : [n]
-        return LabeledImages(pixels: pixels, labels: table.labels, sampleShape: shape, source: table.source)
+        var images = LabeledImages(pixels: pixels, labels: table.labels, sampleShape: shape, source: table.source)
+        images.classNames = table.classNames
+        return images
     }
 
     /// Reads and parses a CSV file, gzipped or not.
@@ -70,6 +77,9 @@ public struct CSVDataset: Sendable {
         if parsed.width == featureCount + 1 { return try dataset(parsed, labelColumn: nil).table }
         guard parsed.width == featureCount else {
             throw DataError.unreadable(path: path, reason: "rows have \(parsed.width) columns; the model takes \(featureCount) features (or \(featureCount + 1) columns with a label)")
+        }
+        if let column = parsed.textColumn {
+            throw DataError.unreadable(path: path, reason: "column \(column + 1) holds text; without a label column every one of the \(featureCount) features must be a number")
         }
         var unlabeled = parsed
         return LabeledImages(features: unlabeled.takeValues(), labels: [UInt8](repeating: 0, count: parsed.rows), featureCount: featureCount, source: path)
@@ -126,6 +136,10 @@ public struct CSVDataset: Sendable {
         let path = parsed.path, width = parsed.width, header = parsed.header, count = parsed.rows
         guard count > 0 else { throw DataError.empty(path: path) }
         guard width >= 2 else { throw DataError.unreadable(path: path, reason: "needs a label column and at least one feature column") }
+        let textColumn = parsed.textColumn
+        // Text labels numbered in sorted order: first appearance → rank.
+        let names = textColumn.map { _ in parsed.texts.sorted() } ?? parsed.headerClassNames
+        let rank = textColumn.map { _ in parsed.texts.map { names!.firstIndex(of: $0)! } }
         var values = parsed.takeValues()
 
         let labelIndex: Int
@@ -136,7 +150,11 @@ public struct CSVDataset: Sendable {
             guard i >= 0 && i < width else { throw DataError.unreadable(path: path, reason: "label column \(i) does not exist (\(width) columns)") }
             labelIndex = i
         case nil:
-            labelIndex = guessLabelColumn(rows: Rows(values: values, width: width, count: count), header: header, width: width)
+            // scikit-learn's files put the target last.
+            labelIndex = textColumn ?? (parsed.headerClassNames != nil ? width - 1 : nil) ?? guessLabelColumn(rows: Rows(values: values, width: width, count: count), header: header, width: width)
+        }
+        if let textColumn, textColumn != labelIndex {
+            throw DataError.unreadable(path: path, reason: "column \(textColumn + 1) holds text, but the label column is \(labelIndex + 1) (only labels may be names)")
         }
         var labels = [UInt8](repeating: 0, count: count)
         var lo = Float.infinity, hi = -Float.infinity
@@ -148,7 +166,8 @@ public struct CSVDataset: Sendable {
         values.withUnsafeMutableBufferPointer { v in
             var k = 0
             for r in 0..<count {
-                let label = v[r * width + labelIndex]
+                var label = v[r * width + labelIndex]
+                if let rank { label = Float(rank[Int(label)]) }
                 guard label >= 0, label <= 255, label == label.rounded() else { badLabel = (r, label); return }
                 labels[r] = UInt8(label)
                 for c in 0..<width where c != labelIndex {
@@ -164,7 +183,13 @@ public struct CSVDataset: Sendable {
             throw DataError.unreadable(path: path, reason: "row \(badLabel.row + 1): label \(badLabel.value) is not an integer in 0...255")
         }
         values.removeLast(count)
-        let table = LabeledImages(features: values, labels: labels, featureCount: features, source: path)
+        var table = LabeledImages(features: values, labels: labels, featureCount: features, source: path)
+        if let names {
+            if let index = labels.firstIndex(where: { Int($0) >= names.count }) {
+                throw DataError.unreadable(path: path, reason: "row \(index + 1): label \(labels[index]), but the header names \(names.count) classes")
+            }
+            table.classNames = names
+        }
         return CSVDataset(table: table, header: header, featureRange: Double(lo)...Double(hi), integerFeatures: allIntegers)
     }
 

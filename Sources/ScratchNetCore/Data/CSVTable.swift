@@ -4,8 +4,12 @@
 /// header's names and the one line being assembled: no string per line and
 /// no array per row, so a gzipped CSV can be inflated and parsed piece by
 /// piece without ever holding its text. The first non-blank line is a header
-/// when any of its fields is not a number; blank lines are skipped; every
-/// other line must have the same number of finite numeric fields.
+/// when two or more of its fields (or its only one) are not numbers;
+/// scikit-learn's bundled files state `n_samples,n_features,class names…`
+/// there instead (``headerClassNames``). Blank lines are skipped; every
+/// other line must have the same number of fields, all finite numbers but in
+/// one column that may hold text in every row: class names as labels
+/// (``textColumn``), stored as the index of each name's first appearance.
 struct CSVTable {
     let path: String
     /// Column names when the file had a header.
@@ -15,6 +19,15 @@ struct CSVTable {
     /// Row-major values: row r, column c is `values[r * width + c]`.
     private(set) var values: [Float] = []
     private(set) var rows = 0
+    /// The class names of a scikit-learn header line.
+    private(set) var headerClassNames: [String]? = nil
+    /// The column whose fields are text (set by the first data row), and
+    /// its distinct texts in order of first appearance.
+    private(set) var textColumn: Int? = nil
+    private(set) var texts: [String] = []
+    private var textIndex: [String: Int] = [:]
+    /// Labels are bytes: at most this many distinct names.
+    static let maxTextLabels = 256
 
     /// A line longer than this is refused rather than buffered (a file
     /// without newlines would otherwise be held whole).
@@ -121,10 +134,19 @@ struct CSVTable {
         }
         fieldBounds.append(Self.trimmed(line, fieldStart..<line.count))
 
-        if rows == 0 && header == nil && fieldBounds.contains(where: { Self.number(line, $0) == nil }) {
-            header = fieldBounds.map { Self.text(line, $0).csvTrimmingQuotes() }
-            width = fieldBounds.count
-            return
+        if rows == 0 && header == nil && headerClassNames == nil {
+            let textual = fieldBounds.indices.filter { Self.number(line, fieldBounds[$0]) == nil }
+            if textual.count >= 2 || textual.count == fieldBounds.count {
+                let names = fieldBounds.map { Self.text(line, $0).csvTrimmingQuotes() }
+                if fieldBounds.count >= 3, textual == Array(2..<fieldBounds.count),
+                   let samples = Int(names[0]), let features = Int(names[1]), samples >= 0, features >= 1 {
+                    headerClassNames = Array(names[2...])
+                } else {
+                    header = names
+                    width = fieldBounds.count
+                }
+                return
+            }
         }
         if width < 0 { width = fieldBounds.count }
         guard fieldBounds.count == width else {
@@ -135,9 +157,19 @@ struct CSVTable {
         }
         let rowStart = values.count
         for (column, bounds) in fieldBounds.enumerated() {
+            if column == textColumn || (rows == 0 && textColumn == nil && Self.number(line, bounds) == nil && !bounds.isEmpty) {
+                do {
+                    values.append(Float(try textLabel(Self.text(line, bounds).csvTrimmingQuotes(), column: column)))
+                } catch {
+                    values.removeSubrange(rowStart...)
+                    throw error
+                }
+                continue
+            }
             guard let v = Self.number(line, bounds), v.isFinite else {
                 values.removeSubrange(rowStart...)
-                throw DataError.unreadable(path: path, reason: "line \(lineNumber), column \(column + 1): '\(Self.text(line, bounds))' is not a number")
+                let holds = textColumn.map { " (only column \($0 + 1) holds text)" } ?? ""
+                throw DataError.unreadable(path: path, reason: "line \(lineNumber), column \(column + 1): '\(Self.text(line, bounds))' is not a number\(holds)")
             }
             values.append(v)
         }
@@ -147,6 +179,24 @@ struct CSVTable {
             let estimate = Double(expectedBytes) / Double(raw.count + 1) * 1.05 * Double(width)
             values.reserveCapacity(Int(min(estimate, Double(maxValues))) + width)
         }
+    }
+}
+
+extension CSVTable {
+    /// The index of `name` in ``texts`` (added when new), `column` becoming
+    /// the text column.
+    private mutating func textLabel(_ name: String, column: Int) throws -> Int {
+        textColumn = column
+        if let index = textIndex[name] { return index }
+        guard !name.isEmpty, name.count <= ModelFile.maximumClassNameLength else {
+            throw DataError.unreadable(path: path, reason: "line \(lineNumber), column \(column + 1): a class name must be 1 to \(ModelFile.maximumClassNameLength) characters")
+        }
+        guard texts.count < Self.maxTextLabels else {
+            throw DataError.unreadable(path: path, reason: "line \(lineNumber), column \(column + 1): more than \(Self.maxTextLabels) distinct class names")
+        }
+        textIndex[name] = texts.count
+        texts.append(name)
+        return texts.count - 1
     }
 }
 

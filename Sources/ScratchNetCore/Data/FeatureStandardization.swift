@@ -69,7 +69,9 @@ extension LabeledImages {
         }
         var values = features
         values.withUnsafeMutableBufferPointer { statistics.apply(to: $0) }
-        return LabeledImages(features: values, labels: labels, featureCount: samplePixels, source: source, standardization: statistics)
+        var scaled = LabeledImages(features: values, labels: labels, featureCount: samplePixels, source: source, standardization: statistics)
+        scaled.classNames = classNames
+        return scaled
     }
 
     /// Per-column statistics of these tabular samples (for the training part).

@@ -23,6 +23,10 @@ public struct LabeledImages: Sendable {
     /// The per-column standardization already applied to ``features``
     /// (saved with a model trained on them); nil for images and raw tables.
     public let standardization: FeatureStandardization?
+    /// The name of each class, label by label, when the data states them
+    /// (a CSV file's text labels or scikit-learn header); carried into the
+    /// sets made from this one and, by `train`, into the model file.
+    public var classNames: [String]? = nil
 
     public var count: Int { labels.count }
     public var samplePixels: Int { sampleShape.reduce(1, *) }
@@ -119,7 +123,8 @@ public struct LabeledImages: Sendable {
             }
         }
         guard let largest else { return ClassCount(classes: 0, emptyClasses: []) }
-        let classes = largest.label + 1
+        // Classes the data names count even when no sample has them.
+        let classes = max(largest.label + 1, sets.compactMap { $0.classNames?.count }.max() ?? 0)
         let distinct = seen.lazy.filter { $0 }.count
         guard classes <= 2 * distinct else {
             throw DataError.unreadable(path: largest.source, reason: "label \(largest.label) of sample \(largest.index) implies \(classes) classes, but only \(distinct) different labels occur (a corrupt label?)")
@@ -134,16 +139,40 @@ public struct LabeledImages: Sendable {
         }
     }
 
+    /// The same samples labelled by their class names' places in `names`
+    /// (a model's classes), for data whose own names number the classes
+    /// differently (a file with fewer classes, or in another order).
+    /// Data without names is returned as it is.
+    /// - Throws: ``DataError/unreadable(path:reason:)`` naming the first
+    ///   sample whose class is not among `names`.
+    public func relabeled(as names: [String]) throws -> LabeledImages {
+        guard let own = classNames, own != names else { return self }
+        let places = own.map { names.firstIndex(of: $0) }
+        var relabeled = labels
+        for (i, label) in labels.enumerated() {
+            guard Int(label) < places.count, let place = places[Int(label)] else {
+                throw DataError.unreadable(path: source, reason: "sample \(i + 1): class '\(Int(label) < own.count ? own[Int(label)] : String(label))' is not one of the model's \(names.count) classes")
+            }
+            relabeled[i] = UInt8(place)
+        }
+        var result = isTabular
+            ? LabeledImages(features: features, labels: relabeled, featureCount: samplePixels, source: source, standardization: standardization)
+            : LabeledImages(pixels: pixels, labels: relabeled, sampleShape: sampleShape, source: source)
+        result.classNames = names
+        return result
+    }
+
     /// Samples `range`, as a new set (e.g. a validation split).
     public func subset(_ range: Range<Int>) -> LabeledImages {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "LabeledImages: subset \(range) of \(count)")
         let n = samplePixels
-        if isTabular {
-            return LabeledImages(features: Array(features[range.lowerBound * n..<range.upperBound * n]), labels: Array(labels[range]),
-                                 featureCount: n, source: source, standardization: standardization)
-        }
-        return LabeledImages(pixels: Array(pixels[range.lowerBound * n..<range.upperBound * n]),
-                             labels: Array(labels[range]), sampleShape: sampleShape, source: source)
+        var part = isTabular
+            ? LabeledImages(features: Array(features[range.lowerBound * n..<range.upperBound * n]), labels: Array(labels[range]),
+                            featureCount: n, source: source, standardization: standardization)
+            : LabeledImages(pixels: Array(pixels[range.lowerBound * n..<range.upperBound * n]),
+                            labels: Array(labels[range]), sampleShape: sampleShape, source: source)
+        part.classNames = classNames
+        return part
     }
 
     /// Converts the samples at `indices` into `input` (pixel / 255) with

@@ -47,8 +47,10 @@ extension LabeledImages {
                 precondition(i >= 0 && i < count, "LabeledImages.gathering: index \(i) of \(count)")
                 newFeatures[row * n..<(row + 1) * n] = features[i * n..<(i + 1) * n]
             }
-            return LabeledImages(features: newFeatures, labels: indices.map { labels[$0] }, featureCount: n,
-                                 source: source ?? self.source, standardization: standardization)
+            var gathered = LabeledImages(features: newFeatures, labels: indices.map { labels[$0] }, featureCount: n,
+                                         source: source ?? self.source, standardization: standardization)
+            gathered.classNames = classNames
+            return gathered
         }
         var newPixels = [UInt8](repeating: 0, count: indices.count * n)
         var newLabels = [UInt8](repeating: 0, count: indices.count)
@@ -61,7 +63,9 @@ extension LabeledImages {
                 }
             }
         }
-        return LabeledImages(pixels: newPixels, labels: newLabels, sampleShape: sampleShape,
-                             source: source ?? self.source)
+        var gathered = LabeledImages(pixels: newPixels, labels: newLabels, sampleShape: sampleShape,
+                                     source: source ?? self.source)
+        gathered.classNames = classNames
+        return gathered
     }
 }

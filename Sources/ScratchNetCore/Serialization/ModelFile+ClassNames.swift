@@ -23,11 +23,18 @@ extension ModelFile {
     /// The class names stored in `file`, nil when it has none; a list that
     /// is not one string per class of a `classes`-way model is refused.
     public static func classNames(in file: SafeTensors, classes: Int) throws -> [String]? {
+        guard let names = try storedClassNames(in: file) else { return nil }
+        try checkClassNames(names, classes: classes, path: file.path)
+        return names
+    }
+
+    /// The class names stored in `file` as they are (nil when it has none),
+    /// for mapping named labels before the model is built.
+    public static func storedClassNames(in file: SafeTensors) throws -> [String]? {
         guard let json = file.metadata[classNamesKey] else { return nil }
         guard let names = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) else {
             throw SerializationError(.invalidMetadata, path: file.path, "'\(classNamesKey)' is not a JSON array of strings")
         }
-        try checkClassNames(names, classes: classes, path: file.path)
         return names
     }
 

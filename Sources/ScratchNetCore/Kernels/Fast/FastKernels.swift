@@ -166,24 +166,23 @@ extension FastKernels {
                                          runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
                                          xhat: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
                                          into y: UnsafeMutablePointer<Float>) {
-        SIMDBatchNorm.trainingForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma, beta: beta,
-                                      eps: eps, momentum: momentum, runningMean: runningMean,
-                                      runningVariance: runningVariance, xhat: xhat, invStd: invStd, into: y)
+        sn_batchnorm_training_forward(nthreads, x, Int32(batch), Int32(channels), Int32(spatial), gamma, beta, eps, momentum,
+                                      runningMean, runningVariance, xhat, invStd, y)
     }
 
     public func batchNormInferenceForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                                           gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
                                           runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
                                           into y: UnsafeMutablePointer<Float>) {
-        SIMDBatchNorm.inferenceForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma, beta: beta,
-                                       eps: eps, runningMean: runningMean, runningVariance: runningVariance, into: y)
+        sn_batchnorm_inference_forward(nthreads, x, Int32(batch), Int32(channels), Int32(spatial), gamma, beta, eps,
+                                       runningMean, runningVariance, y)
     }
 
     public func batchNormBackward(_ dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
                                   gamma: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                                   dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
                                   into dx: UnsafeMutablePointer<Float>?) {
-        SIMDBatchNorm.backward(dy, xhat: xhat, invStd: invStd, gamma: gamma, batch: batch, channels: channels,
-                               spatial: spatial, dgamma: dgamma, dbeta: dbeta, into: dx)
+        sn_batchnorm_backward(nthreads, dy, xhat, invStd, gamma, Int32(batch), Int32(channels), Int32(spatial),
+                              dgamma, dbeta, dx)
     }
 }

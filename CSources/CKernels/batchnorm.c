@@ -1,0 +1,229 @@
+/*
+ * batchnorm.c — batch normalization over x viewed as (N, C, S): channel c
+ * holds the N·S values x[n, c, s]; S = 1 for dense inputs (per feature),
+ * S = H·W for images (per channel, as BatchNorm2d).
+ *
+ *   training:  mean, biased variance per channel; xhat = (x − mean)·invStd,
+ *              invStd = 1/√(var + eps), y = gamma·xhat + beta; running
+ *              statistics ← momentum·running + (1 − momentum)·batch
+ *   inference: y = scale·x + shift, scale = gamma/√(runVar + eps),
+ *              shift = beta − scale·runMean
+ *   backward:  dbeta = Σ dy, dgamma = Σ dy·xhat,
+ *              dx = gamma·invStd·(dy − mean(dy) − xhat·mean(dy·xhat))
+ *
+ * Sums run in 16 lanes (lane j takes the elements j, j + 16, … of each run)
+ * added in a fixed tree at the end, so AVX2, AVX-512 and any thread count
+ * give the same bits. Channels are split between threads; each channel is
+ * one thread's from start to end.
+ */
+#include <math.h>
+#include "ckernels.h"
+#include "parallel_ranges.h"
+
+#define LANES 16
+/* Below this many values a call runs on the calling thread. */
+#define SN_BN_PARALLEL_GRAIN 32768L
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define SN_BN_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SN_BN_CLONES
+#endif
+
+static inline float tree16(const float *a) {
+    float q[8];
+    for (int j = 0; j < 8; j++) q[j] = a[j] + a[j + 8];
+    for (int j = 0; j < 4; j++) q[j] = q[j] + q[j + 4];
+    return (q[0] + q[2]) + (q[1] + q[3]);
+}
+
+static int bn_threads(int nthreads, long channels, long values) {
+    if (values < SN_BN_PARALLEL_GRAIN || channels <= 1 || nthreads <= 1) return 1;
+    return channels < nthreads ? (int)channels : nthreads;
+}
+
+/* ---- images: one channel, N runs of S contiguous values -------------------- */
+
+// Σ over the channel's N runs of S values (run n at a + n·stride) of
+// a[i] (SUM), (a[i] − shift)² (SQUARES) or a[i]·b[i] (PRODUCTS).
+enum { SUM, SQUARES, PRODUCTS };
+#define CHANNEL_SUM_LOOP(TERM)                                                  \
+    for (long n = 0; n < N; n++) {                                              \
+        const float *p = a + n * stride, *q = b + n * stride; (void)q;          \
+        long s = 0;                                                             \
+        for (; s + LANES <= S; s += LANES)                                      \
+            for (int j = 0; j < LANES; j++) { const long i = s + j; acc[j] += TERM; } \
+        for (int j = 0; s + j < S; j++) { const long i = s + j; acc[j] += TERM; } \
+    }
+static SN_BN_CLONES float channel_sum(int kind, const float *restrict a, const float *restrict b,
+                                      long N, long S, long stride, float shift) {
+    float acc[LANES] = {0};
+    if (kind == SUM) { CHANNEL_SUM_LOOP(p[i]) }
+    else if (kind == SQUARES) { CHANNEL_SUM_LOOP((p[i] - shift) * (p[i] - shift)) }
+    else { CHANNEL_SUM_LOOP(p[i] * q[i]) }
+    (void)b;
+    return tree16(acc);
+}
+#undef CHANNEL_SUM_LOOP
+
+static SN_BN_CLONES void channel_normalize(const float *restrict x, float *restrict xhat, float *restrict y,
+                                           long N, long S, long stride, float mean, float inv, float g, float b) {
+    for (long n = 0; n < N; n++) {
+        const float *p = x + n * stride;
+        float *h = xhat + n * stride, *o = y + n * stride;
+        for (long s = 0; s < S; s++) {
+            const float v = (p[s] - mean) * inv;
+            h[s] = v;
+            o[s] = g * v + b;
+        }
+    }
+}
+
+static SN_BN_CLONES void channel_affine(const float *restrict x, float *restrict y, long N, long S, long stride,
+                                        float scale, float shift) {
+    for (long n = 0; n < N; n++) {
+        const float *p = x + n * stride;
+        float *o = y + n * stride;
+        for (long s = 0; s < S; s++) o[s] = scale * p[s] + shift;
+    }
+}
+
+static SN_BN_CLONES void channel_dx(const float *restrict dy, const float *restrict xhat, float *restrict dx,
+                                    long N, long S, long stride, float k, float mdy, float mdx) {
+    for (long n = 0; n < N; n++) {
+        const float *g = dy + n * stride, *h = xhat + n * stride;
+        float *o = dx + n * stride;
+        for (long s = 0; s < S; s++) o[s] = k * (g[s] - mdy - h[s] * mdx);
+    }
+}
+
+/* ---- dense (S = 1): up to 16 neighbouring channels, one row at a time ------ */
+
+// Sums over the N rows of w ≤ 16 channels starting at x (row stride C).
+static SN_BN_CLONES void columns_sum(const float *restrict a, const float *restrict b, const float *restrict shift,
+                                     long N, long C, int w, float *restrict out) {
+    float acc[LANES] = {0};
+    for (long n = 0; n < N; n++) {
+        const float *p = a + n * C, *q = b ? b + n * C : NULL;
+        for (int j = 0; j < w; j++)
+            acc[j] += shift ? (p[j] - shift[j]) * (p[j] - shift[j]) : q ? p[j] * q[j] : p[j];
+    }
+    for (int j = 0; j < w; j++) out[j] = acc[j];
+}
+
+/* ---- entry points ----------------------------------------------------------- */
+
+void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N, int C, int S,
+                                   const float *restrict gamma, const float *restrict beta, float eps, float momentum,
+                                   float *restrict running_mean, float *restrict running_var,
+                                   float *restrict xhat, float *restrict inv_std, float *restrict y) {
+    const float count = (float)((long)N * S);
+    const long stride = (long)C * S;
+    if (S == 1) {
+        const long blocks = (C + LANES - 1) / LANES;
+        const int nth = bn_threads(nthreads, blocks, (long)N * C);
+        SN_FOR_RANGES(nth, blocks, lo, hi, t, {
+            for (long blk = lo; blk < hi; blk++) {
+                const int c0 = (int)blk * LANES, w = C - c0 < LANES ? C - c0 : LANES;
+                float mean[LANES], var[LANES];
+                columns_sum(x + c0, NULL, NULL, N, C, w, mean);
+                for (int j = 0; j < w; j++) mean[j] /= count;
+                columns_sum(x + c0, NULL, mean, N, C, w, var);
+                for (int j = 0; j < w; j++) {
+                    var[j] /= count;
+                    inv_std[c0 + j] = 1.0f / sqrtf(var[j] + eps);
+                }
+                for (long n = 0; n < N; n++)
+                    for (int j = 0; j < w; j++) {
+                        const long i = n * C + c0 + j;
+                        const float h = (x[i] - mean[j]) * inv_std[c0 + j];
+                        xhat[i] = h;
+                        y[i] = gamma[c0 + j] * h + beta[c0 + j];
+                    }
+                for (int j = 0; j < w; j++) {
+                    running_mean[c0 + j] = momentum * running_mean[c0 + j] + (1 - momentum) * mean[j];
+                    running_var[c0 + j] = momentum * running_var[c0 + j] + (1 - momentum) * var[j];
+                }
+            }
+        });
+        return;
+    }
+    const int nth = bn_threads(nthreads, C, (long)N * stride);
+    SN_FOR_RANGES(nth, C, lo, hi, t, {
+        for (long c = lo; c < hi; c++) {
+            const float *xc = x + c * S;
+            const float mean = channel_sum(SUM, xc, xc, N, S, stride, 0) / count;
+            const float var = channel_sum(SQUARES, xc, xc, N, S, stride, mean) / count;
+            const float inv = 1.0f / sqrtf(var + eps);
+            inv_std[c] = inv;
+            channel_normalize(xc, xhat + c * S, y + c * S, N, S, stride, mean, inv, gamma[c], beta[c]);
+            running_mean[c] = momentum * running_mean[c] + (1 - momentum) * mean;
+            running_var[c] = momentum * running_var[c] + (1 - momentum) * var;
+        }
+    });
+}
+
+void sn_batchnorm_inference_forward(int nthreads, const float *restrict x, int N, int C, int S,
+                                    const float *restrict gamma, const float *restrict beta, float eps,
+                                    const float *restrict running_mean, const float *restrict running_var,
+                                    float *restrict y) {
+    const long stride = (long)C * S;
+    if (S == 1) {
+        for (int c0 = 0; c0 < C; c0 += LANES) {
+            const int w = C - c0 < LANES ? C - c0 : LANES;
+            float scale[LANES], shift[LANES];
+            for (int j = 0; j < w; j++) {
+                scale[j] = gamma[c0 + j] / sqrtf(running_var[c0 + j] + eps);
+                shift[j] = beta[c0 + j] - scale[j] * running_mean[c0 + j];
+            }
+            for (long n = 0; n < N; n++)
+                for (int j = 0; j < w; j++) y[n * C + c0 + j] = scale[j] * x[n * C + c0 + j] + shift[j];
+        }
+        return;
+    }
+    const int nth = bn_threads(nthreads, C, (long)N * stride);
+    SN_FOR_RANGES(nth, C, lo, hi, t, {
+        for (long c = lo; c < hi; c++) {
+            const float scale = gamma[c] / sqrtf(running_var[c] + eps);
+            channel_affine(x + c * S, y + c * S, N, S, stride, scale, beta[c] - scale * running_mean[c]);
+        }
+    });
+}
+
+void sn_batchnorm_backward(int nthreads, const float *restrict dy, const float *restrict xhat,
+                           const float *restrict inv_std, const float *restrict gamma, int N, int C, int S,
+                           float *restrict dgamma, float *restrict dbeta, float *restrict dx) {
+    const float count = (float)((long)N * S);
+    const long stride = (long)C * S;
+    if (S == 1) {
+        const long blocks = (C + LANES - 1) / LANES;
+        const int nth = bn_threads(nthreads, blocks, (long)N * C);
+        SN_FOR_RANGES(nth, blocks, lo, hi, t, {
+            for (long blk = lo; blk < hi; blk++) {
+                const int c0 = (int)blk * LANES, w = C - c0 < LANES ? C - c0 : LANES;
+                float sdy[LANES], sdyx[LANES];
+                columns_sum(dy + c0, NULL, NULL, N, C, w, sdy);
+                columns_sum(dy + c0, xhat + c0, NULL, N, C, w, sdyx);
+                for (int j = 0; j < w; j++) { dbeta[c0 + j] = sdy[j]; dgamma[c0 + j] = sdyx[j]; }
+                if (!dx) continue;
+                for (long n = 0; n < N; n++)
+                    for (int j = 0; j < w; j++) {
+                        const long i = n * C + c0 + j;
+                        const float k = gamma[c0 + j] * inv_std[c0 + j];
+                        dx[i] = k * (dy[i] - sdy[j] / count - xhat[i] * (sdyx[j] / count));
+                    }
+            }
+        });
+        return;
+    }
+    const int nth = bn_threads(nthreads, C, (long)N * stride);
+    SN_FOR_RANGES(nth, C, lo, hi, t, {
+        for (long c = lo; c < hi; c++) {
+            const float sdy = channel_sum(SUM, dy + c * S, dy + c * S, N, S, stride, 0);
+            const float sdyx = channel_sum(PRODUCTS, dy + c * S, xhat + c * S, N, S, stride, 0);
+            dbeta[c] = sdy;
+            dgamma[c] = sdyx;
+            if (dx) channel_dx(dy + c * S, xhat + c * S, dx + c * S, N, S, stride, gamma[c] * inv_std[c], sdy / count, sdyx / count);
+        }
+    });
+}
