@@ -143,7 +143,7 @@ SN_PACK_AVX2 static void pack_a12_bytes(const uint8_t *restrict A, int lda, int 
 
 // A full panel of w = 16 or 32 columns of Bᵀ (B stored (N, K)): w/8 8x8
 // transposes per 8 k. dst[k*w + j] = B[j*ldb + k].
-SN_PACK_AVX2 static void pack_b_panel_trans(const float *restrict B, int ldb, int kc, int w, float *restrict dst) {
+SN_NO_LIBC_COPIES SN_PACK_AVX2 static void pack_b_panel_trans(const float *restrict B, int ldb, int kc, int w, float *restrict dst) {
     int k = 0;
     for (; k + 8 <= kc; k += 8) {
         for (int h = 0; h < w; h += 8) {
@@ -160,7 +160,7 @@ SN_PACK_AVX2 static void pack_b_panel_trans(const float *restrict B, int ldb, in
 
 // A full panel of w = 16 or 32 columns of row-major B: w/8 vector copies per
 // k (the plain loop compiles to a memcpy call per row).
-SN_PACK_AVX2 static void pack_b_panel_rows(const float *restrict B, int ldb, int kc, int w, float *restrict dst) {
+SN_NO_LIBC_COPIES SN_PACK_AVX2 static void pack_b_panel_rows(const float *restrict B, int ldb, int kc, int w, float *restrict dst) {
     for (int k = 0; k < kc; k++) {
         const float *s = B + (size_t)k * ldb;
         for (int h = 0; h < w; h += 8) _mm256_storeu_ps(dst + (size_t)k * w + h, _mm256_loadu_ps(s + h));
@@ -211,7 +211,7 @@ SN_NO_LIBC_COPIES static const float *pack_a_floats(const sn_gemm_a *src, int ic
 // bytes. A first layer at inference reads uint8 images; converting a batch to
 // floats first writes 4 bytes per pixel (past L2 for a batch of 1000) that
 // packing then reads back. Never read in place: `from` is ignored.
-static const float *pack_a_bytes(const sn_gemm_a *src, int ic, int pc, int mc, int kc,
+SN_NO_LIBC_COPIES static const float *pack_a_bytes(const sn_gemm_a *src, int ic, int pc, int mc, int kc,
                                  int mr, int from, float *restrict pa) {
     (void)from;
     const int ldx = src->ld;
