@@ -163,7 +163,7 @@ public func scratchnetModelPredict(_ model: OpaquePointer?, _ inputs: UnsafePoin
     while start < Int(batch) {
         let n = min(network.maxBatch, Int(batch) - start)
         network.inputBuffer.pointer.update(from: inputs + start * sample, count: n * sample)
-        let logits = network.forward(batch: n, training: false)
+        let logits = network.inferenceForward(batch: n)
         network.kernels.softmax(logits.pointer, into: outputs + start * classes, rows: n, cols: classes)
         start += n
     }

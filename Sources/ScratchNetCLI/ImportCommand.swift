@@ -3,8 +3,7 @@ import ScratchNet
 
 /// `scratchnet import`: an ONNX model (e.g. from `torch.onnx.export`) as a
 /// ScratchNet model file, which `eval`, `predict`, `quantize` and `export`
-/// then use like any other (fine-tuning goes through the Swift API:
-/// `train --resume` takes checkpoints only).
+/// then use like any other (`train --init-from` fine-tunes either file).
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",

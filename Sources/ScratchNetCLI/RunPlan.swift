@@ -48,6 +48,8 @@ struct RunPlan {
     var labelSmoothing: Float = 0
     /// `--tta flip`: the per-epoch test score averages each image's softmax with its mirror's.
     var testTimeFlip = false
+    /// `--init-from FILE` (or the config's `init_from`): the weights the run starts from.
+    var initFrom: String?
 
     /// The learning rate an optimizer starts from unless told: 0.1 for SGD
     /// (the two-layer net's rate), the book's defaults for the others.
@@ -63,6 +65,8 @@ struct RunPlan {
         let flags = command.modelOptions
         try command.persistence.refuseInitializerOnResume(flags)
         architectureFlags = flags.givenArchitectureFlags
+        initFrom = command.initFrom ?? file?.configuration.initFrom
+        try InitialWeights.refuseConflicts(initFrom, resume: command.persistence.resume, initializer: flags.initializer)
 
         var model = ModelChoice()
         model.preset = try flags.model ?? file?.value(\.model, key: "model") ?? .twoLayer
@@ -138,6 +142,7 @@ struct RunPlan {
                 (schedule != .constant, "--lr-schedule"), (!augmentation.isNone, "--augment"),
                 (validationSplit != nil, "--validation-split"), (reportDirectory != nil, "--report"),
                 (persistence.checkpoint != nil, "--checkpoint"), (persistence.resume != nil, "--resume"),
+                (initFrom != nil, "--init-from"),
                 (monitoring.log != nil, "--log"), (monitoring.tensorboard != nil, "--tensorboard"),
                 (monitoring.earlyStop != nil, "--early-stop"), (monitoring.saveBest != nil, "--save-best"),
             ]
@@ -156,6 +161,7 @@ struct RunPlan {
         dataDirectory = DataOptions.resolve(command.data.data, environment: environment)
         try DataOptions.requireExisting(dataDirectory)
         try persistence.checkFiles()
+        if let initFrom, !FileManager.default.fileExists(atPath: initFrom) { throw DataError.fileNotFound(path: initFrom) }
         if let metricsJson { try OutputPath.checkWritable(metricsJson, flag: "--metrics-json") }
         if let log = monitoring.log { try OutputPath.checkWritable(log, flag: "--log") }
         if let saveBest = monitoring.saveBest { try OutputPath.checkWritable(saveBest, flag: "--save-best") }

@@ -73,6 +73,10 @@ struct TrainCommand: ParsableCommand {
             completion: .file(extensions: ["json"]))
     var config: String?
 
+    @Option(help: ArgumentHelp("Start from the weights of this model: a .safetensors model file or an .onnx model (imported as `scratchnet import` does); the architecture comes from the file. Not with --resume.", valueName: "file"),
+            completion: .file(extensions: ["safetensors", "onnx"]))
+    var initFrom: String?
+
     @Option(help: "Hold out this fraction of the training data (seeded) and report accuracy on it each epoch.")
     var validationSplit: Double?
 
@@ -110,8 +114,11 @@ struct TrainCommand: ParsableCommand {
         let (allTrain, test) = try DataSource.loadTrainAndTest(directory)
         let (train, validation) = try splitForValidation(allTrain, plan: plan)
         let resumeFile = try plan.persistence.resumeFile()
-        let spec = try plan.persistence.architecture(resumeFile, flags: plan.architectureFlags) { try plan.model.spec(train: train, test: test) }
+        let initial = try plan.initFrom.map(InitialWeights.read(path:))
+        let spec = try initial?.architecture(flags: plan.architectureFlags, weightDecay: plan.model.weightDecay) { try plan.model.spec(train: train, test: test) }
+            ?? plan.persistence.architecture(resumeFile, flags: plan.architectureFlags) { try plan.model.spec(train: train, test: test) }
         let network = try plan.makeNetwork(spec: spec, maxBatch: plan.batchSize, trainingSamples: train.count)
+        try initial?.load(into: network)
         let trainer = try Trainer(network: network, train: train, test: test, options: plan.trainerOptions)
         let classNames = try plan.classNames(forClasses: network.classes, data: allTrain)
         try plan.persistence.restore(trainer, from: resumeFile)

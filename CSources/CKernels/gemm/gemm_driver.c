@@ -129,6 +129,40 @@ static int k_block(int K, int kc_max) {
     return (K + nb - 1) / nb;
 }
 
+// The inference epilogue (sn_sgemm_bias_act): bias[j] added to column j of
+// C, then the ReLU (v > 0 ? v : 0) when relu. NULL: none.
+typedef struct { const float *bias; int relu; } gemm_epilogue;
+
+// Applies `ep` to one finished (mc, nc) block of C at c, whose first row is
+// row0 and first column col0 of the product as computed; with ct the block
+// is stored transposed (its (i, j) at c[j*ldc + i]) and its rows are C's
+// columns. Runs right after the block's last K block, while it is in cache:
+// the same operations as separate bias and ReLU passes, so the same bits.
+static void apply_epilogue(const gemm_epilogue *ep, int ct, int row0, int col0, int mc, int nc,
+                           float *restrict c, int ldc) {
+    const float *restrict bias = ep->bias;
+    const int relu = ep->relu;
+    if (ct) {
+        for (int j = 0; j < nc; j++) {
+            float *restrict r = c + (size_t)j * ldc;
+            for (int i = 0; i < mc; i++) {
+                float v = r[i] + bias[row0 + i];
+                r[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
+            }
+        }
+        return;
+    }
+    for (int i = 0; i < mc; i++) {
+        float *restrict r = c + (size_t)i * ldc;
+        const float *restrict b = bias + col0;
+        if (relu) {
+            for (int j = 0; j < nc; j++) { float v = r[j] + b[j]; r[j] = v > 0.0f ? v : 0.0f; }
+        } else {
+            for (int j = 0; j < nc; j++) r[j] += b[j];
+        }
+    }
+}
+
 // The barrier of gemm_team_shared_b's team. Only for T > 1: gemm_serial
 // (T = 1) also runs inside the N split's parallel region, where an orphaned
 // barrier would bind to that region's threads.
@@ -151,7 +185,7 @@ static int k_block(int K, int kc_max) {
 static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *pa, float *const pb[2],
                                const sn_gemm_a *A, int tb, int M, int N, int K, float alpha,
                                const float *B, int ldb, float beta, float *C, int ldc, int ct,
-                               int direct_a, int direct_b) {
+                               int direct_a, int direct_b, const gemm_epilogue *ep) {
     const int mr = isa->mr, nr = isa->nr, ta = A->trans;
     const int strips = (M + mr - 1) / mr;
     const int lo = t < R ? (int)((long)strips * t / R) * mr : M;
@@ -196,6 +230,7 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
                 g.mc = mc;
                 g.c = ct ? C + (size_t)jc * ldc + ic : C + (size_t)ic * ldc + jc;
                 isa->macro(&g);
+                if (ep && pc + kc == K) apply_epilogue(ep, ct, ic, jc, mc, nc, g.c, ldc);
             }
         }
     }
@@ -206,24 +241,28 @@ static void gemm_team_shared_b(const gemm_isa *isa, int t, int T, int R, float *
 // read A/B in place instead of packing (B only when not transposed).
 static void gemm_serial(const gemm_isa *isa, const sn_gemm_a *A, int tb, int M, int N, int K,
                         float alpha, const float *B, int ldb, float beta, float *C, int ldc, int ct,
-                        int slot, int direct_a, int direct_b) {
+                        int slot, int direct_a, int direct_b, const gemm_epilogue *ep) {
     float *const pb[2] = {pack_b_buf[slot], pack_b_buf[slot]};  // one thread: no need to alternate
     gemm_team_shared_b(isa, 0, 1, 1, pack_a_buf[slot], pb, A, tb, M, N, K, alpha, B, ldb,
-                       beta, C, ldc, ct, direct_a, direct_b);
+                       beta, C, ldc, ct, direct_a, direct_b, ep);
 }
 
 #ifdef _OPENMP
 // Thread t of T, N split: a contiguous range of NR-column panels, serially.
 static void gemm_part_n(const gemm_isa *isa, int t, int T, int slot, const sn_gemm_a *A, int tb,
                         int M, int N, int K, float alpha, const float *B, int ldb, float beta,
-                        float *C, int ldc, int ct, int direct) {
+                        float *C, int ldc, int ct, int direct, const gemm_epilogue *ep) {
     const int unit = isa->nr, units = (N + unit - 1) / unit;
     const int u0 = (int)((long)units * t / T), u1 = (int)((long)units * (t + 1) / T);
     const int lo = u0 * unit, hi = imin(u1 * unit, N);
     if (lo >= hi) return;
     const float *b = tb ? B + (size_t)lo * ldb : B + lo;
+    // This share's columns are the product's lo..hi: its bias starts at lo
+    // (with ct they are C's rows, and the bias follows the product's rows).
+    gemm_epilogue share;
+    if (ep) share = (gemm_epilogue){ct ? ep->bias : ep->bias + lo, ep->relu};
     gemm_serial(isa, A, tb, M, hi - lo, K, alpha, b, ldb, beta,
-                ct ? C + (size_t)lo * ldc : C + lo, ldc, ct, slot, direct & 1, direct & 2);
+                ct ? C + (size_t)lo * ldc : C + lo, ldc, ct, slot, direct & 1, direct & 2, ep ? &share : NULL);
 }
 #endif
 
@@ -262,11 +301,14 @@ static void scale_c(int M, int N, float beta, float *restrict C, int ldc) {
 }
 
 // op(A) is (M, K) (floats or bytes, see sn_gemm_a), op(B) is (K, N), C is (M, N).
+// ep: the inference epilogue (then alpha is 1 and beta 0), or NULL.
 static void gemm_driver(const gemm_isa *isa, int nthreads, sn_gemm_a a, int trans_b, int M, int N, int K,
-                        float alpha, const float *B, int ldb, float beta, float *C, int ldc) {
+                        float alpha, const float *B, int ldb, float beta, float *C, int ldc,
+                        const gemm_epilogue *ep) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == 0.0f) {
         if (beta != 1.0f) scale_c(M, N, beta, C, ldc);
+        if (ep) apply_epilogue(ep, 0, 0, 0, M, N, C, ldc);
         return;
     }
     // Few columns: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead, storing each tile
@@ -309,7 +351,7 @@ static void gemm_driver(const gemm_isa *isa, int nthreads, sn_gemm_a a, int tran
     if (nth > nslots) nth = nslots;
     if (nth <= 1) {
         gemm_serial(isa, &a, trans_b, M, N, K, alpha, B, ldb, beta, C, ldc, ct, slots[0],
-                    direct & 1, direct & 2);
+                    direct & 1, direct & 2, ep);
     } else {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nth)
@@ -322,9 +364,9 @@ static void gemm_driver(const gemm_isa *isa, int nthreads, sn_gemm_a a, int tran
                 float *const pb[2] = {pack_b_buf[slots[0]], pack_b_buf[slots[1]]};
                 gemm_team_shared_b(isa, t, omp_get_num_threads(), T, t < T ? pack_a_buf[slots[t]] : NULL,
                                    pb, &a, trans_b, M, N, K, alpha, B, ldb, beta, C, ldc, ct,
-                                   direct & 1, direct & 2);
+                                   direct & 1, direct & 2, ep);
             } else if (t < T) {
-                gemm_part_n(isa, t, T, slots[t], &a, trans_b, M, N, K, alpha, B, ldb, beta, C, ldc, ct, direct);
+                gemm_part_n(isa, t, T, slots[t], &a, trans_b, M, N, K, alpha, B, ldb, beta, C, ldc, ct, direct, ep);
             }
         }
 #endif
@@ -337,7 +379,7 @@ int sn_sgemm_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_a, int t
                          float beta, float *C, int ldc) {
     if (!sn_gemm_kernel_supported(kernel)) return -1;
     const gemm_isa isa = isa_for(kernel);  // a cached CPU-feature read: cheap
-    gemm_driver(&isa, nthreads, sn_gemm_a_floats(A, lda, trans_a), trans_b, M, N, K, alpha, B, ldb, beta, C, ldc);
+    gemm_driver(&isa, nthreads, sn_gemm_a_floats(A, lda, trans_a), trans_b, M, N, K, alpha, B, ldb, beta, C, ldc, NULL);
     return 0;
 }
 
@@ -346,7 +388,7 @@ int sn_sgemm_bytes_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_b,
                                float beta, float *C, int ldc) {
     if (!sn_gemm_kernel_supported(kernel)) return -1;
     const gemm_isa isa = isa_for(kernel);
-    gemm_driver(&isa, nthreads, sn_gemm_a_bytes(X, ldx, scale), trans_b, M, N, K, 1.0f, B, ldb, beta, C, ldc);
+    gemm_driver(&isa, nthreads, sn_gemm_a_bytes(X, ldx, scale), trans_b, M, N, K, 1.0f, B, ldb, beta, C, ldc, NULL);
     return 0;
 }
 
@@ -361,4 +403,36 @@ void sn_sgemm_bytes(int nthreads, int trans_b, int M, int N, int K, float scale,
                     const float *B, int ldb, float beta, float *C, int ldc) {
     sn_sgemm_bytes_with_kernel(SN_GEMM_KERNEL_AUTO, nthreads, trans_b, M, N, K, scale, X, ldx, B, ldb,
                                beta, C, ldc);
+}
+
+int sn_sgemm_bias_act_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_a, int trans_b, int M, int N, int K,
+                                  const float *A, int lda, const float *B, int ldb, const float *bias, int relu,
+                                  float *C, int ldc) {
+    if (!sn_gemm_kernel_supported(kernel)) return -1;
+    const gemm_isa isa = isa_for(kernel);
+    const gemm_epilogue ep = {bias, relu != 0};
+    gemm_driver(&isa, nthreads, sn_gemm_a_floats(A, lda, trans_a), trans_b, M, N, K, 1.0f, B, ldb, 0.0f, C, ldc, &ep);
+    return 0;
+}
+
+int sn_sgemm_bytes_bias_act_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_b, int M, int N, int K,
+                                        float scale, const uint8_t *X, int ldx, const float *B, int ldb,
+                                        const float *bias, int relu, float *C, int ldc) {
+    if (!sn_gemm_kernel_supported(kernel)) return -1;
+    const gemm_isa isa = isa_for(kernel);
+    const gemm_epilogue ep = {bias, relu != 0};
+    gemm_driver(&isa, nthreads, sn_gemm_a_bytes(X, ldx, scale), trans_b, M, N, K, 1.0f, B, ldb, 0.0f, C, ldc, &ep);
+    return 0;
+}
+
+void sn_sgemm_bias_act(int nthreads, int trans_a, int trans_b, int M, int N, int K, const float *A, int lda,
+                       const float *B, int ldb, const float *bias, int relu, float *C, int ldc) {
+    sn_sgemm_bias_act_with_kernel(SN_GEMM_KERNEL_AUTO, nthreads, trans_a, trans_b, M, N, K, A, lda, B, ldb,
+                                  bias, relu, C, ldc);
+}
+
+void sn_sgemm_bytes_bias_act(int nthreads, int trans_b, int M, int N, int K, float scale, const uint8_t *X, int ldx,
+                             const float *B, int ldb, const float *bias, int relu, float *C, int ldc) {
+    sn_sgemm_bytes_bias_act_with_kernel(SN_GEMM_KERNEL_AUTO, nthreads, trans_b, M, N, K, scale, X, ldx, B, ldb,
+                                        bias, relu, C, ldc);
 }

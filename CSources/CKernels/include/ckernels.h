@@ -93,6 +93,29 @@ int sn_sgemm_bytes_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_b,
                                float scale, const uint8_t *X, int ldx,
                                const float *B, int ldb, float beta, float *C, int ldc);
 
+/// Inference form of a dense layer: C = op(A)·op(B) + bias (bias[j] added to
+/// column j, bias has N floats), then, when relu != 0, the ReLU (v > 0 ? v : 0).
+/// Each block of C gets the bias and ReLU right after its last K block, while
+/// it is in cache, instead of in two more passes over C. Bit for bit sn_sgemm
+/// (alpha 1, beta 0), then the bias added row by row, then the ReLU.
+void sn_sgemm_bias_act(int nthreads, int trans_a, int trans_b, int M, int N, int K,
+                       const float *A, int lda, const float *B, int ldb,
+                       const float *bias, int relu, float *C, int ldc);
+
+/// sn_sgemm_bias_act on byte input: A = scale·X, as in sn_sgemm_bytes.
+void sn_sgemm_bytes_bias_act(int nthreads, int trans_b, int M, int N, int K, float scale,
+                             const uint8_t *X, int ldx, const float *B, int ldb,
+                             const float *bias, int relu, float *C, int ldc);
+
+/// sn_sgemm_bias_act and sn_sgemm_bytes_bias_act on the given micro-kernel;
+/// return as sn_sgemm_with_kernel.
+int sn_sgemm_bias_act_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_a, int trans_b, int M, int N, int K,
+                                  const float *A, int lda, const float *B, int ldb,
+                                  const float *bias, int relu, float *C, int ldc);
+int sn_sgemm_bytes_bias_act_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_b, int M, int N, int K,
+                                        float scale, const uint8_t *X, int ldx, const float *B, int ldb,
+                                        const float *bias, int relu, float *C, int ldc);
+
 /* ---- softmax and cross-entropy ----------------------------------------- */
 
 /// probs[b,:] = softmax(logits[b,:]) over C classes, max-subtracted.

@@ -31,6 +31,21 @@ public protocol Kernels: Sendable {
                    b: UnsafePointer<Float>, ldb: Int,
                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int)
 
+    /// A dense layer at inference: C = A·B + bias (bias added to every row),
+    /// then max(·, 0) as `v > 0 ? v : 0` when `relu`; A (m,k), B (k,n), C (m,n).
+    /// Bit for bit ``gemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+    /// (alpha 1, beta 0), ``addBias(_:bias:rows:cols:)`` and ``relu(_:into:count:)``,
+    /// which is the default (KernelsInferenceEpilogue.swift).
+    func gemmBiasActivation(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>, relu: Bool,
+                            c: UnsafeMutablePointer<Float>, ldc: Int)
+
+    /// ``gemmBiasActivation(m:n:k:a:lda:b:ldb:bias:relu:c:ldc:)`` on byte
+    /// input, A = scale·X as in ``gemmBytes(transB:m:n:k:scale:x:ldx:b:ldb:beta:c:ldc:)``.
+    func gemmBytesBiasActivation(m: Int, n: Int, k: Int, scale: Float, x: UnsafePointer<UInt8>, ldx: Int,
+                                 b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>, relu: Bool,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int)
+
     /// probs[r,:] = softmax(logits[r,:]); may be the same buffer.
     func softmax(_ logits: UnsafePointer<Float>, into probs: UnsafeMutablePointer<Float>, rows: Int, cols: Int)
 

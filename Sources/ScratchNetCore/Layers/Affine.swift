@@ -71,14 +71,31 @@ public final class Affine: Layer {
     /// to floats first writes four times its size (3 MB for 1000 Fashion-MNIST
     /// images, past L2) for the product to read back. Keeps no input, so
     /// ``backward(_:)`` cannot follow it: evaluation only.
-    public func forward(bytes: UnsafePointer<UInt8>, batch: Int, scale: Float) -> Tensor {
+    /// - Parameter relu: also apply the ReLU that follows this layer (fused
+    ///   into the product's epilogue; the same bits as a separate ReLU layer).
+    public func forward(bytes: UnsafePointer<UInt8>, batch: Int, scale: Float, relu: Bool = false) -> Tensor {
         precondition(batch > 0 && batch <= output!.shape[0], "Affine: batch \(batch) not in 1...\(output!.shape[0])")
         lastInput = nil
         let out = output!.leading(batch)
-        kernels.gemmBytes(transB: false, m: batch, n: outputs, k: inputs, scale: scale,
-                          x: bytes, ldx: inputs, b: weight!.pointer, ldb: outputs,
-                          beta: 0, c: out.pointer, ldc: outputs)
-        kernels.addBias(out.pointer, bias: bias!.pointer, rows: batch, cols: outputs)
+        kernels.gemmBytesBiasActivation(m: batch, n: outputs, k: inputs, scale: scale, x: bytes, ldx: inputs,
+                                        b: weight!.pointer, ldb: outputs, bias: bias!.pointer, relu: relu,
+                                        c: out.pointer, ldc: outputs)
+        return out
+    }
+
+    /// Inference on float input with the bias (and, when `relu`, the ReLU
+    /// that follows this layer) applied in the product's epilogue: one pass
+    /// over the output instead of three, the same bits as
+    /// ``forward(_:training:)`` then a ReLU layer. Keeps no input (evaluation only).
+    public func forwardInference(_ input: Tensor, relu: Bool) -> Tensor {
+        let batch = input.shape[0]
+        let x = input.matrix
+        precondition(x.shape[1] == inputs, "Affine: input \(input.shape) does not have \(inputs) features")
+        lastInput = nil
+        let out = output!.leading(batch)
+        kernels.gemmBiasActivation(m: batch, n: outputs, k: inputs, a: x.pointer, lda: inputs,
+                                   b: weight!.pointer, ldb: outputs, bias: bias!.pointer, relu: relu,
+                                   c: out.pointer, ldc: outputs)
         return out
     }
 

@@ -14,11 +14,11 @@ extension Network {
         precondition(batch > 0 && batch <= maxBatch, "Network: batch \(batch) not in 1...\(maxBatch)")
         guard let first = layers.first as? Affine else {
             kernels.convertBytes(bytes, rows: batch, sampleSize: sampleShape.count, scale: scale, into: inputBuffer.pointer)
-            return forward(batch: batch, training: false)
+            return inferenceForward(batch: batch)
         }
-        var h = first.forward(bytes: bytes, batch: batch, scale: scale)
-        for layer in layers.dropFirst() { h = layer.forward(h, training: false) }
-        return h
+        let relu = layers.count > 1 && layers[1] is ReLU
+        let h = first.forward(bytes: bytes, batch: batch, scale: scale, relu: relu)
+        return inferenceForward(h, fromLayer: relu ? 2 : 1)
     }
 
     /// Logits for samples `start..<start+count` of `data` (inference mode);
@@ -26,7 +26,7 @@ extension Network {
     public func inferenceLogits(on data: LabeledImages, start: Int, count: Int) -> Tensor {
         if data.isTabular {
             data.fillBatch(start: start, count: count, into: inputBuffer, labels: labelBuffer, kernels: kernels)
-            return forward(batch: count, training: false)
+            return inferenceForward(batch: count)
         }
         data.fillLabels(start: start, count: count, into: labelBuffer)
         return data.withSamples(start: start, count: count) {

@@ -25,6 +25,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var seed: UInt64?
     /// Training images scored for the per-epoch train accuracy (`--train-accuracy-samples`).
     public var trainAccuracySamples: Int?
+    /// A model file whose weights training starts from (`--init-from`).
+    public var initFrom: String?
     /// How the values were found (informational; `train` ignores it).
     public var search: SearchRecord?
 
@@ -80,6 +82,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         case learningRate = "learning_rate"
         case weightDecay = "weight_decay"
         case trainAccuracySamples = "train_accuracy_samples"
+        case initFrom = "init_from"
     }
 }
 

@@ -49,6 +49,20 @@ public struct FastKernels: Kernels {
                        b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    public func gemmBiasActivation(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                   b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>, relu: Bool,
+                                   c: UnsafeMutablePointer<Float>, ldc: Int) {
+        sn_sgemm_bias_act(nthreads, 0, 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb),
+                          bias, relu ? 1 : 0, c, Int32(ldc))
+    }
+
+    public func gemmBytesBiasActivation(m: Int, n: Int, k: Int, scale: Float, x: UnsafePointer<UInt8>, ldx: Int,
+                                        b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>, relu: Bool,
+                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+        sn_sgemm_bytes_bias_act(nthreads, 0, Int32(m), Int32(n), Int32(k), scale, x, Int32(ldx), b, Int32(ldb),
+                                bias, relu ? 1 : 0, c, Int32(ldc))
+    }
+
     public func softmax(_ logits: UnsafePointer<Float>, into probs: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
         sn_softmax_forward(nthreads, logits, probs, Int32(rows), Int32(cols))
     }

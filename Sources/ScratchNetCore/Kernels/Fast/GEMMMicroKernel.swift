@@ -74,4 +74,33 @@ extension FastKernels {
                                                 b, Int32(ldb), beta, c, Int32(ldc))
         precondition(status == 0, "the \(kernel) GEMM micro-kernel does not run on this CPU")
     }
+
+    /// `gemmBiasActivation` on a chosen micro-kernel and thread count, with
+    /// op(A) = Aᵀ when `transA` and op(B) = Bᵀ when `transB` (the C entry takes both).
+    ///
+    /// - Precondition: `kernel` is in `GEMMMicroKernel.supported`; `threads` >= 1.
+    public func gemmBiasActivation(using kernel: GEMMMicroKernel, threads: Int, transA: Bool, transB: Bool,
+                                   m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                   b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>, relu: Bool,
+                                   c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(threads >= 1, "threads must be at least 1")
+        let status = sn_sgemm_bias_act_with_kernel(kernel.cValue, Int32(threads), transA ? 1 : 0, transB ? 1 : 0,
+                                                   Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb),
+                                                   bias, relu ? 1 : 0, c, Int32(ldc))
+        precondition(status == 0, "the \(kernel) GEMM micro-kernel does not run on this CPU")
+    }
+
+    /// `gemmBytesBiasActivation` on a chosen micro-kernel and thread count.
+    ///
+    /// - Precondition: `kernel` is in `GEMMMicroKernel.supported`; `threads` >= 1.
+    public func gemmBytesBiasActivation(using kernel: GEMMMicroKernel, threads: Int, transB: Bool,
+                                        m: Int, n: Int, k: Int, scale: Float, x: UnsafePointer<UInt8>, ldx: Int,
+                                        b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>, relu: Bool,
+                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(threads >= 1, "threads must be at least 1")
+        let status = sn_sgemm_bytes_bias_act_with_kernel(kernel.cValue, Int32(threads), transB ? 1 : 0,
+                                                         Int32(m), Int32(n), Int32(k), scale, x, Int32(ldx),
+                                                         b, Int32(ldb), bias, relu ? 1 : 0, c, Int32(ldc))
+        precondition(status == 0, "the \(kernel) GEMM micro-kernel does not run on this CPU")
+    }
 }
