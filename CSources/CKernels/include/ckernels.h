@@ -192,6 +192,29 @@ int sn_conv_backward_with_kernel(sn_gemm_kernel kernel, int nthreads, const floa
                                  const float *dout, float *dw, float *db, float *dx, float *scratch,
                                  sn_conv_geometry g);
 
+/// Which algorithm a convolution runs (tests force each; AUTO is what
+/// sn_conv_forward and sn_conv_backward pick per layer).
+typedef enum {
+    SN_CONV_ALGORITHM_AUTO = 0,
+    /// The shifted product (stride 1) or im2col (other strides).
+    SN_CONV_ALGORITHM_DIRECT = 1,
+    /// Winograd F(2×2, 3×3): 3×3 stride-1 layers only (the input gradient
+    /// also needs pad ≤ 2, being the transposed convolution's forward).
+    SN_CONV_ALGORITHM_WINOGRAD = 2,
+} sn_conv_algorithm;
+
+/// sn_conv_forward_with_kernel with the algorithm forced; -1 (nothing
+/// computed) also when WINOGRAD is asked for a layer it cannot run.
+int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
+                                   const float *x, const float *w, const float *bias, float *out,
+                                   float *scratch, sn_conv_geometry g);
+
+/// sn_conv_backward_with_kernel with the input gradient's algorithm forced
+/// (the weight gradient is always the direct product); returns as above.
+int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
+                                    const float *x, const float *w, const float *dout, float *dw, float *db,
+                                    float *dx, float *scratch, sn_conv_geometry g);
+
 /* ---- max pooling (pool.c) ------------------------------------------------ */
 
 /// y (N, C, OH, OW) = max over each PH×PW window (padding never wins);

@@ -1,0 +1,221 @@
+/*
+ * conv_winograd.h — Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions.
+ * Part of conv.c's translation unit: included there after its micro-kernels
+ * (gemm_ab, round16, imin), compiled once per instruction set with them.
+ *
+ * Each 2×2 output tile comes from the 4×4 input tile d_c starting at row
+ * 2·th − pad, column 2·tw − pad (zeros outside the image):
+ *   Y = Aᵀ [ Σ_c (G g_fc Gᵀ) ⊙ (Bᵀ d_c B) ] A
+ *   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
+ *   G  = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]        Aᵀ = [1 1 1 0; 0 1 −1 −1]
+ * The 16 entries of the transformed tiles are 16 independent products over
+ * the channels,
+ *   M_k (FN, T) = U_k (FN, C) · V_k (C, T)      k = 0…15, T tiles,
+ * so a tile costs 16 multiply-adds per (filter, channel) instead of 36
+ * (2.25× fewer); the transforms are additions and halvings. Tiles are taken
+ * a whole tile row at a time over consecutive images, R rows per chunk, so
+ * that V and M (16·(C + FN) floats per tile) fit in about half of L2.
+ *
+ * Every output comes from its own tile alone, its channel sums in
+ * gemm_ab's fixed order: results do not depend on the chunking or on how
+ * images are split over threads.
+ */
+#ifndef SN_CONV_WINOGRAD_H
+#define SN_CONV_WINOGRAD_H
+
+/* Bytes of V and M a chunk of tile rows aims for (half of a 1 MiB L2). */
+#define SN_WINO_CHUNK_BYTES (512L * 1024)
+
+/* Where one block's Winograd buffers sit (offsets in floats inside its region).
+ * Tile rows of a chunk are laid end to end with one dummy tile after each
+ * (TW + 1 columns per tile row, 2·TW + 2 input columns): column t of the
+ * chunk reads input columns 2t … 2t + 3 of a "super row", so every
+ * transform loop runs over whole 16-tile vectors of the chunk, however
+ * narrow the image (TW = 4 on 8×8 images). The dummy columns cost 1/(TW + 1)
+ * of the products. */
+typedef struct {
+    int TH, TW;       /* tiles per image: ⌈OH/2⌉ × ⌈OW/2⌉ */
+    int R;            /* tile rows per chunk */
+    long S2;          /* input (and output) columns per tile row: 2·TW + 2 */
+    long Tp;          /* columns of V and M: R·(TW + 1) rounded up to 16 */
+    long dlen;        /* floats of one super row: 2·Tp + 48 (the last vector reads 34 past 2·t) */
+    long V, M, D, O;  /* V (16, C, Tp), M (16, FN, Tp), D (4, dlen) input rows, O (2, 2·Tp) output rows */
+    long region;      /* floats per block */
+    long U;           /* floats of the transformed weights (16, FN, C) */
+} wino_layout;
+
+static int wino_possible(const sn_conv_geometry *g) {
+    return g->stride == 1 && g->FH == 3 && g->FW == 3 && g->OH >= 1 && g->OW >= 1;
+}
+
+static wino_layout wino_layout_of(const sn_conv_geometry *g) {
+    wino_layout W;
+    W.TH = (g->OH + 1) / 2;
+    W.TW = (g->OW + 1) / 2;
+    W.S2 = 2L * W.TW + 2;  /* ≥ W + 2·pad: a row with its padding */
+    const long per_row = 16L * (g->C + g->FN) * (W.TW + 1) * (long)sizeof(float);
+    long R = SN_WINO_CHUNK_BYTES / per_row;
+    const long total = (long)g->N * W.TH;
+    if (R > total) R = total;
+    if (R < 1) R = 1;
+    W.R = (int)R;
+    W.Tp = round16(R * (W.TW + 1));
+    W.dlen = round16(2 * W.Tp + 48);
+    W.V = 0;
+    W.M = W.V + 16L * g->C * W.Tp;
+    W.D = W.M + 16L * g->FN * W.Tp;
+    W.O = W.D + 4 * W.dlen;
+    W.region = W.O + 4 * W.Tp;
+    W.U = 16L * g->FN * g->C;
+    return W;
+}
+
+// U (16, FN, C): U[k][f][c] = (G·k_fc·Gᵀ)[k / 4][k % 4] for the 3×3 kernel
+// k_fc = w[f][c]; with flip, the transposed convolution's kernel
+// w[c][f] rotated by 180° (w is then (C, FN, 3, 3) of the original layer).
+static void wino_weights(int FN, int C, const float *restrict w, int flip, float *restrict U) {
+    for (int f = 0; f < FN; f++)
+        for (int c = 0; c < C; c++) {
+            const float *src = w + (flip ? (long)c * FN + f : (long)f * C + c) * 9;
+            float k[3][3], t[4][3];
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) k[a][b] = flip ? src[(2 - a) * 3 + (2 - b)] : src[a * 3 + b];
+            for (int b = 0; b < 3; b++) {
+                t[0][b] = k[0][b];
+                t[1][b] = 0.5f * (k[0][b] + k[1][b] + k[2][b]);
+                t[2][b] = 0.5f * (k[0][b] - k[1][b] + k[2][b]);
+                t[3][b] = k[2][b];
+            }
+            for (int i = 0; i < 4; i++) {
+                const float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]),
+                                    0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+                for (int j = 0; j < 4; j++) U[((long)(4 * i + j) * FN + f) * C + c] = u[j];
+            }
+        }
+}
+
+// Even and odd lanes of the 32 floats at p (p[2t], p[2t + 1] for t < 16).
+#define SN_WINO_SPLIT(p, even, odd)                                                              \
+    do {                                                                                         \
+        const v16 a_ = *(const v16u *)(p), b_ = *(const v16u *)((p) + 16);                      \
+        even = __builtin_shufflevector(a_, b_, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30); \
+        odd = __builtin_shufflevector(a_, b_, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31); \
+    } while (0)
+
+// V[k][c][t] = (Bᵀ d B)[k / 4][k % 4] for the tiles of tile rows q0 … q0 + R − 1
+// (tile row q is row q % TH of image q / TH; x points at image 0), column
+// t = r·(TW + 1) + tw. Per channel, D_i holds input row 2·th − pad + i of
+// every tile row r at r·S2, zero-padded (rows outside the image: zeros).
+static inline __attribute__((always_inline)) void
+wino_input(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x, long q0, int R,
+           float *restrict V, float *restrict D) {
+    const int C = g->C, H = g->H, IW = g->W, pad = g->pad, TH = W->TH;
+    const long Tp = W->Tp, kst = (long)C * Tp, in_image = (long)C * H * IW, S2 = W->S2, dl = W->dlen;
+    const long vectors = (R * (W->TW + 1L) + 15) / 16;
+    // Zeros wherever no channel's pixels land (padding, rows outside the
+    // image, the tail), once per chunk: the copies below write the same places for every channel.
+    memset(D, 0, sizeof(float) * (size_t)(4 * dl));
+    for (int c = 0; c < C; c++) {
+        for (int i = 0; i < 4; i++) {
+            float *restrict Di = D + i * dl;
+            for (int r = 0; r < R; r++) {
+                const long q = q0 + r, n = q / TH;
+                const int ih = 2 * (int)(q % TH) - pad + i;
+                if (ih < 0 || ih >= H) continue;
+                // "+ 0.0f" keeps the compiler from turning this copy of a few
+                // floats into a memcpy call, which costs more than the copy
+                // (it only turns −0 into +0).
+                float *restrict seg = Di + r * S2 + pad;
+                const float *restrict src = x + n * in_image + ((long)c * H + ih) * IW;
+                for (int k = 0; k < IW; k++) seg[k] = src[k] + 0.0f;
+            }
+        }
+        float *restrict v = V + (long)c * Tp;
+        for (long t = 0; t < vectors * 16; t += 16) {
+            v16 e[4], o[4], e2[4], o2[4];  // columns 2t, 2t + 1, 2t + 2, 2t + 3 of rows 0…3
+            for (int i = 0; i < 4; i++) {
+                SN_WINO_SPLIT(D + i * dl + 2 * t, e[i], o[i]);
+                SN_WINO_SPLIT(D + i * dl + 2 * t + 2, e2[i], o2[i]);
+            }
+            v16 s[4][4];  // Bᵀ d, by column
+#define SN_WINO_COLUMN(j, a)                                                                      \
+            s[0][j] = a[0] - a[2]; s[1][j] = a[1] + a[2]; s[2][j] = a[2] - a[1]; s[3][j] = a[1] - a[3];
+            SN_WINO_COLUMN(0, e) SN_WINO_COLUMN(1, o) SN_WINO_COLUMN(2, e2) SN_WINO_COLUMN(3, o2)
+#undef SN_WINO_COLUMN
+            for (int i = 0; i < 4; i++) {
+                *(v16u *)(v + (4 * i + 0) * kst + t) = s[i][0] - s[i][2];
+                *(v16u *)(v + (4 * i + 1) * kst + t) = s[i][1] + s[i][2];
+                *(v16u *)(v + (4 * i + 2) * kst + t) = s[i][2] - s[i][1];
+                *(v16u *)(v + (4 * i + 3) * kst + t) = s[i][1] - s[i][3];
+            }
+        }
+    }
+}
+
+// out (images of the chunk, FN, OH, OW) from M: per filter, Aᵀ m A + bias
+// for 16 tiles at a time into two output super rows O_0, O_1 (even and odd
+// output rows, the tile's two columns interleaved), then each tile row's
+// OH × OW part copied out (the last tile row or column is half outside
+// when OH or OW is odd).
+static inline __attribute__((always_inline)) void
+wino_output(const sn_conv_geometry *g, const wino_layout *W, long q0, int R, const float *restrict M,
+            const float *restrict bias, float *restrict out, float *restrict O) {
+    const int FN = g->FN, OH = g->OH, OW = g->OW, TH = W->TH;
+    const long Tp = W->Tp, kst = (long)FN * Tp, out_image = (long)FN * OH * OW, S2 = W->S2;
+    const long vectors = (R * (W->TW + 1L) + 15) / 16;
+    float *restrict O0 = O, *restrict O1 = O + 2 * Tp;
+    for (int f = 0; f < FN; f++) {
+        const float *restrict m = M + (long)f * Tp;
+        const float b = bias ? bias[f] : 0.0f;
+        for (long t = 0; t < vectors * 16; t += 16) {
+            v16 t0[4], t1[4];
+            for (int j = 0; j < 4; j++) {
+                const v16 m0 = *(const v16u *)(m + (0 + j) * kst + t), m1 = *(const v16u *)(m + (4 + j) * kst + t);
+                const v16 m2 = *(const v16u *)(m + (8 + j) * kst + t), m3 = *(const v16u *)(m + (12 + j) * kst + t);
+                t0[j] = m0 + m1 + m2;
+                t1[j] = m1 - m2 - m3;
+            }
+            const v16 y00 = t0[0] + t0[1] + t0[2], y01 = t0[1] - t0[2] - t0[3];
+            const v16 y10 = t1[0] + t1[1] + t1[2], y11 = t1[1] - t1[2] - t1[3];
+            *(v16u *)(O0 + 2 * t) = __builtin_shufflevector(y00, y01, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+            *(v16u *)(O0 + 2 * t + 16) = __builtin_shufflevector(y00, y01, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+            *(v16u *)(O1 + 2 * t) = __builtin_shufflevector(y10, y11, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+            *(v16u *)(O1 + 2 * t + 16) = __builtin_shufflevector(y10, y11, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        }
+        for (int r = 0; r < R; r++) {
+            const long q = q0 + r, n = q / TH;
+            const int oh = 2 * (int)(q % TH);
+            float *o = out + n * out_image + ((long)f * OH + oh) * OW;
+            const float *restrict y0 = O0 + r * S2, *restrict y1 = O1 + r * S2;
+            // The bias added here (an add, so no memcpy call for a few floats).
+            for (int k = 0; k < OW; k++) o[k] = y0[k] + b;
+            if (oh + 1 < OH)
+                for (int k = 0; k < OW; k++) o[OW + k] = y1[k] + b;
+        }
+    }
+}
+
+// out (n, FN, OH, OW) = conv(x (n, C, H, W), U) + bias (bias may be NULL),
+// for n consecutive images, in chunks of tile rows; region holds W->region floats.
+static inline __attribute__((always_inline)) void
+wino_forward_body(const sn_conv_geometry *g, const wino_layout *W, const float *restrict U,
+                  const float *restrict x, int n, const float *restrict bias, float *restrict out,
+                  float *restrict region, const int wide) {
+    const int FN = g->FN, C = g->C;
+    const long Tp = W->Tp;
+    float *V = region + W->V, *M = region + W->M, *D = region + W->D, *O = region + W->O;
+    const long total = (long)n * W->TH;
+    for (long q0 = 0; q0 < total; q0 += W->R) {
+        const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
+        // Columns past the last tile (to the next 16) hold transforms of
+        // the zero tail of D: finite, read by gemm_ab into lanes it never stores.
+        const int cols = R * (W->TW + 1);
+        wino_input(g, W, x, q0, R, V, D);
+        for (int k = 0; k < 16; k++)
+            gemm_ab(FN, cols, C, U + (long)k * FN * C, C, 1, V + (long)k * C * Tp, Tp, 0, 0,
+                    M + (long)k * FN * Tp, Tp, wide);
+        wino_output(g, W, q0, R, M, bias, out, O);
+    }
+}
+
+#endif
