@@ -724,6 +724,13 @@ static int use_winograd(sn_conv_algorithm algorithm, int possible, const sn_conv
     }
 }
 
+int sn_conv_uses_winograd(sn_conv_geometry g, int input_gradient) {
+    if (!input_gradient) return winograd_pays(&g);
+    if (!transposable(&g)) return 0;
+    const sn_conv_geometry t = transposed_of(&g);
+    return winograd_pays(&t);
+}
+
 int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
                                    const float *restrict x, const float *restrict w, const float *restrict bias,
                                    float *restrict out, float *restrict scratch, sn_conv_geometry g) {

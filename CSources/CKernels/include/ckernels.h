@@ -215,6 +215,10 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
                                     const float *x, const float *w, const float *dout, float *dw, float *db,
                                     float *dx, float *scratch, sn_conv_geometry g);
 
+/// 1 when AUTO runs Winograd for g's forward (input_gradient 0) or for its
+/// input gradient (input_gradient 1), else 0.
+int sn_conv_uses_winograd(sn_conv_geometry g, int input_gradient);
+
 /* ---- max pooling (pool.c) ------------------------------------------------ */
 
 /// y (N, C, OH, OW) = max over each PH×PW window (padding never wins);
