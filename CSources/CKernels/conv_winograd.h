@@ -24,7 +24,9 @@
 #define SN_CONV_WINOGRAD_H
 
 /* Bytes of V and M a chunk of tile rows aims for (half of a 1 MiB L2). */
+#ifndef SN_WINO_CHUNK_BYTES
 #define SN_WINO_CHUNK_BYTES (512L * 1024)
+#endif
 
 /* Where one block's Winograd buffers sit (offsets in floats inside its region).
  * Tile rows of a chunk are laid end to end with one dummy tile after each
@@ -39,7 +41,7 @@ typedef struct {
     long S2;          /* input (and output) columns per tile row: 2·TW + 2 */
     long Tp;          /* columns of V and M: R·(TW + 1) rounded up to 16 */
     long dlen;        /* floats of one super row: 2·Tp + 48 (the last vector reads 34 past 2·t) */
-    long V, M, D, O;  /* V (16, C, Tp), M (16, FN, Tp), D (4, dlen) input rows, O (2, 2·Tp) output rows */
+    long V, M, D, O;  /* V (16, C, Tp), M (16, FN, Tp), D (2, 4, dlen) input rows, O (2, 2·Tp) output rows */
     long region;      /* floats per block */
     long U;           /* floats of the transformed weights (16, FN, C) */
 } wino_layout;
@@ -64,7 +66,7 @@ static wino_layout wino_layout_of(const sn_conv_geometry *g) {
     W.V = 0;
     W.M = W.V + 16L * g->C * W.Tp;
     W.D = W.M + 16L * g->FN * W.Tp;
-    W.O = W.D + 4 * W.dlen;
+    W.O = W.D + 8 * W.dlen;
     W.region = W.O + 4 * W.Tp;
     W.U = 16L * g->FN * g->C;
     return W;
@@ -94,6 +96,28 @@ static void wino_weights(int FN, int C, const float *restrict w, int flip, float
         }
 }
 
+// dst[k] = src[k] + b for k < n, in vectors of 16, 8 or 4 (the last one
+// overlapping the one before: both write the same values), so rows of a
+// few to 64 floats need neither a scalar tail nor a memcpy call.
+static inline __attribute__((always_inline)) void
+wino_copy_row(float *restrict dst, const float *restrict src, int n, float b) {
+    typedef float v8u __attribute__((vector_size(32), aligned(4)));
+    typedef float v4u __attribute__((vector_size(16), aligned(4)));
+    if (n >= 16) {
+        int k = 0;
+        for (; k + 16 <= n; k += 16) *(v16u *)(dst + k) = *(const v16u *)(src + k) + b;
+        if (k < n) *(v16u *)(dst + n - 16) = *(const v16u *)(src + n - 16) + b;
+    } else if (n >= 8) {
+        *(v8u *)dst = *(const v8u *)src + b;
+        *(v8u *)(dst + n - 8) = *(const v8u *)(src + n - 8) + b;
+    } else if (n >= 4) {
+        *(v4u *)dst = *(const v4u *)src + b;
+        *(v4u *)(dst + n - 4) = *(const v4u *)(src + n - 4) + b;
+    } else {
+        for (int k = 0; k < n; k++) dst[k] = src[k] + b;
+    }
+}
+
 // Even and odd lanes of the 32 floats at p (p[2t], p[2t + 1] for t < 16).
 #define SN_WINO_SPLIT(p, even, odd)                                                              \
     do {                                                                                         \
@@ -106,6 +130,9 @@ static void wino_weights(int FN, int C, const float *restrict w, int flip, float
 // (tile row q is row q % TH of image q / TH; x points at image 0), column
 // t = r·(TW + 1) + tw. Per channel, D_i holds input row 2·th − pad + i of
 // every tile row r at r·S2, zero-padded (rows outside the image: zeros).
+// Two sets of D rows, filled one channel ahead of the transform that reads
+// them: a row read right after its (misaligned) stores stalls on store
+// forwarding, which cost more than the transform itself.
 static inline __attribute__((always_inline)) void
 wino_input(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x, long q0, int R,
            float *restrict V, float *restrict D) {
@@ -114,28 +141,27 @@ wino_input(const sn_conv_geometry *g, const wino_layout *W, const float *restric
     const long vectors = (R * (W->TW + 1L) + 15) / 16;
     // Zeros wherever no channel's pixels land (padding, rows outside the
     // image, the tail), once per chunk: the copies below write the same places for every channel.
-    memset(D, 0, sizeof(float) * (size_t)(4 * dl));
-    for (int c = 0; c < C; c++) {
-        for (int i = 0; i < 4; i++) {
-            float *restrict Di = D + i * dl;
-            for (int r = 0; r < R; r++) {
-                const long q = q0 + r, n = q / TH;
-                const int ih = 2 * (int)(q % TH) - pad + i;
-                if (ih < 0 || ih >= H) continue;
-                // "+ 0.0f" keeps the compiler from turning this copy of a few
-                // floats into a memcpy call, which costs more than the copy
-                // (it only turns −0 into +0).
-                float *restrict seg = Di + r * S2 + pad;
-                const float *restrict src = x + n * in_image + ((long)c * H + ih) * IW;
-                for (int k = 0; k < IW; k++) seg[k] = src[k] + 0.0f;
+    memset(D, 0, sizeof(float) * (size_t)(8 * dl));
+    for (int c = -1; c < C; c++) {
+        if (c + 1 < C) {
+            for (int i = 0; i < 4; i++) {
+                float *restrict Di = D + ((c + 1) & 1) * 4 * dl + i * dl;
+                for (int r = 0; r < R; r++) {
+                    const long q = q0 + r, n = q / TH;
+                    const int ih = 2 * (int)(q % TH) - pad + i;
+                    if (ih < 0 || ih >= H) continue;
+                    wino_copy_row(Di + r * S2 + pad, x + n * in_image + ((long)(c + 1) * H + ih) * IW, IW, 0.0f);
+                }
             }
         }
+        if (c < 0) continue;
+        const float *restrict Dc = D + (c & 1) * 4 * dl;
         float *restrict v = V + (long)c * Tp;
         for (long t = 0; t < vectors * 16; t += 16) {
             v16 e[4], o[4], e2[4], o2[4];  // columns 2t, 2t + 1, 2t + 2, 2t + 3 of rows 0…3
             for (int i = 0; i < 4; i++) {
-                SN_WINO_SPLIT(D + i * dl + 2 * t, e[i], o[i]);
-                SN_WINO_SPLIT(D + i * dl + 2 * t + 2, e2[i], o2[i]);
+                SN_WINO_SPLIT(Dc + i * dl + 2 * t, e[i], o[i]);
+                SN_WINO_SPLIT(Dc + i * dl + 2 * t + 2, e2[i], o2[i]);
             }
             v16 s[4][4];  // Bᵀ d, by column
 #define SN_WINO_COLUMN(j, a)                                                                      \
@@ -186,11 +212,9 @@ wino_output(const sn_conv_geometry *g, const wino_layout *W, long q0, int R, con
             const long q = q0 + r, n = q / TH;
             const int oh = 2 * (int)(q % TH);
             float *o = out + n * out_image + ((long)f * OH + oh) * OW;
-            const float *restrict y0 = O0 + r * S2, *restrict y1 = O1 + r * S2;
-            // The bias added here (an add, so no memcpy call for a few floats).
-            for (int k = 0; k < OW; k++) o[k] = y0[k] + b;
-            if (oh + 1 < OH)
-                for (int k = 0; k < OW; k++) o[OW + k] = y1[k] + b;
+            const float *y0 = O0 + r * S2, *y1 = O1 + r * S2;
+            wino_copy_row(o, y0, OW, b);
+            if (oh + 1 < OH) wino_copy_row(o + OW, y1, OW, b);
         }
     }
 }

@@ -74,6 +74,23 @@ struct WinogradKernelTests {
         }
     }
 
+    /// The automatic choice on deep-cnn's layers (see conv.c's
+    /// `winograd_pays`): direct for the first two (1 → 16, 16 → 16 on 28×28),
+    /// Winograd for the rest; the input gradients judged as their transposed
+    /// convolutions (FN → C channels).
+    @Test func automaticChoiceOnDeepCNN() {
+        // (channels, side, filters, padding, forward, input gradient)
+        let layers = [(1, 28, 16, 1, false, false), (16, 28, 16, 1, false, false), (16, 14, 32, 1, true, true),
+                      (32, 14, 32, 2, true, true), (32, 8, 64, 1, true, true), (64, 8, 64, 1, true, true)]
+        for (channels, side, filters, padding, forward, inputGradient) in layers {
+            let g = WindowGeometry(batch: 100, channels: channels, height: side, width: side,
+                                   kernelHeight: 3, kernelWidth: 3, stride: 1, padding: padding)
+            #expect(fast.convolutionUsesWinograd(geometry: g, filters: filters, inputGradient: false) == forward, "\(g)")
+            #expect(fast.convolutionUsesWinograd(geometry: g, filters: filters, inputGradient: true) == inputGradient,
+                    "\(g)")
+        }
+    }
+
     /// Forcing Winograd where it cannot run is refused, not computed wrong:
     /// 5×5 kernels, stride 2, and an input gradient with padding 3 (its
     /// transposed convolution would need padding −1).
