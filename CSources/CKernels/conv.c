@@ -20,6 +20,11 @@
  * would do (Wp − OW)/OW more work: 25 % on 8×8 images.)
  * Copying an image into xpad moves C·H·W floats where an unfolding moves
  * about FH·FW times as many; the products do Wp/OW times the columns.
+ * 3×3 stride-1 layers with enough channels run Winograd F(2×2, 3×3)
+ * instead (conv_winograd.h; where: winograd_pays): the forward, the input
+ * gradient as the transposed convolution's forward, and then the weight
+ * gradient through the same tiles — 2.25× fewer multiplies, the transforms
+ * additions. The choice depends on the layer's shape only.
  * Other strides unfold (im2col) as the book does:
  *   col  = im2col(x_n)            (K, S)   K = C·FH·FW rows, S = OH·OW columns
  *   out_n = W · col + bias        (FN, S)  already NCHW: no transpose

@@ -169,6 +169,7 @@ size_t sn_conv_scratch_floats(sn_conv_geometry g);
 /// 1: a product that reads the zero-padded image at row offsets; other
 /// strides: per-image im2col in scratch, then a register-blocked product). scratch
 /// holds sn_conv_scratch_floats(g) floats (64-byte alignment is fastest).
+/// 3×3 stride-1 layers wide enough run Winograd F(2×2, 3×3) instead (see sn_conv_algorithm).
 void sn_conv_forward(int nthreads, const float *x, const float *w, const float *bias, float *out,
                      float *scratch, sn_conv_geometry g);
 
@@ -177,7 +178,8 @@ void sn_conv_forward(int nthreads, const float *x, const float *w, const float *
 /// overwritten unless it is NULL (a first layer needs no input gradient).
 /// Bit-identical for any thread count. With stride 1, square kernels and
 /// pad ≤ FH − 1, dx is computed as the forward of the transposed convolution
-/// (dout padded by FH − 1 − pad, weights flipped with C and FN swapped).
+/// (dout padded by FH − 1 − pad, weights flipped with C and FN swapped);
+/// where that runs Winograd, so does the weight gradient.
 void sn_conv_backward(int nthreads, const float *x, const float *w, const float *dout,
                       float *dw, float *db, float *dx, float *scratch, sn_conv_geometry g);
 
