@@ -752,9 +752,9 @@ static int conv_threads(int nthreads, double flops, int blocks) {
 // stride-1 layers with at least 16 input channels and 16 filters and
 // C·FN ≥ 512. With 16 × 16 the 16 products sum over only 16 channels and
 // the transforms and their memory traffic cost more than the products save
-// (deep-cnn's 16→16 layer on 28×28: 0.88× the direct product's speed; its
-// other layers and their input gradients: 1.11–1.59×), measured at batch
-// 100, one thread, per layer of deep-cnn and its transposed convolutions.
+// (deep-cnn's 16→16 layer on 28×28: 0.75–0.88× the direct product's speed;
+// its other layers, their input and weight gradients: 1.02–1.72×), at batch
+// 100, one thread: Benchmarks/cbench/run_conv_algorithms_ab.sh 1 10
 #define SN_WINO_MIN_C 16
 #define SN_WINO_MIN_FN 16
 #define SN_WINO_MIN_PRODUCT 512
