@@ -211,8 +211,9 @@ int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algo
                                    const float *x, const float *w, const float *bias, float *out,
                                    float *scratch, sn_conv_geometry g);
 
-/// sn_conv_backward_with_kernel with the input gradient's algorithm forced
-/// (the weight gradient is always the direct product); returns as above.
+/// sn_conv_backward_with_kernel with the input gradient's algorithm forced;
+/// the weight gradient runs Winograd where dx does (or, dx NULL, where the
+/// algorithm allows it), else the direct product. Returns as above.
 int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
                                     const float *x, const float *w, const float *dout, float *dw, float *db,
                                     float *dx, float *scratch, sn_conv_geometry g);

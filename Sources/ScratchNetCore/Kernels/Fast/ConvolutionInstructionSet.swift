@@ -22,7 +22,8 @@ extension FastKernels {
     }
 
     /// `convolutionBackward` on a chosen instruction set and thread count;
-    /// `algorithm` forces the input gradient's (the weight gradient is always direct).
+    /// `algorithm` forces the input gradient's; the weight gradient runs Winograd where the input
+    /// gradient does (or where there is none and the forward would), else the direct product.
     ///
     /// - Precondition: `kernel` is in `GEMMMicroKernel.supported`; `threads` >= 1;
     ///   `.winograd` only for 3×3 stride-1 geometries with padding ≤ 2.
