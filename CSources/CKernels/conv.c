@@ -20,6 +20,11 @@
  * would do (Wp − OW)/OW more work: 25 % on 8×8 images.)
  * Copying an image into xpad moves C·H·W floats where an unfolding moves
  * about FH·FW times as many; the products do Wp/OW times the columns.
+ * 3×3 stride-1 layers with enough channels run Winograd F(2×2, 3×3)
+ * instead (conv_winograd.h; where: winograd_pays): the forward, the input
+ * gradient as the transposed convolution's forward, and then the weight
+ * gradient through the same tiles — 2.25× fewer multiplies, the transforms
+ * additions. The choice depends on the layer's shape only.
  * Other strides unfold (im2col) as the book does:
  *   col  = im2col(x_n)            (K, S)   K = C·FH·FW rows, S = OH·OW columns
  *   out_n = W · col + bias        (FN, S)  already NCHW: no transpose
@@ -60,6 +65,16 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
 static inline long round16(long n) { return (n + 15) & ~15L; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
+// The product the Winograd path batches its 16 element-wise products into (defined below).
+static inline __attribute__((always_inline)) void
+gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
+        const float *restrict b, long ldb, const int *restrict boff, const float *restrict bias,
+        float *restrict c, long ldc, const int wide);
+static inline __attribute__((always_inline)) void
+gemm_ab_acc(int M, int N, int P, const float *restrict a, long ars, long acs,
+            const float *restrict b, long ldb, float *restrict c, long ldc, const int wide);
+#include "conv_winograd.h"
+
 /* Columns a grouped dW product aims for, and the most bytes of col plus
  * dout one group may hold (about half of a 1 MiB L2). */
 #define SN_CONV_GROUP_COLUMNS 512
@@ -87,6 +102,11 @@ typedef struct {
     int transposed;          /* dx as a shifted forward convolution of dout (see transposed_of) */
     long tweights, toffsets; /* the flipped weights (C, FN, FH, FW) and their B-row offsets */
     long tpad, tout;         /* inside one block: padded dout (FN, …) and the wide dx (C, Lp') */
+    int wino, twino;         /* Winograd possible for the forward / the transposed input gradient */
+    wino_layout wf, wt;      /* their layouts (conv_winograd.h) */
+    long wu, wtu;            /* shared: their transformed weights */
+    long wreg;               /* inside one block: the Winograd region (the largest pass's) */
+    long wdu;                /* inside one block: its weight-gradient sums dU */
 } conv_layout;
 
 static inline long lmax(long a, long b) { return a > b ? a : b; }
@@ -132,6 +152,8 @@ static conv_layout layout_core(const sn_conv_geometry *g) {
     L.blocks = imin(g->N, SN_CONV_BLOCKS);
     L.transposed = 0;
     L.tweights = L.toffsets = L.tpad = L.tout = 0;
+    L.wino = L.twino = 0;
+    L.wu = L.wtu = L.wreg = L.wdu = 0;
     return L;
 }
 
@@ -153,7 +175,7 @@ static sn_conv_geometry transposed_of(const sn_conv_geometry *g) {
     return t;
 }
 
-static conv_layout layout_of(const sn_conv_geometry *g) {
+static conv_layout layout_of_direct(const sn_conv_geometry *g) {
     conv_layout L = layout_core(g);
     if (!transposable(g)) return L;
     const sn_conv_geometry tg = transposed_of(g);
@@ -170,6 +192,38 @@ static conv_layout layout_of(const sn_conv_geometry *g) {
     L.tout = L.tpad + T.xpad;
     const long grow = lmax(0, need - L.K * L.Lp);
     L.dout += grow; L.dw += grow; L.db += grow; L.block += grow;
+    return L;
+}
+
+// The Winograd buffers added to a layout: the transformed weights of the
+// forward and of the transposed convolution (shared), and one region per
+// block big enough for either. Every 3×3 stride-1 layer gets them, so either
+// algorithm can be forced on it; which one runs is use_winograd's choice.
+static void add_winograd(const sn_conv_geometry *g, conv_layout *L) {
+    L->wino = wino_possible(g);
+    if (!L->wino) return;
+    L->wf = wino_layout_of(g);
+    L->wu = L->first;
+    L->first = L->wu + round16(L->wf.U);
+    long region = L->wf.gregion;
+    if (L->transposed) {
+        const sn_conv_geometry tg = transposed_of(g);
+        L->twino = wino_possible(&tg);
+        if (L->twino) {
+            L->wt = wino_layout_of(&tg);
+            L->wtu = L->first;
+            L->first = L->wtu + round16(L->wt.U);
+            region = lmax(region, L->wt.region);
+        }
+    }
+    L->wreg = L->block;
+    L->wdu = L->wreg + round16(region);
+    L->block = L->wdu + round16(L->wf.dU);
+}
+
+static conv_layout layout_of(const sn_conv_geometry *g) {
+    conv_layout L = layout_of_direct(g);
+    add_winograd(g, &L);
     return L;
 }
 
@@ -292,11 +346,12 @@ static inline __attribute__((always_inline)) float hsum16(const v16 *p) {
     return (q[0] + q[2]) + (q[1] + q[3]);
 }
 
-// C (m, ncols) = [bias] + A (m, P) · B (P, Sp), one MR × 16·NV tile at column j.
-// A[i][p] is a[i·ars + p·acs]; B rows have stride ldb (a multiple of 16, aligned);
-// C has row stride ldc. Rows past m repeat row m−1 and are not stored.
+// C (m, ncols) = [bias] + A (m, P) · B (P, Sp), one MR × 16·NV tile at column j
+// (with ACC, C += A · B). A[i][p] is a[i·ars + p·acs]; B rows have stride ldb
+// (a multiple of 16, aligned); C has row stride ldc. Rows past m repeat row
+// m−1 and are not stored.
 static inline __attribute__((always_inline)) void
-tile_ab(const int MR, const int NV, int m, int ncols, int P,
+tile_ab(const int MR, const int NV, const int ACC, int m, int ncols, int P,
         const float *restrict a, long ars, long acs, const float *restrict b, long ldb,
         const int *restrict boff,
         const float *restrict bias, float *restrict c, long ldc) {
@@ -305,7 +360,17 @@ tile_ab(const int MR, const int NV, int m, int ncols, int P,
     for (int i = 0; i < MR; i++) {
         const int r = i < m ? i : m - 1;
         ar[i] = a + (long)r * ars;
-        for (int v = 0; v < NV; v++) acc[i][v] = (v16){0} + (bias ? bias[r] : 0.0f);
+        for (int v = 0; v < NV; v++) {
+            if (!ACC) {
+                acc[i][v] = (v16){0} + (bias ? bias[r] : 0.0f);
+            } else if (16 * v + 16 <= ncols) {
+                acc[i][v] = *(const v16u *)(c + (long)r * ldc + 16 * v);
+            } else {
+                float t[16] __attribute__((aligned(64))) = {0};
+                for (int k = 16 * v; k < ncols; k++) t[k - 16 * v] = c[(long)r * ldc + k];
+                acc[i][v] = *(v16 *)t;
+            }
+        }
     }
     for (int p = 0; p < P; p++) {
         v16 bv[4];
@@ -338,9 +403,9 @@ tile_ab(const int MR, const int NV, int m, int ncols, int P,
 // ymm registers hold half a v16 each, so there the tiles are 6 × 1 (12 ymm),
 // else the accumulators spill and the kernel runs at a third of its speed.
 static inline __attribute__((always_inline)) void
-gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
-        const float *restrict b, long ldb, const int *restrict boff, const float *restrict bias,
-        float *restrict c, long ldc, const int wide) {
+gemm_ab_body(int M, int N, int P, const float *restrict a, long ars, long acs,
+             const float *restrict b, long ldb, const int *restrict boff, const float *restrict bias,
+             float *restrict c, long ldc, const int wide, const int accumulate) {
     // Row tiles of 4 or 6: whichever wastes fewer rows (6 on a tie).
     const int mr = ((M + 3) / 4) * 4 < ((M + 5) / 6) * 6 ? 4 : 6;
     const int strip = wide ? 64 : 16;
@@ -353,7 +418,9 @@ gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
             const float *bi = bias ? bias + i : 0;
             float *cij = c + (long)i * ldc + j;
             const float *bj = b + j;
-#define SN_TILE_AB(MR_, NV_) tile_ab(MR_, NV_, m, ncols, P, ai, ars, acs, bj, ldb, boff, bi, cij, ldc)
+#define SN_TILE_AB(MR_, NV_)                                                                   \
+    (accumulate ? tile_ab(MR_, NV_, 1, m, ncols, P, ai, ars, acs, bj, ldb, boff, 0, cij, ldc)   \
+                : tile_ab(MR_, NV_, 0, m, ncols, P, ai, ars, acs, bj, ldb, boff, bi, cij, ldc))
             if (mr == 6) {
                 switch (nv) {
                 case 4: SN_TILE_AB(6, 4); break;
@@ -372,6 +439,20 @@ gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
 #undef SN_TILE_AB
         }
     }
+}
+
+static inline __attribute__((always_inline)) void
+gemm_ab(int M, int N, int P, const float *restrict a, long ars, long acs,
+        const float *restrict b, long ldb, const int *restrict boff, const float *restrict bias,
+        float *restrict c, long ldc, const int wide) {
+    gemm_ab_body(M, N, P, a, ars, acs, b, ldb, boff, bias, c, ldc, wide, 0);
+}
+
+// C (M, N) += A (M, P) · B (P, N), as gemm_ab without bias.
+static inline __attribute__((always_inline)) void
+gemm_ab_acc(int M, int N, int P, const float *restrict a, long ars, long acs,
+            const float *restrict b, long ldb, float *restrict c, long ldc, const int wide) {
+    gemm_ab_body(M, N, P, a, ars, acs, b, ldb, 0, 0, c, ldc, wide, 1);
 }
 
 // C (M, N) += A (M, L) · B (N, L)ᵀ: every entry a dot product of an A row and
@@ -567,8 +648,23 @@ typedef void (*conv_backward_fn)(const sn_conv_geometry *, const conv_layout *, 
                                  const int *,
                                  const float *, const float *, const float *, float *, float *,
                                  float *, float *, float *);
+typedef void (*conv_wino_fn)(const sn_conv_geometry *, const wino_layout *, const float *, const float *, int,
+                             const float *, float *, float *);
+typedef void (*conv_wgrad_fn)(const sn_conv_geometry *, const wino_layout *, const float *, const float *, int,
+                              float *, float *);
 
 #define SN_CONV_VARIANT(SUFFIX, ATTRIBUTE, WIDE)                                                   \
+    static ATTRIBUTE void conv_wino_##SUFFIX(                                                     \
+        const sn_conv_geometry *g, const wino_layout *W, const float *restrict U,                 \
+        const float *restrict x, int n, const float *restrict bias, float *restrict out,          \
+        float *restrict region) {                                                                 \
+        wino_forward_body(g, W, U, x, n, bias, out, region, WIDE);                                \
+    }                                                                                             \
+    static ATTRIBUTE void conv_wgrad_##SUFFIX(                                                    \
+        const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,                 \
+        const float *restrict dout, int n, float *restrict dU, float *restrict region) {          \
+        wino_wgrad_body(g, W, x, dout, n, dU, region, WIDE);                                      \
+    }                                                                                             \
     static ATTRIBUTE void conv_image_forward_##SUFFIX(                                            \
         const sn_conv_geometry *g, const conv_layout *L, const int *restrict boff,                \
         const float *restrict x, const float *restrict w, const float *restrict bias,             \
@@ -608,7 +704,8 @@ static int avx2_supported(void) {
 
 // The bodies for `which` (AUTO: the widest the CPU runs); -1 when the CPU
 // cannot run it.
-static int pick_conv_kernels(sn_gemm_kernel which, conv_forward_fn *forward, conv_backward_fn *backward) {
+static int pick_conv_kernels(sn_gemm_kernel which, conv_forward_fn *forward, conv_backward_fn *backward,
+                             conv_wino_fn *wino, conv_wgrad_fn *wgrad) {
     if (which == SN_GEMM_KERNEL_AUTO)
         which = avx512_supported() ? SN_GEMM_KERNEL_AVX512
               : avx2_supported()   ? SN_GEMM_KERNEL_AVX2 : SN_GEMM_KERNEL_GENERIC;
@@ -618,16 +715,22 @@ static int pick_conv_kernels(sn_gemm_kernel which, conv_forward_fn *forward, con
         if (!avx512_supported()) return -1;
         *forward = conv_image_forward_avx512;
         *backward = conv_group_backward_avx512;
+        *wino = conv_wino_avx512;
+        *wgrad = conv_wgrad_avx512;
         return 0;
     case SN_GEMM_KERNEL_AVX2:
         if (!avx2_supported()) return -1;
         *forward = conv_image_forward_avx2;
         *backward = conv_group_backward_avx2;
+        *wino = conv_wino_avx2;
+        *wgrad = conv_wgrad_avx2;
         return 0;
 #endif
     case SN_GEMM_KERNEL_GENERIC:
         *forward = conv_image_forward_base;
         *backward = conv_group_backward_base;
+        *wino = conv_wino_base;
+        *wgrad = conv_wgrad_base;
         return 0;
     default:
         return -1;
@@ -645,24 +748,69 @@ static int conv_threads(int nthreads, double flops, int blocks) {
     return imin(nthreads, blocks);
 }
 
-int sn_conv_forward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *restrict x,
-                                const float *restrict w, const float *restrict bias, float *restrict out,
-                                float *restrict scratch, sn_conv_geometry g) {
+// Winograd F(2×2, 3×3) runs where it beats the direct product: 3×3
+// stride-1 layers with at least 16 input channels and 16 filters and
+// C·FN ≥ 512. With 16 × 16 the 16 products sum over only 16 channels and
+// the transforms and their memory traffic cost more than the products save
+// (deep-cnn's 16→16 layer on 28×28: 0.75–0.88× the direct product's speed;
+// its other layers, their input and weight gradients: 1.02–1.72×), at batch
+// 100, one thread: Benchmarks/cbench/run_conv_algorithms_ab.sh 1 10
+#define SN_WINO_MIN_C 16
+#define SN_WINO_MIN_FN 16
+#define SN_WINO_MIN_PRODUCT 512
+
+static int winograd_pays(const sn_conv_geometry *g) {
+    return wino_possible(g) && g->C >= SN_WINO_MIN_C && g->FN >= SN_WINO_MIN_FN &&
+           (long)g->C * g->FN >= SN_WINO_MIN_PRODUCT;
+}
+
+// Whether geometry g (the forward's, or the transposed one of an input
+// gradient) runs Winograd under `algorithm`; -1 when it was forced where it cannot run.
+static int use_winograd(sn_conv_algorithm algorithm, int possible, const sn_conv_geometry *g) {
+    switch (algorithm) {
+    case SN_CONV_ALGORITHM_AUTO: return possible && winograd_pays(g);
+    case SN_CONV_ALGORITHM_DIRECT: return 0;
+    case SN_CONV_ALGORITHM_WINOGRAD: return possible ? 1 : -1;
+    default: return -1;
+    }
+}
+
+int sn_conv_uses_winograd(sn_conv_geometry g, int input_gradient) {
+    if (!input_gradient) return winograd_pays(&g);
+    if (!transposable(&g)) return 0;
+    const sn_conv_geometry t = transposed_of(&g);
+    return winograd_pays(&t);
+}
+
+int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
+                                   const float *restrict x, const float *restrict w, const float *restrict bias,
+                                   float *restrict out, float *restrict scratch, sn_conv_geometry g) {
     conv_forward_fn conv_image_forward;
     conv_backward_fn unused;
-    if (pick_conv_kernels(kernel, &conv_image_forward, &unused) != 0) return -1;
-    if (g.N <= 0) return 0;
+    conv_wino_fn conv_wino;
+    conv_wgrad_fn unused_wgrad;
+    if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino, &unused_wgrad) != 0) return -1;
+    if (g.N <= 0) return algorithm == SN_CONV_ALGORITHM_WINOGRAD && !wino_possible(&g) ? -1 : 0;
     const conv_layout L = layout_of(&g);
+    const int wino = use_winograd(algorithm, L.wino, &g);
+    if (wino < 0) return -1;
     const double flops = 2.0 * g.N * g.FN * (double)L.K * (double)L.S;
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
     int *boff = (int *)(scratch + L.offsets);
-    if (L.shifted) fill_offsets(&g, &L, L.plane, boff);
+    float *U = scratch + L.wu;
+    if (wino) wino_weights(g.FN, g.C, w, 0, U);
+    else if (L.shifted) fill_offsets(&g, &L, L.plane, boff);
     float *blocks = scratch + L.first;
     const int nth = conv_threads(nthreads, flops, L.blocks);
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
         for (int b = (int)b0; b < (int)b1; b++) {
             float *blk = blocks + (long)b * L.block;
-            for (int n = block_start(b, L.blocks, g.N); n < block_start(b + 1, L.blocks, g.N); n++)
+            const int n0 = block_start(b, L.blocks, g.N), n1 = block_start(b + 1, L.blocks, g.N);
+            if (wino) {
+                conv_wino(&g, &L.wf, U, x + n0 * in_image, n1 - n0, bias, out + n0 * out_image, blk + L.wreg);
+                continue;
+            }
+            for (int n = n0; n < n1; n++)
                 conv_image_forward(&g, &L, boff, x + n * in_image, w, bias, out + n * out_image,
                                    blk + L.col, blk + L.dout);
         }
@@ -670,33 +818,57 @@ int sn_conv_forward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float
     return 0;
 }
 
+int sn_conv_forward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *restrict x,
+                                const float *restrict w, const float *restrict bias, float *restrict out,
+                                float *restrict scratch, sn_conv_geometry g) {
+    return sn_conv_forward_with_algorithm(kernel, SN_CONV_ALGORITHM_AUTO, nthreads, x, w, bias, out, scratch, g);
+}
+
 void sn_conv_forward(int nthreads, const float *restrict x, const float *restrict w, const float *restrict bias,
                      float *restrict out, float *restrict scratch, sn_conv_geometry g) {
     (void)sn_conv_forward_with_kernel(SN_GEMM_KERNEL_AUTO, nthreads, x, w, bias, out, scratch, g);
 }
 
-int sn_conv_backward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *restrict x,
-                                 const float *restrict w, const float *restrict dout, float *restrict dw,
-                                 float *restrict db, float *restrict dx, float *restrict scratch,
-                                 sn_conv_geometry g) {
+int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
+                                    const float *restrict x, const float *restrict w, const float *restrict dout,
+                                    float *restrict dw, float *restrict db, float *restrict dx,
+                                    float *restrict scratch, sn_conv_geometry g) {
     conv_forward_fn unused;
     conv_backward_fn conv_group_backward;
-    if (pick_conv_kernels(kernel, &unused, &conv_group_backward) != 0) return -1;
+    conv_wino_fn conv_wino;
+    conv_wgrad_fn conv_wgrad;
+    if (pick_conv_kernels(kernel, &unused, &conv_group_backward, &conv_wino, &conv_wgrad) != 0) return -1;
     const long K = (long)g.C * g.FH * g.FW;
     if (g.N <= 0) {
+        if (algorithm == SN_CONV_ALGORITHM_WINOGRAD && !(transposable(&g) && wino_possible(&g))) return -1;
         memset(dw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
         memset(db, 0, sizeof(float) * (size_t)g.FN);
         return 0;
     }
     const conv_layout L = layout_of(&g);
+    conv_transposed transposed, *tr = 0;
+    if (L.transposed) {
+        transposed.g = transposed_of(&g);
+        transposed.L = layout_core(&transposed.g);
+    }
+    // The input gradient through Winograd: the transposed convolution's forward.
+    const int wino = use_winograd(algorithm, L.twino, L.transposed ? &transposed.g : &g);
+    if (wino < 0) return -1;
     const double flops = (dx ? 4.0 : 2.0) * g.N * g.FN * (double)L.K * (double)L.S;
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
     int *boff = (int *)(scratch + L.group_offsets);
     if (L.shifted) fill_offsets(&g, &L, L.gplane, boff);
-    conv_transposed transposed, *tr = 0;
-    if (dx && L.transposed) {
-        transposed.g = transposed_of(&g);
-        transposed.L = layout_core(&transposed.g);
+    float *Ut = scratch + L.wtu;
+    const int dx_wino = dx && wino;
+    // The weight gradient through Winograd where the forward would run it,
+    // when the input gradient does too (or there is none): the direct
+    // product computes dW and dx together.
+    const int dw_wino = (dx ? dx_wino : 1) &&
+                        (algorithm == SN_CONV_ALGORITHM_AUTO ? winograd_pays(&g)
+                                                             : algorithm == SN_CONV_ALGORITHM_WINOGRAD && L.wino);
+    if (dx_wino) {
+        wino_weights(transposed.g.FN, transposed.g.C, w, 1, Ut);
+    } else if (dx && L.transposed) {
         int *tboff = (int *)(scratch + L.toffsets);
         fill_offsets(&transposed.g, &transposed.L, transposed.L.plane, tboff);
         flip_weights(&g, w, scratch + L.tweights);
@@ -712,20 +884,46 @@ int sn_conv_backward_with_kernel(sn_gemm_kernel kernel, int nthreads, const floa
             float *pdw = blk + L.dw, *pdb = blk + L.db;
             memset(pdw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
             memset(pdb, 0, sizeof(float) * (size_t)g.FN);
-            const int n1 = block_start(b + 1, L.blocks, g.N);
-            for (int n = block_start(b, L.blocks, g.N); n < n1; n += L.group) {
-                const int G = imin(L.group, n1 - n);
-                conv_group_backward(&g, &L, tr, G, boff, x + n * in_image, w, dout + n * out_image, pdw, pdb,
-                                    dx ? dx + n * in_image : 0, blk + L.col, blk + L.dout);
+            const int n0 = block_start(b, L.blocks, g.N), n1 = block_start(b + 1, L.blocks, g.N);
+            if (dw_wino) {
+                float *pdu = blk + L.wdu;
+                memset(pdu, 0, sizeof(float) * (size_t)L.wf.dU);
+                for (int n = n0; n < n1; n++)
+                    for (int f = 0; f < g.FN; f++) {
+                        const float *row = dout + n * out_image + (long)f * L.S;
+                        float sum = 0.0f;
+                        for (long j = 0; j < L.S; j++) sum += row[j];
+                        pdb[f] += sum;
+                    }
+                conv_wgrad(&g, &L.wf, x + n0 * in_image, dout + n0 * out_image, n1 - n0, pdu, blk + L.wreg);
+            } else {
+                for (int n = n0; n < n1; n += L.group) {
+                    const int G = imin(L.group, n1 - n);
+                    conv_group_backward(&g, &L, tr, G, boff, x + n * in_image, w, dout + n * out_image, pdw, pdb,
+                                        dx && !dx_wino ? dx + n * in_image : 0, blk + L.col, blk + L.dout);
+                }
             }
+            if (dx_wino)
+                conv_wino(&transposed.g, &L.wt, Ut, dout + n0 * out_image, n1 - n0, 0, dx + n0 * in_image,
+                          blk + L.wreg);
         }
     });
     // Partial gradients added up in block order (thread-count independent).
-    const long count = (long)g.FN * K;
-    for (long i = 0; i < count; i++) {
-        float s = 0.0f;
-        for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.dw + i];
-        dw[i] = s;
+    if (dw_wino) {
+        float *du = blocks + L.wdu;  // block 0's, overwritten with the sums
+        for (long i = 0; i < L.wf.dU; i++) {
+            float s = 0.0f;
+            for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.wdu + i];
+            du[i] = s;
+        }
+        wino_weight_gradient(g.FN, g.C, L.wf.FNp, du, dw);
+    } else {
+        const long count = (long)g.FN * K;
+        for (long i = 0; i < count; i++) {
+            float s = 0.0f;
+            for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.dw + i];
+            dw[i] = s;
+        }
     }
     for (int f = 0; f < g.FN; f++) {
         float s = 0.0f;
@@ -733,6 +931,14 @@ int sn_conv_backward_with_kernel(sn_gemm_kernel kernel, int nthreads, const floa
         db[f] = s;
     }
     return 0;
+}
+
+int sn_conv_backward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *restrict x,
+                                 const float *restrict w, const float *restrict dout, float *restrict dw,
+                                 float *restrict db, float *restrict dx, float *restrict scratch,
+                                 sn_conv_geometry g) {
+    return sn_conv_backward_with_algorithm(kernel, SN_CONV_ALGORITHM_AUTO, nthreads, x, w, dout, dw, db, dx,
+                                           scratch, g);
 }
 
 void sn_conv_backward(int nthreads, const float *restrict x, const float *restrict w, const float *restrict dout,

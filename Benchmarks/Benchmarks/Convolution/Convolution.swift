@@ -8,19 +8,23 @@ import ScratchNet
 /// at batch 100. The SGEMM suite times the conv products alone; this one
 /// times everything around them too.
 ///
-/// Names read `Convolution <case> <forward|backward> <kernels> t<threads>`;
+/// Names read `Convolution <case> <forward|backward> <kernels> t<threads>`,
+/// kernels `fast` (the per-layer choice: Winograd on the 3×3 layers where it
+/// pays), `fast-direct` (the direct product forced, for Winograd's gain side
+/// by side) or `naive`;
 /// the rates are samples (images) per second and, for convolutions, MFLOPS
 /// counted as direct convolution (2·FN·C·FH·FW·OH·OW per image and product),
 /// whatever the kernels do to get there. Against an earlier build: on it,
 /// `swift package benchmark baseline update earlier --filter "Convolution.*"`;
 /// on this one, `swift package benchmark baseline compare earlier --filter "Convolution.*"`.
 let benchmarks: @Sendable () -> Void = {
-    let variants: [(backend: Backend, threads: Int)] =
-        benchmarkThreadCounts.map { (Backend.fast, $0) } + [(Backend.naive, 1)]
+    let variants: [(backend: Backend, threads: Int, direct: Bool)] =
+        benchmarkThreadCounts.map { (Backend.fast, $0, false) } + [(Backend.fast, 1, true), (Backend.naive, 1, false)]
     let passes: [(name: String, backward: Bool, run: @Sendable (LayerBench) -> Float)] =
         [("forward", false, { $0.forward() }), ("backward", true, { $0.backward() })]
     for layerCase in ConvolutionCase.all {
-        for (backend, threads) in variants {
+        for (backend, threads, direct) in variants {
+            if direct, case .maxPool = layerCase.kind { continue }
             let isNaive = backend == .naive
             let box = LayerBox()
             let configuration = Benchmark.Configuration.scratchNet(
@@ -28,10 +32,10 @@ let benchmarks: @Sendable () -> Void = {
                 maxDuration: isNaive ? .seconds(2) : .milliseconds(800),
                 maxIterations: isNaive ? 8 : 200, warmupIterations: isNaive ? 1 : 3)
             let setup: Benchmark.BenchmarkSetupHook = {
-                box.bench = try LayerBench(case: layerCase, backend: backend, threads: threads)
+                box.bench = try LayerBench(case: layerCase, backend: backend, threads: threads, direct: direct)
             }
             for pass in passes {
-                Benchmark("Convolution \(layerCase.name) \(pass.name) \(backend.rawValue) t\(threads)",
+                Benchmark("Convolution \(layerCase.name) \(pass.name) \(backend.rawValue)\(direct ? "-direct" : "") t\(threads)",
                           configuration: configuration,
                           closure: { benchmark in
                               let bench = box.bench!

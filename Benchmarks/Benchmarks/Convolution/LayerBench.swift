@@ -14,9 +14,11 @@ final class LayerBench: @unchecked Sendable {
     private let input: FloatBuffer
     private let gradOutput: FloatBuffer
 
-    init(case layerCase: ConvolutionCase, backend: Backend, threads: Int = 1) throws {
+    /// `direct` forces the fast kernels' direct convolution (no Winograd).
+    init(case layerCase: ConvolutionCase, backend: Backend, threads: Int = 1, direct: Bool = false) throws {
         batch = ConvolutionCase.batch
-        let kernels: any Kernels = backend == .fast ? FastKernels(threads: threads) : NaiveKernels()
+        let kernels: any Kernels = backend == .fast
+            ? FastKernels(threads: threads, convolutionAlgorithm: direct ? .direct : .automatic) : NaiveKernels()
         switch layerCase.kind {
         case .conv(let filters, let kernel, let padding, let firstLayer):
             let conv = Conv2D(inputShape: layerCase.inputShape, filters: filters, kernel: kernel, stride: 1,

@@ -192,6 +192,7 @@ size_t sn_conv_scratch_floats(sn_conv_geometry g);
 /// 1: a product that reads the zero-padded image at row offsets; other
 /// strides: per-image im2col in scratch, then a register-blocked product). scratch
 /// holds sn_conv_scratch_floats(g) floats (64-byte alignment is fastest).
+/// 3×3 stride-1 layers wide enough run Winograd F(2×2, 3×3) instead (see sn_conv_algorithm).
 void sn_conv_forward(int nthreads, const float *x, const float *w, const float *bias, float *out,
                      float *scratch, sn_conv_geometry g);
 
@@ -200,7 +201,8 @@ void sn_conv_forward(int nthreads, const float *x, const float *w, const float *
 /// overwritten unless it is NULL (a first layer needs no input gradient).
 /// Bit-identical for any thread count. With stride 1, square kernels and
 /// pad ≤ FH − 1, dx is computed as the forward of the transposed convolution
-/// (dout padded by FH − 1 − pad, weights flipped with C and FN swapped).
+/// (dout padded by FH − 1 − pad, weights flipped with C and FN swapped);
+/// where that runs Winograd, so does the weight gradient.
 void sn_conv_backward(int nthreads, const float *x, const float *w, const float *dout,
                       float *dw, float *db, float *dx, float *scratch, sn_conv_geometry g);
 
@@ -214,6 +216,34 @@ int sn_conv_forward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float
 int sn_conv_backward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *x, const float *w,
                                  const float *dout, float *dw, float *db, float *dx, float *scratch,
                                  sn_conv_geometry g);
+
+/// Which algorithm a convolution runs (tests force each; AUTO is what
+/// sn_conv_forward and sn_conv_backward pick per layer).
+typedef enum {
+    SN_CONV_ALGORITHM_AUTO = 0,
+    /// The shifted product (stride 1) or im2col (other strides).
+    SN_CONV_ALGORITHM_DIRECT = 1,
+    /// Winograd F(2×2, 3×3): 3×3 stride-1 layers only (the input gradient
+    /// also needs pad ≤ 2, being the transposed convolution's forward).
+    SN_CONV_ALGORITHM_WINOGRAD = 2,
+} sn_conv_algorithm;
+
+/// sn_conv_forward_with_kernel with the algorithm forced; -1 (nothing
+/// computed) also when WINOGRAD is asked for a layer it cannot run.
+int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
+                                   const float *x, const float *w, const float *bias, float *out,
+                                   float *scratch, sn_conv_geometry g);
+
+/// sn_conv_backward_with_kernel with the input gradient's algorithm forced;
+/// the weight gradient runs Winograd where dx does (or, dx NULL, where the
+/// algorithm allows it), else the direct product. Returns as above.
+int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
+                                    const float *x, const float *w, const float *dout, float *dw, float *db,
+                                    float *dx, float *scratch, sn_conv_geometry g);
+
+/// 1 when AUTO runs Winograd for g's forward (input_gradient 0) or for its
+/// input gradient (input_gradient 1), else 0.
+int sn_conv_uses_winograd(sn_conv_geometry g, int input_gradient);
 
 /* ---- max pooling (pool.c) ------------------------------------------------ */
 

@@ -10,16 +10,22 @@ import CKernels
 /// effect from the next kernel call, on this network only.
 public struct FastKernels: Kernels {
     let threadCount: ThreadCount
+    /// How convolutions run: `automatic` (the per-layer choice) except where
+    /// a test compares algorithms; a forced `winograd` applies where it can
+    /// run, the direct product elsewhere.
+    public let convolutionAlgorithm: ConvolutionAlgorithm
 
     /// Kernels with their own thread count (1 runs everything on the
     /// calling thread).
-    public init(threads: Int = 1) {
+    public init(threads: Int = 1, convolutionAlgorithm: ConvolutionAlgorithm = .automatic) {
         threadCount = ThreadCount(threads)
+        self.convolutionAlgorithm = convolutionAlgorithm
     }
 
     /// Kernels that follow `count` (a network's).
     init(sharing count: ThreadCount) {
         threadCount = count
+        convolutionAlgorithm = .automatic
     }
 
     public var name: String { "fast" }
@@ -128,7 +134,12 @@ extension FastKernels {
     public func convolutionForward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                    into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                                    geometry: WindowGeometry, filters: Int) {
-        sn_conv_forward(nthreads, x, weight, bias, out, scratch, Self.convGeometry(geometry, filters: filters))
+        let g = Self.convGeometry(geometry, filters: filters)
+        if convolutionAlgorithm == .automatic
+            || sn_conv_forward_with_algorithm(SN_GEMM_KERNEL_AUTO, convolutionAlgorithm.cValue, nthreads, x, weight,
+                                              bias, out, scratch, g) != 0 {
+            sn_conv_forward(nthreads, x, weight, bias, out, scratch, g)
+        }
     }
 
     public func convolutionBackward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
@@ -136,8 +147,12 @@ extension FastKernels {
                                     weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
                                     inputGradient: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
                                     geometry: WindowGeometry, filters: Int) {
-        sn_conv_backward(nthreads, x, weight, gradOutput, weightGradient, biasGradient, inputGradient, scratch,
-                         Self.convGeometry(geometry, filters: filters))
+        let g = Self.convGeometry(geometry, filters: filters)
+        if convolutionAlgorithm == .automatic
+            || sn_conv_backward_with_algorithm(SN_GEMM_KERNEL_AUTO, convolutionAlgorithm.cValue, nthreads, x, weight,
+                                               gradOutput, weightGradient, biasGradient, inputGradient, scratch, g) != 0 {
+            sn_conv_backward(nthreads, x, weight, gradOutput, weightGradient, biasGradient, inputGradient, scratch, g)
+        }
     }
 
     static func convGeometry(_ g: WindowGeometry, filters: Int) -> sn_conv_geometry {

@@ -1,0 +1,64 @@
+/*
+ * conv_algorithms_ab.c — deep-cnn's 3×3 convolutions at batch 100, the
+ * direct product against Winograd F(2×2, 3×3), each forced, alternated in
+ * one process: the forward, the input gradient (the transposed
+ * convolution's forward: rows marked ᵀ) and the weight gradient alone
+ * (sn_conv_backward without dx). Prints the best time of ROUNDS per pass
+ * and the ratio direct ÷ Winograd.
+ *
+ *     Benchmarks/cbench/run_conv_algorithms_ab.sh [THREADS] [ROUNDS]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "ckernels.h"
+#include "bench_util.h"
+
+static float *uniform(long n, unsigned *state) {
+    float *p = aligned_alloc(64, (size_t)((n * 4 + 63) / 64) * 64);
+    for (long i = 0; i < n; i++) {
+        *state = *state * 1664525u + 1013904223u;
+        p[i] = (float)(*state >> 8) / 16777216.0f - 0.5f;
+    }
+    return p;
+}
+
+int main(int argc, char **argv) {
+    const int threads = argc > 1 ? atoi(argv[1]) : 1, rounds = argc > 2 ? atoi(argv[2]) : 10;
+    /* (name, C, H, FN, pad): deep-cnn's layers after the first, and the
+     * transposed convolutions their input gradients run. */
+    const struct { const char *name; int C, H, FN, pad; } layers[] = {
+        {"conv2 16→16 28×28", 16, 28, 16, 1}, {"conv3 16→32 14×14", 16, 14, 32, 1},
+        {"conv4 32→32 14×14 pad 2", 32, 14, 32, 2}, {"conv5 32→64 8×8", 32, 8, 64, 1},
+        {"conv6 64→64 8×8", 64, 8, 64, 1}, {"conv3ᵀ 32→16 14×14", 32, 14, 16, 1},
+        {"conv4ᵀ 32→32 16×16 pad 0", 32, 16, 32, 0}, {"conv5ᵀ 64→32 8×8", 64, 8, 32, 1},
+    };
+    unsigned state = 1;
+    printf("%d thread(s), batch 100, best of %d, ms: direct / Winograd (direct ÷ Winograd)\n", threads, rounds);
+    for (size_t l = 0; l < sizeof layers / sizeof layers[0]; l++) {
+        sn_conv_geometry g = {100, layers[l].C, layers[l].H, layers[l].H, layers[l].FN, 3, 3, 1, layers[l].pad, 0, 0};
+        g.OH = g.OW = g.H + 2 * g.pad - 2;
+        const long nx = (long)g.N * g.C * g.H * g.W, no = (long)g.N * g.FN * g.OH * g.OW, nw = (long)g.FN * g.C * 9;
+        float *x = uniform(nx, &state), *w = uniform(nw, &state), *b = uniform(g.FN, &state);
+        float *dout = uniform(no, &state), *out = uniform(no, &state), *dw = uniform(nw, &state);
+        float *db = uniform(g.FN, &state), *scratch = uniform((long)sn_conv_scratch_floats(g), &state);
+        double best[2][2];
+        for (int a = 0; a < 2; a++) best[a][0] = best[a][1] = 1e30;
+        for (int r = 0; r < rounds; r++)
+            for (int a = 0; a < 2; a++) {
+                const sn_conv_algorithm algorithm = a ? SN_CONV_ALGORITHM_WINOGRAD : SN_CONV_ALGORITHM_DIRECT;
+                const double t0 = bench_now();
+                sn_conv_forward_with_algorithm(SN_GEMM_KERNEL_AUTO, algorithm, threads, x, w, b, out, scratch, g);
+                const double t1 = bench_now();
+                sn_conv_backward_with_algorithm(SN_GEMM_KERNEL_AUTO, algorithm, threads, x, w, dout, dw, db, 0,
+                                                scratch, g);
+                const double t2 = bench_now();
+                if (t1 - t0 < best[a][0]) best[a][0] = t1 - t0;
+                if (t2 - t1 < best[a][1]) best[a][1] = t2 - t1;
+            }
+        printf("%-26s forward %6.2f / %6.2f (%.2f×)   weight gradient %6.2f / %6.2f (%.2f×)\n", layers[l].name,
+               best[0][0] * 1e3, best[1][0] * 1e3, best[0][0] / best[1][0], best[0][1] * 1e3, best[1][1] * 1e3,
+               best[0][1] / best[1][1]);
+        free(x); free(w); free(b); free(dout); free(out); free(dw); free(db); free(scratch);
+    }
+    return 0;
+}

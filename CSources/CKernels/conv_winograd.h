@@ -1,0 +1,350 @@
+/*
+ * conv_winograd.h — Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions.
+ * Part of conv.c's translation unit: included there after its micro-kernels
+ * (gemm_ab, round16, imin), compiled once per instruction set with them.
+ *
+ * Each 2×2 output tile comes from the 4×4 input tile d_c starting at row
+ * 2·th − pad, column 2·tw − pad (zeros outside the image):
+ *   Y = Aᵀ [ Σ_c (G g_fc Gᵀ) ⊙ (Bᵀ d_c B) ] A
+ *   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
+ *   G  = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]        Aᵀ = [1 1 1 0; 0 1 −1 −1]
+ * The 16 entries of the transformed tiles are 16 independent products over
+ * the channels,
+ *   M_k (FN, T) = U_k (FN, C) · V_k (C, T)      k = 0…15, T tiles,
+ * so a tile costs 16 multiply-adds per (filter, channel) instead of 36
+ * (2.25× fewer); the transforms are additions and halvings. Tiles are taken
+ * a whole tile row at a time over consecutive images, R rows per chunk, so
+ * that V and M (16·(C + FN) floats per tile) fit in about half of L2.
+ *
+ * The weight gradient goes through the same tiles: with dM = A dY Aᵀ per
+ * tile and filter (the adjoint of the output transform),
+ *   dU_k (C, FN) += V_k (C, T) · dM_kᵀ (T, FN)     over the batch
+ *   dW_fc = Gᵀ dU_fc G                              once, at the end
+ * dM is laid out (T, FN) so that this is gemm_ab's product with long sums
+ * (over tiles) and vectors over filters.
+ *
+ * Every output comes from its own tile alone, its channel sums in
+ * gemm_ab's fixed order: results do not depend on the chunking or on how
+ * images are split over threads. dU sums tiles in order within an image
+ * block; the blocks' sums are added in block order.
+ */
+#ifndef SN_CONV_WINOGRAD_H
+#define SN_CONV_WINOGRAD_H
+
+/* Bytes of V and M a chunk of tile rows aims for (half of a 1 MiB L2). */
+#define SN_WINO_CHUNK_BYTES (512L * 1024)
+
+/* Where one block's Winograd buffers sit (offsets in floats inside its region).
+ * Tile rows of a chunk are laid end to end with one dummy tile after each
+ * (TW + 1 columns per tile row, 2·TW + 2 input columns): column t of the
+ * chunk reads input columns 2t … 2t + 3 of a "super row", so every
+ * transform loop runs over whole 16-tile vectors of the chunk, however
+ * narrow the image (TW = 4 on 8×8 images). The dummy columns cost 1/(TW + 1)
+ * of the products. */
+typedef struct {
+    int TH, TW;       /* tiles per image: ⌈OH/2⌉ × ⌈OW/2⌉ */
+    int R;            /* tile rows per chunk */
+    long S2;          /* input (and output) columns per tile row: 2·TW + 2 */
+    long Tp;          /* columns of V and M: R·(TW + 1) rounded up to 16 */
+    long dlen;        /* floats of one super row: 2·Tp + 48 (the last vector reads 34 past 2·t) */
+    long V, M, D, O;  /* V (16, C, Tp), M (16, FN, Tp), D (2, 4, dlen) input rows, O (2, 2·Tp) output rows */
+    long region;      /* floats per block for the forward */
+    long FNp;         /* FN rounded up to 16 */
+    long dM, Y;       /* weight gradient: dM (16, Tp, FNp), Y (2, S2, FNp) two dout rows by pixel */
+    long gregion;     /* floats per block for the weight gradient (V, D and the above) */
+    long dU;          /* floats of one block's dU (16, C, FNp) */
+    long U;           /* floats of the transformed weights (16, FN, C) */
+} wino_layout;
+
+static int wino_possible(const sn_conv_geometry *g) {
+    return g->stride == 1 && g->FH == 3 && g->FW == 3 && g->OH >= 1 && g->OW >= 1;
+}
+
+static wino_layout wino_layout_of(const sn_conv_geometry *g) {
+    wino_layout W;
+    W.TH = (g->OH + 1) / 2;
+    W.TW = (g->OW + 1) / 2;
+    W.S2 = 2L * W.TW + 2;  /* ≥ W + 2·pad: a row with its padding */
+    const long per_row = 16L * (g->C + g->FN) * (W.TW + 1) * (long)sizeof(float);
+    long R = SN_WINO_CHUNK_BYTES / per_row;
+    const long total = (long)g->N * W.TH;
+    if (R > total) R = total;
+    if (R < 1) R = 1;
+    W.R = (int)R;
+    W.Tp = round16(R * (W.TW + 1));
+    W.dlen = round16(2 * W.Tp + 48);
+    W.V = 0;
+    W.M = W.V + 16L * g->C * W.Tp;
+    W.D = W.M + 16L * g->FN * W.Tp;
+    W.O = W.D + 8 * W.dlen;
+    W.region = W.O + 4 * W.Tp;
+    W.FNp = round16(g->FN);
+    W.dM = W.region;
+    W.Y = W.dM + 16 * W.Tp * W.FNp;
+    W.gregion = W.Y + 2 * W.S2 * W.FNp;
+    W.dU = 16L * g->C * W.FNp;
+    W.U = 16L * g->FN * g->C;
+    return W;
+}
+
+// U (16, FN, C): U[k][f][c] = (G·k_fc·Gᵀ)[k / 4][k % 4] for the 3×3 kernel
+// k_fc = w[f][c]; with flip, the transposed convolution's kernel
+// w[c][f] rotated by 180° (w is then (C, FN, 3, 3) of the original layer).
+static void wino_weights(int FN, int C, const float *restrict w, int flip, float *restrict U) {
+    for (int f = 0; f < FN; f++)
+        for (int c = 0; c < C; c++) {
+            const float *src = w + (flip ? (long)c * FN + f : (long)f * C + c) * 9;
+            float k[3][3], t[4][3];
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) k[a][b] = flip ? src[(2 - a) * 3 + (2 - b)] : src[a * 3 + b];
+            for (int b = 0; b < 3; b++) {
+                t[0][b] = k[0][b];
+                t[1][b] = 0.5f * (k[0][b] + k[1][b] + k[2][b]);
+                t[2][b] = 0.5f * (k[0][b] - k[1][b] + k[2][b]);
+                t[3][b] = k[2][b];
+            }
+            for (int i = 0; i < 4; i++) {
+                const float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]),
+                                    0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+                for (int j = 0; j < 4; j++) U[((long)(4 * i + j) * FN + f) * C + c] = u[j];
+            }
+        }
+}
+
+// dst[k] = src[k] + b for k < n, in vectors of 16, 8 or 4 (the last one
+// overlapping the one before: both write the same values), so rows of a
+// few to 64 floats need neither a scalar tail nor a memcpy call.
+static inline __attribute__((always_inline)) void
+wino_copy_row(float *restrict dst, const float *restrict src, int n, float b) {
+    typedef float v8u __attribute__((vector_size(32), aligned(4)));
+    typedef float v4u __attribute__((vector_size(16), aligned(4)));
+    if (n >= 16) {
+        int k = 0;
+        for (; k + 16 <= n; k += 16) *(v16u *)(dst + k) = *(const v16u *)(src + k) + b;
+        if (k < n) *(v16u *)(dst + n - 16) = *(const v16u *)(src + n - 16) + b;
+    } else if (n >= 8) {
+        *(v8u *)dst = *(const v8u *)src + b;
+        *(v8u *)(dst + n - 8) = *(const v8u *)(src + n - 8) + b;
+    } else if (n >= 4) {
+        *(v4u *)dst = *(const v4u *)src + b;
+        *(v4u *)(dst + n - 4) = *(const v4u *)(src + n - 4) + b;
+    } else {
+        for (int k = 0; k < n; k++) dst[k] = src[k] + b;
+    }
+}
+
+// Even and odd lanes of the 32 floats at p (p[2t], p[2t + 1] for t < 16).
+#define SN_WINO_SPLIT(p, even, odd)                                                              \
+    do {                                                                                         \
+        const v16 a_ = *(const v16u *)(p), b_ = *(const v16u *)((p) + 16);                      \
+        even = __builtin_shufflevector(a_, b_, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30); \
+        odd = __builtin_shufflevector(a_, b_, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31); \
+    } while (0)
+
+// V[k][c][t] = (Bᵀ d B)[k / 4][k % 4] for the tiles of tile rows q0 … q0 + R − 1
+// (tile row q is row q % TH of image q / TH; x points at image 0), column
+// t = r·(TW + 1) + tw. Per channel, D_i holds input row 2·th − pad + i of
+// every tile row r at r·S2, zero-padded (rows outside the image: zeros).
+// Two sets of D rows, filled one channel ahead of the transform that reads
+// them: a row read right after its (misaligned) stores stalls on store
+// forwarding, which cost more than the transform itself.
+static inline __attribute__((always_inline)) void
+wino_input(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x, long q0, int R,
+           float *restrict V, float *restrict D) {
+    const int C = g->C, H = g->H, IW = g->W, pad = g->pad, TH = W->TH;
+    const long Tp = W->Tp, kst = (long)C * Tp, in_image = (long)C * H * IW, S2 = W->S2, dl = W->dlen;
+    const long vectors = (R * (W->TW + 1L) + 15) / 16;
+    // Zeros wherever no channel's pixels land (padding, rows outside the
+    // image, the tail), once per chunk: the copies below write the same places for every channel.
+    memset(D, 0, sizeof(float) * (size_t)(8 * dl));
+    for (int c = -1; c < C; c++) {
+        if (c + 1 < C) {
+            for (int i = 0; i < 4; i++) {
+                float *restrict Di = D + ((c + 1) & 1) * 4 * dl + i * dl;
+                for (int r = 0; r < R; r++) {
+                    const long q = q0 + r, n = q / TH;
+                    const int ih = 2 * (int)(q % TH) - pad + i;
+                    if (ih < 0 || ih >= H) continue;
+                    wino_copy_row(Di + r * S2 + pad, x + n * in_image + ((long)(c + 1) * H + ih) * IW, IW, 0.0f);
+                }
+            }
+        }
+        if (c < 0) continue;
+        const float *restrict Dc = D + (c & 1) * 4 * dl;
+        float *restrict v = V + (long)c * Tp;
+        for (long t = 0; t < vectors * 16; t += 16) {
+            v16 e[4], o[4], e2[4], o2[4];  // columns 2t, 2t + 1, 2t + 2, 2t + 3 of rows 0…3
+            for (int i = 0; i < 4; i++) {
+                SN_WINO_SPLIT(Dc + i * dl + 2 * t, e[i], o[i]);
+                SN_WINO_SPLIT(Dc + i * dl + 2 * t + 2, e2[i], o2[i]);
+            }
+            v16 s[4][4];  // Bᵀ d, by column
+#define SN_WINO_COLUMN(j, a)                                                                      \
+            s[0][j] = a[0] - a[2]; s[1][j] = a[1] + a[2]; s[2][j] = a[2] - a[1]; s[3][j] = a[1] - a[3];
+            SN_WINO_COLUMN(0, e) SN_WINO_COLUMN(1, o) SN_WINO_COLUMN(2, e2) SN_WINO_COLUMN(3, o2)
+#undef SN_WINO_COLUMN
+            for (int i = 0; i < 4; i++) {
+                *(v16u *)(v + (4 * i + 0) * kst + t) = s[i][0] - s[i][2];
+                *(v16u *)(v + (4 * i + 1) * kst + t) = s[i][1] + s[i][2];
+                *(v16u *)(v + (4 * i + 2) * kst + t) = s[i][2] - s[i][1];
+                *(v16u *)(v + (4 * i + 3) * kst + t) = s[i][1] - s[i][3];
+            }
+        }
+    }
+}
+
+// out (images of the chunk, FN, OH, OW) from M: per filter, Aᵀ m A + bias
+// for 16 tiles at a time into two output super rows O_0, O_1 (even and odd
+// output rows, the tile's two columns interleaved), then each tile row's
+// OH × OW part copied out (the last tile row or column is half outside
+// when OH or OW is odd).
+static inline __attribute__((always_inline)) void
+wino_output(const sn_conv_geometry *g, const wino_layout *W, long q0, int R, const float *restrict M,
+            const float *restrict bias, float *restrict out, float *restrict O) {
+    const int FN = g->FN, OH = g->OH, OW = g->OW, TH = W->TH;
+    const long Tp = W->Tp, kst = (long)FN * Tp, out_image = (long)FN * OH * OW, S2 = W->S2;
+    const long vectors = (R * (W->TW + 1L) + 15) / 16;
+    float *restrict O0 = O, *restrict O1 = O + 2 * Tp;
+    for (int f = 0; f < FN; f++) {
+        const float *restrict m = M + (long)f * Tp;
+        const float b = bias ? bias[f] : 0.0f;
+        for (long t = 0; t < vectors * 16; t += 16) {
+            v16 t0[4], t1[4];
+            for (int j = 0; j < 4; j++) {
+                const v16 m0 = *(const v16u *)(m + (0 + j) * kst + t), m1 = *(const v16u *)(m + (4 + j) * kst + t);
+                const v16 m2 = *(const v16u *)(m + (8 + j) * kst + t), m3 = *(const v16u *)(m + (12 + j) * kst + t);
+                t0[j] = m0 + m1 + m2;
+                t1[j] = m1 - m2 - m3;
+            }
+            const v16 y00 = t0[0] + t0[1] + t0[2], y01 = t0[1] - t0[2] - t0[3];
+            const v16 y10 = t1[0] + t1[1] + t1[2], y11 = t1[1] - t1[2] - t1[3];
+            *(v16u *)(O0 + 2 * t) = __builtin_shufflevector(y00, y01, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+            *(v16u *)(O0 + 2 * t + 16) = __builtin_shufflevector(y00, y01, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+            *(v16u *)(O1 + 2 * t) = __builtin_shufflevector(y10, y11, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+            *(v16u *)(O1 + 2 * t + 16) = __builtin_shufflevector(y10, y11, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        }
+        for (int r = 0; r < R; r++) {
+            const long q = q0 + r, n = q / TH;
+            const int oh = 2 * (int)(q % TH);
+            float *o = out + n * out_image + ((long)f * OH + oh) * OW;
+            const float *y0 = O0 + r * S2, *y1 = O1 + r * S2;
+            wino_copy_row(o, y0, OW, b);
+            if (oh + 1 < OH) wino_copy_row(o + OW, y1, OW, b);
+        }
+    }
+}
+
+// out (n, FN, OH, OW) = conv(x (n, C, H, W), U) + bias (bias may be NULL),
+// for n consecutive images, in chunks of tile rows; region holds W->region floats.
+static inline __attribute__((always_inline)) void
+wino_forward_body(const sn_conv_geometry *g, const wino_layout *W, const float *restrict U,
+                  const float *restrict x, int n, const float *restrict bias, float *restrict out,
+                  float *restrict region, const int wide) {
+    const int FN = g->FN, C = g->C;
+    const long Tp = W->Tp;
+    float *V = region + W->V, *M = region + W->M, *D = region + W->D, *O = region + W->O;
+    const long total = (long)n * W->TH;
+    for (long q0 = 0; q0 < total; q0 += W->R) {
+        const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
+        // Columns past the last tile (to the next 16) hold transforms of
+        // the zero tail of D: finite, read by gemm_ab into lanes it never stores.
+        const int cols = R * (W->TW + 1);
+        wino_input(g, W, x, q0, R, V, D);
+        for (int k = 0; k < 16; k++)
+            gemm_ab(FN, cols, C, U + (long)k * FN * C, C, 1, V + (long)k * C * Tp, Tp, 0, 0,
+                    M + (long)k * FN * Tp, Tp, wide);
+        wino_output(g, W, q0, R, M, bias, out, O);
+    }
+}
+
+// dMt[k][t][f] = (A dY Aᵀ)[k / 4][k % 4] for filter f and the tiles of tile
+// rows q0 … q0 + R − 1 (dout points at image 0), t as in wino_input; zeros
+// for the dummy tiles and the outputs past OH, OW. Y holds a tile row's two
+// dout rows pixel by pixel (FNp floats each, zero past FN and past OW).
+static inline __attribute__((always_inline)) void
+wino_dout(const sn_conv_geometry *g, const wino_layout *W, const float *restrict dout, long q0, int R,
+          float *restrict dMt, float *restrict Y) {
+    const int FN = g->FN, OH = g->OH, OW = g->OW, TH = W->TH, TW = W->TW;
+    const long Tp = W->Tp, FNp = W->FNp, S2 = W->S2, out_image = (long)FN * OH * OW, kst = Tp * FNp;
+    memset(Y, 0, sizeof(float) * (size_t)(2 * S2 * FNp));
+    for (int r = 0; r < R; r++) {
+        const long q = q0 + r, n = q / TH;
+        const int th = (int)(q % TH);
+        for (int a = 0; a < 2; a++) {
+            const int oh = 2 * th + a;
+            float *ya = Y + a * S2 * FNp;
+            if (oh >= OH) {  // the second row of an odd OH's last tile row: zeros
+                for (long k = 0; k < S2 * FNp; k++) ya[k] = 0.0f;
+                continue;
+            }
+            for (int f = 0; f < FN; f++) {
+                const float *src = dout + n * out_image + ((long)f * OH + oh) * OW;
+                for (int ow = 0; ow < OW; ow++) ya[ow * FNp + f] = src[ow];
+            }
+        }
+        float *restrict d = dMt + (long)r * (TW + 1) * FNp;
+        for (int tw = 0; tw <= TW; tw++) {
+            for (long v = 0; v < FNp; v += 16) {
+                float *dt = d + tw * FNp + v;
+                if (tw == TW) {  // the dummy tile
+                    for (int k = 0; k < 16; k++) *(v16u *)(dt + k * kst) = (v16){0};
+                    continue;
+                }
+                const float *y0 = Y + 2 * tw * FNp + v, *y1 = Y + (S2 + 2 * tw) * FNp + v;
+                const v16 p00 = *(const v16u *)y0, p01 = *(const v16u *)(y0 + FNp);
+                const v16 p10 = *(const v16u *)y1, p11 = *(const v16u *)(y1 + FNp);
+                const v16 rows[4][2] = {{p00, p01}, {p00 + p10, p01 + p11}, {p00 - p10, p01 - p11},
+                                        {-p10, -p11}};
+                for (int i = 0; i < 4; i++) {
+                    const v16 a = rows[i][0], b = rows[i][1];
+                    *(v16u *)(dt + (4 * i + 0) * kst) = a;
+                    *(v16u *)(dt + (4 * i + 1) * kst) = a + b;
+                    *(v16u *)(dt + (4 * i + 2) * kst) = a - b;
+                    *(v16u *)(dt + (4 * i + 3) * kst) = -b;
+                }
+            }
+        }
+    }
+}
+
+// dU (16, C, FNp) += the weight gradient's products for n consecutive
+// images (x and dout point at the first), in the forward's chunks.
+static inline __attribute__((always_inline)) void
+wino_wgrad_body(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,
+                const float *restrict dout, int n, float *restrict dU, float *restrict region, const int wide) {
+    const int FN = g->FN, C = g->C;
+    const long Tp = W->Tp, FNp = W->FNp;
+    float *V = region + W->V, *D = region + W->D, *dMt = region + W->dM, *Y = region + W->Y;
+    const long total = (long)n * W->TH;
+    for (long q0 = 0; q0 < total; q0 += W->R) {
+        const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
+        const int cols = R * (W->TW + 1);
+        wino_input(g, W, x, q0, R, V, D);
+        wino_dout(g, W, dout, q0, R, dMt, Y);
+        for (int k = 0; k < 16; k++)
+            gemm_ab_acc(C, FN, cols, V + (long)k * C * Tp, Tp, 1, dMt + (long)k * Tp * FNp, FNp,
+                        dU + (long)k * C * FNp, FNp, wide);
+    }
+}
+
+// dw (FN, C, 3, 3) = Gᵀ dU_fc G for the summed dU (16, C, FNp).
+static void wino_weight_gradient(int FN, int C, long FNp, const float *restrict dU, float *restrict dw) {
+    for (int f = 0; f < FN; f++)
+        for (int c = 0; c < C; c++) {
+            float u[4][4], t[3][4];
+            for (int k = 0; k < 16; k++) u[k / 4][k % 4] = dU[((long)k * C + c) * FNp + f];
+            for (int j = 0; j < 4; j++) {
+                t[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
+                t[1][j] = 0.5f * (u[1][j] - u[2][j]);
+                t[2][j] = 0.5f * (u[1][j] + u[2][j]) + u[3][j];
+            }
+            float *o = dw + ((long)f * C + c) * 9;
+            for (int a = 0; a < 3; a++) {
+                o[a * 3 + 0] = t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+                o[a * 3 + 1] = 0.5f * (t[a][1] - t[a][2]);
+                o[a * 3 + 2] = 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+            }
+        }
+}
+
+#endif

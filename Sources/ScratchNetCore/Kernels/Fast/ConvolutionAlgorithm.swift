@@ -1,0 +1,32 @@
+import CKernels
+
+/// How the fast kernels compute a convolution. `automatic` is what
+/// training uses: Winograd F(2×2, 3×3) on 3×3 stride-1 layers wide enough
+/// for its transforms to pay (the input gradient judged as the transposed
+/// convolution it is), the direct product elsewhere; the choice depends on
+/// the layer's shape only, so results do not depend on the thread count.
+/// Tests force each.
+public enum ConvolutionAlgorithm: CaseIterable, Sendable, CustomStringConvertible {
+    case automatic
+    /// The shifted product (stride 1) or im2col (other strides).
+    case direct
+    /// Winograd F(2×2, 3×3): 3×3 stride-1 layers only; for the input
+    /// gradient also padding ≤ 2.
+    case winograd
+
+    public var description: String {
+        switch self {
+        case .automatic: "automatic"
+        case .direct: "direct"
+        case .winograd: "winograd"
+        }
+    }
+
+    var cValue: sn_conv_algorithm {
+        switch self {
+        case .automatic: SN_CONV_ALGORITHM_AUTO
+        case .direct: SN_CONV_ALGORITHM_DIRECT
+        case .winograd: SN_CONV_ALGORITHM_WINOGRAD
+        }
+    }
+}
