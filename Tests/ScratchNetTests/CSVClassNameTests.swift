@@ -42,6 +42,10 @@ struct CSVClassNameTests {
     @Test func textOutsideTheLabelColumnIsRefused() {
         #expect { try parse("1,x,2\n3,y,z\n") } throws: { "\($0)".contains("line 2, column 3") && "\($0)".contains("only column 2 holds text") }
         #expect { try parse("1,x,2\n3,y,0\n", label: .last) } throws: { "\($0)".contains("column 2 holds text, but the label column is 3") }
+        // Names as long as a model file keeps, no longer.
+        let longest = String(repeating: "n", count: ModelFile.maximumClassNameLength)
+        #expect((try? parse("1,\(longest)\n2,b\n").table.classNames) == ["b", longest])
+        #expect { try parse("1,\(longest)n\n2,b\n") } throws: { "\($0)".contains("1 to \(ModelFile.maximumClassNameLength) characters") }
         let many = (0...256).map { "\($0),c\($0)" }.joined(separator: "\n")
         #expect { try parse(many) } throws: { "\($0)".contains("more than 256 distinct class names") }
     }

@@ -28,6 +28,10 @@ struct CSVTable {
     private var textIndex: [String: Int] = [:]
     /// Labels are bytes: at most this many distinct names.
     static let maxTextLabels = 256
+    /// The longest class name kept: a model file's limit
+    /// (`ModelFile.maximumClassNameLength`), stated here so that the parser
+    /// stands alone (the CSV fuzzer builds it without the model files).
+    static let maxTextLabelLength = 200
 
     /// A line longer than this is refused rather than buffered (a file
     /// without newlines would otherwise be held whole).
@@ -188,8 +192,8 @@ extension CSVTable {
     private mutating func textLabel(_ name: String, column: Int) throws -> Int {
         textColumn = column
         if let index = textIndex[name] { return index }
-        guard !name.isEmpty, name.count <= ModelFile.maximumClassNameLength else {
-            throw DataError.unreadable(path: path, reason: "line \(lineNumber), column \(column + 1): a class name must be 1 to \(ModelFile.maximumClassNameLength) characters")
+        guard !name.isEmpty, name.count <= Self.maxTextLabelLength else {
+            throw DataError.unreadable(path: path, reason: "line \(lineNumber), column \(column + 1): a class name must be 1 to \(Self.maxTextLabelLength) characters")
         }
         guard texts.count < Self.maxTextLabels else {
             throw DataError.unreadable(path: path, reason: "line \(lineNumber), column \(column + 1): more than \(Self.maxTextLabels) distinct class names")
