@@ -36,9 +36,7 @@ if ldd "$work/Embed/.build-serial/debug/EmbedExample" | grep -q libomp; then
 fi
 
 echo "== Examples/c-embed: cc against scratchnet.h, static and shared"
-# The repository's own release build (CI's first step compiled it), not the
-# clone's: the same commit, and one release build of the core less.
-(cd "$root" && swift build -c release -q --product ScratchNetC && swift build -c release -q --product ScratchNetCShared)
+(cd "$work/ScratchNet" && swift build -c release -q --product ScratchNetC && swift build -c release -q --product ScratchNetCShared)
 cp -R "$root/Examples/c-embed" "$work/c-embed"
-make -s -C "$work/c-embed" ROOT="$root" run
+make -s -C "$work/c-embed" ROOT="$work/ScratchNet" run
 echo "embed-check: 3 passed, 0 failed"

@@ -17,7 +17,8 @@ root=$PWD
 python=$root/.build-venv/bin/python3
 data=${SCRATCHNET_DATA:-/usr/share/datasets/fashion-mnist}
 [ -x "$python" ] || scripts/setup.sh
-swift build -c release --product scratchnet >/dev/null
+# CI's first step (`swift test -c release`) built the binary from these sources; build it only when missing.
+[ -x .build/release/scratchnet ] || swift build -c release --product scratchnet >/dev/null
 bin=$root/.build/release/scratchnet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
