@@ -23,17 +23,13 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpi=(mpirun --allow-run-as-root --bind-to none --mca btl self,vader --mca oob_tcp_if_include lo)
 epochs="${SCRATCHNET_MPI_EPOCHS:-1}"
 
-echo "== swift build -c release --traits MPI"
-# -enable-testing: the CLI tests import ScratchNetCLI with @testable, as `swift test` allows.
-swift build -c release --traits MPI --scratch-path .build-mpi --build-tests -Xswiftc -enable-testing -q
+echo "== swift build -c release --traits MPI --product scratchnet"
+# The CLI runs below check that ranks stay in sync after every step (--verify-sync) and
+# that 2 ranks reach 1 process's loss; MPIDistributedTests runs the same comparison
+# from Swift: `swift build --traits MPI --build-tests` and mpirun its test bundle.
+swift build -c release --traits MPI --scratch-path .build-mpi --product scratchnet -q
 
 passed=0
-echo "== mpirun -np 2: 2 ranks vs 1 process, ranks in sync after every step"
-"${mpi[@]}" -np 2 .build-mpi/release/ScratchNetPackageTests.xctest --testing-library swift-testing \
-  --filter MPIDistributedTests 2>&1 | tee .build-mpi/mpi-test.log | grep -E "✔|✘|passed|failed" || true
-[ "$(grep -c "Test run with 1 test in 1 suite passed" .build-mpi/mpi-test.log)" -eq 2 ] \
-  || { echo "mpi-check: the MPI test did not pass on both ranks" >&2; exit 1; }
-passed=$((passed + 1))
 
 if [ -d "${SCRATCHNET_DATA:-/usr/share/datasets/fashion-mnist}" ]; then
   cores="$(nproc)"
