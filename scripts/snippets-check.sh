@@ -18,8 +18,9 @@ python=$root/.build-venv/bin/python3
 data=${SCRATCHNET_DATA:-/usr/share/datasets/fashion-mnist}
 [ -x "$python" ] || scripts/setup.sh
 # CI's first step (`swift test -c release`) built the binary from these sources; build it only when missing.
-[ -x .build/release/scratchnet ] || swift build -c release --product scratchnet >/dev/null
-bin=$root/.build/release/scratchnet
+bindir=$(swift build -c release --show-bin-path)
+[ -x "$bindir/scratchnet" ] || swift build -c release --product scratchnet >/dev/null
+bin=$bindir/scratchnet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
