@@ -54,15 +54,8 @@ public final class Affine: Layer {
 
     // x is (B, in), W is (in, out), out is (B, out).
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let batch = input.shape[0]
-        let x = input.matrix
-        precondition(x.shape[1] == inputs, "Affine: input \(input.shape) does not have \(inputs) features")
-        lastInput = x
-        let out = output!.leading(batch)
-        kernels.gemm(transA: false, transB: false, m: batch, n: outputs, k: inputs,
-                     alpha: 1, a: x.pointer, lda: inputs, b: weight!.pointer, ldb: outputs,
-                     beta: 0, c: out.pointer, ldc: outputs)
-        kernels.addBias(out.pointer, bias: bias!.pointer, rows: batch, cols: outputs)
+        let out = forwardInference(input, relu: false)
+        lastInput = input.matrix
         return out
     }
 
