@@ -24,8 +24,9 @@ export SWIFT_BACKTRACE=enable=no   # the crash backtracer can hang for minutes u
 lib=Sources/ScratchNetCore
 flags=(-sanitize=fuzzer,address -parse-as-library -O -module-name ScratchNetFuzz -package-name ScratchNetFuzz -I CSources/CZlib)
 build() {
-  local name=$1; shift
+  local name=$1 start=$SECONDS; shift
   swiftc "${flags[@]}" "$@" -o "$out/fuzz-$name" 2> >(grep -v "Cannot export local symbol" >&2)
+  echo "fuzz-$name: built in $((SECONDS - start)) s"
 }
 files=("$lib/Data/DataError.swift" "$lib/Serialization/FileSizeLimit.swift" "$lib/Numerics/CheckedSize.swift"
        "$lib/Serialization/AtomicFile.swift")
