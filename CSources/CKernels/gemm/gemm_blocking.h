@@ -51,4 +51,20 @@
 // (rows fill the 16-wide panels instead of few columns filling few lanes).
 #define SN_GEMM_SMALL_N 12
 
+// Products of at most this many rows (per path) skip the micro-kernels for
+// the matrix-vector kernels (gemm_gemv.c): an MR-row tile on one row does
+// MR times the work. Each limit is the largest M at which the path wins on
+// every Affine shape of the presets (1 and 2 threads on AVX-512; it wins
+// serially up to M = 16 there, at 2 threads not always past 4). Measure:
+// Benchmarks/cbench/run_gemv_ab.sh (GEMV_MAX_M=16 ... 2 16 [threads]).
+#ifndef SN_GEMM_GEMV_MAX_M_AVX512
+#define SN_GEMM_GEMV_MAX_M_AVX512 4
+#endif
+#ifndef SN_GEMM_GEMV_MAX_M_AVX2
+#define SN_GEMM_GEMV_MAX_M_AVX2 3
+#endif
+#ifndef SN_GEMM_GEMV_MAX_M_GENERIC
+#define SN_GEMM_GEMV_MAX_M_GENERIC 2
+#endif
+
 #endif

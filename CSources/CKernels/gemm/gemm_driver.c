@@ -43,7 +43,7 @@
  */
 #include <stdatomic.h>
 #include "ckernels.h"
-#include "gemm_pack.h"
+#include "gemm_gemv.h"
 
 #ifdef _OPENMP
 int omp_get_thread_num(void);
@@ -86,7 +86,12 @@ static void release_slots(unsigned taken) {
 // on AVX2, packing it with the 8x8-transposing packer beats 6 strided row streams.
 // small_n: products with at most this many columns (and at least 2·nr rows)
 // are computed transposed (0: never; the macro-kernel must handle c_trans).
-typedef struct { int mr, nr, kc, nc; double direct_both; int rows_in_place; int small_n; sn_gemm_macro_fn macro; } gemm_isa;
+// gemv_max_m: products of at most this many rows go to gemv, the path's
+// matrix-vector kernel (gemm_gemv.c).
+typedef struct {
+    int mr, nr, kc, nc; double direct_both; int rows_in_place; int small_n; sn_gemm_macro_fn macro;
+    int gemv_max_m; sn_gemv_fn gemv;
+} gemm_isa;
 
 int sn_gemm_kernel_supported(sn_gemm_kernel kernel) {
     switch (kernel) {
@@ -113,13 +118,13 @@ static gemm_isa isa_for(sn_gemm_kernel kernel) {
 #ifdef SN_X86
     if (kernel == SN_GEMM_KERNEL_AVX512)
         return (gemm_isa){SN_GEMM_MR_AVX512, SN_GEMM_NR_AVX512, KC, NC, SN_GEMM_DIRECT_MNK, 1, 0,
-                          sn_gemm_macro_avx512};
+                          sn_gemm_macro_avx512, SN_GEMM_GEMV_MAX_M_AVX512, sn_gemv_avx512};
     if (kernel == SN_GEMM_KERNEL_AVX2)
         return (gemm_isa){SN_GEMM_MR_6X16, SN_GEMM_NR_6X16, KC, SN_GEMM_NC_AVX2, SN_GEMM_DIRECT_MNK_AVX2, 0,
-                          SN_GEMM_SMALL_N, sn_gemm_macro_avx2};
+                          SN_GEMM_SMALL_N, sn_gemm_macro_avx2, SN_GEMM_GEMV_MAX_M_AVX2, sn_gemv_avx2};
 #endif
     return (gemm_isa){SN_GEMM_MR_6X16, SN_GEMM_NR_6X16, KC, NC, SN_GEMM_DIRECT_MNK, 1, SN_GEMM_SMALL_N,
-                      sn_gemm_macro_generic};
+                      sn_gemm_macro_generic, SN_GEMM_GEMV_MAX_M_GENERIC, sn_gemv_generic};
 }
 
 // K-block length: K split into equal blocks of at most KC (K = 257 -> 129 + 128,
@@ -309,6 +314,16 @@ static void gemm_driver(const gemm_isa *isa, int nthreads, sn_gemm_a a, int tran
     if (K <= 0 || alpha == 0.0f) {
         if (beta != 1.0f) scale_c(M, N, beta, C, ldc);
         if (ep) apply_epilogue(ep, 0, 0, 0, M, N, C, ldc);
+        return;
+    }
+    // Few rows (one sample): the matrix-vector kernel, same bits (gemm_gemv.c).
+    if (M <= isa->gemv_max_m) {
+        int nth = 1;
+#ifdef _OPENMP
+        if (2.0 * M * N * K >= SN_GEMM_PAR_FLOPS) nth = nthreads < 1 ? 1 : imin(nthreads, SN_GEMM_MAX_THREADS);
+#endif
+        sn_gemm_gemv(isa->gemv, nth, &a, trans_b, M, N, K, k_block(K, isa->kc), alpha, B, ldb, beta, C, ldc,
+                     ep != NULL, ep ? ep->bias : NULL, ep ? ep->relu : 0);
         return;
     }
     // Few columns: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead, storing each tile

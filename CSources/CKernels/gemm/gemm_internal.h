@@ -48,6 +48,31 @@ SN_GEMM_HIDDEN void sn_gemm_macro_avx2(const sn_gemm_block *g);
 SN_GEMM_HIDDEN void sn_gemm_macro_avx512(const sn_gemm_block *g);
 #endif
 
+// One K block of a product of few rows (gemm_gemv.c): C (m, n) = alpha·A·op(B)
+// + beta·C, A's rows contiguous in k, then (ep) the inference epilogue. Each
+// element as a micro-kernel computes it: one FMA per k in k order from zero,
+// alpha·sum + beta·C rounded separately (C not read when beta is 0), then
+// + bias[j] and the ReLU (v > 0 ? v : 0). Same bits as the micro-kernels.
+typedef struct {
+    int m, n, kc;
+    const float *a; int lda;               // A[i][k] = a[i*lda + k]
+    const float *b; int ldb, trans_b;      // op(B)[k][j] = b[k*ldb + j], or b[j*ldb + k] if trans_b
+    float *c; int ldc;
+    float alpha, beta;
+    int ep; const float *bias; int relu;   // ep: add bias[j], then ReLU if relu
+} sn_gemv_block;
+
+typedef void (*sn_gemv_fn)(const sn_gemv_block *);
+
+// Matrix-vector kernels, any m (rows taken a few at a time).
+SN_GEMM_HIDDEN void sn_gemv_generic(const sn_gemv_block *g);
+#ifdef SN_X86
+// Call only when the CPU has AVX2 and FMA.
+SN_GEMM_HIDDEN void sn_gemv_avx2(const sn_gemv_block *g);
+// Call only when the CPU is x86-64-v4.
+SN_GEMM_HIDDEN void sn_gemv_avx512(const sn_gemv_block *g);
+#endif
+
 // Partial tiles of the 6x16 paths: C = alpha*t + beta*C, with the same
 // separately rounded operations as the full-tile vector stores, so an element
 // comes out the same whether its tile is full or partial.

@@ -6,6 +6,7 @@
  * values are the same.
  */
 #include "gemm_pack.h"
+#include "gemm_transpose8x8.h"
 
 // Ragged strips/panels copy a few floats per k, which clang turns into a
 // memcpy and a memset call each; plain stores are cheaper at that length.
@@ -20,26 +21,6 @@
 
 static int cpu_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
 
-// Transposes the 8x8 block whose rows are r[0..7]: c[k] = (r0[k], ..., r7[k]).
-SN_PACK_AVX2 static inline void transpose8x8(const __m256 r[8], __m256 c[8]) {
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    c[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
-    c[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-    c[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
-    c[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-    c[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
-    c[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-    c[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
-    c[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
-}
-
 // A full 6-row strip of row-major A: 8 floats of each row, transposed 8x8
 // (two zero rows), stored as 8 columns at 6-float steps, each store's 2
 // trailing zeros overwritten by the next. The last store writes 2 floats past
@@ -52,7 +33,7 @@ SN_PACK_AVX2 static void pack_a6_rows(const float *restrict A, int lda, int kc, 
         __m256 r[8], c[8];
         for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(row[i] + k);
         r[6] = r[7] = _mm256_setzero_ps();
-        transpose8x8(r, c);
+        sn_transpose8x8(r, c);
         float *d = dst + (size_t)k * 6;
         for (int j = 0; j < 8; j++) _mm256_storeu_ps(d + 6 * j, c[j]);  // in order: each overwrites 2 zeros
     }
@@ -80,7 +61,7 @@ SN_PACK_AVX2 static void pack_a6_bytes(const uint8_t *restrict A, int lda, int k
             r[i] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(x)), vs);
         }
         r[6] = r[7] = _mm256_setzero_ps();
-        transpose8x8(r, c);
+        sn_transpose8x8(r, c);
         float *d = dst + (size_t)k * 6;
         for (int j = 0; j < 8; j++) _mm256_storeu_ps(d + 6 * j, c[j]);
     }
@@ -96,8 +77,8 @@ SN_PACK_AVX2 static inline void store_columns12(const __m256 r[12], float *restr
     for (int i = 0; i < 8; i++) lo[i] = r[i];
     for (int i = 0; i < 4; i++) hi[i] = r[8 + i];
     hi[4] = hi[5] = hi[6] = hi[7] = _mm256_setzero_ps();
-    transpose8x8(lo, c);
-    transpose8x8(hi, e);
+    sn_transpose8x8(lo, c);
+    sn_transpose8x8(hi, e);
     for (int j = 0; j < 8; j++) {
         _mm256_storeu_ps(d + 12 * j, c[j]);
         _mm_storeu_ps(d + 12 * j + 8, _mm256_castps256_ps128(e[j]));
@@ -149,7 +130,7 @@ SN_NO_LIBC_COPIES SN_PACK_AVX2 static void pack_b_panel_trans(const float *restr
         for (int h = 0; h < w; h += 8) {
             __m256 r[8], c[8];
             for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(B + (size_t)(h + j) * ldb + k);
-            transpose8x8(r, c);
+            sn_transpose8x8(r, c);
             float *d = dst + (size_t)k * w + h;
             for (int j = 0; j < 8; j++) _mm256_storeu_ps(d + w * j, c[j]);
         }
