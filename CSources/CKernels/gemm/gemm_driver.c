@@ -18,6 +18,11 @@
  * in place through (row, column) strides, and B in place when it is not
  * transposed. Only the ragged last strip/panel is packed (zero-padded).
  *
+ * Few rows (M up to the path's SN_GEMM_GEMV_MAX_M_*, e.g. one sample at
+ * inference): no micro-kernel, whose MR-row tiles would be mostly zero rows,
+ * and no packing; the path's matrix-vector kernel (gemm_gemv.c) computes
+ * each element with the same operations in the same order. Same bits.
+ *
  * Few columns (N <= SMALL_N, e.g. a 10-class head) on the 6x16 paths: the
  * driver computes Cᵀ = op(B)ᵀ·op(A)ᵀ with the same blocking and stores each
  * tile transposed, so the many rows fill the 16-wide panels. Same bits.
