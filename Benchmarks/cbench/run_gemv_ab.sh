@@ -5,7 +5,7 @@
 # shape (K x N) and M the median time of each and off/on (> 1: the path wins).
 # Usage: Benchmarks/cbench/run_gemv_ab.sh [alternations] [max M] [threads]
 # GEMV_MAX_M=12 (environment): "on" takes the path up to M = 12 on every
-# kernel instead of gemm_blocking.h's limits (to choose those limits).
+# kernel, with B and Bᵀ, instead of gemm_blocking.h's limits (to choose them).
 # Needs clang (the Swift toolchain's) and libomp-dev.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -19,7 +19,7 @@ for variant in on off; do
   flags=()
   [ "$variant" = off ] && flags=("${off[@]}")
   if [ "$variant" = on ] && [ -n "${GEMV_MAX_M:-}" ]; then
-    flags=(-DSN_GEMM_GEMV_MAX_M_AVX512="$GEMV_MAX_M" -DSN_GEMM_GEMV_MAX_M_AVX2="$GEMV_MAX_M" -DSN_GEMM_GEMV_MAX_M_GENERIC="$GEMV_MAX_M")
+    flags=(-DSN_GEMM_GEMV_MAX_M_AVX512="$GEMV_MAX_M" -DSN_GEMM_GEMV_MAX_M_AVX2="$GEMV_MAX_M" -DSN_GEMM_GEMV_MAX_M_GENERIC="$GEMV_MAX_M" -DSN_GEMM_GEMV_MAX_M_BT="$GEMV_MAX_M")
   fi
   for f in "$root"/CSources/CKernels/gemm/*.c "$root"/Benchmarks/cbench/gemv_ab.c; do
     # -fopenmp at compile time only: clang's driver would link -lomp, Debian names it omp5.

@@ -3,7 +3,7 @@ import ScratchNet
 import ScratchNetTestSupport
 
 /// Products of few rows (one sample at inference) take the GEMM's matrix-vector path
-/// (gemm_gemv.c) instead of the micro-kernels, up to a per-kernel row limit (2, 3 or 4 rows).
+/// (gemm_gemv.c) instead of the micro-kernels, up to a per-kernel row limit (2 or 4 rows; 2 with Bᵀ).
 /// The project promises that the batch size does not change a result, so on every micro-kernel
 /// the CPU runs, forced one at a time, rows 0..<m of an m-row product must equal, bit for bit,
 /// the same rows of a 33-row product (which runs on the micro-kernels), for m = 1...5 (both

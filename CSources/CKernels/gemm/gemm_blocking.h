@@ -53,18 +53,22 @@
 
 // Products of at most this many rows (per path) skip the micro-kernels for
 // the matrix-vector kernels (gemm_gemv.c): an MR-row tile on one row does
-// MR times the work. Each limit is the largest M at which the path wins on
-// every Affine shape of the presets (1 and 2 threads on AVX-512; it wins
-// serially up to M = 16 there, at 2 threads not always past 4). Measure:
-// Benchmarks/cbench/run_gemv_ab.sh (GEMV_MAX_M=16 ... 2 16 [threads]).
+// MR times the work. Each limit is the largest M at which the path won on
+// every Affine shape of the presets (AVX-512 at 1 and 2 threads; serially it
+// wins there up to M = 16, at 2 threads not always past 4); with Bᵀ (rows
+// transposed in registers, two rows a pass) at most SN_GEMM_GEMV_MAX_M_BT.
+// Measure: Benchmarks/cbench/run_gemv_ab.sh (GEMV_MAX_M=16 ... 3 16 [threads]).
 #ifndef SN_GEMM_GEMV_MAX_M_AVX512
 #define SN_GEMM_GEMV_MAX_M_AVX512 4
 #endif
 #ifndef SN_GEMM_GEMV_MAX_M_AVX2
-#define SN_GEMM_GEMV_MAX_M_AVX2 3
+#define SN_GEMM_GEMV_MAX_M_AVX2 2
 #endif
 #ifndef SN_GEMM_GEMV_MAX_M_GENERIC
 #define SN_GEMM_GEMV_MAX_M_GENERIC 2
+#endif
+#ifndef SN_GEMM_GEMV_MAX_M_BT
+#define SN_GEMM_GEMV_MAX_M_BT 2
 #endif
 
 #endif

@@ -322,7 +322,7 @@ static void gemm_driver(const gemm_isa *isa, int nthreads, sn_gemm_a a, int tran
         return;
     }
     // Few rows (one sample): the matrix-vector kernel, same bits (gemm_gemv.c).
-    if (M <= isa->gemv_max_m) {
+    if (M <= (trans_b ? imin(isa->gemv_max_m, SN_GEMM_GEMV_MAX_M_BT) : isa->gemv_max_m)) {
         int nth = 1;
 #ifdef _OPENMP
         if (2.0 * M * N * K >= SN_GEMM_PAR_FLOPS) nth = nthreads < 1 ? 1 : imin(nthreads, SN_GEMM_MAX_THREADS);
