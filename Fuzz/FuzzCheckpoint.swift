@@ -1,10 +1,9 @@
-/// libFuzzer entry point for the model-file and checkpoint loaders: any
+/// The libFuzzer harness (see FuzzModelFiles.swift) for the model-file and checkpoint loaders: any
 /// bytes must load or throw, never crash, trap on overflow or hang. A file
 /// that passes `ModelFile.spec(in:)` is built into a network (naive
 /// kernels), its tensors copied in; a checkpoint is then restored into a
 /// trainer over a small data set of the spec's input shape.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzCheckpoint(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzCheckpoint(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     guard let file = try? SafeTensors(parsing: bytes, path: "fuzz"),
           let spec = try? ModelFile.spec(in: file) else { return 0 }

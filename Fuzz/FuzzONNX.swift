@@ -1,8 +1,7 @@
-/// libFuzzer entry point for the ONNX importer: any bytes must import or
+/// The libFuzzer harness (see FuzzModelFiles.swift) for the ONNX importer: any bytes must import or
 /// throw, never crash, trap on overflow or hang. A graph that imports with
 /// modest shapes is built into a network (naive kernels) and run once.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzONNX(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzONNX(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     guard let imported = try? ONNXModel.read(bytes: bytes, source: "fuzz") else { return 0 }
     let spec = imported.spec

@@ -12,8 +12,8 @@
 #   scripts/fuzz.sh [SECONDS]
 # Two fuzzers run at a time (one core each): the script takes about
 # SECONDS × 4 for the seven targets, plus the build (about five minutes:
-# the checkpoint and ONNX harnesses compile the whole core library and its C
-# kernels, the ONNX one SwiftProtobuf too).
+# the checkpoint and ONNX harnesses share one binary, which compiles the whole
+# core library, its C kernels, the ONNX importer and SwiftProtobuf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -47,7 +47,6 @@ for c in $(find CSources/CKernels -name '*.c' | sort); do
   kernels+=("$obj")
 done
 mapfile -t core < <(find "$lib" -name '*.swift' | sort)
-build checkpoint Fuzz/FuzzCheckpoint.swift "${core[@]}" -I CSources/CKernels/include "${kernels[@]}" -lz
 # The ONNX importer: the core as above, its own sources without their
 # imports, and SwiftProtobuf compiled as a module of its own (with ASan, not
 # fuzzer coverage: the harness explores the importer, not the decoder).
@@ -61,13 +60,15 @@ swiftc -parse-as-library -O -sanitize=address -swift-version 6 -enable-upcoming-
 for f in Sources/ScratchNetONNX/*.swift Sources/ScratchNetONNX/Proto/*.swift; do
   grep -v '^import ScratchNetCore' "$f" > "$out/onnx/$(basename "$f")"
 done
-build onnx Fuzz/FuzzONNX.swift "${core[@]}" "$out"/onnx/*.swift -I CSources/CKernels/include "${kernels[@]}" \
-  -I "$pb" -L "$pb" -lSwiftProtobuf -lz
+build models Fuzz/FuzzModelFiles.swift Fuzz/FuzzCheckpoint.swift Fuzz/FuzzONNX.swift "${core[@]}" "$out"/onnx/*.swift \
+  -I CSources/CKernels/include "${kernels[@]}" -I "$pb" -L "$pb" -lSwiftProtobuf -lz
 
 run() {
   local name=$1
   mkdir -p "$out/corpus-$name"
-  (cd "$out" && "./fuzz-$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  local binary=$name
+  case $name in checkpoint | onnx) binary=models ;; esac   # one binary, SCRATCHNET_FUZZ picks the harness
+  (cd "$out" && SCRATCHNET_FUZZ=$name "./fuzz-$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
      -print_final_stats=1 "corpus-$name" "../Fuzz/corpus/$name" > "fuzz-$name.log" 2>&1)
 }
 report() {

@@ -9,7 +9,7 @@
 #   with ranks on threads, and the byte-input product, which packs straight from uint8 images)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-filter="${1:-Kernel|DistributedTests|ByteInput}"
+filter="${1:-Kernel|DistributedTests|ByteInput|GEMV}"
 scratch=.build-sanitize
 mkdir -p "$scratch"
 log="$scratch/test.log"

@@ -798,10 +798,10 @@ int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algo
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
     int *boff = (int *)(scratch + L.offsets);
     float *U = scratch + L.wu;
-    if (wino) wino_weights(g.FN, g.C, w, 0, U);
+    const int nth = conv_threads(nthreads, flops, L.blocks);
+    if (wino) wino_weights(nth, g.FN, g.C, w, 0, U);
     else if (L.shifted) fill_offsets(&g, &L, L.plane, boff);
     float *blocks = scratch + L.first;
-    const int nth = conv_threads(nthreads, flops, L.blocks);
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
         for (int b = (int)b0; b < (int)b1; b++) {
             float *blk = blocks + (long)b * L.block;
@@ -866,8 +866,9 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
     const int dw_wino = (dx ? dx_wino : 1) &&
                         (algorithm == SN_CONV_ALGORITHM_AUTO ? winograd_pays(&g)
                                                              : algorithm == SN_CONV_ALGORITHM_WINOGRAD && L.wino);
+    const int nth = conv_threads(nthreads, flops, L.blocks);
     if (dx_wino) {
-        wino_weights(transposed.g.FN, transposed.g.C, w, 1, Ut);
+        wino_weights(nth, transposed.g.FN, transposed.g.C, w, 1, Ut);
     } else if (dx && L.transposed) {
         int *tboff = (int *)(scratch + L.toffsets);
         fill_offsets(&transposed.g, &transposed.L, transposed.L.plane, tboff);
@@ -877,7 +878,6 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
         tr = &transposed;
     }
     float *blocks = scratch + L.first;
-    const int nth = conv_threads(nthreads, flops, L.blocks);
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
         for (int b = (int)b0; b < (int)b1; b++) {
             float *blk = blocks + (long)b * L.block;

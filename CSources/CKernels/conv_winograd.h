@@ -90,25 +90,55 @@ static wino_layout wino_layout_of(const sn_conv_geometry *g) {
 // U (16, FN, C): U[k][f][c] = (G·k_fc·Gᵀ)[k / 4][k % 4] for the 3×3 kernel
 // k_fc = w[f][c]; with flip, the transposed convolution's kernel
 // w[c][f] rotated by 180° (w is then (C, FN, 3, 3) of the original layer).
-static void wino_weights(int FN, int C, const float *restrict w, int flip, float *restrict U) {
-    for (int f = 0; f < FN; f++)
-        for (int c = 0; c < C; c++) {
-            const float *src = w + (flip ? (long)c * FN + f : (long)f * C + c) * 9;
-            float k[3][3], t[4][3];
-            for (int a = 0; a < 3; a++)
-                for (int b = 0; b < 3; b++) k[a][b] = flip ? src[(2 - a) * 3 + (2 - b)] : src[a * 3 + b];
-            for (int b = 0; b < 3; b++) {
-                t[0][b] = k[0][b];
-                t[1][b] = 0.5f * (k[0][b] + k[1][b] + k[2][b]);
-                t[2][b] = 0.5f * (k[0][b] - k[1][b] + k[2][b]);
-                t[3][b] = k[2][b];
+// Filters f0..<f1 only, so threads can share the transform. 16 channels at a
+// time in lanes: U's rows are contiguous in c, and the same expressions per
+// lane give the bits of one kernel at a time (sums and halvings only:
+// nothing an FMA could fuse, so every clone computes the same bits).
+#if defined(__x86_64__) && defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+static void wino_weights_range(int FN, int C, const float *restrict w, int flip,
+                                              float *restrict U, long f0, long f1) {
+    enum { L = 16 };
+    for (long f = f0; f < f1; f++)
+        for (int c0 = 0; c0 < C; c0 += L) {
+            const int n = C - c0 < L ? C - c0 : L;
+            float k[9][L], t[4][3][L];
+            for (int l = 0; l < L; l++)
+                for (int e = 0; e < 9; e++) k[e][l] = 0.0f;
+            for (int l = 0; l < n; l++) {
+                const long c = c0 + l;
+                const float *src = w + (flip ? c * FN + f : f * C + c) * 9;
+                for (int e = 0; e < 9; e++) k[e][l] = flip ? src[8 - e] : src[e];
             }
+            for (int b = 0; b < 3; b++)
+                for (int l = 0; l < L; l++) {
+                    t[0][b][l] = k[b][l];
+                    t[1][b][l] = 0.5f * (k[b][l] + k[3 + b][l] + k[6 + b][l]);
+                    t[2][b][l] = 0.5f * (k[b][l] - k[3 + b][l] + k[6 + b][l]);
+                    t[3][b][l] = k[6 + b][l];
+                }
             for (int i = 0; i < 4; i++) {
-                const float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]),
-                                    0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
-                for (int j = 0; j < 4; j++) U[((long)(4 * i + j) * FN + f) * C + c] = u[j];
+                float u[4][L];
+                for (int l = 0; l < L; l++) {
+                    u[0][l] = t[i][0][l];
+                    u[1][l] = 0.5f * (t[i][0][l] + t[i][1][l] + t[i][2][l]);
+                    u[2][l] = 0.5f * (t[i][0][l] - t[i][1][l] + t[i][2][l]);
+                    u[3][l] = t[i][2][l];
+                }
+                for (int j = 0; j < 4; j++) {
+                    float *dst = U + ((long)(4 * i + j) * FN + f) * C + c0;
+                    for (int l = 0; l < n; l++) dst[l] = u[j][l];
+                }
             }
         }
+}
+
+// wino_weights_range over every filter, on up to nth threads once the
+// transform is large enough to pay for waking them.
+static void wino_weights(int nth, int FN, int C, const float *restrict w, int flip, float *restrict U) {
+    if ((long)FN * C < 1024) nth = 1;
+    SN_FOR_RANGES(nth, FN, f0, f1, t, { wino_weights_range(FN, C, w, flip, U, f0, f1); });
 }
 
 // dst[k] = src[k] + b for k < n, in vectors of 16, 8 or 4 (the last one
