@@ -104,8 +104,9 @@ static void wino_weights_range(int FN, int C, const float *restrict w, int flip,
         for (int c0 = 0; c0 < C; c0 += L) {
             const int n = C - c0 < L ? C - c0 : L;
             float k[9][L], t[4][3][L];
-            for (int l = 0; l < L; l++)
-                for (int e = 0; e < 9; e++) k[e][l] = 0.0f;
+            if (n < L)
+                for (int l = n; l < L; l++)
+                    for (int e = 0; e < 9; e++) k[e][l] = 0.0f;
             for (int l = 0; l < n; l++) {
                 const long c = c0 + l;
                 const float *src = w + (flip ? c * FN + f : f * C + c) * 9;
@@ -128,7 +129,11 @@ static void wino_weights_range(int FN, int C, const float *restrict w, int flip,
                 }
                 for (int j = 0; j < 4; j++) {
                     float *dst = U + ((long)(4 * i + j) * FN + f) * C + c0;
-                    for (int l = 0; l < n; l++) dst[l] = u[j][l];
+                    if (n == L) {
+                        for (int l = 0; l < L; l++) dst[l] = u[j][l];   // a constant count: vector stores
+                    } else {
+                        for (int l = 0; l < n; l++) dst[l] = u[j][l];
+                    }
                 }
             }
         }
