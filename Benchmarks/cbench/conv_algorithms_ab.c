@@ -1,5 +1,5 @@
 /*
- * conv_algorithms_ab.c — deep-cnn's 3×3 convolutions at batch 100, the
+ * conv_algorithms_ab.c — deep-cnn's 3×3 convolutions at batch 100 (or argv[3]), the
  * direct product against Winograd F(2×2, 3×3), each forced, alternated in
  * one process: the forward, the input gradient (the transposed
  * convolution's forward: rows marked ᵀ) and the weight gradient alone
@@ -24,6 +24,7 @@ static float *uniform(long n, unsigned *state) {
 
 int main(int argc, char **argv) {
     const int threads = argc > 1 ? atoi(argv[1]) : 1, rounds = argc > 2 ? atoi(argv[2]) : 10;
+    const int batch = argc > 3 ? atoi(argv[3]) : 100;
     /* (name, C, H, FN, pad): deep-cnn's layers after the first, and the
      * transposed convolutions their input gradients run. */
     const struct { const char *name; int C, H, FN, pad; } layers[] = {
@@ -33,9 +34,9 @@ int main(int argc, char **argv) {
         {"conv4ᵀ 32→32 16×16 pad 0", 32, 16, 32, 0}, {"conv5ᵀ 64→32 8×8", 64, 8, 32, 1},
     };
     unsigned state = 1;
-    printf("%d thread(s), batch 100, best of %d, ms: direct / Winograd (direct ÷ Winograd)\n", threads, rounds);
+    printf("%d thread(s), batch %d, best of %d, ms: direct / Winograd (direct ÷ Winograd)\n", threads, batch, rounds);
     for (size_t l = 0; l < sizeof layers / sizeof layers[0]; l++) {
-        sn_conv_geometry g = {100, layers[l].C, layers[l].H, layers[l].H, layers[l].FN, 3, 3, 1, layers[l].pad, 0, 0};
+        sn_conv_geometry g = {batch, layers[l].C, layers[l].H, layers[l].H, layers[l].FN, 3, 3, 1, layers[l].pad, 0, 0};
         g.OH = g.OW = g.H + 2 * g.pad - 2;
         const long nx = (long)g.N * g.C * g.H * g.W, no = (long)g.N * g.FN * g.OH * g.OW, nw = (long)g.FN * g.C * 9;
         float *x = uniform(nx, &state), *w = uniform(nw, &state), *b = uniform(g.FN, &state);
@@ -55,7 +56,7 @@ int main(int argc, char **argv) {
                 if (t1 - t0 < best[a][0]) best[a][0] = t1 - t0;
                 if (t2 - t1 < best[a][1]) best[a][1] = t2 - t1;
             }
-        printf("%-26s forward %6.2f / %6.2f (%.2f×)   weight gradient %6.2f / %6.2f (%.2f×)\n", layers[l].name,
+        printf("%-26s forward %7.3f / %7.3f (%.2f×)   weight gradient %7.3f / %7.3f (%.2f×)\n", layers[l].name,
                best[0][0] * 1e3, best[1][0] * 1e3, best[0][0] / best[1][0], best[0][1] * 1e3, best[1][1] * 1e3,
                best[0][1] / best[1][1]);
         free(x); free(w); free(b); free(dout); free(out); free(dw); free(db); free(scratch);

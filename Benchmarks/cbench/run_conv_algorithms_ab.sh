@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs conv_algorithms_ab.c: deep-cnn's 3×3 convolutions, direct
 # against Winograd F(2×2, 3×3), alternated.
-# Usage: Benchmarks/cbench/run_conv_algorithms_ab.sh [THREADS] [ROUNDS]
+# Usage: Benchmarks/cbench/run_conv_algorithms_ab.sh [THREADS] [ROUNDS] [BATCH]
 # Needs clang (the Swift toolchain's) and libomp-dev.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -13,4 +13,4 @@ for f in "$root"/CSources/CKernels/conv.c "$root"/Benchmarks/cbench/conv_algorit
     -o "$out.o/$(basename "$f" .c).o"
 done
 clang "$out.o"/*.o -o "$out" -lomp5 -lm
-exec "$out" "${1:-1}" "${2:-10}"
+exec "$out" "${1:-1}" "${2:-10}" "${3:-100}"

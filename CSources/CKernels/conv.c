@@ -755,12 +755,19 @@ static int conv_threads(int nthreads, double flops, int blocks) {
 // (deep-cnn's 16→16 layer on 28×28: 0.75–0.88× the direct product's speed;
 // its other layers, their input and weight gradients: 1.02–1.72×), at batch
 // 100, one thread: Benchmarks/cbench/run_conv_algorithms_ab.sh 1 10
+// And batches of at least 32 images: the weights' transform is paid once
+// per call, and below 32 images the direct product wins on every layer of
+// deep-cnn but its 8×8 ones (at batch 1 the direct forward takes 0.51–0.86×
+// Winograd's time; at 16, 0.72–1.04×; at 32, 0.72–1.24×:
+// run_conv_algorithms_ab.sh 1 200 1, ... 1 60 16, ... 1 20 32). So
+// single-sample inference runs direct, and training batches Winograd.
 #define SN_WINO_MIN_C 16
 #define SN_WINO_MIN_FN 16
 #define SN_WINO_MIN_PRODUCT 512
+#define SN_WINO_MIN_BATCH 32
 
 static int winograd_pays(const sn_conv_geometry *g) {
-    return wino_possible(g) && g->C >= SN_WINO_MIN_C && g->FN >= SN_WINO_MIN_FN &&
+    return wino_possible(g) && g->N >= SN_WINO_MIN_BATCH && g->C >= SN_WINO_MIN_C && g->FN >= SN_WINO_MIN_FN &&
            (long)g->C * g->FN >= SN_WINO_MIN_PRODUCT;
 }
 

@@ -98,6 +98,17 @@ struct WinogradKernelTests {
         }
     }
 
+    /// Below 32 images the weights' transform costs more than Winograd
+    /// saves: batches of 1 and 31 run every deep-cnn layer direct, 32 does not.
+    @Test func automaticChoiceRunsSmallBatchesDirect() {
+        for (batch, winograd) in [(1, false), (31, false), (32, true)] {
+            let g = WindowGeometry(batch: batch, channels: 64, height: 8, width: 8,
+                                   kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
+            #expect(fast.convolutionUsesWinograd(geometry: g, filters: 64, inputGradient: false) == winograd, "\(g)")
+            #expect(fast.convolutionUsesWinograd(geometry: g, filters: 64, inputGradient: true) == winograd, "\(g)")
+        }
+    }
+
     /// Forcing Winograd where it cannot run is refused, not computed wrong:
     /// 5×5 kernels, stride 2, and an input gradient with padding 3 (its
     /// transposed convolution would need padding −1).

@@ -3,8 +3,9 @@ import CKernels
 /// How the fast kernels compute a convolution. `automatic` is what
 /// training uses: Winograd F(2×2, 3×3) on 3×3 stride-1 layers wide enough
 /// for its transforms to pay (the input gradient judged as the transposed
-/// convolution it is), the direct product elsewhere; the choice depends on
-/// the layer's shape only, so results do not depend on the thread count.
+/// convolution it is) and batches of at least 32 images, the direct product
+/// elsewhere; the choice depends on the layer's shape and the batch only,
+/// so results do not depend on the thread count.
 /// Tests force each.
 public enum ConvolutionAlgorithm: CaseIterable, Sendable, CustomStringConvertible {
     case automatic
