@@ -193,11 +193,6 @@ struct GEMMMicroKernelTests {
         }
     }
 
-    func uniform(_ count: Int, seed: UInt64) -> [Float] {
-        var values = [Float](repeating: 0, count: count)
-        values.withUnsafeMutableBufferPointer { fillUniform($0.baseAddress!, count: count, seed: seed) }
-        return values
-    }
 }
 
 /// A (rows, cols) matrix stored row-major with `padding` extra floats per stored row, or stored

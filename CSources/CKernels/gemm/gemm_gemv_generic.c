@@ -11,15 +11,6 @@
  */
 #include "gemm_internal.h"
 
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4)));
-
-#ifdef SN_X86
-#define SN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define SN_CLONES
-#endif
-
 #define ROWS 2
 #define NV 4
 

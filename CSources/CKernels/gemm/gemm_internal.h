@@ -15,6 +15,15 @@
 #include <immintrin.h>
 #endif
 
+// The generic paths: 8-float vectors, one clone per instruction-set level.
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4)));
+#ifdef SN_X86
+#define SN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define SN_CLONES
+#endif
+
 // Shared between the GEMM's files, hidden from the library's users.
 #define SN_GEMM_HIDDEN __attribute__((visibility("hidden")))
 

@@ -10,15 +10,6 @@
  */
 #include "gemm_macro_6x16.h"
 
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4)));
-
-#ifdef SN_X86
-#define SN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define SN_CLONES
-#endif
-
 void sn_gemm_store_tile(int m, int n, const float *restrict t, int ldt,
                         float *restrict C, int ldc, int ct, float alpha, float beta) {
     const size_t rs = ct ? 1 : (size_t)ldc, cs = ct ? (size_t)ldc : 1;
