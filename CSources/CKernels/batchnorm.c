@@ -45,26 +45,39 @@ static int bn_threads(int nthreads, long channels, long values) {
 /* ---- images: one channel, N runs of S contiguous values -------------------- */
 
 // Σ over the channel's N runs of S values (run n at a + n·stride) of
-// a[i] (SUM), (a[i] − shift)² (SQUARES) or a[i]·b[i] (PRODUCTS).
-enum { SUM, SQUARES, PRODUCTS };
+// a[i] (SUM) or (a[i] − shift)² (SQUARES).
+enum { SUM, SQUARES };
 #define CHANNEL_SUM_LOOP(TERM)                                                  \
     for (long n = 0; n < N; n++) {                                              \
-        const float *p = a + n * stride, *q = b + n * stride; (void)q;          \
+        const float *p = a + n * stride;                                        \
         long s = 0;                                                             \
         for (; s + LANES <= S; s += LANES)                                      \
             for (int j = 0; j < LANES; j++) { const long i = s + j; acc[j] += TERM; } \
         for (int j = 0; s + j < S; j++) { const long i = s + j; acc[j] += TERM; } \
     }
-static SN_BN_CLONES float channel_sum(int kind, const float *restrict a, const float *restrict b,
-                                      long N, long S, long stride, float shift) {
+static SN_BN_CLONES float channel_sum(int kind, const float *restrict a, long N, long S, long stride, float shift) {
     float acc[LANES] = {0};
     if (kind == SUM) { CHANNEL_SUM_LOOP(p[i]) }
-    else if (kind == SQUARES) { CHANNEL_SUM_LOOP((p[i] - shift) * (p[i] - shift)) }
-    else { CHANNEL_SUM_LOOP(p[i] * q[i]) }
-    (void)b;
+    else { CHANNEL_SUM_LOOP((p[i] - shift) * (p[i] - shift)) }
     return tree16(acc);
 }
 #undef CHANNEL_SUM_LOOP
+
+// Σ dy and Σ dy·xhat over one channel in one pass over dy: the lanes and
+// order of channel_sum, so the same bits as summing each on its own.
+static SN_BN_CLONES void channel_sums_dy(const float *restrict dy, const float *restrict xhat,
+                                         long N, long S, long stride, float *sdy, float *sdyx) {
+    float acc[LANES] = {0}, accx[LANES] = {0};
+    for (long n = 0; n < N; n++) {
+        const float *p = dy + n * stride, *q = xhat + n * stride;
+        long s = 0;
+        for (; s + LANES <= S; s += LANES)
+            for (int j = 0; j < LANES; j++) { acc[j] += p[s + j]; accx[j] += p[s + j] * q[s + j]; }
+        for (int j = 0; s + j < S; j++) { acc[j] += p[s + j]; accx[j] += p[s + j] * q[s + j]; }
+    }
+    *sdy = tree16(acc);
+    *sdyx = tree16(accx);
+}
 
 static SN_BN_CLONES void channel_normalize(const float *restrict x, float *restrict xhat, float *restrict y,
                                            long N, long S, long stride, float mean, float inv, float g, float b) {
@@ -152,8 +165,8 @@ void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N,
     SN_FOR_RANGES(nth, C, lo, hi, t, {
         for (long c = lo; c < hi; c++) {
             const float *xc = x + c * S;
-            const float mean = channel_sum(SUM, xc, xc, N, S, stride, 0) / count;
-            const float var = channel_sum(SQUARES, xc, xc, N, S, stride, mean) / count;
+            const float mean = channel_sum(SUM, xc, N, S, stride, 0) / count;
+            const float var = channel_sum(SQUARES, xc, N, S, stride, mean) / count;
             const float inv = 1.0f / sqrtf(var + eps);
             inv_std[c] = inv;
             channel_normalize(xc, xhat + c * S, y + c * S, N, S, stride, mean, inv, gamma[c], beta[c]);
@@ -219,8 +232,8 @@ void sn_batchnorm_backward(int nthreads, const float *restrict dy, const float *
     const int nth = bn_threads(nthreads, C, (long)N * stride);
     SN_FOR_RANGES(nth, C, lo, hi, t, {
         for (long c = lo; c < hi; c++) {
-            const float sdy = channel_sum(SUM, dy + c * S, dy + c * S, N, S, stride, 0);
-            const float sdyx = channel_sum(PRODUCTS, dy + c * S, xhat + c * S, N, S, stride, 0);
+            float sdy, sdyx;
+            channel_sums_dy(dy + c * S, xhat + c * S, N, S, stride, &sdy, &sdyx);
             dbeta[c] = sdy;
             dgamma[c] = sdyx;
             if (dx) channel_dx(dy + c * S, xhat + c * S, dx + c * S, N, S, stride, gamma[c] * inv_std[c], sdy / count, sdyx / count);

@@ -6,7 +6,9 @@ import ScratchNet
 ///
 /// A recipe fills every option left unset on the command line (a flag given
 /// beats the recipe; `--lr-schedule` and `--augment` count as unset at
-/// their defaults, constant and none). Docs/Recipes.md explains each value.
+/// their defaults, constant and none). With `--init-from` or `--resume` the
+/// file fixes the architecture, so the recipe's model is left out. Docs/Recipes.md
+/// explains each value.
 enum Recipe: String, CaseIterable, ExpressibleByArgument, Sendable {
     /// fast-cnn with AdamW, one-cycle, flips and crops, label smoothing and
     /// flip-averaged test scores: Fashion-MNIST time to accuracy.
@@ -17,11 +19,13 @@ enum Recipe: String, CaseIterable, ExpressibleByArgument, Sendable {
         var command = command
         switch self {
         case .fast:
-            command.modelOptions.model = command.modelOptions.model ?? .fastCNN
+            if command.initFrom == nil, command.persistence.resume == nil {
+                command.modelOptions.model = command.modelOptions.model ?? .fastCNN
+            }
             command.optimizer = command.optimizer ?? .adamw
             command.lr = command.lr ?? 0.005
             command.weightDecay = command.weightDecay ?? 0.05
-            command.epochs = command.epochs ?? 10
+            command.epochs = command.epochs ?? 16
             command.batchSize = command.batchSize ?? 128
             if command.lrSchedule == .constant { command.lrSchedule = .oneCycle(peak: 0.25) }
             if command.augment.isNone { command.augment = Augmentation(flip: true, maxShift: 2) }

@@ -222,12 +222,12 @@ struct RecipeTechniqueTests {
         #expect(FlipAveraging.correctCount(of: network, on: data, rows: 0..<data.count) == expected)
     }
 
-    @Test func fastCNNIsConvBatchNormReLUPoolBlocksAndOneAffine() {
+    @Test func fastCNNIsConvBatchNormReLUPoolBlocksAndAHiddenAffineHead() {
         let spec = Preset.fastCNN.spec()
-        #expect(spec.layers.count == 3 * 4 + 1)
-        #expect(spec.layers.prefix(4) == [.conv2d(filters: 16, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2, stride: 2)])
-        #expect(spec.layers.last == .affine(outputs: 10))
-        #expect(Preset.fastCNN.spec(hidden: [8, 16]).layers.count == 9)
+        #expect(spec.layers.count == 3 * 4 + 3)
+        #expect(spec.layers.prefix(4) == [.conv2d(filters: 24, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2, stride: 2)])
+        #expect(spec.layers.suffix(3) == [.affine(outputs: Preset.fastCNNHead), .relu, .affine(outputs: 10)])
+        #expect(Preset.fastCNN.spec(hidden: [8, 16]).layers.count == 11)
     }
 
     /// A checkpoint restores fast-cnn's BatchNorm running statistics: a run

@@ -259,6 +259,14 @@ void sn_maxpool_forward(int nthreads, const float *x, float *y, int32_t *argmax,
 void sn_maxpool_backward(int nthreads, const float *dy, const int32_t *argmax, float *dx,
                          int N, int C, int H, int W, int OH, int OW);
 
+/* ---- ReLU (relu.c) -------------------------------------------------------- */
+
+/// y = x > 0 ? x : 0 over n floats (y may be x). NaN gives 0.
+void sn_relu_forward(int nthreads, const float *x, float *y, long n);
+
+/// dx = y > 0 ? dy : 0 over n floats, y being the forward's output (dx may be dy).
+void sn_relu_backward(int nthreads, const float *dy, const float *y, float *dx, long n);
+
 /* ---- batch normalization (batchnorm.c) --------------------------------- */
 // x is (N, C, S): channel c holds x[n, c, s] for every n and s (S = 1 for
 // dense inputs, H·W for images). Parameters and statistics are (C).

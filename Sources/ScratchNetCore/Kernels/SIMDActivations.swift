@@ -7,29 +7,6 @@ import Darwin
 /// The activations and their backward passes on Swift SIMD, with the load,
 /// store and tail handling of ``SIMDElementwise``.
 extension SIMDElementwise {
-    static func relu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + width <= count {
-            // A select, not pointwiseMax: the latter lowers to per-lane
-            // scalar code on baseline x86-64 (measured ~25× slower).
-            let v = load(x + i)
-            store(v.replacing(with: 0, where: v .< 0), y + i)
-            i += width
-        }
-        while i < count { y[i] = x[i] > 0 ? x[i] : 0; i += 1 }
-    }
-
-    static func reluBackward(_ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
-                             into dx: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + width <= count {
-            let g = load(dy + i)
-            store(g.replacing(with: 0, where: load(y + i) .<= 0), dx + i)
-            i += width
-        }
-        while i < count { dx[i] = y[i] > 0 ? dy[i] : 0; i += 1 }
-    }
-
     /// Sigmoid has no SIMD exp in the standard library; glibc's expf is
     /// vectorized by nothing here, so this stays a scalar loop.
     static func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {

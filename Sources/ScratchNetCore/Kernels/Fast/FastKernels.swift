@@ -102,12 +102,12 @@ public struct FastKernels: Kernels {
     }
 
     public func relu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        SIMDElementwise.relu(x, into: y, count: count)
+        sn_relu_forward(nthreads, x, y, count)
     }
 
     public func reluBackward(_ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>,
                              into dx: UnsafeMutablePointer<Float>, count: Int) {
-        SIMDElementwise.reluBackward(dy, output: y, into: dx, count: count)
+        sn_relu_backward(nthreads, dy, y, dx, count)
     }
 
     public func sigmoid(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
