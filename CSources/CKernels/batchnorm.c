@@ -18,17 +18,12 @@
  */
 #include <math.h>
 #include "ckernels.h"
+#include "memory_bound_clones.h"
 #include "parallel_ranges.h"
 
 #define LANES 16
 /* Below this many values a call runs on the calling thread. */
 #define SN_BN_PARALLEL_GRAIN 32768L
-
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define SN_BN_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SN_BN_CLONES
-#endif
 
 static inline float tree16(const float *a) {
     float q[8];
@@ -55,7 +50,7 @@ enum { SUM, SQUARES };
             for (int j = 0; j < LANES; j++) { const long i = s + j; acc[j] += TERM; } \
         for (int j = 0; s + j < S; j++) { const long i = s + j; acc[j] += TERM; } \
     }
-static SN_BN_CLONES float channel_sum(int kind, const float *restrict a, long N, long S, long stride, float shift) {
+static SN_MEMORY_BOUND_CLONES float channel_sum(int kind, const float *restrict a, long N, long S, long stride, float shift) {
     float acc[LANES] = {0};
     if (kind == SUM) { CHANNEL_SUM_LOOP(p[i]) }
     else { CHANNEL_SUM_LOOP((p[i] - shift) * (p[i] - shift)) }
@@ -65,8 +60,8 @@ static SN_BN_CLONES float channel_sum(int kind, const float *restrict a, long N,
 
 // Σ dy and Σ dy·xhat over one channel in one pass over dy: the lanes and
 // order of channel_sum, so the same bits as summing each on its own.
-static SN_BN_CLONES void channel_sums_dy(const float *restrict dy, const float *restrict xhat,
-                                         long N, long S, long stride, float *sdy, float *sdyx) {
+static SN_MEMORY_BOUND_CLONES void channel_sums_dy(const float *restrict dy, const float *restrict xhat,
+                                                   long N, long S, long stride, float *sdy, float *sdyx) {
     float acc[LANES] = {0}, accx[LANES] = {0};
     for (long n = 0; n < N; n++) {
         const float *p = dy + n * stride, *q = xhat + n * stride;
@@ -79,8 +74,8 @@ static SN_BN_CLONES void channel_sums_dy(const float *restrict dy, const float *
     *sdyx = tree16(accx);
 }
 
-static SN_BN_CLONES void channel_normalize(const float *restrict x, float *restrict xhat, float *restrict y,
-                                           long N, long S, long stride, float mean, float inv, float g, float b) {
+static SN_MEMORY_BOUND_CLONES void channel_normalize(const float *restrict x, float *restrict xhat, float *restrict y,
+                                                     long N, long S, long stride, float mean, float inv, float g, float b) {
     for (long n = 0; n < N; n++) {
         const float *p = x + n * stride;
         float *h = xhat + n * stride, *o = y + n * stride;
@@ -92,8 +87,8 @@ static SN_BN_CLONES void channel_normalize(const float *restrict x, float *restr
     }
 }
 
-static SN_BN_CLONES void channel_affine(const float *restrict x, float *restrict y, long N, long S, long stride,
-                                        float scale, float shift) {
+static SN_MEMORY_BOUND_CLONES void channel_affine(const float *restrict x, float *restrict y, long N, long S, long stride,
+                                                  float scale, float shift) {
     for (long n = 0; n < N; n++) {
         const float *p = x + n * stride;
         float *o = y + n * stride;
@@ -101,8 +96,8 @@ static SN_BN_CLONES void channel_affine(const float *restrict x, float *restrict
     }
 }
 
-static SN_BN_CLONES void channel_dx(const float *restrict dy, const float *restrict xhat, float *restrict dx,
-                                    long N, long S, long stride, float k, float mdy, float mdx) {
+static SN_MEMORY_BOUND_CLONES void channel_dx(const float *restrict dy, const float *restrict xhat, float *restrict dx,
+                                              long N, long S, long stride, float k, float mdy, float mdx) {
     for (long n = 0; n < N; n++) {
         const float *g = dy + n * stride, *h = xhat + n * stride;
         float *o = dx + n * stride;
@@ -113,8 +108,8 @@ static SN_BN_CLONES void channel_dx(const float *restrict dy, const float *restr
 /* ---- dense (S = 1): up to 16 neighbouring channels, one row at a time ------ */
 
 // Sums over the N rows of w ≤ 16 channels starting at x (row stride C).
-static SN_BN_CLONES void columns_sum(const float *restrict a, const float *restrict b, const float *restrict shift,
-                                     long N, long C, int w, float *restrict out) {
+static SN_MEMORY_BOUND_CLONES void columns_sum(const float *restrict a, const float *restrict b, const float *restrict shift,
+                                               long N, long C, int w, float *restrict out) {
     float acc[LANES] = {0};
     for (long n = 0; n < N; n++) {
         const float *p = a + n * C, *q = b ? b + n * C : NULL;

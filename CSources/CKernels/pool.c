@@ -12,21 +12,16 @@
  */
 #include <string.h>
 #include "ckernels.h"
+#include "memory_bound_clones.h"
 #include "parallel_ranges.h"
 
 #define SN_POOL_PARALLEL_GRAIN 32768L
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define SN_POOL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SN_POOL_CLONES
-#endif
-
 // The book's pool (2×2, stride 2, no padding) on one plane: four candidates,
 // no bounds to clip. Branch-free selects (the first maximum wins ties), so
 // random data costs no mispredictions and the loop over ow vectorizes.
-static SN_POOL_CLONES void pool2x2_plane(const float *restrict xp, float *restrict yp,
-                                         int32_t *restrict ap, int W, int OH, int OW) {
+static SN_MEMORY_BOUND_CLONES void pool2x2_plane(const float *restrict xp, float *restrict yp,
+                                                 int32_t *restrict ap, int W, int OH, int OW) {
     for (int oh = 0; oh < OH; oh++) {
         const float *r0 = xp + (long)(2 * oh) * W;
         const float *r1 = r0 + W;

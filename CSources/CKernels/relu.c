@@ -11,27 +11,22 @@
  * twin (NaiveKernels.relu). y may be x and dx may be dy (no restrict).
  */
 #include "ckernels.h"
+#include "memory_bound_clones.h"
 #include "parallel_ranges.h"
 
 /* Below this many elements a call runs on the calling thread. */
 #define SN_RELU_PARALLEL_GRAIN 65536L
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define SN_RELU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SN_RELU_CLONES
-#endif
-
 static int relu_threads(int nthreads, long n) {
     return n < SN_RELU_PARALLEL_GRAIN || nthreads <= 1 ? 1 : nthreads;
 }
 
-static SN_RELU_CLONES void relu_range(const float *x, float *y, long lo, long hi) {
+static SN_MEMORY_BOUND_CLONES void relu_range(const float *x, float *y, long lo, long hi) {
     for (long i = lo; i < hi; i++) y[i] = x[i] > 0 ? x[i] : 0.0f;
 }
 
-static SN_RELU_CLONES void relu_backward_range(const float *dy, const float *y,
-                                               float *dx, long lo, long hi) {
+static SN_MEMORY_BOUND_CLONES void relu_backward_range(const float *dy, const float *y,
+                                                       float *dx, long lo, long hi) {
     for (long i = lo; i < hi; i++) dx[i] = y[i] > 0 ? dy[i] : 0.0f;
 }
 
