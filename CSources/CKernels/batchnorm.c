@@ -11,6 +11,13 @@
  *   backward:  dbeta = Σ dy, dgamma = Σ dy·xhat,
  *              dx = gamma·invStd·(dy − mean(dy) − xhat·mean(dy·xhat))
  *
+ * With relu set, y = max(0, ·) in both forwards, and the backward first
+ * zeroes dy where gamma·xhat + beta ≤ 0: batch normalization and the ReLU
+ * after it in one pass each way, equal bit for bit to the two layers apart.
+ * The backward recomputes that pre-activation from xhat instead of reading
+ * the output, so it must round as the forward did: both use fmaf, one
+ * rounding on every CPU and in every clone.
+ *
  * Sums run in 16 lanes (lane j takes the elements j, j + 16, … of each run)
  * added in a fixed tree at the end, so AVX2, AVX-512 and any thread count
  * give the same bits. Channels are split between threads; each channel is
@@ -37,6 +44,11 @@ static int bn_threads(int nthreads, long channels, long values) {
     return channels < nthreads ? (int)channels : nthreads;
 }
 
+// gamma·xhat + beta, rounded once: what the forward writes and what the
+// fused backward's mask recomputes.
+static inline float scale_shift(float g, float h, float b) { return fmaf(g, h, b); }
+static inline float relu_of(float v) { return v > 0 ? v : 0.0f; }
+
 /* ---- images: one channel, N runs of S contiguous values -------------------- */
 
 // Σ over the channel's N runs of S values (run n at a + n·stride) of
@@ -58,65 +70,116 @@ static SN_MEMORY_BOUND_CLONES float channel_sum(int kind, const float *restrict 
 }
 #undef CHANNEL_SUM_LOOP
 
-// Σ dy and Σ dy·xhat over one channel in one pass over dy: the lanes and
-// order of channel_sum, so the same bits as summing each on its own.
-static SN_MEMORY_BOUND_CLONES void channel_sums_dy(const float *restrict dy, const float *restrict xhat,
-                                                   long N, long S, long stride, float *sdy, float *sdyx) {
-    float acc[LANES] = {0}, accx[LANES] = {0};
-    for (long n = 0; n < N; n++) {
-        const float *p = dy + n * stride, *q = xhat + n * stride;
-        long s = 0;
-        for (; s + LANES <= S; s += LANES)
-            for (int j = 0; j < LANES; j++) { acc[j] += p[s + j]; accx[j] += p[s + j] * q[s + j]; }
-        for (int j = 0; s + j < S; j++) { acc[j] += p[s + j]; accx[j] += p[s + j] * q[s + j]; }
+// dy, zeroed where the fused ReLU's output was 0. Both values are loaded
+// before the choice, so the loops vectorize with a blend.
+static inline float masked_dy(float dy, float g, float h, float b) { return scale_shift(g, h, b) > 0 ? dy : 0.0f; }
+#define MASKED_DY(i) masked_dy(p[i], g, q[i], b)
+
+// Σ dy and Σ dy·xhat over one channel in one pass over dy (dy masked by the
+// fused ReLU when relu is set), in the lanes and order of channel_sum.
+#define CHANNEL_SUMS_DY_LOOP(DY)                                                \
+    for (long n = 0; n < N; n++) {                                              \
+        const float *p = dy + n * stride, *q = xhat + n * stride;               \
+        long s = 0;                                                             \
+        for (; s + LANES <= S; s += LANES)                                      \
+            for (int j = 0; j < LANES; j++) {                                   \
+                const long i = s + j; const float d = DY;                       \
+                acc[j] += d; accx[j] = fmaf(d, q[i], accx[j]);                  \
+            }                                                                   \
+        for (int j = 0; s + j < S; j++) {                                       \
+            const long i = s + j; const float d = DY;                           \
+            acc[j] += d; accx[j] = fmaf(d, q[i], accx[j]);                      \
+        }                                                                       \
     }
+static SN_MEMORY_BOUND_CLONES void channel_sums_dy(const float *restrict dy, const float *restrict xhat,
+                                                   long N, long S, long stride, float g, float b, int relu,
+                                                   float *sdy, float *sdyx) {
+    float acc[LANES] = {0}, accx[LANES] = {0};
+    if (relu) { CHANNEL_SUMS_DY_LOOP(MASKED_DY(i)) }
+    else { CHANNEL_SUMS_DY_LOOP(p[i]) }
     *sdy = tree16(acc);
     *sdyx = tree16(accx);
 }
+#undef CHANNEL_SUMS_DY_LOOP
 
+#define CHANNEL_NORMALIZE_LOOP(OUT)                                             \
+    for (long n = 0; n < N; n++) {                                              \
+        const float *p = x + n * stride;                                        \
+        float *h = xhat + n * stride, *o = y + n * stride;                      \
+        for (long s = 0; s < S; s++) {                                          \
+            const float v = (p[s] - mean) * inv;                                \
+            h[s] = v;                                                           \
+            o[s] = OUT;                                                         \
+        }                                                                       \
+    }
 static SN_MEMORY_BOUND_CLONES void channel_normalize(const float *restrict x, float *restrict xhat, float *restrict y,
-                                                     long N, long S, long stride, float mean, float inv, float g, float b) {
-    for (long n = 0; n < N; n++) {
-        const float *p = x + n * stride;
-        float *h = xhat + n * stride, *o = y + n * stride;
-        for (long s = 0; s < S; s++) {
-            const float v = (p[s] - mean) * inv;
-            h[s] = v;
-            o[s] = g * v + b;
-        }
-    }
+                                                     long N, long S, long stride, float mean, float inv, float g, float b,
+                                                     int relu) {
+    if (relu) { CHANNEL_NORMALIZE_LOOP(relu_of(scale_shift(g, v, b))) }
+    else { CHANNEL_NORMALIZE_LOOP(scale_shift(g, v, b)) }
 }
+#undef CHANNEL_NORMALIZE_LOOP
 
+#define CHANNEL_AFFINE_LOOP(OUT)                                                \
+    for (long n = 0; n < N; n++) {                                              \
+        const float *p = x + n * stride;                                        \
+        float *o = y + n * stride;                                              \
+        for (long s = 0; s < S; s++) o[s] = OUT;                                \
+    }
 static SN_MEMORY_BOUND_CLONES void channel_affine(const float *restrict x, float *restrict y, long N, long S, long stride,
-                                                  float scale, float shift) {
-    for (long n = 0; n < N; n++) {
-        const float *p = x + n * stride;
-        float *o = y + n * stride;
-        for (long s = 0; s < S; s++) o[s] = scale * p[s] + shift;
-    }
+                                                  float scale, float shift, int relu) {
+    if (relu) { CHANNEL_AFFINE_LOOP(relu_of(scale * p[s] + shift)) }
+    else { CHANNEL_AFFINE_LOOP(scale * p[s] + shift) }
 }
+#undef CHANNEL_AFFINE_LOOP
 
-static SN_MEMORY_BOUND_CLONES void channel_dx(const float *restrict dy, const float *restrict xhat, float *restrict dx,
-                                              long N, long S, long stride, float k, float mdy, float mdx) {
-    for (long n = 0; n < N; n++) {
-        const float *g = dy + n * stride, *h = xhat + n * stride;
-        float *o = dx + n * stride;
-        for (long s = 0; s < S; s++) o[s] = k * (g[s] - mdy - h[s] * mdx);
+#define CHANNEL_DX_LOOP(DY)                                                     \
+    for (long n = 0; n < N; n++) {                                              \
+        const float *p = dy + n * stride, *q = xhat + n * stride;               \
+        float *o = dx + n * stride;                                             \
+        for (long i = 0; i < S; i++) o[i] = k * fmaf(-q[i], mdx, DY - mdy);     \
     }
+static SN_MEMORY_BOUND_CLONES void channel_dx(const float *restrict dy, const float *restrict xhat, float *restrict dx,
+                                              long N, long S, long stride, float k, float mdy, float mdx,
+                                              float g, float b, int relu) {
+    if (relu) { CHANNEL_DX_LOOP(MASKED_DY(i)) }
+    else { CHANNEL_DX_LOOP(p[i]) }
 }
+#undef CHANNEL_DX_LOOP
+#undef MASKED_DY
 
 /* ---- dense (S = 1): up to 16 neighbouring channels, one row at a time ------ */
 
-// Sums over the N rows of w ≤ 16 channels starting at x (row stride C).
-static SN_MEMORY_BOUND_CLONES void columns_sum(const float *restrict a, const float *restrict b, const float *restrict shift,
+// Sums over the N rows of w ≤ 16 channels starting at a (row stride C):
+// of a, or of (a − shift)² when shift is not NULL.
+static SN_MEMORY_BOUND_CLONES void columns_sum(const float *restrict a, const float *restrict shift,
                                                long N, long C, int w, float *restrict out) {
     float acc[LANES] = {0};
     for (long n = 0; n < N; n++) {
-        const float *p = a + n * C, *q = b ? b + n * C : NULL;
-        for (int j = 0; j < w; j++)
-            acc[j] += shift ? (p[j] - shift[j]) * (p[j] - shift[j]) : q ? p[j] * q[j] : p[j];
+        const float *p = a + n * C;
+        for (int j = 0; j < w; j++) acc[j] += shift ? (p[j] - shift[j]) * (p[j] - shift[j]) : p[j];
     }
     for (int j = 0; j < w; j++) out[j] = acc[j];
+}
+
+// dy of row n, column j of a dense block, zeroed where the fused ReLU's output was 0.
+static inline float dense_dy(const float *dy, const float *xhat, const float *g, const float *b, int relu, long i, int j) {
+    return relu ? masked_dy(dy[i], g[j], xhat[i], b[j]) : dy[i];
+}
+
+// Σ dy and Σ dy·xhat over the N rows of w ≤ 16 channels (dy masked when relu).
+static SN_MEMORY_BOUND_CLONES void columns_sums_dy(const float *restrict dy, const float *restrict xhat,
+                                                   const float *restrict g, const float *restrict b, int relu,
+                                                   long N, long C, int w, float *restrict sdy, float *restrict sdyx) {
+    float acc[LANES] = {0}, accx[LANES] = {0};
+    for (long n = 0; n < N; n++)
+        for (int j = 0; j < w; j++) {
+            const long i = n * C + j;
+            const float d = dense_dy(dy, xhat, g, b, relu, i, j);
+            acc[j] += d;
+            accx[j] = fmaf(d, xhat[i], accx[j]);
+        }
+    for (int j = 0; j < w; j++) { sdy[j] = acc[j]; sdyx[j] = accx[j]; }
 }
 
 /* ---- entry points ----------------------------------------------------------- */
@@ -124,7 +187,7 @@ static SN_MEMORY_BOUND_CLONES void columns_sum(const float *restrict a, const fl
 void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N, int C, int S,
                                    const float *restrict gamma, const float *restrict beta, float eps, float momentum,
                                    float *restrict running_mean, float *restrict running_var,
-                                   float *restrict xhat, float *restrict inv_std, float *restrict y) {
+                                   float *restrict xhat, float *restrict inv_std, float *restrict y, int relu) {
     const float count = (float)((long)N * S);
     const long stride = (long)C * S;
     if (S == 1) {
@@ -134,9 +197,9 @@ void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N,
             for (long blk = lo; blk < hi; blk++) {
                 const int c0 = (int)blk * LANES, w = C - c0 < LANES ? C - c0 : LANES;
                 float mean[LANES], var[LANES];
-                columns_sum(x + c0, NULL, NULL, N, C, w, mean);
+                columns_sum(x + c0, NULL, N, C, w, mean);
                 for (int j = 0; j < w; j++) mean[j] /= count;
-                columns_sum(x + c0, NULL, mean, N, C, w, var);
+                columns_sum(x + c0, mean, N, C, w, var);
                 for (int j = 0; j < w; j++) {
                     var[j] /= count;
                     inv_std[c0 + j] = 1.0f / sqrtf(var[j] + eps);
@@ -146,7 +209,8 @@ void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N,
                         const long i = n * C + c0 + j;
                         const float h = (x[i] - mean[j]) * inv_std[c0 + j];
                         xhat[i] = h;
-                        y[i] = gamma[c0 + j] * h + beta[c0 + j];
+                        const float v = scale_shift(gamma[c0 + j], h, beta[c0 + j]);
+                        y[i] = relu ? relu_of(v) : v;
                     }
                 for (int j = 0; j < w; j++) {
                     running_mean[c0 + j] = momentum * running_mean[c0 + j] + (1 - momentum) * mean[j];
@@ -164,7 +228,7 @@ void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N,
             const float var = channel_sum(SQUARES, xc, N, S, stride, mean) / count;
             const float inv = 1.0f / sqrtf(var + eps);
             inv_std[c] = inv;
-            channel_normalize(xc, xhat + c * S, y + c * S, N, S, stride, mean, inv, gamma[c], beta[c]);
+            channel_normalize(xc, xhat + c * S, y + c * S, N, S, stride, mean, inv, gamma[c], beta[c], relu);
             running_mean[c] = momentum * running_mean[c] + (1 - momentum) * mean;
             running_var[c] = momentum * running_var[c] + (1 - momentum) * var;
         }
@@ -174,7 +238,7 @@ void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N,
 void sn_batchnorm_inference_forward(int nthreads, const float *restrict x, int N, int C, int S,
                                     const float *restrict gamma, const float *restrict beta, float eps,
                                     const float *restrict running_mean, const float *restrict running_var,
-                                    float *restrict y) {
+                                    float *restrict y, int relu) {
     const long stride = (long)C * S;
     if (S == 1) {
         for (int c0 = 0; c0 < C; c0 += LANES) {
@@ -185,7 +249,10 @@ void sn_batchnorm_inference_forward(int nthreads, const float *restrict x, int N
                 shift[j] = beta[c0 + j] - scale[j] * running_mean[c0 + j];
             }
             for (long n = 0; n < N; n++)
-                for (int j = 0; j < w; j++) y[n * C + c0 + j] = scale[j] * x[n * C + c0 + j] + shift[j];
+                for (int j = 0; j < w; j++) {
+                    const float v = scale[j] * x[n * C + c0 + j] + shift[j];
+                    y[n * C + c0 + j] = relu ? relu_of(v) : v;
+                }
         }
         return;
     }
@@ -193,13 +260,14 @@ void sn_batchnorm_inference_forward(int nthreads, const float *restrict x, int N
     SN_FOR_RANGES(nth, C, lo, hi, t, {
         for (long c = lo; c < hi; c++) {
             const float scale = gamma[c] / sqrtf(running_var[c] + eps);
-            channel_affine(x + c * S, y + c * S, N, S, stride, scale, beta[c] - scale * running_mean[c]);
+            channel_affine(x + c * S, y + c * S, N, S, stride, scale, beta[c] - scale * running_mean[c], relu);
         }
     });
 }
 
 void sn_batchnorm_backward(int nthreads, const float *restrict dy, const float *restrict xhat,
-                           const float *restrict inv_std, const float *restrict gamma, int N, int C, int S,
+                           const float *restrict inv_std, const float *restrict gamma,
+                           const float *restrict beta, int relu, int N, int C, int S,
                            float *restrict dgamma, float *restrict dbeta, float *restrict dx) {
     const float count = (float)((long)N * S);
     const long stride = (long)C * S;
@@ -210,15 +278,15 @@ void sn_batchnorm_backward(int nthreads, const float *restrict dy, const float *
             for (long blk = lo; blk < hi; blk++) {
                 const int c0 = (int)blk * LANES, w = C - c0 < LANES ? C - c0 : LANES;
                 float sdy[LANES], sdyx[LANES];
-                columns_sum(dy + c0, NULL, NULL, N, C, w, sdy);
-                columns_sum(dy + c0, xhat + c0, NULL, N, C, w, sdyx);
+                columns_sums_dy(dy + c0, xhat + c0, gamma + c0, beta + c0, relu, N, C, w, sdy, sdyx);
                 for (int j = 0; j < w; j++) { dbeta[c0 + j] = sdy[j]; dgamma[c0 + j] = sdyx[j]; }
                 if (!dx) continue;
                 for (long n = 0; n < N; n++)
                     for (int j = 0; j < w; j++) {
                         const long i = n * C + c0 + j;
                         const float k = gamma[c0 + j] * inv_std[c0 + j];
-                        dx[i] = k * (dy[i] - sdy[j] / count - xhat[i] * (sdyx[j] / count));
+                        const float d = dense_dy(dy + c0, xhat + c0, gamma + c0, beta + c0, relu, n * C + j, j);
+                        dx[i] = k * fmaf(-xhat[i], sdyx[j] / count, d - sdy[j] / count);
                     }
             }
         });
@@ -228,10 +296,11 @@ void sn_batchnorm_backward(int nthreads, const float *restrict dy, const float *
     SN_FOR_RANGES(nth, C, lo, hi, t, {
         for (long c = lo; c < hi; c++) {
             float sdy, sdyx;
-            channel_sums_dy(dy + c * S, xhat + c * S, N, S, stride, &sdy, &sdyx);
+            channel_sums_dy(dy + c * S, xhat + c * S, N, S, stride, gamma[c], beta[c], relu, &sdy, &sdyx);
             dbeta[c] = sdy;
             dgamma[c] = sdyx;
-            if (dx) channel_dx(dy + c * S, xhat + c * S, dx + c * S, N, S, stride, gamma[c] * inv_std[c], sdy / count, sdyx / count);
+            if (dx) channel_dx(dy + c * S, xhat + c * S, dx + c * S, N, S, stride, gamma[c] * inv_std[c],
+                               sdy / count, sdyx / count, gamma[c], beta[c], relu);
         }
     });
 }

@@ -181,11 +181,13 @@ struct ConvPoolKernelTests {
             fillUniform(o.rv, count: channels, seed: 14, in: 0.5...1)
             kernels.batchNormTrainingForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma, beta: beta,
                                              eps: 1e-6, momentum: 0.9, runningMean: o.rm, runningVariance: o.rv,
-                                             xhat: o.xhat, invStd: o.inv, into: o.y)
-            kernels.batchNormBackward(dy, xhat: o.xhat, invStd: o.inv, gamma: gamma, batch: batch, channels: channels,
-                                      spatial: spatial, dgamma: o.dg, dbeta: o.db, into: o.dx)
+                                             xhat: o.xhat, invStd: o.inv, relu: false, into: o.y)
+            kernels.batchNormBackward(dy, xhat: o.xhat, invStd: o.inv, gamma: gamma, beta: beta, relu: false,
+                                      batch: batch, channels: channels, spatial: spatial,
+                                      dgamma: o.dg, dbeta: o.db, into: o.dx)
             kernels.batchNormInferenceForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma,
-                                              beta: beta, eps: 1e-6, runningMean: o.rm, runningVariance: o.rv, into: o.yi)
+                                              beta: beta, eps: 1e-6, runningMean: o.rm, runningVariance: o.rv,
+                                              relu: false, into: o.yi)
         }
         let (f, n) = (outputs[0], outputs[1])
         // Sums of N·S terms in a different order; outputs are O(1), so a floor of 1.

@@ -68,6 +68,32 @@ struct TanhDropoutNormConvPoolLayerTests {
         #expect(report.worst <= Tolerance.gradient, "\(report)")
     }
 
+    /// BatchNorm applying the ReLU after it, as a network runs BatchNorm → ReLU.
+    /// Inputs in ±[1, 2] (kinkGap 1) normalize to |xhat| ≳ 0.5, so with gamma
+    /// near 1 and beta near 0 no pre-activation lies within a step of the kink.
+    /// Where the ReLU is closed, dx is only the batch statistics' share
+    /// (~1/(N·S) of an open entry's), which float32 differences resolve to
+    /// ~1e-4: hence a floor of 1e-2 on the relative error's denominator.
+    @Test(arguments: Backend.allCases, [Shape(37), Shape(3, 5, 7)])
+    func batchNormWithFusedReLUBackwardMatchesNumericalGradient(backend: Backend, shape: Shape) throws {
+        let layer = BatchNorm(inputShape: shape, kernels: backend.kernels)
+        layer.appliesReLU = true
+        let report = try LayerGradientCheck.check(layer, batch: 4, inputRange: -2...2, floor: 1e-2, kinkGap: 1)
+        #expect(report.worst <= Tolerance.gradient, "\(report)")
+    }
+
+    @Test func aNetworkLetsEachBatchNormApplyTheReLUAfterIt() throws {
+        let spec = NetworkSpec(inputShape: [1, 6, 6], layers: [
+            .conv2d(filters: 3, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu,
+            .flatten, .affine(outputs: 8), .batchNorm, .tanh, .affine(outputs: 8), .relu, .affine(outputs: 2),
+        ])
+        let network = try Network(spec: spec, maxBatch: 4, seed: 1)
+        let norms = network.layers.compactMap { $0 as? BatchNorm }
+        #expect(norms.map(\.appliesReLU) == [true, false])
+        let relus = network.layers.compactMap { $0 as? ReLU }
+        #expect(relus.map(\.isAppliedByPreviousLayer) == [true, false])
+    }
+
     @Test func imageBatchNormNormalizesPerChannelAndTracksRunningStatistics() throws {
         let layer = BatchNorm(inputShape: Shape(2, 3, 3), kernels: FastKernels())
         let arena = try Arena(capacity: 1 << 16, gradientCapacity: 1024)

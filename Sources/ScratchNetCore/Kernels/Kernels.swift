@@ -149,6 +149,10 @@ public protocol Kernels: Sendable {
     // Statistics are per channel c, over the N·S values of that channel:
     // S = 1 for dense (N, D) inputs (per feature), S = H·W for images.
 
+    // `relu: true` fuses the ReLU that follows: y = max(0, ·) in both
+    // forwards, and the backward zeroes dy where gamma·xhat + beta ≤ 0 first.
+    // The results equal the two layers run apart, bit for bit.
+
     /// Training forward: batch mean and (biased) variance per channel;
     /// xhat = (x − mean)/√(var + eps), y = gamma·xhat + beta; invStd (C)
     /// keeps 1/√(var + eps) for the backward; the running statistics become
@@ -158,20 +162,21 @@ public protocol Kernels: Sendable {
                                   eps: Float, momentum: Float,
                                   runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
                                   xhat: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
-                                  into y: UnsafeMutablePointer<Float>)
+                                  relu: Bool, into y: UnsafeMutablePointer<Float>)
 
     /// Inference forward with the running statistics:
     /// y = gamma·(x − runningMean)/√(runningVariance + eps) + beta.
     func batchNormInferenceForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                                    gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
                                    runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
-                                   into y: UnsafeMutablePointer<Float>)
+                                   relu: Bool, into y: UnsafeMutablePointer<Float>)
 
     /// Backward of the training forward: dbeta = Σ dy, dgamma = Σ dy·xhat
     /// (both overwritten) and, when dx is not nil,
     /// dx = gamma·invStd·(dy − mean(dy) − xhat·mean(dy·xhat)) per channel.
     func batchNormBackward(_ dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
-                           gamma: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                           gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, relu: Bool,
+                           batch: Int, channels: Int, spatial: Int,
                            dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
                            into dx: UnsafeMutablePointer<Float>?)
     // ---- optimizer updates ----

@@ -273,7 +273,7 @@ extension NaiveKernels {
                                          eps: Float, momentum: Float,
                                          runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
                                          xhat: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
-                                         into y: UnsafeMutablePointer<Float>) {
+                                         relu: Bool, into y: UnsafeMutablePointer<Float>) {
         let count = Float(batch * spatial)
         for c in 0..<channels {
             var sum: Float = 0
@@ -295,7 +295,8 @@ extension NaiveKernels {
                 for s in 0..<spatial {
                     let i = (n * channels + c) * spatial + s
                     xhat[i] = (x[i] - mean) * inv
-                    y[i] = gamma[c] * xhat[i] + beta[c]
+                    let v = gamma[c] * xhat[i] + beta[c]
+                    y[i] = relu ? (v > 0 ? v : 0) : v
                 }
             }
             runningMean[c] = momentum * runningMean[c] + (1 - momentum) * mean
@@ -306,30 +307,36 @@ extension NaiveKernels {
     public func batchNormInferenceForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                                           gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
                                           runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
-                                          into y: UnsafeMutablePointer<Float>) {
+                                          relu: Bool, into y: UnsafeMutablePointer<Float>) {
         for n in 0..<batch {
             for c in 0..<channels {
                 for s in 0..<spatial {
                     let i = (n * channels + c) * spatial + s
-                    y[i] = gamma[c] * (x[i] - runningMean[c]) / (runningVariance[c] + eps).squareRoot() + beta[c]
+                    let v = gamma[c] * (x[i] - runningMean[c]) / (runningVariance[c] + eps).squareRoot() + beta[c]
+                    y[i] = relu ? (v > 0 ? v : 0) : v
                 }
             }
         }
     }
 
     public func batchNormBackward(_ dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
-                                  gamma: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, relu: Bool,
+                                  batch: Int, channels: Int, spatial: Int,
                                   dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
                                   into dx: UnsafeMutablePointer<Float>?) {
         let count = Float(batch * spatial)
+        // dy where the fused ReLU passed its input (the forward's output was > 0), else 0.
+        func maskedDy(_ i: Int, _ c: Int) -> Float {
+            !relu || gamma[c] * xhat[i] + beta[c] > 0 ? dy[i] : 0
+        }
         for c in 0..<channels {
             var sumDy: Float = 0
             var sumDyXhat: Float = 0
             for n in 0..<batch {
                 for s in 0..<spatial {
                     let i = (n * channels + c) * spatial + s
-                    sumDy += dy[i]
-                    sumDyXhat += dy[i] * xhat[i]
+                    sumDy += maskedDy(i, c)
+                    sumDyXhat += maskedDy(i, c) * xhat[i]
                 }
             }
             dbeta[c] = sumDy
@@ -340,7 +347,7 @@ extension NaiveKernels {
             for n in 0..<batch {
                 for s in 0..<spatial {
                     let i = (n * channels + c) * spatial + s
-                    dx[i] = gamma[c] * invStd[c] * (dy[i] - meanDy - xhat[i] * meanDyXhat)
+                    dx[i] = gamma[c] * invStd[c] * (maskedDy(i, c) - meanDy - xhat[i] * meanDyXhat)
                 }
             }
         }

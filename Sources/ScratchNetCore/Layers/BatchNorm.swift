@@ -27,6 +27,10 @@ public final class BatchNorm: Layer {
     public let momentum: Float
     public let epsilon: Float
     public var computesInputGradient = true
+    /// Whether the layer applies the ReLU that follows it (whose layer then
+    /// passes values through): one pass over the activations each way
+    /// instead of two, with the same bits. Set by ``Network`` before binding.
+    public var appliesReLU = false
     public private(set) var parameters: [Parameter] = []
     public var name: String { spatial == 1 ? "BatchNorm(\(channels) features)" : "BatchNorm(\(channels) channels)" }
 
@@ -97,13 +101,14 @@ public final class BatchNorm: Layer {
                                              gamma: gamma!.pointer, beta: beta!.pointer,
                                              eps: epsilon, momentum: momentum,
                                              runningMean: runningMean!.pointer, runningVariance: runningVariance!.pointer,
-                                             xhat: xhat!.pointer, invStd: invStd!.pointer, into: y.pointer)
+                                             xhat: xhat!.pointer, invStd: invStd!.pointer, relu: appliesReLU,
+                                             into: y.pointer)
             lastBatch = batch
         } else {
             kernels.batchNormInferenceForward(input.pointer, batch: batch, channels: channels, spatial: spatial,
                                               gamma: gamma!.pointer, beta: beta!.pointer, eps: epsilon,
                                               runningMean: runningMean!.pointer, runningVariance: runningVariance!.pointer,
-                                              into: y.pointer)
+                                              relu: appliesReLU, into: y.pointer)
         }
         return y
     }
@@ -113,7 +118,8 @@ public final class BatchNorm: Layer {
         let batch = lastBatch
         let dx = inputGradient?.leading(batch)
         kernels.batchNormBackward(gradOutput.pointer, xhat: xhat!.pointer, invStd: invStd!.pointer,
-                                  gamma: gamma!.pointer, batch: batch, channels: channels, spatial: spatial,
+                                  gamma: gamma!.pointer, beta: beta!.pointer, relu: appliesReLU,
+                                  batch: batch, channels: channels, spatial: spatial,
                                   dgamma: gammaGradient!.pointer, dbeta: betaGradient!.pointer,
                                   into: computesInputGradient ? dx?.pointer : nil)
         guard computesInputGradient, let dx else { return Tensor(pointer: gradOutput.pointer, shape: Shape(0)) }

@@ -194,24 +194,25 @@ extension FastKernels {
                                          eps: Float, momentum: Float,
                                          runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
                                          xhat: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
-                                         into y: UnsafeMutablePointer<Float>) {
+                                         relu: Bool, into y: UnsafeMutablePointer<Float>) {
         sn_batchnorm_training_forward(nthreads, x, Int32(batch), Int32(channels), Int32(spatial), gamma, beta, eps, momentum,
-                                      runningMean, runningVariance, xhat, invStd, y)
+                                      runningMean, runningVariance, xhat, invStd, y, relu ? 1 : 0)
     }
 
     public func batchNormInferenceForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                                           gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
                                           runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
-                                          into y: UnsafeMutablePointer<Float>) {
+                                          relu: Bool, into y: UnsafeMutablePointer<Float>) {
         sn_batchnorm_inference_forward(nthreads, x, Int32(batch), Int32(channels), Int32(spatial), gamma, beta, eps,
-                                       runningMean, runningVariance, y)
+                                       runningMean, runningVariance, y, relu ? 1 : 0)
     }
 
     public func batchNormBackward(_ dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
-                                  gamma: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, relu: Bool,
+                                  batch: Int, channels: Int, spatial: Int,
                                   dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
                                   into dx: UnsafeMutablePointer<Float>?) {
-        sn_batchnorm_backward(nthreads, dy, xhat, invStd, gamma, Int32(batch), Int32(channels), Int32(spatial),
-                              dgamma, dbeta, dx)
+        sn_batchnorm_backward(nthreads, dy, xhat, invStd, gamma, beta, relu ? 1 : 0,
+                              Int32(batch), Int32(channels), Int32(spatial), dgamma, dbeta, dx)
     }
 }
