@@ -706,9 +706,7 @@ static int avx2_supported(void) {
 // cannot run it.
 static int pick_conv_kernels(sn_gemm_kernel which, conv_forward_fn *forward, conv_backward_fn *backward,
                              conv_wino_fn *wino, conv_wgrad_fn *wgrad) {
-    if (which == SN_GEMM_KERNEL_AUTO)
-        which = avx512_supported() ? SN_GEMM_KERNEL_AVX512
-              : avx2_supported()   ? SN_GEMM_KERNEL_AVX2 : SN_GEMM_KERNEL_GENERIC;
+    if (which == SN_GEMM_KERNEL_AUTO) which = sn_gemm_kernel_automatic();
     switch (which) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     case SN_GEMM_KERNEL_AVX512:

@@ -7,6 +7,12 @@
  * (PyTorch's rule; the book pads with zeros, which differs only when every
  * real input of a window is negative).
  *
+ * With relu set, the pool takes the ReLU of its input first, as a ReLU layer
+ * before it would (each candidate max(0, x), NaN → 0; the first maximum
+ * wins ties, zeros included), and the backward sends a gradient only where
+ * the output is > 0: a ReLU → MaxPool pair without the ReLU's two passes
+ * over the full-size activation, bit for bit the same.
+ *
  * Parallel over (n, c) planes, one contiguous range per thread; each plane of y, dx
  * and argmax is written by one thread.
  */
@@ -17,11 +23,14 @@
 
 #define SN_POOL_PARALLEL_GRAIN 32768L
 
+// relu.c's rule: NaN → 0.
+static inline float relu_of(float v) { return v > 0 ? v : 0.0f; }
+
 // The book's pool (2×2, stride 2, no padding) on one plane: four candidates,
 // no bounds to clip. Branch-free selects (the first maximum wins ties), so
 // random data costs no mispredictions and the loop over ow vectorizes.
 static SN_MEMORY_BOUND_CLONES void pool2x2_plane(const float *restrict xp, float *restrict yp,
-                                                 int32_t *restrict ap, int W, int OH, int OW) {
+                                                 int32_t *restrict ap, int W, int OH, int OW, int relu) {
     for (int oh = 0; oh < OH; oh++) {
         const float *r0 = xp + (long)(2 * oh) * W;
         const float *r1 = r0 + W;
@@ -29,7 +38,8 @@ static SN_MEMORY_BOUND_CLONES void pool2x2_plane(const float *restrict xp, float
         float *y = yp + (long)oh * OW;
         int32_t *a = ap + (long)oh * OW;
         for (int ow = 0; ow < OW; ow++) {
-            const float v0 = r0[2 * ow], v1 = r0[2 * ow + 1], v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
+            float v0 = r0[2 * ow], v1 = r0[2 * ow + 1], v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
+            if (relu) { v0 = relu_of(v0); v1 = relu_of(v1); v2 = relu_of(v2); v3 = relu_of(v3); }
             float v = v0;
             int32_t best = base + 2 * ow;
             best = v1 > v ? base + 2 * ow + 1 : best; v = v1 > v ? v1 : v;
@@ -51,7 +61,7 @@ static int pool_threads(int nthreads, long planes, long work) {
 // x is (N, C, H, W); y and argmax are (N, C, OH, OW).
 void sn_maxpool_forward(int nthreads, const float *restrict x, float *restrict y, int32_t *restrict argmax,
                         int N, int C, int H, int W, int PH, int PW,
-                        int stride, int pad, int OH, int OW) {
+                        int stride, int pad, int OH, int OW, int relu) {
     const long planes = (long)N * C;
     const int nth = pool_threads(nthreads, planes, planes * OH * OW * PH * PW);
     SN_FOR_RANGES(nth, planes, p0, p1, t, {
@@ -60,7 +70,7 @@ void sn_maxpool_forward(int nthreads, const float *restrict x, float *restrict y
             float *yp = y + p * OH * OW;
             int32_t *ap = argmax + p * OH * OW;
             if (PH == 2 && PW == 2 && stride == 2 && pad == 0) {
-                pool2x2_plane(xp, yp, ap, W, OH, OW);
+                pool2x2_plane(xp, yp, ap, W, OH, OW, relu);
                 continue;
             }
             for (int oh = 0; oh < OH; oh++) {
@@ -74,10 +84,10 @@ void sn_maxpool_forward(int nthreads, const float *restrict x, float *restrict y
                     // The window holds at least one real input (pad <= size/2 is checked
                     // when the layer is built); the first maximum wins ties.
                     int best = h_lo * W + w_lo;
-                    float best_value = xp[best];
+                    float best_value = relu ? relu_of(xp[best]) : xp[best];
                     for (int ih = h_lo; ih < h_hi; ih++) {
                         for (int iw = w_lo; iw < w_hi; iw++) {
-                            const float v = xp[ih * W + iw];
+                            const float v = relu ? relu_of(xp[ih * W + iw]) : xp[ih * W + iw];
                             if (v > best_value) { best_value = v; best = ih * W + iw; }
                         }
                     }
@@ -91,7 +101,10 @@ void sn_maxpool_forward(int nthreads, const float *restrict x, float *restrict y
 
 // dy and argmax are (N, C, OH, OW); dx (N, C, H, W) is OVERWRITTEN: zero except
 // where an output took its value from, which receives the sum of those dy.
+// relu_y (the forward's output when it applied the ReLU, else NULL): only
+// outputs > 0 send their gradient.
 void sn_maxpool_backward(int nthreads, const float *restrict dy, const int32_t *restrict argmax,
+                         const float *restrict relu_y,
                          float *restrict dx, int N, int C, int H, int W, int OH, int OW) {
     const long planes = (long)N * C;
     const int nth = pool_threads(nthreads, planes, planes * (OH * OW + H * W));
@@ -101,7 +114,13 @@ void sn_maxpool_backward(int nthreads, const float *restrict dy, const int32_t *
             const float *dyp = dy + p * OH * OW;
             const int32_t *ap = argmax + p * OH * OW;
             memset(dxp, 0, sizeof(float) * (size_t)H * W);
-            for (int i = 0; i < OH * OW; i++) dxp[ap[i]] += dyp[i];
+            if (relu_y) {
+                const float *yp = relu_y + p * OH * OW;
+                for (int i = 0; i < OH * OW; i++)
+                    if (yp[i] > 0) dxp[ap[i]] += dyp[i];
+            } else {
+                for (int i = 0; i < OH * OW; i++) dxp[ap[i]] += dyp[i];
+            }
         }
     });
 }

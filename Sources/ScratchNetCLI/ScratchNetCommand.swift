@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ScratchNet
 
 /// `scratchnet`: train, evaluate and benchmark neural networks on the CPU.
 @main
@@ -20,6 +21,9 @@ struct ScratchNetCommand: ParsableCommand {
     static func main() {
         lineBufferStandardOutput()
         do {
+            if let problem = InstructionSetLimit.problem(in: ProcessInfo.processInfo.environment) {
+                throw ValidationError(problem)
+            }
             var command = try parseAsRoot(NegativeNumberArguments.join(Array(CommandLine.arguments.dropFirst())))
             MetricsOutput.prepare(for: command)
             try command.run()

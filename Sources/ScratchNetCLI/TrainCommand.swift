@@ -130,7 +130,8 @@ struct TrainCommand: ParsableCommand {
             print("model \(model): \(spec.summary)")
             if let table = try? ModelSummary(spec: spec).table(batch: plan.batchSize, arenaBytes: network.arena.capacity) { print(table) }
             print("data \(directory): \(train.count) train, \(test.count) test samples")
-            print("backend \(plan.backend.rawValue), \(network.threads) thread(s), optimizer \(network.optimizer?.name ?? plan.optimizer.rawValue) lr \(plan.learningRate) (\(plan.schedule)), augment \(plan.augmentation), batch \(plan.batchSize), seed \(plan.seed), arena \(Arena.formatBytes(network.arena.capacity))")
+            let kernels = plan.backend == .fast ? " (\(InstructionSetLimit.automaticKernel) kernels)" : ""
+            print("backend \(plan.backend.rawValue)\(kernels), \(network.threads) thread(s), optimizer \(network.optimizer?.name ?? plan.optimizer.rawValue) lr \(plan.learningRate) (\(plan.schedule)), augment \(plan.augmentation), batch \(plan.batchSize), seed \(plan.seed), arena \(Arena.formatBytes(network.arena.capacity))")
         }
         let trainAccuracyLabel = trainer.trainAccuracySample.map { "train acc (\($0.count) samples)" } ?? "train acc"
         if !quiet, let events = monitor.eventFile { print("tensorboard: \(events)") }

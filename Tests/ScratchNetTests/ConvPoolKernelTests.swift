@@ -127,15 +127,48 @@ struct ConvPoolKernelTests {
             // Negative inputs too: padding must never win (it is −∞, not 0).
             fillUniform(x, count: inputCount, seed: 5, in: -2...(-0.5))
             fillUniform(dy, count: outputCount, seed: 6)
-            fast.maxPoolForward(x, into: y1, argmax: i1, geometry: g)
-            naive.maxPoolForward(x, into: y2, argmax: i2, geometry: g)
+            fast.maxPoolForward(x, relu: false, into: y1, argmax: i1, geometry: g)
+            naive.maxPoolForward(x, relu: false, into: y2, argmax: i2, geometry: g)
             #expect(maxRelativeDifference(y1, y2, count: outputCount) == 0, "pool forward \(g) at \(threads) threads")
             #expect((0..<outputCount).allSatisfy { i1[$0] == i2[$0] }, "argmax \(g) at \(threads) threads")
             #expect((0..<outputCount).allSatisfy { y1[$0] < 0 }, "a padded window returned 0")
             dx1.update(repeating: .nan, count: inputCount)
-            fast.maxPoolBackward(dy, argmax: i1, into: dx1, geometry: g)
-            naive.maxPoolBackward(dy, argmax: i2, into: dx2, geometry: g)
+            fast.maxPoolBackward(dy, argmax: i1, reluOutput: nil, into: dx1, geometry: g)
+            naive.maxPoolBackward(dy, argmax: i2, reluOutput: nil, into: dx2, geometry: g)
             #expect(maxRelativeDifference(dx1, dx2, count: inputCount) <= 1e-6, "pool backward \(g) at \(threads) threads")
+        }
+    }
+
+    /// The ReLU fused into the pool equals the ReLU kernel and then the pool
+    /// (and the pool's backward, then the ReLU's) bit for bit, on each
+    /// backend, with negatives, exact zeros (ties once ReLU'd), NaN and ±∞.
+    @Test(arguments: poolGeometries)
+    func maxPoolWithFusedReLUEqualsReLUThenMaxPool(geometry g: WindowGeometry) {
+        let inputCount = g.batch * g.channels * g.height * g.width
+        let outputCount = g.batch * g.channels * g.outputPixels
+        var x = [Float](repeating: 0, count: inputCount), dy = [Float](repeating: 0, count: outputCount)
+        fillUniform(&x, count: inputCount, seed: 7)
+        fillUniform(&dy, count: outputCount, seed: 8)
+        for i in stride(from: 0, to: inputCount, by: 5) { x[i] = 0 }
+        for (step, value) in [(97, Float.nan), (89, .infinity), (83, -.infinity), (79, -0.0)] {
+            for i in stride(from: step / 2, to: inputCount, by: step) { x[i] = value }
+        }
+        for kernels in [FastKernels(threads: 1), FastKernels(threads: 2), NaiveKernels()] as [any Kernels] {
+            var yFused = [Float](repeating: 0, count: outputCount), yApart = yFused
+            var argFused = [Int32](repeating: 0, count: outputCount), argApart = argFused
+            var dxFused = [Float](repeating: .nan, count: inputCount), dxApart = dxFused
+            var relu = x
+            kernels.maxPoolForward(x, relu: true, into: &yFused, argmax: &argFused, geometry: g)
+            kernels.maxPoolBackward(dy, argmax: argFused, reluOutput: yFused, into: &dxFused, geometry: g)
+            kernels.relu(x, into: &relu, count: inputCount)
+            kernels.maxPoolForward(relu, relu: false, into: &yApart, argmax: &argApart, geometry: g)
+            kernels.maxPoolBackward(dy, argmax: argApart, reluOutput: nil, into: &dxApart, geometry: g)
+            dxApart.withUnsafeMutableBufferPointer {
+                kernels.reluBackward($0.baseAddress!, output: relu, into: $0.baseAddress!, count: inputCount)
+            }
+            let name = "\(type(of: kernels)) \(g)"
+            #expect(yFused.map(\.bitPattern) == yApart.map(\.bitPattern) && argFused == argApart, "\(name) forward")
+            #expect(dxFused.map(\.bitPattern) == dxApart.map(\.bitPattern), "\(name) backward")
         }
     }
 

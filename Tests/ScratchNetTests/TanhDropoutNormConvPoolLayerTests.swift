@@ -91,7 +91,19 @@ struct TanhDropoutNormConvPoolLayerTests {
         let norms = network.layers.compactMap { $0 as? BatchNorm }
         #expect(norms.map(\.appliesReLU) == [true, false])
         let relus = network.layers.compactMap { $0 as? ReLU }
-        #expect(relus.map(\.isAppliedByPreviousLayer) == [true, false])
+        #expect(relus.map(\.isAppliedByNeighbour) == [true, false])
+    }
+
+    @Test func aMaxPoolAppliesTheReLUBeforeItUnlessABatchNormDoes() throws {
+        let spec = NetworkSpec(inputShape: [1, 8, 8], layers: [
+            .conv2d(filters: 3, kernel: 3, stride: 1, padding: 1), .relu, .maxPool(size: 2, stride: 2),
+            .conv2d(filters: 3, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu, .maxPool(size: 2, stride: 2),
+            .flatten, .affine(outputs: 2),
+        ])
+        let network = try Network(spec: spec, maxBatch: 4, seed: 1)
+        #expect(network.layers.compactMap { $0 as? MaxPool }.map(\.appliesReLUToInput) == [true, false])
+        #expect(network.layers.compactMap { $0 as? BatchNorm }.map(\.appliesReLU) == [true])
+        #expect(network.layers.compactMap { $0 as? ReLU }.map(\.isAppliedByNeighbour) == [true, true])
     }
 
     @Test func imageBatchNormNormalizesPerChannelAndTracksRunningStatistics() throws {
@@ -147,6 +159,18 @@ struct TanhDropoutNormConvPoolLayerTests {
         // h = 1e-3 keeps a perturbed value from overtaking a neighbour (gaps
         // between 126 uniform values are rarely that small; this seed has none).
         let report = try LayerGradientCheck.check(layer, batch: 2, seed: 3, step: 1e-3)
+        #expect(report.worst <= Tolerance.gradient, "\(report)")
+    }
+
+    /// MaxPool applying the ReLU before it, as a network runs ReLU → MaxPool;
+    /// inputs kept 0.05 from the kink, so whole windows below 0 give 0 both ways.
+    @Test(arguments: [(2, 2, 0), (3, 2, 1)], Backend.allCases)
+    func maxPoolWithFusedReLUBackwardMatchesNumericalGradient(sizes: (Int, Int, Int), backend: Backend) throws {
+        let (size, stride, padding) = sizes
+        let layer = MaxPool(inputShape: Shape(3, 7, 6), size: size, stride: stride, padding: padding,
+                            kernels: backend.kernels)
+        layer.appliesReLUToInput = true
+        let report = try LayerGradientCheck.check(layer, batch: 2, seed: 3, step: 1e-3, kinkGap: 0.05)
         #expect(report.worst <= Tolerance.gradient, "\(report)")
     }
 

@@ -114,12 +114,16 @@ int sn_gemm_kernel_supported(sn_gemm_kernel kernel) {
     }
 }
 
+sn_gemm_kernel sn_gemm_kernel_automatic(void) {
+    const int limit = sn_isa_limit();
+    return limit >= SN_ISA_LEVEL_AVX512 && sn_gemm_kernel_supported(SN_GEMM_KERNEL_AVX512) ? SN_GEMM_KERNEL_AVX512
+         : limit >= SN_ISA_LEVEL_AVX2 && sn_gemm_kernel_supported(SN_GEMM_KERNEL_AVX2)     ? SN_GEMM_KERNEL_AVX2
+                                                                                          : SN_GEMM_KERNEL_GENERIC;
+}
+
 // The blocking of `kernel`, which must be supported; AUTO: the fastest the CPU runs.
 static gemm_isa isa_for(sn_gemm_kernel kernel) {
-    if (kernel == SN_GEMM_KERNEL_AUTO)
-        kernel = sn_gemm_kernel_supported(SN_GEMM_KERNEL_AVX512) ? SN_GEMM_KERNEL_AVX512
-               : sn_gemm_kernel_supported(SN_GEMM_KERNEL_AVX2)   ? SN_GEMM_KERNEL_AVX2
-                                                                  : SN_GEMM_KERNEL_GENERIC;
+    if (kernel == SN_GEMM_KERNEL_AUTO) kernel = sn_gemm_kernel_automatic();
 #ifdef SN_X86
     if (kernel == SN_GEMM_KERNEL_AVX512)
         return (gemm_isa){SN_GEMM_MR_AVX512, SN_GEMM_NR_AVX512, KC, NC, SN_GEMM_DIRECT_MNK, 1, 0,

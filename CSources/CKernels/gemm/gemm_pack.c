@@ -5,6 +5,7 @@
  * every CPU without AVX2) takes the scalar loops. Either way the packed
  * values are the same.
  */
+#include "ckernels.h"
 #include "gemm_pack.h"
 #include "gemm_transpose8x8.h"
 
@@ -19,7 +20,7 @@
 #ifdef SN_X86
 #define SN_PACK_AVX2 __attribute__((target("avx2")))
 
-static int cpu_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+static int cpu_has_avx2(void) { return __builtin_cpu_supports("avx2") && sn_isa_limit() >= SN_ISA_LEVEL_AVX2; }
 
 // A full 6-row strip of row-major A: 8 floats of each row, transposed 8x8
 // (two zero rows), stored as 8 columns at 6-float steps, each store's 2

@@ -81,6 +81,25 @@ typedef enum {
 /// 1 when this CPU (and build) can run `kernel`, else 0.
 int sn_gemm_kernel_supported(sn_gemm_kernel kernel);
 
+/* ---- the widest instruction set automatic choices use (isa_limit.c) ----- */
+
+enum { SN_ISA_LEVEL_GENERIC = 1, SN_ISA_LEVEL_AVX2 = 2, SN_ISA_LEVEL_AVX512 = 3 };
+
+/// The level AUTO kernel choices (matrix products, convolutions, int8) stay
+/// at or below: SCRATCHNET_ISA (generic, avx2, avx512) read once, AVX512
+/// when unset or unknown. Timing a run on an AVX-512 CPU as an AVX2 CPU
+/// would run it: SCRATCHNET_ISA=avx2.
+int sn_isa_limit(void);
+
+/// The kernel AUTO runs for products and convolutions: the widest the CPU
+/// has within sn_isa_limit().
+sn_gemm_kernel sn_gemm_kernel_automatic(void);
+
+/// The level `name` stands for (an SCRATCHNET_ISA value; NULL or "" is
+/// AVX512, no limit), or -1 when it names none: for callers that refuse
+/// a misspelt value instead of ignoring it.
+int sn_isa_level_named(const char *name);
+
 /// sn_sgemm on the given micro-kernel. Returns 0, or -1 (and computes
 /// nothing) when the kernel is not supported here.
 int sn_sgemm_with_kernel(sn_gemm_kernel kernel, int nthreads, int trans_a, int trans_b, int M, int N, int K,
@@ -250,13 +269,15 @@ int sn_conv_uses_winograd(sn_conv_geometry g, int input_gradient);
 /// y (N, C, OH, OW) = max over each PH×PW window (padding never wins);
 /// argmax records the winner's index ih·W + iw inside its (n, c) plane.
 /// Needs pad <= PH/2 and pad <= PW/2 so every window holds a real input.
+/// relu ≠ 0 pools max(0, x) instead: a ReLU before the pool, fused.
 void sn_maxpool_forward(int nthreads, const float *x, float *y, int32_t *argmax,
                         int N, int C, int H, int W, int PH, int PW,
-                        int stride, int pad, int OH, int OW);
+                        int stride, int pad, int OH, int OW, int relu);
 
 /// dx (N, C, H, W) is overwritten: dy routed to the argmax of each output
-/// (summed where windows overlap), zero elsewhere.
-void sn_maxpool_backward(int nthreads, const float *dy, const int32_t *argmax, float *dx,
+/// (summed where windows overlap), zero elsewhere. relu_y: the forward's y
+/// when it fused the ReLU (only outputs > 0 pass their gradient), else NULL.
+void sn_maxpool_backward(int nthreads, const float *dy, const int32_t *argmax, const float *relu_y, float *dx,
                          int N, int C, int H, int W, int OH, int OW);
 
 /* ---- ReLU (relu.c) -------------------------------------------------------- */

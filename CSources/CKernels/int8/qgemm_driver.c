@@ -33,10 +33,13 @@ int sn_qgemm_kernel_supported(sn_qgemm_kernel kernel) {
 }
 
 sn_qgemm_block_fn sn_qgemm_block_for(sn_qgemm_kernel kernel) {
-    if (kernel == SN_QGEMM_KERNEL_AUTO)
-        kernel = sn_qgemm_kernel_supported(SN_QGEMM_KERNEL_AVX512_VNNI) ? SN_QGEMM_KERNEL_AVX512_VNNI
-               : sn_qgemm_kernel_supported(SN_QGEMM_KERNEL_AVX2)        ? SN_QGEMM_KERNEL_AVX2
-                                                                         : SN_QGEMM_KERNEL_GENERIC;
+    if (kernel == SN_QGEMM_KERNEL_AUTO) {
+        const int limit = sn_isa_limit();
+        kernel = limit >= SN_ISA_LEVEL_AVX512 && sn_qgemm_kernel_supported(SN_QGEMM_KERNEL_AVX512_VNNI)
+                     ? SN_QGEMM_KERNEL_AVX512_VNNI
+               : limit >= SN_ISA_LEVEL_AVX2 && sn_qgemm_kernel_supported(SN_QGEMM_KERNEL_AVX2)
+                     ? SN_QGEMM_KERNEL_AVX2 : SN_QGEMM_KERNEL_GENERIC;
+    }
 #ifdef SN_QX86
     if (kernel == SN_QGEMM_KERNEL_AVX512_VNNI) return sn_qgemm_block_avx512_vnni;
     if (kernel == SN_QGEMM_KERNEL_AVX2) return sn_qgemm_block_avx2;

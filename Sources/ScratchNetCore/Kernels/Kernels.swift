@@ -124,12 +124,15 @@ public protocol Kernels: Sendable {
 
     /// y (N, C, OH, OW) = the maximum of each window, padding never winning;
     /// argmax gets the winner's index ih·W + iw within its (n, c) plane
-    /// (the first maximum on ties).
-    func maxPoolForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+    /// (the first maximum on ties). `relu: true` pools max(0, x) (NaN → 0):
+    /// the ReLU before the pool, fused, the same bits as the two apart.
+    func maxPoolForward(_ x: UnsafePointer<Float>, relu: Bool, into y: UnsafeMutablePointer<Float>,
                         argmax: UnsafeMutablePointer<Int32>, geometry: WindowGeometry)
 
     /// dx (N, C, H, W) is overwritten: each dy added at its window's argmax.
-    func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+    /// `reluOutput`: the forward's y when it fused the ReLU; then only the
+    /// outputs > 0 pass their gradient.
+    func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, reluOutput: UnsafePointer<Float>?,
                          into dx: UnsafeMutablePointer<Float>, geometry: WindowGeometry)
 
     // ---- elementwise: tanh, dropout ----

@@ -218,7 +218,7 @@ extension NaiveKernels {
         }
     }
 
-    public func maxPoolForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+    public func maxPoolForward(_ x: UnsafePointer<Float>, relu: Bool, into y: UnsafeMutablePointer<Float>,
                                argmax: UnsafeMutablePointer<Int32>, geometry g: WindowGeometry) {
         let (oh, ow) = (g.outputHeight, g.outputWidth)
         for plane in 0..<(g.batch * g.channels) {
@@ -231,7 +231,8 @@ extension NaiveKernels {
                             let ih = r * g.stride - g.padding + fh
                             let iw = c * g.stride - g.padding + fw
                             guard ih >= 0 && ih < g.height && iw >= 0 && iw < g.width else { continue }
-                            let v = x[plane * g.height * g.width + ih * g.width + iw]
+                            let input = x[plane * g.height * g.width + ih * g.width + iw]
+                            let v = relu ? (input > 0 ? input : 0) : input
                             if best < 0 || v > bestValue { best = ih * g.width + iw; bestValue = v }
                         }
                     }
@@ -242,13 +243,14 @@ extension NaiveKernels {
         }
     }
 
-    public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+    public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, reluOutput: UnsafePointer<Float>?,
                                 into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
         let planeIn = g.height * g.width
         let planeOut = g.outputHeight * g.outputWidth
         for i in 0..<(g.batch * g.channels * planeIn) { dx[i] = 0 }
         for plane in 0..<(g.batch * g.channels) {
             for o in 0..<planeOut {
+                if let reluOutput, !(reluOutput[plane * planeOut + o] > 0) { continue }
                 dx[plane * planeIn + Int(argmax[plane * planeOut + o])] += dy[plane * planeOut + o]
             }
         }

@@ -20,10 +20,11 @@ public final class Activation<Function: ActivationFunction>: Layer {
     public var outputShape: Shape { inputShape }
     public var computesInputGradient = true
     public var name: String { Function.name }
-    /// Whether the layer before applies this function in its own pass
-    /// (``BatchNorm/appliesReLU``): then forward and backward hand values
-    /// through, and binding takes no buffers. Set by ``Network`` before binding.
-    public var isAppliedByPreviousLayer = false
+    /// Whether a neighbouring layer applies this function in its own pass
+    /// (``BatchNorm/appliesReLU`` before it, ``MaxPool/appliesReLUToInput``
+    /// after it): then forward and backward hand values through, and binding
+    /// takes no buffers. Set by ``Network`` before binding.
+    public var isAppliedByNeighbour = false
 
     private let kernels: any Kernels
     private var output: Tensor?
@@ -36,13 +37,13 @@ public final class Activation<Function: ActivationFunction>: Layer {
     }
 
     public func bind(to arena: Arena, maxBatch: Int) throws {
-        guard !isAppliedByPreviousLayer else { output = nil; inputGradient = nil; return }
+        guard !isAppliedByNeighbour else { output = nil; inputGradient = nil; return }
         output = try arena.allocate(inputShape.prepending(maxBatch), name: "\(Function.name) output")
         inputGradient = try arena.allocate(inputShape.prepending(maxBatch), name: "\(Function.name) input gradient")
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        if isAppliedByPreviousLayer { return input }
+        if isAppliedByNeighbour { return input }
         let y = output!.leading(input.shape[0])
         Function.forward(kernels, input.pointer, into: y.pointer, count: input.count)
         lastOutput = y
@@ -50,7 +51,7 @@ public final class Activation<Function: ActivationFunction>: Layer {
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        if isAppliedByPreviousLayer { return gradOutput }
+        if isAppliedByNeighbour { return gradOutput }
         let y = lastOutput!
         let dx = inputGradient!.leading(y.shape[0])
         Function.backward(kernels, gradOutput.pointer, output: y.pointer, into: dx.pointer, count: y.count)

@@ -13,6 +13,10 @@ public final class MaxPool: Layer {
     public let stride: Int
     public let padding: Int
     public var computesInputGradient = true
+    /// Whether the layer applies the ReLU before it (whose layer then passes
+    /// values through): that ReLU's two passes over the full-size activation
+    /// disappear, with the same bits. Set by ``Network`` before binding.
+    public var appliesReLUToInput = false
     public var name: String { "MaxPool(\(size)×\(size), stride \(stride), padding \(padding))" }
 
     private let kernels: any Kernels
@@ -52,7 +56,7 @@ public final class MaxPool: Layer {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let batch = input.shape[0]
         let y = output!.leading(batch)
-        kernels.maxPoolForward(input.pointer, into: y.pointer, argmax: argmax!.baseAddress!,
+        kernels.maxPoolForward(input.pointer, relu: appliesReLUToInput, into: y.pointer, argmax: argmax!.baseAddress!,
                                geometry: geometry.withBatch(batch))
         lastBatch = batch
         return y
@@ -63,7 +67,8 @@ public final class MaxPool: Layer {
             return Tensor(pointer: gradOutput.pointer, shape: Shape(0))
         }
         let dx = inputGradient.leading(lastBatch)
-        kernels.maxPoolBackward(gradOutput.pointer, argmax: UnsafePointer(argmax!.baseAddress!),
+        let y = appliesReLUToInput ? UnsafePointer(output!.pointer) : nil
+        kernels.maxPoolBackward(gradOutput.pointer, argmax: UnsafePointer(argmax!.baseAddress!), reluOutput: y,
                                 into: dx.pointer, geometry: geometry.withBatch(lastBatch))
         return dx
     }

@@ -68,7 +68,7 @@ public final class Network {
             layers.append(layer)
             shape = layer.outputShape
         }
-        Self.fuseBatchNormReLU(layers)
+        Self.fuseReLUs(layers)
         guard shape.rank == 1 else {
             throw NetworkShapeError(layerIndex: spec.layers.count - 1, layer: spec.layers.last!.description,
                                     message: "the last layer must give a vector of class scores, got \(shape)")
@@ -102,14 +102,20 @@ public final class Network {
         for layer in layers { layer.initializeParameters(using: &rng) }
     }
 
-    /// Lets each BatchNorm apply the ReLU right after it (that layer then
-    /// passes values through): a convolution block's two memory-bound passes
-    /// become one, each way, with the same results.
-    private static func fuseBatchNormReLU(_ layers: [any Layer]) {
-        for (first, second) in zip(layers, layers.dropFirst()) {
-            guard let norm = first as? BatchNorm, let relu = second as? ReLU else { continue }
-            norm.appliesReLU = true
-            relu.isAppliedByPreviousLayer = true
+    /// Lets a ReLU's neighbour apply it (the ReLU layer then passes values
+    /// through): a BatchNorm before it, else a MaxPool after it. A ReLU's
+    /// forward and backward are each a pass over a full-size activation that
+    /// these layers make anyway; the results are the same bits.
+    private static func fuseReLUs(_ layers: [any Layer]) {
+        for (index, layer) in layers.enumerated() {
+            guard let relu = layer as? ReLU else { continue }
+            if index > 0, let norm = layers[index - 1] as? BatchNorm {
+                norm.appliesReLU = true
+                relu.isAppliedByNeighbour = true
+            } else if index + 1 < layers.count, let pool = layers[index + 1] as? MaxPool {
+                pool.appliesReLUToInput = true
+                relu.isAppliedByNeighbour = true
+            }
         }
     }
 

@@ -162,16 +162,16 @@ extension FastKernels {
                          OH: Int32(g.outputHeight), OW: Int32(g.outputWidth))
     }
 
-    public func maxPoolForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+    public func maxPoolForward(_ x: UnsafePointer<Float>, relu: Bool, into y: UnsafeMutablePointer<Float>,
                                argmax: UnsafeMutablePointer<Int32>, geometry g: WindowGeometry) {
         sn_maxpool_forward(nthreads, x, y, argmax, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
                            Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
-                           Int32(g.outputHeight), Int32(g.outputWidth))
+                           Int32(g.outputHeight), Int32(g.outputWidth), relu ? 1 : 0)
     }
 
-    public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+    public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, reluOutput: UnsafePointer<Float>?,
                                 into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
-        sn_maxpool_backward(nthreads, dy, argmax, dx, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
+        sn_maxpool_backward(nthreads, dy, argmax, reluOutput, dx, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
                             Int32(g.outputHeight), Int32(g.outputWidth))
     }
 
