@@ -336,6 +336,14 @@ col2im_image(const sn_conv_geometry *g, long ld, const float *restrict col,
 /* ---- micro-kernels ------------------------------------------------------- */
 
 // The 16 lanes of v added in a fixed tree order: halves, quarters, pairs.
+// s in every lane. Written as a vector literal, not (v16){0} + s: that sum
+// is not an identity (0 + −0 = +0), so the compiler keeps it and a zero
+// register, which on AVX2 pushes the 6 × 1 tile's 12 accumulators, 2 B
+// vectors and the broadcast past the 16 ymm registers (a spill per step).
+static inline __attribute__((always_inline)) v16 splat16(float s) {
+    return (v16){s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s};
+}
+
 static inline __attribute__((always_inline)) float hsum16(const v16 *p) {
     const v16 v = *p;
     typedef float v8 __attribute__((vector_size(32)));
@@ -362,7 +370,7 @@ tile_ab(const int MR, const int NV, const int ACC, int m, int ncols, int P,
         ar[i] = a + (long)r * ars;
         for (int v = 0; v < NV; v++) {
             if (!ACC) {
-                acc[i][v] = (v16){0} + (bias ? bias[r] : 0.0f);
+                acc[i][v] = splat16(bias ? bias[r] : 0.0f);
             } else if (16 * v + 16 <= ncols) {
                 acc[i][v] = *(const v16u *)(c + (long)r * ldc + 16 * v);
             } else {
@@ -376,7 +384,7 @@ tile_ab(const int MR, const int NV, const int ACC, int m, int ncols, int P,
         v16 bv[4];
         for (int v = 0; v < NV; v++) bv[v] = *(const v16u *)(b + (boff ? boff[p] : (long)p * ldb) + 16 * v);
         for (int i = 0; i < MR; i++) {
-            const v16 av = (v16){0} + ar[i][(long)p * acs];
+            const v16 av = splat16(ar[i][(long)p * acs]);
             for (int v = 0; v < NV; v++) acc[i][v] += av * bv[v];
         }
     }
