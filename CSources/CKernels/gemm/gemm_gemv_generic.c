@@ -55,7 +55,7 @@ rows_by_columns(const int r, const int nv, const sn_gemv_block *g, const float *
         v8 bv[NV];
         for (int v = 0; v < nv; v++) b_vector(g, b, k, v, nv, left, &bv[v]);
         for (int i = 0; i < r; i++) {
-            v8 ai = (v8){0} + a[(size_t)i * g->lda + k];
+            v8 ai = splat8(a[(size_t)i * g->lda + k]);
             for (int v = 0; v < nv; v++) acc[i][v] += ai * bv[v];
         }
     }

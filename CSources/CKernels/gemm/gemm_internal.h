@@ -18,6 +18,10 @@
 // The generic paths: 8-float vectors, one clone per instruction-set level.
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4)));
+
+// s in every lane, as a vector literal: (v8){0} + s is not an identity
+// (0 + −0 = +0), so it costs an add and a zero register per broadcast.
+static inline __attribute__((always_inline)) v8 splat8(float s) { return (v8){s, s, s, s, s, s, s, s}; }
 #ifdef SN_X86
 #define SN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else

@@ -31,7 +31,7 @@ ukernel_avx512(const int mr, const int nv, int kc, const float *restrict a, cons
         v16 b0 = *(const v16u *)(b + (size_t)k * ldb);
         v16 b1 = nv == 2 ? *(const v16u *)(b + (size_t)k * ldb + 16) : b0;
         for (int i = 0; i < mr; i++) {
-            v16 ai = (v16){0} + a[(size_t)i * rs + (size_t)k * cs];
+            v16 ai = (v16)_mm512_set1_ps(a[(size_t)i * rs + (size_t)k * cs]);  /* a broadcast, not 0 + a */
             acc[i][0] += ai * b0;
             if (nv == 2) acc[i][1] += ai * b1;
         }

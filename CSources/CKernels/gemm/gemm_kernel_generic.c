@@ -40,7 +40,7 @@ ukernel_generic(const int nv, const int rows, int kc, const float *restrict a, c
         v8 b0 = *(const v8u *)(b + (size_t)k * ldb);
         v8 b1 = nv == 2 ? *(const v8u *)(b + (size_t)k * ldb + 8) : b0;
         for (int i = 0; i < rows; i++) {
-            v8 ai = (v8){0} + a[(size_t)i * rs + (size_t)k * cs];
+            v8 ai = splat8(a[(size_t)i * rs + (size_t)k * cs]);
             acc[i][0] += ai * b0;
             if (nv == 2) acc[i][1] += ai * b1;
         }
