@@ -340,8 +340,43 @@ col2im_image(const sn_conv_geometry *g, long ld, const float *restrict col,
 // is not an identity (0 + −0 = +0), so the compiler keeps it and a zero
 // register, which on AVX2 pushes the 6 × 1 tile's 12 accumulators, 2 B
 // vectors and the broadcast past the 16 ymm registers (a spill per step).
-static inline __attribute__((always_inline)) v16 splat16(float s) {
-    return (v16){s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s};
+#define splat16(x) ({ const float s_ = (x); (v16){s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_}; })
+
+// dst[k] = src[k] for k < n, in vectors of 16, 8 or 4 (the last one
+// overlapping the one before): image rows of a few to 64 floats, copied
+// thousands of times per batch, cost a memcpy call each otherwise.
+static inline __attribute__((always_inline)) void
+copy_row(float *restrict dst, const float *restrict src, long n) {
+    typedef float v8u __attribute__((vector_size(32), aligned(4)));
+    typedef float v4u __attribute__((vector_size(16), aligned(4)));
+    if (n >= 16) {
+        long k = 0;
+        for (; k + 16 <= n; k += 16) *(v16u *)(dst + k) = *(const v16u *)(src + k);
+        if (k < n) *(v16u *)(dst + n - 16) = *(const v16u *)(src + n - 16);
+    } else if (n >= 8) {
+        *(v8u *)dst = *(const v8u *)src;
+        *(v8u *)(dst + n - 8) = *(const v8u *)(src + n - 8);
+    } else if (n >= 4) {
+        *(v4u *)dst = *(const v4u *)src;
+        *(v4u *)(dst + n - 4) = *(const v4u *)(src + n - 4);
+    } else {
+        for (long k = 0; k < n; k++) dst[k] = src[k];
+    }
+}
+
+// dst[k] = src[k] for k < n < 16, in an 8-, a 4-float vector and up to three
+// floats, not in a loop: the compiler turns a short copy loop of unknown
+// length into a memcpy call, which costs more than the copy.
+static inline __attribute__((always_inline)) void
+copy_short(float *restrict dst, const float *restrict src, int n) {
+    typedef float v8u __attribute__((vector_size(32), aligned(4)));
+    typedef float v4u __attribute__((vector_size(16), aligned(4)));
+    int k = 0;
+    if (n - k >= 8) { *(v8u *)(dst + k) = *(const v8u *)(src + k); k += 8; }
+    if (n - k >= 4) { *(v4u *)(dst + k) = *(const v4u *)(src + k); k += 4; }
+    if (k < n) dst[k] = src[k];
+    if (k + 1 < n) dst[k + 1] = src[k + 1];
+    if (k + 2 < n) dst[k + 2] = src[k + 2];
 }
 
 static inline __attribute__((always_inline)) float hsum16(const v16 *p) {
@@ -375,7 +410,7 @@ tile_ab(const int MR, const int NV, const int ACC, int m, int ncols, int P,
                 acc[i][v] = *(const v16u *)(c + (long)r * ldc + 16 * v);
             } else {
                 float t[16] __attribute__((aligned(64))) = {0};
-                for (int k = 16 * v; k < ncols; k++) t[k - 16 * v] = c[(long)r * ldc + k];
+                copy_short(t, c + (long)r * ldc + 16 * v, ncols - 16 * v);
                 acc[i][v] = *(v16 *)t;
             }
         }
@@ -396,7 +431,7 @@ tile_ab(const int MR, const int NV, const int ACC, int m, int ncols, int P,
             } else {
                 float t[16] __attribute__((aligned(64)));
                 *(v16 *)t = acc[i][v];
-                for (int k = 16 * v; k < ncols; k++) ci[k] = t[k - 16 * v];
+                copy_short(ci + 16 * v, t, ncols - 16 * v);
             }
         }
     }
@@ -511,8 +546,7 @@ pad_image(const sn_conv_geometry *g, const conv_layout *L, const float *restrict
     memset(xpad, 0, sizeof(float) * (size_t)L->xpad);
     for (int c = 0; c < g->C; c++)
         for (int h = 0; h < g->H; h++)
-            memcpy(xpad + c * L->plane + (h + g->pad) * L->Wp + g->pad, x + ((long)c * g->H + h) * g->W,
-                   sizeof(float) * (size_t)g->W);
+            copy_row(xpad + c * L->plane + (h + g->pad) * L->Wp + g->pad, x + ((long)c * g->H + h) * g->W, g->W);
 }
 
 // One image: out (FN, S) = W · im2col(x) + bias.
@@ -531,8 +565,7 @@ conv_image_forward_body(const sn_conv_geometry *g, const conv_layout *L, const i
         gemm_ab(g->FN, (int)L->Np, (int)L->K, w, L->K, 1, col, 0, boff, bias, wide_out, L->Lp, wide);
         for (int f = 0; f < g->FN; f++)
             for (int oh = 0; oh < g->OH; oh++)
-                memcpy(out + ((long)f * g->OH + oh) * g->OW, wide_out + f * L->Lp + oh * L->Wp,
-                       sizeof(float) * (size_t)g->OW);
+                copy_row(out + ((long)f * g->OH + oh) * g->OW, wide_out + f * L->Lp + oh * L->Wp, g->OW);
         return;
     }
     im2col_image(g, L->S, L->Sp, L->Sp, x, col);
@@ -561,15 +594,13 @@ conv_group_backward_shifted(const sn_conv_geometry *g, const conv_layout *L, con
     for (int i = 0; i < G; i++)
         for (int c = 0; c < C; c++)
             for (int h = 0; h < H; h++)
-                memcpy(xg + c * gplane + i * plane + (h + pad) * Wp + pad, x + i * in_image + ((long)c * H + h) * W,
-                       sizeof(float) * (size_t)W);
+                copy_row(xg + c * gplane + i * plane + (h + pad) * Wp + pad, x + i * in_image + ((long)c * H + h) * W, W);
     memset(dpad, 0, sizeof(float) * (size_t)(FN * Lg + 16));
     for (int f = 0; f < FN; f++) {
         float *row = dpad + f * Lg;
         for (int i = 0; i < G; i++)
             for (int oh = 0; oh < OH; oh++)
-                memcpy(row + i * plane + oh * Wp, dout + i * out_image + ((long)f * OH + oh) * OW,
-                       sizeof(float) * (size_t)OW);
+                copy_row(row + i * plane + oh * Wp, dout + i * out_image + ((long)f * OH + oh) * OW, OW);
         v16 sum = {0};
         for (long j = 0; j < Lg; j += 16) sum += *(const v16 *)(row + j);
         db[f] += hsum16(&sum);
@@ -596,8 +627,7 @@ conv_group_backward_shifted(const sn_conv_geometry *g, const conv_layout *L, con
     for (int i = 0; i < G; i++)
         for (int c = 0; c < C; c++)
             for (int h = 0; h < H; h++)
-                memcpy(dx + i * in_image + ((long)c * H + h) * W, dxg + c * gplane + i * plane + (h + pad) * Wp + pad,
-                       sizeof(float) * (size_t)W);
+                copy_row(dx + i * in_image + ((long)c * H + h) * W, dxg + c * gplane + i * plane + (h + pad) * Wp + pad, W);
 }
 
 // One group of G images n0..n0+G−1 (x and dout point at n0): dw (FN, K) and
