@@ -28,14 +28,14 @@ struct InstructionSetLimitTests {
     }
 
     @Test(arguments: GEMMMicroKernel.allCases)
-    func theHeaderNamesTheKernelsTheLimitLeaves(kernel: GEMMMicroKernel) throws {
-        try #require(GEMMMicroKernel.supported.contains(kernel), "\(kernel) does not run on this CPU")
+    func theHeaderNamesWhatTheLimitLeaves(isa: GEMMMicroKernel) throws {
+        try #require(GEMMMicroKernel.supported.contains(isa), "\(isa) does not run on this CPU")
         let dir = TemporaryDirectory()
         try TestTools.writeTinyDataset(in: dir.root)
-        let result = try Self.train(limit: kernel.description, in: dir, save: "m.safetensors")
+        let result = try Self.train(limit: isa.description, in: dir, save: "m.safetensors")
         #expect(result.status == 0, "\(result.output)")
         let header = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("backend ") })
-        #expect(header.hasPrefix("backend fast (\(kernel) kernels), 2 thread(s)"), "\(header)")
+        #expect(header.hasPrefix("backend fast (\(isa) kernels), 2 thread(s)"), "\(header)")
     }
 
     @Test func avx2AndAVX512TrainTheSameWeights() throws {
