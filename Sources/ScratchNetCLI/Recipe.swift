@@ -25,7 +25,7 @@ enum Recipe: String, CaseIterable, ExpressibleByArgument, Sendable {
             command.optimizer = command.optimizer ?? .adamw
             command.lr = command.lr ?? 0.005
             command.weightDecay = command.weightDecay ?? 0.05
-            command.epochs = command.epochs ?? 16
+            command.epochs = command.epochs ?? 17
             command.batchSize = command.batchSize ?? 128
             if command.lrSchedule == .constant { command.lrSchedule = .oneCycle(peak: 0.25) }
             if command.augment.isNone { command.augment = Augmentation(flip: true, maxShift: 2) }

@@ -23,7 +23,7 @@ struct RecipePlanTests {
         #expect(plan.augmentation == Augmentation(flip: true, maxShift: 2))
         #expect(plan.labelSmoothing == 0.1 && plan.testTimeFlip)
         #expect(plan.trainerOptions.labelSmoothing == 0.1 && plan.trainerOptions.testTimeFlip)
-        #expect(plan.epochs == 16 && plan.batchSize == 128 && plan.learningRate == 0.005)
+        #expect(plan.epochs == 17 && plan.batchSize == 128 && plan.learningRate == 0.005)
     }
 
     @Test func flagsBeatTheRecipe() throws {
@@ -39,7 +39,7 @@ struct RecipePlanTests {
         let dir = TemporaryDirectory()
         let command = try TrainCommand.parse(["--recipe", "fast", "--init-from", "m.onnx"])
         let applied = Recipe.fast.apply(to: command)
-        #expect(applied.modelOptions.model == nil && applied.optimizer == .adamw && applied.epochs == 16)
+        #expect(applied.modelOptions.model == nil && applied.optimizer == .adamw && applied.epochs == 17)
         let resumed = Recipe.fast.apply(to: try TrainCommand.parse(["--recipe", "fast", "--resume", dir.path("run.ckpt")]))
         #expect(resumed.modelOptions.model == nil && resumed.labelSmoothing == 0.1)
     }
