@@ -47,7 +47,6 @@ static int bn_threads(int nthreads, long channels, long values) {
 // gamma·xhat + beta, rounded once: what the forward writes and what the
 // fused backward's mask recomputes.
 static inline float scale_shift(float g, float h, float b) { return fmaf(g, h, b); }
-static inline float relu_of(float v) { return v > 0 ? v : 0.0f; }
 
 /* ---- images: one channel, N runs of S contiguous values -------------------- */
 
@@ -115,7 +114,7 @@ static SN_MEMORY_BOUND_CLONES void channel_sums_dy(const float *restrict dy, con
 static SN_MEMORY_BOUND_CLONES void channel_normalize(const float *restrict x, float *restrict xhat, float *restrict y,
                                                      long N, long S, long stride, float mean, float inv, float g, float b,
                                                      int relu) {
-    if (relu) { CHANNEL_NORMALIZE_LOOP(relu_of(scale_shift(g, v, b))) }
+    if (relu) { CHANNEL_NORMALIZE_LOOP(sn_relu_of(scale_shift(g, v, b))) }
     else { CHANNEL_NORMALIZE_LOOP(scale_shift(g, v, b)) }
 }
 #undef CHANNEL_NORMALIZE_LOOP
@@ -128,7 +127,7 @@ static SN_MEMORY_BOUND_CLONES void channel_normalize(const float *restrict x, fl
     }
 static SN_MEMORY_BOUND_CLONES void channel_affine(const float *restrict x, float *restrict y, long N, long S, long stride,
                                                   float scale, float shift, int relu) {
-    if (relu) { CHANNEL_AFFINE_LOOP(relu_of(scale * p[s] + shift)) }
+    if (relu) { CHANNEL_AFFINE_LOOP(sn_relu_of(scale * p[s] + shift)) }
     else { CHANNEL_AFFINE_LOOP(scale * p[s] + shift) }
 }
 #undef CHANNEL_AFFINE_LOOP
@@ -210,7 +209,7 @@ void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N,
                         const float h = (x[i] - mean[j]) * inv_std[c0 + j];
                         xhat[i] = h;
                         const float v = scale_shift(gamma[c0 + j], h, beta[c0 + j]);
-                        y[i] = relu ? relu_of(v) : v;
+                        y[i] = relu ? sn_relu_of(v) : v;
                     }
                 for (int j = 0; j < w; j++) {
                     running_mean[c0 + j] = momentum * running_mean[c0 + j] + (1 - momentum) * mean[j];
@@ -251,7 +250,7 @@ void sn_batchnorm_inference_forward(int nthreads, const float *restrict x, int N
             for (long n = 0; n < N; n++)
                 for (int j = 0; j < w; j++) {
                     const float v = scale[j] * x[n * C + c0 + j] + shift[j];
-                    y[n * C + c0 + j] = relu ? relu_of(v) : v;
+                    y[n * C + c0 + j] = relu ? sn_relu_of(v) : v;
                 }
         }
         return;

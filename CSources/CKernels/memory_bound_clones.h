@@ -12,4 +12,9 @@
 #define SN_MEMORY_BOUND_CLONES
 #endif
 
+
+// The ReLU every memory-bound pass applies (relu.c, and fused into batch
+// normalization and pooling): NaN gives 0, as in the naive twin.
+static inline float sn_relu_of(float v) { return v > 0 ? v : 0.0f; }
+
 #endif

@@ -23,8 +23,6 @@
 
 #define SN_POOL_PARALLEL_GRAIN 32768L
 
-// relu.c's rule: NaN → 0.
-static inline float relu_of(float v) { return v > 0 ? v : 0.0f; }
 
 // The book's pool (2×2, stride 2, no padding) on one plane: four candidates,
 // no bounds to clip. Branch-free selects (the first maximum wins ties), so
@@ -39,7 +37,7 @@ static SN_MEMORY_BOUND_CLONES void pool2x2_plane(const float *restrict xp, float
         int32_t *a = ap + (long)oh * OW;
         for (int ow = 0; ow < OW; ow++) {
             float v0 = r0[2 * ow], v1 = r0[2 * ow + 1], v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
-            if (relu) { v0 = relu_of(v0); v1 = relu_of(v1); v2 = relu_of(v2); v3 = relu_of(v3); }
+            if (relu) { v0 = sn_relu_of(v0); v1 = sn_relu_of(v1); v2 = sn_relu_of(v2); v3 = sn_relu_of(v3); }
             float v = v0;
             int32_t best = base + 2 * ow;
             best = v1 > v ? base + 2 * ow + 1 : best; v = v1 > v ? v1 : v;
@@ -84,10 +82,10 @@ void sn_maxpool_forward(int nthreads, const float *restrict x, float *restrict y
                     // The window holds at least one real input (pad <= size/2 is checked
                     // when the layer is built); the first maximum wins ties.
                     int best = h_lo * W + w_lo;
-                    float best_value = relu ? relu_of(xp[best]) : xp[best];
+                    float best_value = relu ? sn_relu_of(xp[best]) : xp[best];
                     for (int ih = h_lo; ih < h_hi; ih++) {
                         for (int iw = w_lo; iw < w_hi; iw++) {
-                            const float v = relu ? relu_of(xp[ih * W + iw]) : xp[ih * W + iw];
+                            const float v = relu ? sn_relu_of(xp[ih * W + iw]) : xp[ih * W + iw];
                             if (v > best_value) { best_value = v; best = ih * W + iw; }
                         }
                     }

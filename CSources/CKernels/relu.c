@@ -22,7 +22,7 @@ static int relu_threads(int nthreads, long n) {
 }
 
 static SN_MEMORY_BOUND_CLONES void relu_range(const float *x, float *y, long lo, long hi) {
-    for (long i = lo; i < hi; i++) y[i] = x[i] > 0 ? x[i] : 0.0f;
+    for (long i = lo; i < hi; i++) y[i] = sn_relu_of(x[i]);
 }
 
 static SN_MEMORY_BOUND_CLONES void relu_backward_range(const float *dy, const float *y,
