@@ -64,6 +64,7 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
 
 static inline long round16(long n) { return (n + 15) & ~15L; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int imax(int a, int b) { return a > b ? a : b; }
 
 // The product the Winograd path batches its 16 element-wise products into (defined below).
 static inline __attribute__((always_inline)) void

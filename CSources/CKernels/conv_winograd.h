@@ -35,19 +35,22 @@
 #define SN_WINO_CHUNK_BYTES (512L * 1024)
 
 /* Where one block's Winograd buffers sit (offsets in floats inside its region).
- * Tile rows of a chunk are laid end to end with one dummy tile after each
- * (TW + 1 columns per tile row, 2·TW + 2 input columns): column t of the
- * chunk reads input columns 2t … 2t + 3 of a "super row", so every
- * transform loop runs over whole 16-tile vectors of the chunk, however
- * narrow the image (TW = 4 on 8×8 images). The dummy columns cost 1/(TW + 1)
- * of the products. */
+ * Tile rows of a chunk are laid end to end, TW columns each: column
+ * t = r·TW + tw of the chunk is tile tw of tile row r, so every transform
+ * loop runs over whole 16-tile vectors of the chunk, however narrow the
+ * image (TW = 4 on 7×7 and 8×8 images). The input transform reads tile t's
+ * four input columns 2t … 2t + 3 from two "super rows" of 2·TW columns per
+ * tile row: one holding padded columns 0 … 2·TW − 1 of each row, one
+ * holding columns 2 … 2·TW + 1 (a tile row spans 2·TW + 2 columns, so one
+ * super row cannot hold the last tile's right half beside the next row's
+ * start). */
 typedef struct {
     int TH, TW;       /* tiles per image: ⌈OH/2⌉ × ⌈OW/2⌉ */
     int R;            /* tile rows per chunk */
-    long S2;          /* input (and output) columns per tile row: 2·TW + 2 */
-    long Tp;          /* columns of V and M: R·(TW + 1) rounded up to 16 */
+    long S2;          /* pixels per dout row in Y: 2·TW + 2 */
+    long Tp;          /* columns of V and M: R·TW rounded up to 16 */
     long dlen;        /* floats of one super row: 2·Tp + 48 (the last vector reads 34 past 2·t) */
-    long V, M, D, O;  /* V (16, C, Tp), M (16, FN, Tp), D (2, 4, dlen) input rows, O (2, 2·Tp) output rows */
+    long V, M, D, O;  /* V (16, C, Tp), M (16, FN, Tp), D (2, 2, 4, dlen) input rows, O (2, 2·Tp) output rows */
     long region;      /* floats per block for the forward */
     long FNp;         /* FN rounded up to 16 */
     long dM, Y;       /* weight gradient: dM (16, Tp, FNp), Y (2, S2, FNp) two dout rows by pixel */
@@ -65,18 +68,18 @@ static wino_layout wino_layout_of(const sn_conv_geometry *g) {
     W.TH = (g->OH + 1) / 2;
     W.TW = (g->OW + 1) / 2;
     W.S2 = 2L * W.TW + 2;  /* ≥ W + 2·pad: a row with its padding */
-    const long per_row = 16L * (g->C + g->FN) * (W.TW + 1) * (long)sizeof(float);
+    const long per_row = 16L * (g->C + g->FN) * W.TW * (long)sizeof(float);
     long R = SN_WINO_CHUNK_BYTES / per_row;
     const long total = (long)g->N * W.TH;
     if (R > total) R = total;
     if (R < 1) R = 1;
     W.R = (int)R;
-    W.Tp = round16(R * (W.TW + 1));
+    W.Tp = round16(R * W.TW);
     W.dlen = round16(2 * W.Tp + 48);
     W.V = 0;
     W.M = W.V + 16L * g->C * W.Tp;
     W.D = W.M + 16L * g->FN * W.Tp;
-    W.O = W.D + 8 * W.dlen;
+    W.O = W.D + 16 * W.dlen;
     W.region = W.O + 4 * W.Tp;
     W.FNp = round16(g->FN);
     W.dM = W.region;
@@ -178,40 +181,49 @@ wino_copy_row(float *restrict dst, const float *restrict src, int n, float b) {
 
 // V[k][c][t] = (Bᵀ d B)[k / 4][k % 4] for the tiles of tile rows q0 … q0 + R − 1
 // (tile row q is row q % TH of image q / TH; x points at image 0), column
-// t = r·(TW + 1) + tw. Per channel, D_i holds input row 2·th − pad + i of
-// every tile row r at r·S2, zero-padded (rows outside the image: zeros).
-// Two sets of D rows, filled one channel ahead of the transform that reads
-// them: a row read right after its (misaligned) stores stalls on store
-// forwarding, which cost more than the transform itself.
+// t = r·TW + tw. Per channel, D_s,i holds padded columns s … s + 2·TW − 1
+// (s = 0, 2) of input row 2·th − pad + i of every tile row r at r·2·TW
+// (rows outside the image: zeros). Two sets of D rows, filled one channel
+// ahead of the transform that reads them: a row read right after its
+// (misaligned) stores stalls on store forwarding, which cost more than the
+// transform itself.
 static inline __attribute__((always_inline)) void
 wino_input(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x, long q0, int R,
            float *restrict V, float *restrict D) {
     const int C = g->C, H = g->H, IW = g->W, pad = g->pad, TH = W->TH;
-    const long Tp = W->Tp, kst = (long)C * Tp, in_image = (long)C * H * IW, S2 = W->S2, dl = W->dlen;
-    const long vectors = (R * (W->TW + 1L) + 15) / 16;
+    const long Tp = W->Tp, kst = (long)C * Tp, in_image = (long)C * H * IW, TS = 2L * W->TW, dl = W->dlen;
+    const long vectors = (R * (long)W->TW + 15) / 16;
+    // The pixels of a row that land in each super row: padded column
+    // pad + iw at s + j, 0 ≤ j < 2·TW, for iw in [lo_s, hi_s).
+    const int lo[2] = {imax(0, -pad), imax(0, 2 - pad)};
+    const int hi[2] = {imin(IW, (int)TS - pad), imin(IW, (int)TS + 2 - pad)};
     // Zeros wherever no channel's pixels land (padding, rows outside the
     // image, the tail), once per chunk: the copies below write the same places for every channel.
-    memset(D, 0, sizeof(float) * (size_t)(8 * dl));
+    memset(D, 0, sizeof(float) * (size_t)(16 * dl));
     for (int c = -1; c < C; c++) {
         if (c + 1 < C) {
-            for (int i = 0; i < 4; i++) {
-                float *restrict Di = D + ((c + 1) & 1) * 4 * dl + i * dl;
-                for (int r = 0; r < R; r++) {
-                    const long q = q0 + r, n = q / TH;
-                    const int ih = 2 * (int)(q % TH) - pad + i;
-                    if (ih < 0 || ih >= H) continue;
-                    wino_copy_row(Di + r * S2 + pad, x + n * in_image + ((long)(c + 1) * H + ih) * IW, IW, 0.0f);
+            for (int s = 0; s < 2; s++) {
+                if (hi[s] <= lo[s]) continue;
+                for (int i = 0; i < 4; i++) {
+                    float *restrict Di = D + (((c + 1) & 1) * 8 + s * 4 + i) * dl;
+                    for (int r = 0; r < R; r++) {
+                        const long q = q0 + r, n = q / TH;
+                        const int ih = 2 * (int)(q % TH) - pad + i;
+                        if (ih < 0 || ih >= H) continue;
+                        wino_copy_row(Di + r * TS + pad + lo[s] - 2 * s,
+                                      x + n * in_image + ((long)(c + 1) * H + ih) * IW + lo[s], hi[s] - lo[s], 0.0f);
+                    }
                 }
             }
         }
         if (c < 0) continue;
-        const float *restrict Dc = D + (c & 1) * 4 * dl;
+        const float *restrict Dc = D + (c & 1) * 8 * dl, *restrict Dc2 = Dc + 4 * dl;
         float *restrict v = V + (long)c * Tp;
         for (long t = 0; t < vectors * 16; t += 16) {
             v16 e[4], o[4], e2[4], o2[4];  // columns 2t, 2t + 1, 2t + 2, 2t + 3 of rows 0…3
             for (int i = 0; i < 4; i++) {
                 SN_WINO_SPLIT(Dc + i * dl + 2 * t, e[i], o[i]);
-                SN_WINO_SPLIT(Dc + i * dl + 2 * t + 2, e2[i], o2[i]);
+                SN_WINO_SPLIT(Dc2 + i * dl + 2 * t, e2[i], o2[i]);
             }
             v16 s[4][4];  // Bᵀ d, by column
 #define SN_WINO_COLUMN(j, a)                                                                      \
@@ -230,15 +242,15 @@ wino_input(const sn_conv_geometry *g, const wino_layout *W, const float *restric
 
 // out (images of the chunk, FN, OH, OW) from M: per filter, Aᵀ m A + bias
 // for 16 tiles at a time into two output super rows O_0, O_1 (even and odd
-// output rows, the tile's two columns interleaved), then each tile row's
-// OH × OW part copied out (the last tile row or column is half outside
-// when OH or OW is odd).
+// output rows, the tile's two columns interleaved, 2·TW columns per tile
+// row), then each tile row's OH × OW part copied out (the last tile row or
+// column is half outside when OH or OW is odd).
 static inline __attribute__((always_inline)) void
 wino_output(const sn_conv_geometry *g, const wino_layout *W, long q0, int R, const float *restrict M,
             const float *restrict bias, float *restrict out, float *restrict O) {
     const int FN = g->FN, OH = g->OH, OW = g->OW, TH = W->TH;
-    const long Tp = W->Tp, kst = (long)FN * Tp, out_image = (long)FN * OH * OW, S2 = W->S2;
-    const long vectors = (R * (W->TW + 1L) + 15) / 16;
+    const long Tp = W->Tp, kst = (long)FN * Tp, out_image = (long)FN * OH * OW, TS = 2L * W->TW;
+    const long vectors = (R * (long)W->TW + 15) / 16;
     float *restrict O0 = O, *restrict O1 = O + 2 * Tp;
     for (int f = 0; f < FN; f++) {
         const float *restrict m = M + (long)f * Tp;
@@ -262,7 +274,7 @@ wino_output(const sn_conv_geometry *g, const wino_layout *W, long q0, int R, con
             const long q = q0 + r, n = q / TH;
             const int oh = 2 * (int)(q % TH);
             float *o = out + n * out_image + ((long)f * OH + oh) * OW;
-            const float *y0 = O0 + r * S2, *y1 = O1 + r * S2;
+            const float *y0 = O0 + r * TS, *y1 = O1 + r * TS;
             wino_copy_row(o, y0, OW, b);
             if (oh + 1 < OH) wino_copy_row(o + OW, y1, OW, b);
         }
@@ -283,7 +295,7 @@ wino_forward_body(const sn_conv_geometry *g, const wino_layout *W, const float *
         const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
         // Columns past the last tile (to the next 16) hold transforms of
         // the zero tail of D: finite, read by gemm_ab into lanes it never stores.
-        const int cols = R * (W->TW + 1);
+        const int cols = R * W->TW;
         wino_input(g, W, x, q0, R, V, D);
         for (int k = 0; k < 16; k++)
             gemm_ab(FN, cols, C, U + (long)k * FN * C, C, 1, V + (long)k * C * Tp, Tp, 0, 0,
@@ -294,7 +306,7 @@ wino_forward_body(const sn_conv_geometry *g, const wino_layout *W, const float *
 
 // dMt[k][t][f] = (A dY Aᵀ)[k / 4][k % 4] for filter f and the tiles of tile
 // rows q0 … q0 + R − 1 (dout points at image 0), t as in wino_input; zeros
-// for the dummy tiles and the outputs past OH, OW. Y holds a tile row's two
+// for the outputs past OH, OW. Y holds a tile row's two
 // dout rows pixel by pixel (FNp floats each, zero past FN and past OW).
 static inline __attribute__((always_inline)) void
 wino_dout(const sn_conv_geometry *g, const wino_layout *W, const float *restrict dout, long q0, int R,
@@ -317,14 +329,10 @@ wino_dout(const sn_conv_geometry *g, const wino_layout *W, const float *restrict
                 for (int ow = 0; ow < OW; ow++) ya[ow * FNp + f] = src[ow];
             }
         }
-        float *restrict d = dMt + (long)r * (TW + 1) * FNp;
-        for (int tw = 0; tw <= TW; tw++) {
+        float *restrict d = dMt + (long)r * TW * FNp;
+        for (int tw = 0; tw < TW; tw++) {
             for (long v = 0; v < FNp; v += 16) {
                 float *dt = d + tw * FNp + v;
-                if (tw == TW) {  // the dummy tile
-                    for (int k = 0; k < 16; k++) *(v16u *)(dt + k * kst) = (v16){0};
-                    continue;
-                }
                 const float *y0 = Y + 2 * tw * FNp + v, *y1 = Y + (S2 + 2 * tw) * FNp + v;
                 const v16 p00 = *(const v16u *)y0, p01 = *(const v16u *)(y0 + FNp);
                 const v16 p10 = *(const v16u *)y1, p11 = *(const v16u *)(y1 + FNp);
@@ -353,7 +361,7 @@ wino_wgrad_body(const sn_conv_geometry *g, const wino_layout *W, const float *re
     const long total = (long)n * W->TH;
     for (long q0 = 0; q0 < total; q0 += W->R) {
         const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
-        const int cols = R * (W->TW + 1);
+        const int cols = R * W->TW;
         wino_input(g, W, x, q0, R, V, D);
         wino_dout(g, W, dout, q0, R, dMt, Y);
         for (int k = 0; k < 16; k++)

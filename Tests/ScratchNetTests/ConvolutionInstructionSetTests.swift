@@ -25,9 +25,9 @@ struct ConvolutionInstructionSetTests {
         (7, 3, 6, 7, 3, 1, 3, 5), (7, 2, 5, 6, 1, 1, 1, 3), (7, 16, 8, 8, 3, 1, 1, 32),
     ]
 
-    @Test(arguments: GEMMMicroKernel.allCases)
+    // Only the kernels this CPU runs (GEMMMicroKernelTests names the others).
+    @Test(arguments: GEMMMicroKernel.supported)
     func convolutionOnEachInstructionSetEqualsNaive(kernel: GEMMMicroKernel) throws {
-        try #require(GEMMMicroKernel.supported.contains(kernel), "\(kernel) does not run on this CPU")
         for (batch, channels, height, width, size, stride, padding, filters) in Self.shapes {
             let g = WindowGeometry(batch: batch, channels: channels, height: height, width: width,
                                    kernelHeight: size, kernelWidth: size, stride: stride, padding: padding)

@@ -36,9 +36,9 @@ struct WinogradKernelTests {
         (1, 17, 28, 28, 1, 16), (7, 16, 28, 28, 2, 5), (100, 33, 5, 1, 1, 7), (7, 17, 1, 7, 2, 33),
     ]
 
-    @Test(arguments: GEMMMicroKernel.allCases)
+    // Only the kernels this CPU runs (GEMMMicroKernelTests names the others).
+    @Test(arguments: GEMMMicroKernel.supported)
     func winogradEqualsNaiveWithinTheBound(kernel: GEMMMicroKernel) throws {
-        try #require(GEMMMicroKernel.supported.contains(kernel), "\(kernel) does not run on this CPU")
         for (batch, channels, height, width, padding, filters) in Self.shapes {
             let g = WindowGeometry(batch: batch, channels: channels, height: height, width: width,
                                    kernelHeight: 3, kernelWidth: 3, stride: 1, padding: padding)
