@@ -6,11 +6,13 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${TMPDIR:-/tmp}/sn_conv_algorithms_ab"
-mkdir -p "$out.o"
-for f in "$root"/CSources/CKernels/conv.c "$root"/Benchmarks/cbench/conv_algorithms_ab.c; do
+rm -rf "$out.o" && mkdir -p "$out.o"
+# conv.c asks the GEMM driver which kernel AUTO means (isa_limit.c, gemm/): the whole library is linked.
+for f in "$root"/CSources/CKernels/*.c "$root"/CSources/CKernels/gemm/*.c "$root"/CSources/CKernels/int8/*.c \
+         "$root"/Benchmarks/cbench/conv_algorithms_ab.c; do
   # -fopenmp at compile time only: clang's driver would link -lomp, Debian names it omp5.
   clang -c -O3 -std=c11 -D_GNU_SOURCE -fopenmp -I"$root/CSources/CKernels/include" -I"$root/Benchmarks/cbench" "$f" \
-    -o "$out.o/$(basename "$f" .c).o"
+    -o "$out.o/$(basename "$(dirname "$f")")_$(basename "$f" .c).o"
 done
 clang "$out.o"/*.o -o "$out" -lomp5 -lm
 exec "$out" "${1:-1}" "${2:-10}" "${3:-100}"
