@@ -5,7 +5,10 @@
  *
  *   training:  mean, biased variance per channel; xhat = (x − mean)·invStd,
  *              invStd = 1/√(var + eps), y = gamma·xhat + beta; running
- *              statistics ← momentum·running + (1 − momentum)·batch
+ *              statistics ← momentum·running + (1 − momentum)·batch.
+ *              Only mean and invStd are kept: the backward recomputes xhat
+ *              from x with the same two roundings, which costs less than
+ *              writing xhat out and reading it back (and saves its memory).
  *   inference: y = scale·x + shift, scale = gamma/√(runVar + eps),
  *              shift = beta − scale·runMean
  *   backward:  dbeta = Σ dy, dgamma = Σ dy·xhat,
@@ -69,30 +72,35 @@ static SN_MEMORY_BOUND_CLONES float channel_sum(int kind, const float *restrict 
 }
 #undef CHANNEL_SUM_LOOP
 
+// xhat of one value: what the forward normalizes with, rounded the same way.
+static inline float normalized(float x, float mean, float inv) { return (x - mean) * inv; }
+
 // dy, zeroed where the fused ReLU's output was 0. Both values are loaded
 // before the choice, so the loops vectorize with a blend.
 static inline float masked_dy(float dy, float g, float h, float b) { return scale_shift(g, h, b) > 0 ? dy : 0.0f; }
-#define MASKED_DY(i) masked_dy(p[i], g, q[i], b)
+#define MASKED_DY(i) masked_dy(p[i], g, h, b)
 
-// Σ dy and Σ dy·xhat over one channel in one pass over dy (dy masked by the
-// fused ReLU when relu is set), in the lanes and order of channel_sum.
+// Σ dy and Σ dy·xhat over one channel in one pass over dy and x (dy masked
+// by the fused ReLU when relu is set), in the lanes and order of channel_sum.
 #define CHANNEL_SUMS_DY_LOOP(DY)                                                \
     for (long n = 0; n < N; n++) {                                              \
-        const float *p = dy + n * stride, *q = xhat + n * stride;               \
+        const float *p = dy + n * stride, *q = x + n * stride;                  \
         long s = 0;                                                             \
         for (; s + LANES <= S; s += LANES)                                      \
             for (int j = 0; j < LANES; j++) {                                   \
-                const long i = s + j; const float d = DY;                       \
-                acc[j] += d; accx[j] = fmaf(d, q[i], accx[j]);                  \
+                const long i = s + j; const float h = normalized(q[i], mean, inv); \
+                const float d = DY;                                             \
+                acc[j] += d; accx[j] = fmaf(d, h, accx[j]);                     \
             }                                                                   \
         for (int j = 0; s + j < S; j++) {                                       \
-            const long i = s + j; const float d = DY;                           \
-            acc[j] += d; accx[j] = fmaf(d, q[i], accx[j]);                      \
+            const long i = s + j; const float h = normalized(q[i], mean, inv);  \
+            const float d = DY;                                                 \
+            acc[j] += d; accx[j] = fmaf(d, h, accx[j]);                         \
         }                                                                       \
     }
-static SN_MEMORY_BOUND_CLONES void channel_sums_dy(const float *restrict dy, const float *restrict xhat,
-                                                   long N, long S, long stride, float g, float b, int relu,
-                                                   float *sdy, float *sdyx) {
+static SN_MEMORY_BOUND_CLONES void channel_sums_dy(const float *restrict dy, const float *restrict x,
+                                                   long N, long S, long stride, float mean, float inv,
+                                                   float g, float b, int relu, float *sdy, float *sdyx) {
     float acc[LANES] = {0}, accx[LANES] = {0};
     if (relu) { CHANNEL_SUMS_DY_LOOP(MASKED_DY(i)) }
     else { CHANNEL_SUMS_DY_LOOP(p[i]) }
@@ -104,14 +112,13 @@ static SN_MEMORY_BOUND_CLONES void channel_sums_dy(const float *restrict dy, con
 #define CHANNEL_NORMALIZE_LOOP(OUT)                                             \
     for (long n = 0; n < N; n++) {                                              \
         const float *p = x + n * stride;                                        \
-        float *h = xhat + n * stride, *o = y + n * stride;                      \
+        float *o = y + n * stride;                                              \
         for (long s = 0; s < S; s++) {                                          \
-            const float v = (p[s] - mean) * inv;                                \
-            h[s] = v;                                                           \
+            const float v = normalized(p[s], mean, inv);                        \
             o[s] = OUT;                                                         \
         }                                                                       \
     }
-static SN_MEMORY_BOUND_CLONES void channel_normalize(const float *restrict x, float *restrict xhat, float *restrict y,
+static SN_MEMORY_BOUND_CLONES void channel_normalize(const float *restrict x, float *restrict y,
                                                      long N, long S, long stride, float mean, float inv, float g, float b,
                                                      int relu) {
     if (relu) { CHANNEL_NORMALIZE_LOOP(sn_relu_of(scale_shift(g, v, b))) }
@@ -134,13 +141,16 @@ static SN_MEMORY_BOUND_CLONES void channel_affine(const float *restrict x, float
 
 #define CHANNEL_DX_LOOP(DY)                                                     \
     for (long n = 0; n < N; n++) {                                              \
-        const float *p = dy + n * stride, *q = xhat + n * stride;               \
+        const float *p = dy + n * stride, *q = x + n * stride;                  \
         float *o = dx + n * stride;                                             \
-        for (long i = 0; i < S; i++) o[i] = k * fmaf(-q[i], mdx, DY - mdy);     \
+        for (long i = 0; i < S; i++) {                                          \
+            const float h = normalized(q[i], mean, inv);                        \
+            o[i] = k * fmaf(-h, mdx, DY - mdy);                                 \
+        }                                                                       \
     }
-static SN_MEMORY_BOUND_CLONES void channel_dx(const float *restrict dy, const float *restrict xhat, float *restrict dx,
-                                              long N, long S, long stride, float k, float mdy, float mdx,
-                                              float g, float b, int relu) {
+static SN_MEMORY_BOUND_CLONES void channel_dx(const float *restrict dy, const float *restrict x, float *restrict dx,
+                                              long N, long S, long stride, float mean, float inv,
+                                              float k, float mdy, float mdx, float g, float b, int relu) {
     if (relu) { CHANNEL_DX_LOOP(MASKED_DY(i)) }
     else { CHANNEL_DX_LOOP(p[i]) }
 }
@@ -161,22 +171,24 @@ static SN_MEMORY_BOUND_CLONES void columns_sum(const float *restrict a, const fl
     for (int j = 0; j < w; j++) out[j] = acc[j];
 }
 
-// dy of row n, column j of a dense block, zeroed where the fused ReLU's output was 0.
-static inline float dense_dy(const float *dy, const float *xhat, const float *g, const float *b, int relu, long i, int j) {
-    return relu ? masked_dy(dy[i], g[j], xhat[i], b[j]) : dy[i];
+// dy (of column j, whose xhat is h) zeroed where the fused ReLU's output was 0.
+static inline float dense_dy(float dy, float h, const float *g, const float *b, int relu, int j) {
+    return relu ? masked_dy(dy, g[j], h, b[j]) : dy;
 }
 
 // Σ dy and Σ dy·xhat over the N rows of w ≤ 16 channels (dy masked when relu).
-static SN_MEMORY_BOUND_CLONES void columns_sums_dy(const float *restrict dy, const float *restrict xhat,
+static SN_MEMORY_BOUND_CLONES void columns_sums_dy(const float *restrict dy, const float *restrict x,
+                                                   const float *restrict mean, const float *restrict inv,
                                                    const float *restrict g, const float *restrict b, int relu,
                                                    long N, long C, int w, float *restrict sdy, float *restrict sdyx) {
     float acc[LANES] = {0}, accx[LANES] = {0};
     for (long n = 0; n < N; n++)
         for (int j = 0; j < w; j++) {
             const long i = n * C + j;
-            const float d = dense_dy(dy, xhat, g, b, relu, i, j);
+            const float h = normalized(x[i], mean[j], inv[j]);
+            const float d = dense_dy(dy[i], h, g, b, relu, j);
             acc[j] += d;
-            accx[j] = fmaf(d, xhat[i], accx[j]);
+            accx[j] = fmaf(d, h, accx[j]);
         }
     for (int j = 0; j < w; j++) { sdy[j] = acc[j]; sdyx[j] = accx[j]; }
 }
@@ -186,7 +198,7 @@ static SN_MEMORY_BOUND_CLONES void columns_sums_dy(const float *restrict dy, con
 void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N, int C, int S,
                                    const float *restrict gamma, const float *restrict beta, float eps, float momentum,
                                    float *restrict running_mean, float *restrict running_var,
-                                   float *restrict xhat, float *restrict inv_std, float *restrict y, int relu) {
+                                   float *restrict batch_mean, float *restrict inv_std, float *restrict y, int relu) {
     const float count = (float)((long)N * S);
     const long stride = (long)C * S;
     if (S == 1) {
@@ -202,12 +214,12 @@ void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N,
                 for (int j = 0; j < w; j++) {
                     var[j] /= count;
                     inv_std[c0 + j] = 1.0f / sqrtf(var[j] + eps);
+                    batch_mean[c0 + j] = mean[j];
                 }
                 for (long n = 0; n < N; n++)
                     for (int j = 0; j < w; j++) {
                         const long i = n * C + c0 + j;
-                        const float h = (x[i] - mean[j]) * inv_std[c0 + j];
-                        xhat[i] = h;
+                        const float h = normalized(x[i], mean[j], inv_std[c0 + j]);
                         const float v = scale_shift(gamma[c0 + j], h, beta[c0 + j]);
                         y[i] = relu ? sn_relu_of(v) : v;
                     }
@@ -227,7 +239,8 @@ void sn_batchnorm_training_forward(int nthreads, const float *restrict x, int N,
             const float var = channel_sum(SQUARES, xc, N, S, stride, mean) / count;
             const float inv = 1.0f / sqrtf(var + eps);
             inv_std[c] = inv;
-            channel_normalize(xc, xhat + c * S, y + c * S, N, S, stride, mean, inv, gamma[c], beta[c], relu);
+            batch_mean[c] = mean;
+            channel_normalize(xc, y + c * S, N, S, stride, mean, inv, gamma[c], beta[c], relu);
             running_mean[c] = momentum * running_mean[c] + (1 - momentum) * mean;
             running_var[c] = momentum * running_var[c] + (1 - momentum) * var;
         }
@@ -264,8 +277,8 @@ void sn_batchnorm_inference_forward(int nthreads, const float *restrict x, int N
     });
 }
 
-void sn_batchnorm_backward(int nthreads, const float *restrict dy, const float *restrict xhat,
-                           const float *restrict inv_std, const float *restrict gamma,
+void sn_batchnorm_backward(int nthreads, const float *restrict dy, const float *restrict x,
+                           const float *restrict batch_mean, const float *restrict inv_std, const float *restrict gamma,
                            const float *restrict beta, int relu, int N, int C, int S,
                            float *restrict dgamma, float *restrict dbeta, float *restrict dx) {
     const float count = (float)((long)N * S);
@@ -277,15 +290,17 @@ void sn_batchnorm_backward(int nthreads, const float *restrict dy, const float *
             for (long blk = lo; blk < hi; blk++) {
                 const int c0 = (int)blk * LANES, w = C - c0 < LANES ? C - c0 : LANES;
                 float sdy[LANES], sdyx[LANES];
-                columns_sums_dy(dy + c0, xhat + c0, gamma + c0, beta + c0, relu, N, C, w, sdy, sdyx);
+                columns_sums_dy(dy + c0, x + c0, batch_mean + c0, inv_std + c0, gamma + c0, beta + c0, relu, N, C, w,
+                                sdy, sdyx);
                 for (int j = 0; j < w; j++) { dbeta[c0 + j] = sdy[j]; dgamma[c0 + j] = sdyx[j]; }
                 if (!dx) continue;
                 for (long n = 0; n < N; n++)
                     for (int j = 0; j < w; j++) {
                         const long i = n * C + c0 + j;
                         const float k = gamma[c0 + j] * inv_std[c0 + j];
-                        const float d = dense_dy(dy + c0, xhat + c0, gamma + c0, beta + c0, relu, n * C + j, j);
-                        dx[i] = k * fmaf(-xhat[i], sdyx[j] / count, d - sdy[j] / count);
+                        const float h = normalized(x[i], batch_mean[c0 + j], inv_std[c0 + j]);
+                        const float d = dense_dy(dy[i], h, gamma + c0, beta + c0, relu, j);
+                        dx[i] = k * fmaf(-h, sdyx[j] / count, d - sdy[j] / count);
                     }
             }
         });
@@ -295,11 +310,12 @@ void sn_batchnorm_backward(int nthreads, const float *restrict dy, const float *
     SN_FOR_RANGES(nth, C, lo, hi, t, {
         for (long c = lo; c < hi; c++) {
             float sdy, sdyx;
-            channel_sums_dy(dy + c * S, xhat + c * S, N, S, stride, gamma[c], beta[c], relu, &sdy, &sdyx);
+            channel_sums_dy(dy + c * S, x + c * S, N, S, stride, batch_mean[c], inv_std[c], gamma[c], beta[c], relu,
+                            &sdy, &sdyx);
             dbeta[c] = sdy;
             dgamma[c] = sdyx;
-            if (dx) channel_dx(dy + c * S, xhat + c * S, dx + c * S, N, S, stride, gamma[c] * inv_std[c],
-                               sdy / count, sdyx / count, gamma[c], beta[c], relu);
+            if (dx) channel_dx(dy + c * S, x + c * S, dx + c * S, N, S, stride, batch_mean[c], inv_std[c],
+                               gamma[c] * inv_std[c], sdy / count, sdyx / count, gamma[c], beta[c], relu);
         }
     });
 }

@@ -873,6 +873,21 @@ void sn_conv_forward(int nthreads, const float *restrict x, const float *restric
     (void)sn_conv_forward_with_kernel(SN_GEMM_KERNEL_AUTO, nthreads, x, w, bias, out, scratch, g);
 }
 
+// out[i] = ((0 + p[i]) + p[i + stride]) + … over the blocks' partial sums
+// p[b·stride + i], in block order, for i < count; out may be block 0's own
+// sums. A block-order pass per range of i, so the adds run as vectors and
+// threads take disjoint ranges; each out[i] is the same sum in the same order.
+static void sum_blocks(int nth, const float *p, long stride, int blocks, long count, float *out) {
+    if (count < 16384) nth = 1;
+    SN_FOR_RANGES(nth, count, lo, hi, t, {
+        for (long i = lo; i < hi; i++) out[i] = 0.0f + p[i];
+        for (int b = 1; b < blocks; b++) {
+            const float *pb = p + (long)b * stride;
+            for (long i = lo; i < hi; i++) out[i] += pb[i];
+        }
+    });
+}
+
 int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
                                     const float *restrict x, const float *restrict w, const float *restrict dout,
                                     float *restrict dw, float *restrict db, float *restrict dx,
@@ -955,19 +970,10 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
     // Partial gradients added up in block order (thread-count independent).
     if (dw_wino) {
         float *du = blocks + L.wdu;  // block 0's, overwritten with the sums
-        for (long i = 0; i < L.wf.dU; i++) {
-            float s = 0.0f;
-            for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.wdu + i];
-            du[i] = s;
-        }
+        sum_blocks(nth, blocks + L.wdu, L.block, L.blocks, L.wf.dU, du);
         wino_weight_gradient(g.FN, g.C, L.wf.FNp, du, dw);
     } else {
-        const long count = (long)g.FN * K;
-        for (long i = 0; i < count; i++) {
-            float s = 0.0f;
-            for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.dw + i];
-            dw[i] = s;
-        }
+        sum_blocks(nth, blocks + L.dw, L.block, L.blocks, (long)g.FN * K, dw);
     }
     for (int f = 0; f < g.FN; f++) {
         float s = 0.0f;

@@ -10,8 +10,8 @@ import ScratchNetTestSupport
 struct BatchNormKernelTests {
     /// Every output of one training forward, backward and inference forward.
     struct Outputs {
-        var y, xhat, dx, yi: [Float]
-        var inv, rm, rv, dg, db: [Float]
+        var y, dx, yi: [Float]
+        var mean, inv, rm, rv, dg, db: [Float]
     }
 
     /// - Parameter relu: `fused` passes `relu: true`; `apart` runs the kernel's
@@ -25,21 +25,21 @@ struct BatchNormKernelTests {
         }
         let x = values(count, seed: 1, in: -2...3), dy = values(count, seed: 2)
         let gamma = values(channels, seed: 3, in: 0.5...1.5), beta = values(channels, seed: 4)
-        var o = Outputs(y: .init(repeating: 0, count: count), xhat: .init(repeating: 0, count: count),
+        var o = Outputs(y: .init(repeating: 0, count: count),
                         dx: .init(repeating: 0, count: count), yi: .init(repeating: 0, count: count),
-                        inv: .init(repeating: 0, count: channels), rm: values(channels, seed: 5),
+                        mean: .init(repeating: 0, count: channels), inv: .init(repeating: 0, count: channels), rm: values(channels, seed: 5),
                         rv: values(channels, seed: 6, in: 0.5...1), dg: .init(repeating: 0, count: channels),
                         db: .init(repeating: 0, count: channels))
         let fused = relu == .fused
         kernels.batchNormTrainingForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma, beta: beta,
                                          eps: 1e-5, momentum: 0.9, runningMean: &o.rm, runningVariance: &o.rv,
-                                         xhat: &o.xhat, invStd: &o.inv, relu: fused, into: &o.y)
+                                         batchMean: &o.mean, invStd: &o.inv, relu: fused, into: &o.y)
         var g = dy
         if relu == .apart {
             o.y.withUnsafeMutableBufferPointer { kernels.relu($0.baseAddress!, into: $0.baseAddress!, count: count) }
             g.withUnsafeMutableBufferPointer { kernels.reluBackward($0.baseAddress!, output: o.y, into: $0.baseAddress!, count: count) }
         }
-        kernels.batchNormBackward(g, xhat: o.xhat, invStd: o.inv, gamma: gamma, beta: beta, relu: fused,
+        kernels.batchNormBackward(g, input: x, batchMean: o.mean, invStd: o.inv, gamma: gamma, beta: beta, relu: fused,
                                   batch: batch, channels: channels, spatial: spatial,
                                   dgamma: &o.dg, dbeta: &o.db, into: &o.dx)
         kernels.batchNormInferenceForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma,
@@ -57,11 +57,11 @@ struct BatchNormKernelTests {
         let one = run(FastKernels(threads: 1), batch: batch, channels: channels, spatial: spatial)
         let two = run(FastKernels(threads: 2), batch: batch, channels: channels, spatial: spatial)
         let naive = run(NaiveKernels(), batch: batch, channels: channels, spatial: spatial)
-        #expect(one.y == two.y && one.xhat == two.xhat && one.dx == two.dx && one.yi == two.yi)
+        #expect(one.y == two.y && one.mean == two.mean && one.dx == two.dx && one.yi == two.yi)
         #expect(one.inv == two.inv && one.rm == two.rm && one.rv == two.rv && one.dg == two.dg && one.db == two.db)
         // Sums of N·S terms in another order (the naive ones sequential); outputs are O(1), so a floor of 1.
         let tol: Float = 2e-4
-        for (name, f, n) in [("y", one.y, naive.y), ("xhat", one.xhat, naive.xhat), ("dx", one.dx, naive.dx),
+        for (name, f, n) in [("y", one.y, naive.y), ("batch mean", one.mean, naive.mean), ("dx", one.dx, naive.dx),
                              ("inference y", one.yi, naive.yi), ("invStd", one.inv, naive.inv),
                              ("running mean", one.rm, naive.rm), ("running variance", one.rv, naive.rv),
                              ("dgamma", one.dg, naive.dg), ("dbeta", one.db, naive.db)] {
@@ -77,7 +77,7 @@ struct BatchNormKernelTests {
             let fused = run(kernels, batch: batch, channels: channels, spatial: spatial, relu: .fused)
             let apart = run(kernels, batch: batch, channels: channels, spatial: spatial, relu: .apart)
             let name = "\(type(of: kernels))"
-            #expect(fused.y == apart.y && fused.xhat == apart.xhat && fused.yi == apart.yi, "\(name) forward")
+            #expect(fused.y == apart.y && fused.mean == apart.mean && fused.yi == apart.yi, "\(name) forward")
             #expect(fused.dx == apart.dx && fused.dg == apart.dg && fused.db == apart.db, "\(name) backward")
             #expect(fused.y.contains(0) && fused.y.contains { $0 > 0 } || batch * spatial == 1, "\(name): a trivial mask")
         }

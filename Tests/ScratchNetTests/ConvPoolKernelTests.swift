@@ -198,12 +198,12 @@ struct ConvPoolKernelTests {
         let count = batch * channels * spatial
         func buffer(_ n: Int) -> UnsafeMutablePointer<Float> { .allocate(capacity: n) }
         let x = buffer(count), dy = buffer(count), gamma = buffer(channels), beta = buffer(channels)
-        let outputs = (0..<2).map { _ in (y: buffer(count), xhat: buffer(count), inv: buffer(channels),
+        let outputs = (0..<2).map { _ in (y: buffer(count), mean: buffer(channels), inv: buffer(channels),
                                           rm: buffer(channels), rv: buffer(channels), dx: buffer(count),
                                           dg: buffer(channels), db: buffer(channels), yi: buffer(count)) }
         defer {
             for p in [x, dy, gamma, beta] { p.deallocate() }
-            for o in outputs { for p in [o.y, o.xhat, o.inv, o.rm, o.rv, o.dx, o.dg, o.db, o.yi] { p.deallocate() } }
+            for o in outputs { for p in [o.y, o.mean, o.inv, o.rm, o.rv, o.dx, o.dg, o.db, o.yi] { p.deallocate() } }
         }
         fillUniform(x, count: count, seed: 9, in: -2...3)
         fillUniform(dy, count: count, seed: 10)
@@ -214,8 +214,8 @@ struct ConvPoolKernelTests {
             fillUniform(o.rv, count: channels, seed: 14, in: 0.5...1)
             kernels.batchNormTrainingForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma, beta: beta,
                                              eps: 1e-6, momentum: 0.9, runningMean: o.rm, runningVariance: o.rv,
-                                             xhat: o.xhat, invStd: o.inv, relu: false, into: o.y)
-            kernels.batchNormBackward(dy, xhat: o.xhat, invStd: o.inv, gamma: gamma, beta: beta, relu: false,
+                                             batchMean: o.mean, invStd: o.inv, relu: false, into: o.y)
+            kernels.batchNormBackward(dy, input: x, batchMean: o.mean, invStd: o.inv, gamma: gamma, beta: beta, relu: false,
                                       batch: batch, channels: channels, spatial: spatial,
                                       dgamma: o.dg, dbeta: o.db, into: o.dx)
             kernels.batchNormInferenceForward(x, batch: batch, channels: channels, spatial: spatial, gamma: gamma,
@@ -226,7 +226,7 @@ struct ConvPoolKernelTests {
         // Sums of N·S terms in a different order; outputs are O(1), so a floor of 1.
         let tol = Tolerance.kernel(k: batch * spatial) * 10
         #expect(maxRelativeDifference(f.y, n.y, count: count, floor: 1) <= tol, "y")
-        #expect(maxRelativeDifference(f.xhat, n.xhat, count: count, floor: 1) <= tol, "xhat")
+        #expect(maxRelativeDifference(f.mean, n.mean, count: channels, floor: 1) <= tol, "batch mean")
         #expect(maxRelativeDifference(f.inv, n.inv, count: channels, floor: 1) <= tol, "invStd")
         #expect(maxRelativeDifference(f.rm, n.rm, count: channels, floor: 1) <= tol, "running mean")
         #expect(maxRelativeDifference(f.rv, n.rv, count: channels, floor: 1) <= tol, "running variance")

@@ -296,12 +296,13 @@ void sn_relu_backward(int nthreads, const float *dy, const float *y, float *dx, 
 // mask before the backward: the two layers in one pass each way.
 
 /// Training forward: batch mean and biased variance per channel;
-/// xhat = (x − mean)·inv_std with inv_std = 1/√(var + eps) kept for the
-/// backward, y = gamma·xhat + beta; running ← momentum·running + (1 − momentum)·batch.
+/// xhat = (x − mean)·inv_std with inv_std = 1/√(var + eps), y = gamma·xhat + beta;
+/// running ← momentum·running + (1 − momentum)·batch. batch_mean and inv_std
+/// (C each) are kept for the backward, which recomputes xhat from x.
 void sn_batchnorm_training_forward(int nthreads, const float *x, int N, int C, int S,
                                    const float *gamma, const float *beta, float eps, float momentum,
                                    float *running_mean, float *running_var,
-                                   float *xhat, float *inv_std, float *y, int relu);
+                                   float *batch_mean, float *inv_std, float *y, int relu);
 
 /// Inference forward: y = gamma·(x − running_mean)/√(running_var + eps) + beta.
 void sn_batchnorm_inference_forward(int nthreads, const float *x, int N, int C, int S,
@@ -309,10 +310,11 @@ void sn_batchnorm_inference_forward(int nthreads, const float *x, int N, int C, 
                                     const float *running_mean, const float *running_var, float *y, int relu);
 
 /// Backward: dbeta = Σ dy, dgamma = Σ dy·xhat (overwritten) and, when dx is
-/// not NULL, dx = gamma·inv_std·(dy − mean(dy) − xhat·mean(dy·xhat)); with
-/// relu, dy is first zeroed where gamma·xhat + beta ≤ 0 (beta is read only then).
-void sn_batchnorm_backward(int nthreads, const float *dy, const float *xhat, const float *inv_std,
-                           const float *gamma, const float *beta, int relu, int N, int C, int S,
+/// not NULL, dx = gamma·inv_std·(dy − mean(dy) − xhat·mean(dy·xhat)), xhat
+/// recomputed from the forward's x, batch_mean and inv_std; with relu, dy is
+/// first zeroed where gamma·xhat + beta ≤ 0 (beta is read only then).
+void sn_batchnorm_backward(int nthreads, const float *dy, const float *x, const float *batch_mean,
+                           const float *inv_std, const float *gamma, const float *beta, int relu, int N, int C, int S,
                            float *dgamma, float *dbeta, float *dx);
 
 /* ---- batch conversion (batch_convert.c) -------------------------------- */

@@ -157,14 +157,15 @@ public protocol Kernels: Sendable {
     // The results equal the two layers run apart, bit for bit.
 
     /// Training forward: batch mean and (biased) variance per channel;
-    /// xhat = (x − mean)/√(var + eps), y = gamma·xhat + beta; invStd (C)
-    /// keeps 1/√(var + eps) for the backward; the running statistics become
-    /// momentum·running + (1 − momentum)·batch.
+    /// xhat = (x − mean)·invStd with invStd = 1/√(var + eps), y = gamma·xhat + beta;
+    /// batchMean and invStd (C each) are kept for the backward, which
+    /// recomputes xhat from x rather than storing a tensor of it; the running
+    /// statistics become momentum·running + (1 − momentum)·batch.
     func batchNormTrainingForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                                   gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                   eps: Float, momentum: Float,
                                   runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
-                                  xhat: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
+                                  batchMean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
                                   relu: Bool, into y: UnsafeMutablePointer<Float>)
 
     /// Inference forward with the running statistics:
@@ -176,8 +177,10 @@ public protocol Kernels: Sendable {
 
     /// Backward of the training forward: dbeta = Σ dy, dgamma = Σ dy·xhat
     /// (both overwritten) and, when dx is not nil,
-    /// dx = gamma·invStd·(dy − mean(dy) − xhat·mean(dy·xhat)) per channel.
-    func batchNormBackward(_ dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
+    /// dx = gamma·invStd·(dy − mean(dy) − xhat·mean(dy·xhat)) per channel,
+    /// with xhat = (x − batchMean)·invStd from the forward's input x.
+    func batchNormBackward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>,
+                           batchMean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
                            gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, relu: Bool,
                            batch: Int, channels: Int, spatial: Int,
                            dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,

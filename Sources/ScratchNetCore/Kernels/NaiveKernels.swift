@@ -274,7 +274,7 @@ extension NaiveKernels {
                                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                          eps: Float, momentum: Float,
                                          runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
-                                         xhat: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
+                                         batchMean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
                                          relu: Bool, into y: UnsafeMutablePointer<Float>) {
         let count = Float(batch * spatial)
         for c in 0..<channels {
@@ -293,11 +293,12 @@ extension NaiveKernels {
             let variance = squares / count
             let inv = 1 / (variance + eps).squareRoot()
             invStd[c] = inv
+            batchMean[c] = mean
             for n in 0..<batch {
                 for s in 0..<spatial {
                     let i = (n * channels + c) * spatial + s
-                    xhat[i] = (x[i] - mean) * inv
-                    let v = gamma[c] * xhat[i] + beta[c]
+                    let xhat = (x[i] - mean) * inv
+                    let v = gamma[c] * xhat + beta[c]
                     y[i] = relu ? (v > 0 ? v : 0) : v
                 }
             }
@@ -321,15 +322,18 @@ extension NaiveKernels {
         }
     }
 
-    public func batchNormBackward(_ dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
+    public func batchNormBackward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>,
+                                  batchMean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
                                   gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, relu: Bool,
                                   batch: Int, channels: Int, spatial: Int,
                                   dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
                                   into dx: UnsafeMutablePointer<Float>?) {
         let count = Float(batch * spatial)
+        // The forward's normalized input, recomputed as the forward rounded it.
+        func xhat(_ i: Int, _ c: Int) -> Float { (x[i] - batchMean[c]) * invStd[c] }
         // dy where the fused ReLU passed its input (the forward's output was > 0), else 0.
         func maskedDy(_ i: Int, _ c: Int) -> Float {
-            !relu || gamma[c] * xhat[i] + beta[c] > 0 ? dy[i] : 0
+            !relu || gamma[c] * xhat(i, c) + beta[c] > 0 ? dy[i] : 0
         }
         for c in 0..<channels {
             var sumDy: Float = 0
@@ -338,7 +342,7 @@ extension NaiveKernels {
                 for s in 0..<spatial {
                     let i = (n * channels + c) * spatial + s
                     sumDy += maskedDy(i, c)
-                    sumDyXhat += maskedDy(i, c) * xhat[i]
+                    sumDyXhat += maskedDy(i, c) * xhat(i, c)
                 }
             }
             dbeta[c] = sumDy
@@ -349,7 +353,7 @@ extension NaiveKernels {
             for n in 0..<batch {
                 for s in 0..<spatial {
                     let i = (n * channels + c) * spatial + s
-                    dx[i] = gamma[c] * invStd[c] * (maskedDy(i, c) - meanDy - xhat[i] * meanDyXhat)
+                    dx[i] = gamma[c] * invStd[c] * (maskedDy(i, c) - meanDy - xhat(i, c) * meanDyXhat)
                 }
             }
         }

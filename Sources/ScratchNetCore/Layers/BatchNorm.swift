@@ -41,8 +41,12 @@ public final class BatchNorm: Layer {
     private var betaGradient: Tensor?
     private var runningMean: Tensor?
     private var runningVariance: Tensor?
+    private var batchMean: Tensor?
     private var invStd: Tensor?
-    private var xhat: Tensor?
+    /// The last training forward's input: the backward recomputes the
+    /// normalized values from it (the layer before keeps its output until
+    /// the step's backward has passed), so no tensor of them is stored.
+    private var lastInput: UnsafePointer<Float>?
     private var output: Tensor?
     private var inputGradient: Tensor?
     private var lastBatch = 0
@@ -68,8 +72,8 @@ public final class BatchNorm: Layer {
         let db = try arena.allocateGradient(c, name: "BatchNorm beta gradient")
         runningMean = try arena.allocate(c, name: "BatchNorm running mean")
         runningVariance = try arena.allocate(c, name: "BatchNorm running variance")
+        batchMean = try arena.allocate(c, name: "BatchNorm batch mean")
         invStd = try arena.allocate(c, name: "BatchNorm inverse std")
-        xhat = try arena.allocate(inputShape.prepending(maxBatch), name: "BatchNorm normalized input")
         output = try arena.allocate(inputShape.prepending(maxBatch), name: "BatchNorm output")
         inputGradient = computesInputGradient
             ? try arena.allocate(inputShape.prepending(maxBatch), name: "BatchNorm input gradient") : nil
@@ -101,9 +105,10 @@ public final class BatchNorm: Layer {
                                              gamma: gamma!.pointer, beta: beta!.pointer,
                                              eps: epsilon, momentum: momentum,
                                              runningMean: runningMean!.pointer, runningVariance: runningVariance!.pointer,
-                                             xhat: xhat!.pointer, invStd: invStd!.pointer, relu: appliesReLU,
+                                             batchMean: batchMean!.pointer, invStd: invStd!.pointer, relu: appliesReLU,
                                              into: y.pointer)
             lastBatch = batch
+            lastInput = UnsafePointer(input.pointer)
         } else {
             kernels.batchNormInferenceForward(input.pointer, batch: batch, channels: channels, spatial: spatial,
                                               gamma: gamma!.pointer, beta: beta!.pointer, eps: epsilon,
@@ -117,7 +122,8 @@ public final class BatchNorm: Layer {
     public func backward(_ gradOutput: Tensor) -> Tensor {
         let batch = lastBatch
         let dx = inputGradient?.leading(batch)
-        kernels.batchNormBackward(gradOutput.pointer, xhat: xhat!.pointer, invStd: invStd!.pointer,
+        guard let lastInput else { preconditionFailure("BatchNorm: backward without a training forward") }
+        kernels.batchNormBackward(gradOutput.pointer, input: lastInput, batchMean: batchMean!.pointer, invStd: invStd!.pointer,
                                   gamma: gamma!.pointer, beta: beta!.pointer, relu: appliesReLU,
                                   batch: batch, channels: channels, spatial: spatial,
                                   dgamma: gammaGradient!.pointer, dbeta: betaGradient!.pointer,

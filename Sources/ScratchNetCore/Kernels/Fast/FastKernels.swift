@@ -193,10 +193,10 @@ extension FastKernels {
                                          gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                          eps: Float, momentum: Float,
                                          runningMean: UnsafeMutablePointer<Float>, runningVariance: UnsafeMutablePointer<Float>,
-                                         xhat: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
+                                         batchMean: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>,
                                          relu: Bool, into y: UnsafeMutablePointer<Float>) {
         sn_batchnorm_training_forward(nthreads, x, Int32(batch), Int32(channels), Int32(spatial), gamma, beta, eps, momentum,
-                                      runningMean, runningVariance, xhat, invStd, y, relu ? 1 : 0)
+                                      runningMean, runningVariance, batchMean, invStd, y, relu ? 1 : 0)
     }
 
     public func batchNormInferenceForward(_ x: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
@@ -207,12 +207,13 @@ extension FastKernels {
                                        runningMean, runningVariance, y, relu ? 1 : 0)
     }
 
-    public func batchNormBackward(_ dy: UnsafePointer<Float>, xhat: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
+    public func batchNormBackward(_ dy: UnsafePointer<Float>, input x: UnsafePointer<Float>,
+                                  batchMean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
                                   gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, relu: Bool,
                                   batch: Int, channels: Int, spatial: Int,
                                   dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
                                   into dx: UnsafeMutablePointer<Float>?) {
-        sn_batchnorm_backward(nthreads, dy, xhat, invStd, gamma, beta, relu ? 1 : 0,
+        sn_batchnorm_backward(nthreads, dy, x, batchMean, invStd, gamma, beta, relu ? 1 : 0,
                               Int32(batch), Int32(channels), Int32(spatial), dgamma, dbeta, dx)
     }
 }
