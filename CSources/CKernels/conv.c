@@ -975,11 +975,7 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
     } else {
         sum_blocks(nth, blocks + L.dw, L.block, L.blocks, (long)g.FN * K, dw);
     }
-    for (int f = 0; f < g.FN; f++) {
-        float s = 0.0f;
-        for (int b = 0; b < L.blocks; b++) s += blocks[(long)b * L.block + L.db + f];
-        db[f] = s;
-    }
+    sum_blocks(1, blocks + L.db, L.block, L.blocks, g.FN, db);
     return 0;
 }
 

@@ -47,7 +47,7 @@
 typedef struct {
     int TH, TW;       /* tiles per image: ⌈OH/2⌉ × ⌈OW/2⌉ */
     int R;            /* tile rows per chunk */
-    long S2;          /* pixels per dout row in Y: 2·TW + 2 */
+    long S2;          /* pixels per dout row in Y: 2·TW, a tile row's outputs */
     long Tp;          /* columns of V and M: R·TW rounded up to 16 */
     long dlen;        /* floats of one super row: 2·Tp + 48 (the last vector reads 34 past 2·t) */
     long V, M, D, O;  /* V (16, C, Tp), M (16, FN, Tp), D (2, 2, 4, dlen) input rows, O (2, 2·Tp) output rows */
@@ -67,7 +67,7 @@ static wino_layout wino_layout_of(const sn_conv_geometry *g) {
     wino_layout W;
     W.TH = (g->OH + 1) / 2;
     W.TW = (g->OW + 1) / 2;
-    W.S2 = 2L * W.TW + 2;  /* ≥ W + 2·pad: a row with its padding */
+    W.S2 = 2L * W.TW;
     const long per_row = 16L * (g->C + g->FN) * W.TW * (long)sizeof(float);
     long R = SN_WINO_CHUNK_BYTES / per_row;
     const long total = (long)g->N * W.TH;
