@@ -1,10 +1,10 @@
 /*
- * conv_algorithms_ab.c — deep-cnn's 3×3 convolutions at batch 100 (or argv[3]), the
- * direct product against Winograd F(2×2, 3×3), each forced, alternated in
- * one process: the forward, the input gradient (the transposed
- * convolution's forward: rows marked ᵀ) and the weight gradient alone
- * (sn_conv_backward without dx). Prints the best time of ROUNDS per pass
- * and the ratio direct ÷ Winograd.
+ * conv_algorithms_ab.c — deep-cnn's and fast-cnn's 3×3 convolutions at batch
+ * 100 (or argv[3]): the direct product, Winograd F(2×2, 3×3) and F(4×4, 3×3),
+ * each forced, alternated in one process: the forward, the input gradient
+ * (the transposed convolution's forward: rows marked ᵀ) and the weight
+ * gradient alone (sn_conv_backward without dx; 2×2 tiles for both Winograd
+ * columns). Prints the best time of ROUNDS per pass and the tile side AUTO picks.
  *
  *     Benchmarks/cbench/run_conv_algorithms_ab.sh [THREADS] [ROUNDS]
  */
@@ -32,9 +32,13 @@ int main(int argc, char **argv) {
         {"conv4 32→32 14×14 pad 2", 32, 14, 32, 2}, {"conv5 32→64 8×8", 32, 8, 64, 1},
         {"conv6 64→64 8×8", 64, 8, 64, 1}, {"conv3ᵀ 32→16 14×14", 32, 14, 16, 1},
         {"conv4ᵀ 32→32 16×16 pad 0", 32, 16, 32, 0}, {"conv5ᵀ 64→32 8×8", 64, 8, 32, 1},
+        /* fast-cnn's second and third convolutions and their input gradients */
+        {"fast2 24→48 14×14", 24, 14, 48, 1}, {"fast3 48→96 7×7", 48, 7, 96, 1},
+        {"fast2ᵀ 48→24 14×14", 48, 14, 24, 1}, {"fast3ᵀ 96→48 7×7", 96, 7, 48, 1},
     };
     unsigned state = 1;
-    printf("%d thread(s), batch %d, best of %d, ms: direct / Winograd (direct ÷ Winograd)\n", threads, batch, rounds);
+    printf("%d thread(s), batch %d, best of %d, ms: direct / Winograd 2×2 / Winograd 4×4; AUTO's tile side (0: direct)\n",
+           threads, batch, rounds);
     for (size_t l = 0; l < sizeof layers / sizeof layers[0]; l++) {
         sn_conv_geometry g = {batch, layers[l].C, layers[l].H, layers[l].H, layers[l].FN, 3, 3, 1, layers[l].pad, 0, 0};
         g.OH = g.OW = g.H + 2 * g.pad - 2;
@@ -42,11 +46,13 @@ int main(int argc, char **argv) {
         float *x = uniform(nx, &state), *w = uniform(nw, &state), *b = uniform(g.FN, &state);
         float *dout = uniform(no, &state), *out = uniform(no, &state), *dw = uniform(nw, &state);
         float *db = uniform(g.FN, &state), *scratch = uniform((long)sn_conv_scratch_floats(g), &state);
-        double best[2][2];
-        for (int a = 0; a < 2; a++) best[a][0] = best[a][1] = 1e30;
+        double best[3][2];
+        const sn_conv_algorithm algorithms[3] = {SN_CONV_ALGORITHM_DIRECT, SN_CONV_ALGORITHM_WINOGRAD,
+                                                 SN_CONV_ALGORITHM_WINOGRAD_4X4};
+        for (int a = 0; a < 3; a++) best[a][0] = best[a][1] = 1e30;
         for (int r = 0; r < rounds; r++)
-            for (int a = 0; a < 2; a++) {
-                const sn_conv_algorithm algorithm = a ? SN_CONV_ALGORITHM_WINOGRAD : SN_CONV_ALGORITHM_DIRECT;
+            for (int a = 0; a < 3; a++) {
+                const sn_conv_algorithm algorithm = algorithms[a];
                 const double t0 = bench_now();
                 sn_conv_forward_with_algorithm(SN_GEMM_KERNEL_AUTO, algorithm, threads, x, w, b, out, scratch, g);
                 const double t1 = bench_now();
@@ -56,9 +62,9 @@ int main(int argc, char **argv) {
                 if (t1 - t0 < best[a][0]) best[a][0] = t1 - t0;
                 if (t2 - t1 < best[a][1]) best[a][1] = t2 - t1;
             }
-        printf("%-26s forward %7.3f / %7.3f (%.2f×)   weight gradient %7.3f / %7.3f (%.2f×)\n", layers[l].name,
-               best[0][0] * 1e3, best[1][0] * 1e3, best[0][0] / best[1][0], best[0][1] * 1e3, best[1][1] * 1e3,
-               best[0][1] / best[1][1]);
+        printf("%-26s forward %7.3f / %7.3f / %7.3f   weight gradient %7.3f / %7.3f / %7.3f   AUTO: %d\n",
+               layers[l].name, best[0][0] * 1e3, best[1][0] * 1e3, best[2][0] * 1e3, best[0][1] * 1e3,
+               best[1][1] * 1e3, best[2][1] * 1e3, sn_conv_uses_winograd(g, 0));
         free(x); free(w); free(b); free(dout); free(out); free(dw); free(db); free(scratch);
     }
     return 0;

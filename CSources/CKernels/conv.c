@@ -20,11 +20,13 @@
  * would do (Wp − OW)/OW more work: 25 % on 8×8 images.)
  * Copying an image into xpad moves C·H·W floats where an unfolding moves
  * about FH·FW times as many; the products do Wp/OW times the columns.
- * 3×3 stride-1 layers with enough channels run Winograd F(2×2, 3×3)
- * instead (conv_winograd.h; where: winograd_pays): the forward, the input
- * gradient as the transposed convolution's forward, and then the weight
- * gradient through the same tiles — 2.25× fewer multiplies, the transforms
- * additions. The choice depends on the layer's shape only.
+ * 3×3 stride-1 layers with enough channels run Winograd instead (where:
+ * winograd_pays): the forward and the input gradient (as the transposed
+ * convolution's forward) with 4×4 output tiles, F(4×4, 3×3), where they
+ * save enough products over 2×2 ones (conv_winograd4.h, wino_tile_of: 4×
+ * fewer multiplies than direct), else F(2×2, 3×3) (conv_winograd.h: 2.25×
+ * fewer); the weight gradient through F(2×2, 3×3)'s tiles. The transforms
+ * are additions and a few scalings. The choice depends on the layer's shape only.
  * Other strides unfold (im2col) as the book does:
  *   col  = im2col(x_n)            (K, S)   K = C·FH·FW rows, S = OH·OW columns
  *   out_n = W · col + bias        (FN, S)  already NCHW: no transpose
@@ -75,6 +77,7 @@ static inline __attribute__((always_inline)) void
 gemm_ab_acc(int M, int N, int P, const float *restrict a, long ars, long acs,
             const float *restrict b, long ldb, float *restrict c, long ldc, const int wide);
 #include "conv_winograd.h"
+#include "conv_winograd4.h"
 
 /* Columns a grouped dW product aims for, and the most bytes of col plus
  * dout one group may hold (about half of a 1 MiB L2). */
@@ -104,8 +107,9 @@ typedef struct {
     long tweights, toffsets; /* the flipped weights (C, FN, FH, FW) and their B-row offsets */
     long tpad, tout;         /* inside one block: padded dout (FN, …) and the wide dx (C, Lp') */
     int wino, twino;         /* Winograd possible for the forward / the transposed input gradient */
-    wino_layout wf, wt;      /* their layouts (conv_winograd.h) */
-    long wu, wtu;            /* shared: their transformed weights */
+    wino_layout wf, wt;      /* their layouts for 2×2 tiles (conv_winograd.h) */
+    wino_layout wf4, wt4;    /* and for 4×4 tiles (conv_winograd4.h) */
+    long wu, wtu, wu4, wtu4; /* shared: their transformed weights */
     long wreg;               /* inside one block: the Winograd region (the largest pass's) */
     long wdu;                /* inside one block: its weight-gradient sums dU */
 } conv_layout;
@@ -154,7 +158,7 @@ static conv_layout layout_core(const sn_conv_geometry *g) {
     L.transposed = 0;
     L.tweights = L.toffsets = L.tpad = L.tout = 0;
     L.wino = L.twino = 0;
-    L.wu = L.wtu = L.wreg = L.wdu = 0;
+    L.wu = L.wtu = L.wu4 = L.wtu4 = L.wreg = L.wdu = 0;
     return L;
 }
 
@@ -197,24 +201,29 @@ static conv_layout layout_of_direct(const sn_conv_geometry *g) {
 }
 
 // The Winograd buffers added to a layout: the transformed weights of the
-// forward and of the transposed convolution (shared), and one region per
-// block big enough for either. Every 3×3 stride-1 layer gets them, so either
-// algorithm can be forced on it; which one runs is use_winograd's choice.
+// forward and of the transposed convolution (shared), for 2×2 and 4×4
+// tiles, and one region per block big enough for any of them. Every 3×3
+// stride-1 layer gets them, so any algorithm can be forced on it; which one
+// runs is use_winograd's choice.
 static void add_winograd(const sn_conv_geometry *g, conv_layout *L) {
     L->wino = wino_possible(g);
     if (!L->wino) return;
     L->wf = wino_layout_of(g);
+    L->wf4 = wino4_layout_of(g);
     L->wu = L->first;
-    L->first = L->wu + round16(L->wf.U);
-    long region = L->wf.gregion;
+    L->wu4 = L->wu + round16(L->wf.U);
+    L->first = L->wu4 + round16(L->wf4.U);
+    long region = lmax(L->wf.gregion, L->wf4.region);
     if (L->transposed) {
         const sn_conv_geometry tg = transposed_of(g);
         L->twino = wino_possible(&tg);
         if (L->twino) {
             L->wt = wino_layout_of(&tg);
+            L->wt4 = wino4_layout_of(&tg);
             L->wtu = L->first;
-            L->first = L->wtu + round16(L->wt.U);
-            region = lmax(region, L->wt.region);
+            L->wtu4 = L->wtu + round16(L->wt.U);
+            L->first = L->wtu4 + round16(L->wt4.U);
+            region = lmax(region, lmax(L->wt.region, L->wt4.region));
         }
     }
     L->wreg = L->block;
@@ -697,7 +706,10 @@ typedef void (*conv_wgrad_fn)(const sn_conv_geometry *, const wino_layout *, con
         const sn_conv_geometry *g, const wino_layout *W, const float *restrict U,                 \
         const float *restrict x, int n, const float *restrict bias, float *restrict out,          \
         float *restrict region) {                                                                 \
-        wino_forward_body(g, W, U, x, n, bias, out, region, WIDE);                                \
+        if (W->m == 4)                                                                            \
+            wino4_forward_body(g, W, U, x, n, bias, out, region, WIDE);                           \
+        else                                                                                      \
+            wino_forward_body(g, W, U, x, n, bias, out, region, WIDE);                            \
     }                                                                                             \
     static ATTRIBUTE void conv_wgrad_##SUFFIX(                                                    \
         const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,                 \
@@ -808,22 +820,36 @@ static int winograd_pays(const sn_conv_geometry *g) {
            (long)g->C * g->FN >= SN_WINO_MIN_PRODUCT;
 }
 
-// Whether geometry g (the forward's, or the transposed one of an input
-// gradient) runs Winograd under `algorithm`; -1 when it was forced where it cannot run.
+// The tile side where Winograd runs: 4 where 4×4 tiles need at most
+// SN_WINO4_MAX_PRODUCTS of 2×2 tiles' products (36 per 4×4 tile against 16
+// per 2×2 tile, counting the tiles that stick out of the image), else 2.
+// Where the two are close, 2×2 tiles win: their transforms cost less per
+// product, and they round less.
+#define SN_WINO4_MAX_PRODUCTS 0.8
+static int wino_tile_of(const sn_conv_geometry *g) {
+    const long tiles2 = (long)((g->OH + 1) / 2) * ((g->OW + 1) / 2);
+    const long tiles4 = (long)((g->OH + 3) / 4) * ((g->OW + 3) / 4);
+    return 36.0 * tiles4 <= SN_WINO4_MAX_PRODUCTS * 16.0 * tiles2 ? 4 : 2;
+}
+
+// The Winograd tile side geometry g (the forward's, or the transposed one
+// of an input gradient) runs under `algorithm`: 0 for the direct product,
+// -1 when Winograd was forced where it cannot run.
 static int use_winograd(sn_conv_algorithm algorithm, int possible, const sn_conv_geometry *g) {
     switch (algorithm) {
-    case SN_CONV_ALGORITHM_AUTO: return possible && winograd_pays(g);
+    case SN_CONV_ALGORITHM_AUTO: return possible && winograd_pays(g) ? wino_tile_of(g) : 0;
     case SN_CONV_ALGORITHM_DIRECT: return 0;
-    case SN_CONV_ALGORITHM_WINOGRAD: return possible ? 1 : -1;
+    case SN_CONV_ALGORITHM_WINOGRAD: return possible ? 2 : -1;
+    case SN_CONV_ALGORITHM_WINOGRAD_4X4: return possible ? 4 : -1;
     default: return -1;
     }
 }
 
 int sn_conv_uses_winograd(sn_conv_geometry g, int input_gradient) {
-    if (!input_gradient) return winograd_pays(&g);
+    if (!input_gradient) return winograd_pays(&g) ? wino_tile_of(&g) : 0;
     if (!transposable(&g)) return 0;
     const sn_conv_geometry t = transposed_of(&g);
-    return winograd_pays(&t);
+    return winograd_pays(&t) ? wino_tile_of(&t) : 0;
 }
 
 int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
@@ -834,16 +860,19 @@ int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algo
     conv_wino_fn conv_wino;
     conv_wgrad_fn unused_wgrad;
     if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino, &unused_wgrad) != 0) return -1;
-    if (g.N <= 0) return algorithm == SN_CONV_ALGORITHM_WINOGRAD && !wino_possible(&g) ? -1 : 0;
+    const int forced = algorithm == SN_CONV_ALGORITHM_WINOGRAD || algorithm == SN_CONV_ALGORITHM_WINOGRAD_4X4;
+    if (g.N <= 0) return forced && !wino_possible(&g) ? -1 : 0;
     const conv_layout L = layout_of(&g);
     const int wino = use_winograd(algorithm, L.wino, &g);
     if (wino < 0) return -1;
+    const wino_layout *WL = wino == 4 ? &L.wf4 : &L.wf;
     const double flops = 2.0 * g.N * g.FN * (double)L.K * (double)L.S;
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
     int *boff = (int *)(scratch + L.offsets);
-    float *U = scratch + L.wu;
+    float *U = scratch + (wino == 4 ? L.wu4 : L.wu);
     const int nth = conv_threads(nthreads, flops, L.blocks);
-    if (wino) wino_weights(nth, g.FN, g.C, w, 0, U);
+    if (wino == 4) wino4_weights(nth, g.FN, g.C, w, 0, U);
+    else if (wino) wino_weights(nth, g.FN, g.C, w, 0, U);
     else if (L.shifted) fill_offsets(&g, &L, L.plane, boff);
     float *blocks = scratch + L.first;
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
@@ -851,7 +880,7 @@ int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algo
             float *blk = blocks + (long)b * L.block;
             const int n0 = block_start(b, L.blocks, g.N), n1 = block_start(b + 1, L.blocks, g.N);
             if (wino) {
-                conv_wino(&g, &L.wf, U, x + n0 * in_image, n1 - n0, bias, out + n0 * out_image, blk + L.wreg);
+                conv_wino(&g, WL, U, x + n0 * in_image, n1 - n0, bias, out + n0 * out_image, blk + L.wreg);
                 continue;
             }
             for (int n = n0; n < n1; n++)
@@ -898,8 +927,9 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
     conv_wgrad_fn conv_wgrad;
     if (pick_conv_kernels(kernel, &unused, &conv_group_backward, &conv_wino, &conv_wgrad) != 0) return -1;
     const long K = (long)g.C * g.FH * g.FW;
+    const int forced = algorithm == SN_CONV_ALGORITHM_WINOGRAD || algorithm == SN_CONV_ALGORITHM_WINOGRAD_4X4;
     if (g.N <= 0) {
-        if (algorithm == SN_CONV_ALGORITHM_WINOGRAD && !(transposable(&g) && wino_possible(&g))) return -1;
+        if (forced && !(transposable(&g) && wino_possible(&g))) return -1;
         memset(dw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
         memset(db, 0, sizeof(float) * (size_t)g.FN);
         return 0;
@@ -917,16 +947,17 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
     int *boff = (int *)(scratch + L.group_offsets);
     if (L.shifted) fill_offsets(&g, &L, L.gplane, boff);
-    float *Ut = scratch + L.wtu;
+    float *Ut = scratch + (wino == 4 ? L.wtu4 : L.wtu);
+    const wino_layout *WT = wino == 4 ? &L.wt4 : &L.wt;
     const int dx_wino = dx && wino;
-    // The weight gradient through Winograd where the forward would run it,
-    // when the input gradient does too (or there is none): the direct
-    // product computes dW and dx together.
-    const int dw_wino = (dx ? dx_wino : 1) &&
-                        (algorithm == SN_CONV_ALGORITHM_AUTO ? winograd_pays(&g)
-                                                             : algorithm == SN_CONV_ALGORITHM_WINOGRAD && L.wino);
+    // The weight gradient through Winograd (always 2×2 tiles) where the
+    // forward would run it, when the input gradient does too (or there is
+    // none): the direct product computes dW and dx together.
+    const int dw_wino = (dx ? dx_wino : 1) && (algorithm == SN_CONV_ALGORITHM_AUTO ? winograd_pays(&g) : forced && L.wino);
     const int nth = conv_threads(nthreads, flops, L.blocks);
-    if (dx_wino) {
+    if (dx_wino && wino == 4) {
+        wino4_weights(nth, transposed.g.FN, transposed.g.C, w, 1, Ut);
+    } else if (dx_wino) {
         wino_weights(nth, transposed.g.FN, transposed.g.C, w, 1, Ut);
     } else if (dx && L.transposed) {
         int *tboff = (int *)(scratch + L.toffsets);
@@ -941,7 +972,7 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
         for (int b = (int)b0; b < (int)b1; b++) {
             float *blk = blocks + (long)b * L.block;
             float *pdw = blk + L.dw, *pdb = blk + L.db;
-            memset(pdw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
+            if (!dw_wino) memset(pdw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);  // Winograd sums dU instead
             memset(pdb, 0, sizeof(float) * (size_t)g.FN);
             const int n0 = block_start(b, L.blocks, g.N), n1 = block_start(b + 1, L.blocks, g.N);
             if (dw_wino) {
@@ -963,7 +994,7 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
                 }
             }
             if (dx_wino)
-                conv_wino(&transposed.g, &L.wt, Ut, dout + n0 * out_image, n1 - n0, 0, dx + n0 * in_image,
+                conv_wino(&transposed.g, WT, Ut, dout + n0 * out_image, n1 - n0, 0, dx + n0 * in_image,
                           blk + L.wreg);
         }
     });

@@ -33,6 +33,10 @@
 
 /* Bytes of V and M a chunk of tile rows aims for (half of a 1 MiB L2). */
 #define SN_WINO_CHUNK_BYTES (512L * 1024)
+/* Floats between the planes of V, M and dM beyond their contents: one
+ * cache line. The transforms touch every plane per 16 tiles, and planes a
+ * multiple of 4 KiB apart would all fall in the same L1 set. */
+#define SN_WINO_PLANE_SKEW 16
 
 /* Where one block's Winograd buffers sit (offsets in floats inside its region).
  * Tile rows of a chunk are laid end to end, TW columns each: column
@@ -45,10 +49,12 @@
  * super row cannot hold the last tile's right half beside the next row's
  * start). */
 typedef struct {
-    int TH, TW;       /* tiles per image: ⌈OH/2⌉ × ⌈OW/2⌉ */
+    int m;            /* output tile side: 2 here, 4 for F(4×4, 3×3) (conv_winograd4.h) */
+    int TH, TW;       /* tiles per image: ⌈OH/m⌉ × ⌈OW/m⌉ */
     int R;            /* tile rows per chunk */
     long S2;          /* pixels per dout row in Y: 2·TW, a tile row's outputs */
     long Tp;          /* columns of V and M: R·TW rounded up to 16 */
+    long Vk, Mk, dMk; /* floats from one transform entry's plane of V, M, dM to the next's */
     long dlen;        /* floats of one super row: 2·Tp + 48 (the last vector reads 34 past 2·t) */
     long V, M, D, O;  /* V (16, C, Tp), M (16, FN, Tp), D (2, 2, 4, dlen) input rows, O (2, 2·Tp) output rows */
     long region;      /* floats per block for the forward */
@@ -63,31 +69,58 @@ static int wino_possible(const sn_conv_geometry *g) {
     return g->stride == 1 && g->FH == 3 && g->FW == 3 && g->OH >= 1 && g->OW >= 1;
 }
 
-static wino_layout wino_layout_of(const sn_conv_geometry *g) {
+// The tiling both tile sides share: m×m output tiles, (m + 2)² transform
+// entries, as many tile rows per chunk as fit SN_WINO_CHUNK_BYTES of V and
+// M, and the planes' strides. The rest of the layout is zero.
+static wino_layout wino_tiling(const sn_conv_geometry *g, int m) {
     wino_layout W;
-    W.TH = (g->OH + 1) / 2;
-    W.TW = (g->OW + 1) / 2;
-    W.S2 = 2L * W.TW;
-    const long per_row = 16L * (g->C + g->FN) * W.TW * (long)sizeof(float);
+    memset(&W, 0, sizeof W);
+    W.m = m;
+    W.TH = (g->OH + m - 1) / m;
+    W.TW = (g->OW + m - 1) / m;
+    W.S2 = (long)m * W.TW;
+    const long per_row = (long)(m + 2) * (m + 2) * (g->C + g->FN) * W.TW * (long)sizeof(float);
     long R = SN_WINO_CHUNK_BYTES / per_row;
     const long total = (long)g->N * W.TH;
     if (R > total) R = total;
     if (R < 1) R = 1;
     W.R = (int)R;
     W.Tp = round16(R * W.TW);
+    W.Vk = (long)g->C * W.Tp + SN_WINO_PLANE_SKEW;
+    W.Mk = (long)g->FN * W.Tp + SN_WINO_PLANE_SKEW;
+    return W;
+}
+
+static wino_layout wino_layout_of(const sn_conv_geometry *g) {
+    wino_layout W = wino_tiling(g, 2);
     W.dlen = round16(2 * W.Tp + 48);
     W.V = 0;
-    W.M = W.V + 16L * g->C * W.Tp;
-    W.D = W.M + 16L * g->FN * W.Tp;
+    W.M = W.V + 16L * W.Vk;
+    W.D = W.M + 16L * W.Mk;
     W.O = W.D + 16 * W.dlen;
     W.region = W.O + 4 * W.Tp;
     W.FNp = round16(g->FN);
     W.dM = W.region;
-    W.Y = W.dM + 16 * W.Tp * W.FNp;
+    W.dMk = W.Tp * W.FNp + SN_WINO_PLANE_SKEW;
+    W.Y = W.dM + 16 * W.dMk;
     W.gregion = W.Y + 2 * W.S2 * W.FNp;
     W.dU = 16L * g->C * W.FNp;
     W.U = 16L * g->FN * g->C;
     return W;
+}
+
+// k[e][l] = entry e of the 3×3 kernel of filter f and channel c0 + l for
+// l < n (zeros above): w[f][c], or with flip the transposed convolution's
+// kernel w[c][f] rotated by 180°.
+static inline __attribute__((always_inline)) void
+wino_load_kernels(int FN, int C, const float *restrict w, int flip, long f, int c0, int n, float k[9][16]) {
+    for (int l = n; l < 16; l++)
+        for (int e = 0; e < 9; e++) k[e][l] = 0.0f;
+    for (int l = 0; l < n; l++) {
+        const long c = c0 + l;
+        const float *src = w + (flip ? c * FN + f : f * C + c) * 9;
+        for (int e = 0; e < 9; e++) k[e][l] = flip ? src[8 - e] : src[e];
+    }
 }
 
 // U (16, FN, C): U[k][f][c] = (G·k_fc·Gᵀ)[k / 4][k % 4] for the 3×3 kernel
@@ -107,14 +140,7 @@ static void wino_weights_range(int FN, int C, const float *restrict w, int flip,
         for (int c0 = 0; c0 < C; c0 += L) {
             const int n = C - c0 < L ? C - c0 : L;
             float k[9][L], t[4][3][L];
-            if (n < L)
-                for (int l = n; l < L; l++)
-                    for (int e = 0; e < 9; e++) k[e][l] = 0.0f;
-            for (int l = 0; l < n; l++) {
-                const long c = c0 + l;
-                const float *src = w + (flip ? c * FN + f : f * C + c) * 9;
-                for (int e = 0; e < 9; e++) k[e][l] = flip ? src[8 - e] : src[e];
-            }
+            wino_load_kernels(FN, C, w, flip, f, c0, n, k);
             for (int b = 0; b < 3; b++)
                 for (int l = 0; l < L; l++) {
                     t[0][b][l] = k[b][l];
@@ -179,51 +205,79 @@ wino_copy_row(float *restrict dst, const float *restrict src, int n, float b) {
         odd = __builtin_shufflevector(a_, b_, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31); \
     } while (0)
 
-// V[k][c][t] = (Bᵀ d B)[k / 4][k % 4] for the tiles of tile rows q0 … q0 + R − 1
-// (tile row q is row q % TH of image q / TH; x points at image 0), column
-// t = r·TW + tw. Per channel, D_s,i holds padded columns s … s + 2·TW − 1
-// (s = 0, 2) of input row 2·th − pad + i of every tile row r at r·2·TW
-// (rows outside the image: zeros). Two sets of D rows, filled one channel
-// ahead of the transform that reads them: a row read right after its
-// (misaligned) stores stalls on store forwarding, which cost more than the
-// transform itself.
+// The same within each 128-bit lane (one shuffle per 128 bits, no lane
+// crossing): lane l of even is (p[4l], p[4l + 2], p[16 + 4l], p[16 + 4l + 2]),
+// so position 4l + m holds tile 2l + m (m < 2) or 8 + 2l + m − 2. The
+// forward keeps V and M in that order and wino_output's unpacks undo it.
+#define SN_WINO_SPLIT_LANES(p, even, odd)                                                        \
+    do {                                                                                         \
+        const v16 a_ = *(const v16u *)(p), b_ = *(const v16u *)((p) + 16);                      \
+        even = __builtin_shufflevector(a_, b_, 0, 2, 16, 18, 4, 6, 20, 22, 8, 10, 24, 26, 12, 14, 28, 30); \
+        odd = __builtin_shufflevector(a_, b_, 1, 3, 17, 19, 5, 7, 21, 23, 9, 11, 25, 27, 13, 15, 29, 31); \
+    } while (0)
+
+// Channel c's input rows for m×m output tiles (m = 2, or 4 in
+// conv_winograd4.h) of tile rows q0 … q0 + R − 1 (tile row q is row q % TH
+// of image q / TH; x points at image 0): into Dc's super row s·(m + 2) + i
+// (s = 0, 1), padded columns s·m … s·m + m·TW − 1 of input row
+// m·th − pad + i of every tile row r, at r·m·TW. Rows outside the image and
+// padding are not written: zeros the caller set once for every channel.
 static inline __attribute__((always_inline)) void
-wino_input(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x, long q0, int R,
-           float *restrict V, float *restrict D) {
-    const int C = g->C, H = g->H, IW = g->W, pad = g->pad, TH = W->TH;
-    const long Tp = W->Tp, kst = (long)C * Tp, in_image = (long)C * H * IW, TS = 2L * W->TW, dl = W->dlen;
-    const long vectors = (R * (long)W->TW + 15) / 16;
-    // The pixels of a row that land in each super row: padded column
-    // pad + iw at s + j, 0 ≤ j < 2·TW, for iw in [lo_s, hi_s).
-    const int lo[2] = {imax(0, -pad), imax(0, 2 - pad)};
-    const int hi[2] = {imin(IW, (int)TS - pad), imin(IW, (int)TS + 2 - pad)};
-    // Zeros wherever no channel's pixels land (padding, rows outside the
-    // image, the tail), once per chunk: the copies below write the same places for every channel.
-    memset(D, 0, sizeof(float) * (size_t)(16 * dl));
-    for (int c = -1; c < C; c++) {
-        if (c + 1 < C) {
-            for (int s = 0; s < 2; s++) {
-                if (hi[s] <= lo[s]) continue;
-                for (int i = 0; i < 4; i++) {
-                    float *restrict Di = D + (((c + 1) & 1) * 8 + s * 4 + i) * dl;
-                    for (int r = 0; r < R; r++) {
-                        const long q = q0 + r, n = q / TH;
-                        const int ih = 2 * (int)(q % TH) - pad + i;
-                        if (ih < 0 || ih >= H) continue;
-                        wino_copy_row(Di + r * TS + pad + lo[s] - 2 * s,
-                                      x + n * in_image + ((long)(c + 1) * H + ih) * IW + lo[s], hi[s] - lo[s], 0.0f);
-                    }
-                }
+wino_fill_rows(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x, long q0, int R, int c,
+               float *restrict Dc, const int m) {
+    const int H = g->H, IW = g->W, pad = g->pad, TH = W->TH;
+    const long TS = (long)m * W->TW, dl = W->dlen, in_image = (long)g->C * H * IW;
+    for (int s = 0; s < 2; s++) {
+        // Padded column pad + iw lands at s·m + j, 0 ≤ j < m·TW, for iw in [lo, hi).
+        const int lo = imax(0, s * m - pad), hi = imin(IW, (int)TS + s * m - pad);
+        if (hi <= lo) continue;
+        for (int i = 0; i < m + 2; i++) {
+            float *restrict Di = Dc + (s * (m + 2) + i) * dl;
+            for (int r = 0; r < R; r++) {
+                const long q = q0 + r, n = q / TH;
+                const int ih = m * (int)(q % TH) - pad + i;
+                if (ih < 0 || ih >= H) continue;
+                wino_copy_row(Di + r * TS + pad + lo - s * m, x + n * in_image + ((long)c * H + ih) * IW + lo,
+                              hi - lo, 0.0f);
             }
         }
+    }
+}
+
+// V[k][c][t] = (Bᵀ d B)[k / 4][k % 4] for the tiles of tile rows q0 … q0 + R − 1
+// (tile row q is row q % TH of image q / TH; x points at image 0), column
+// t = r·TW + tw. Per channel, D holds the input rows wino_fill_rows copies
+// for 2×2 tiles (tile t's four columns are 2t, 2t + 1 of super row 0 and of
+// super row 1, which starts two columns on). Two sets of D rows, filled one channel
+// ahead of the transform that reads them: a row read right after its
+// (misaligned) stores stalls on store forwarding, which cost more than the
+// transform itself. With `lanes`, each 16 columns of V hold their tiles in
+// SN_WINO_SPLIT_LANES's order (the forward's); without, in tile order (the
+// weight gradient's, whose sums over tiles run in that order).
+static inline __attribute__((always_inline)) void
+wino_input(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x, long q0, int R,
+           float *restrict V, float *restrict D, const int lanes) {
+    const int C = g->C;
+    const long Tp = W->Tp, kst = W->Vk, dl = W->dlen;
+    const long vectors = (R * (long)W->TW + 15) / 16;
+    // Zeros wherever no channel's pixels land (padding, rows outside the
+    // image, the tail), once per chunk: the copies write the same places for every channel.
+    memset(D, 0, sizeof(float) * (size_t)(16 * dl));
+    for (int c = -1; c < C; c++) {
+        if (c + 1 < C) wino_fill_rows(g, W, x, q0, R, c + 1, D + ((c + 1) & 1) * 8 * dl, 2);
         if (c < 0) continue;
         const float *restrict Dc = D + (c & 1) * 8 * dl, *restrict Dc2 = Dc + 4 * dl;
         float *restrict v = V + (long)c * Tp;
         for (long t = 0; t < vectors * 16; t += 16) {
             v16 e[4], o[4], e2[4], o2[4];  // columns 2t, 2t + 1, 2t + 2, 2t + 3 of rows 0…3
             for (int i = 0; i < 4; i++) {
-                SN_WINO_SPLIT(Dc + i * dl + 2 * t, e[i], o[i]);
-                SN_WINO_SPLIT(Dc2 + i * dl + 2 * t, e2[i], o2[i]);
+                if (lanes) {
+                    SN_WINO_SPLIT_LANES(Dc + i * dl + 2 * t, e[i], o[i]);
+                    SN_WINO_SPLIT_LANES(Dc2 + i * dl + 2 * t, e2[i], o2[i]);
+                } else {
+                    SN_WINO_SPLIT(Dc + i * dl + 2 * t, e[i], o[i]);
+                    SN_WINO_SPLIT(Dc2 + i * dl + 2 * t, e2[i], o2[i]);
+                }
             }
             v16 s[4][4];  // Bᵀ d, by column
 #define SN_WINO_COLUMN(j, a)                                                                      \
@@ -249,7 +303,7 @@ static inline __attribute__((always_inline)) void
 wino_output(const sn_conv_geometry *g, const wino_layout *W, long q0, int R, const float *restrict M,
             const float *restrict bias, float *restrict out, float *restrict O) {
     const int FN = g->FN, OH = g->OH, OW = g->OW, TH = W->TH;
-    const long Tp = W->Tp, kst = (long)FN * Tp, out_image = (long)FN * OH * OW, TS = 2L * W->TW;
+    const long Tp = W->Tp, kst = W->Mk, out_image = (long)FN * OH * OW, TS = 2L * W->TW;
     const long vectors = (R * (long)W->TW + 15) / 16;
     float *restrict O0 = O, *restrict O1 = O + 2 * Tp;
     for (int f = 0; f < FN; f++) {
@@ -265,10 +319,11 @@ wino_output(const sn_conv_geometry *g, const wino_layout *W, long q0, int R, con
             }
             const v16 y00 = t0[0] + t0[1] + t0[2], y01 = t0[1] - t0[2] - t0[3];
             const v16 y10 = t1[0] + t1[1] + t1[2], y11 = t1[1] - t1[2] - t1[3];
-            *(v16u *)(O0 + 2 * t) = __builtin_shufflevector(y00, y01, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-            *(v16u *)(O0 + 2 * t + 16) = __builtin_shufflevector(y00, y01, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-            *(v16u *)(O1 + 2 * t) = __builtin_shufflevector(y10, y11, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-            *(v16u *)(O1 + 2 * t + 16) = __builtin_shufflevector(y10, y11, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+            // Unpacks within 128-bit lanes put SN_WINO_SPLIT_LANES's tiles back in order.
+            *(v16u *)(O0 + 2 * t) = __builtin_shufflevector(y00, y01, 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
+            *(v16u *)(O0 + 2 * t + 16) = __builtin_shufflevector(y00, y01, 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31);
+            *(v16u *)(O1 + 2 * t) = __builtin_shufflevector(y10, y11, 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
+            *(v16u *)(O1 + 2 * t + 16) = __builtin_shufflevector(y10, y11, 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31);
         }
         for (int r = 0; r < R; r++) {
             const long q = q0 + r, n = q / TH;
@@ -293,13 +348,13 @@ wino_forward_body(const sn_conv_geometry *g, const wino_layout *W, const float *
     const long total = (long)n * W->TH;
     for (long q0 = 0; q0 < total; q0 += W->R) {
         const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
-        // Columns past the last tile (to the next 16) hold transforms of
-        // the zero tail of D: finite, read by gemm_ab into lanes it never stores.
-        const int cols = R * W->TW;
-        wino_input(g, W, x, q0, R, V, D);
+        // Every column of the last 16-tile vector (its tiles sit in
+        // SN_WINO_SPLIT_LANES's order, so real ones may follow padding
+        // ones); columns past the last tile hold transforms of the zero tail of D: finite.
+        const int cols = (int)round16(R * W->TW);
+        wino_input(g, W, x, q0, R, V, D, 1);
         for (int k = 0; k < 16; k++)
-            gemm_ab(FN, cols, C, U + (long)k * FN * C, C, 1, V + (long)k * C * Tp, Tp, 0, 0,
-                    M + (long)k * FN * Tp, Tp, wide);
+            gemm_ab(FN, cols, C, U + (long)k * FN * C, C, 1, V + k * W->Vk, Tp, 0, 0, M + k * W->Mk, Tp, wide);
         wino_output(g, W, q0, R, M, bias, out, O);
     }
 }
@@ -312,7 +367,7 @@ static inline __attribute__((always_inline)) void
 wino_dout(const sn_conv_geometry *g, const wino_layout *W, const float *restrict dout, long q0, int R,
           float *restrict dMt, float *restrict Y) {
     const int FN = g->FN, OH = g->OH, OW = g->OW, TH = W->TH, TW = W->TW;
-    const long Tp = W->Tp, FNp = W->FNp, S2 = W->S2, out_image = (long)FN * OH * OW, kst = Tp * FNp;
+    const long Tp = W->Tp, FNp = W->FNp, S2 = W->S2, out_image = (long)FN * OH * OW, kst = W->dMk;
     memset(Y, 0, sizeof(float) * (size_t)(2 * S2 * FNp));
     for (int r = 0; r < R; r++) {
         const long q = q0 + r, n = q / TH;
@@ -362,10 +417,10 @@ wino_wgrad_body(const sn_conv_geometry *g, const wino_layout *W, const float *re
     for (long q0 = 0; q0 < total; q0 += W->R) {
         const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
         const int cols = R * W->TW;
-        wino_input(g, W, x, q0, R, V, D);
+        wino_input(g, W, x, q0, R, V, D, 0);
         wino_dout(g, W, dout, q0, R, dMt, Y);
         for (int k = 0; k < 16; k++)
-            gemm_ab_acc(C, FN, cols, V + (long)k * C * Tp, Tp, 1, dMt + (long)k * Tp * FNp, FNp,
+            gemm_ab_acc(C, FN, cols, V + k * W->Vk, Tp, 1, dMt + k * W->dMk, FNp,
                         dU + (long)k * C * FNp, FNp, wide);
     }
 }

@@ -211,7 +211,8 @@ size_t sn_conv_scratch_floats(sn_conv_geometry g);
 /// 1: a product that reads the zero-padded image at row offsets; other
 /// strides: per-image im2col in scratch, then a register-blocked product). scratch
 /// holds sn_conv_scratch_floats(g) floats (64-byte alignment is fastest).
-/// 3×3 stride-1 layers wide enough run Winograd F(2×2, 3×3) instead (see sn_conv_algorithm).
+/// 3×3 stride-1 layers wide enough run Winograd F(4×4, 3×3) or F(2×2, 3×3) instead
+/// (see sn_conv_algorithm and sn_conv_uses_winograd).
 void sn_conv_forward(int nthreads, const float *x, const float *w, const float *bias, float *out,
                      float *scratch, sn_conv_geometry g);
 
@@ -245,6 +246,9 @@ typedef enum {
     /// Winograd F(2×2, 3×3): 3×3 stride-1 layers only (the input gradient
     /// also needs pad ≤ 2, being the transposed convolution's forward).
     SN_CONV_ALGORITHM_WINOGRAD = 2,
+    /// Winograd F(4×4, 3×3) for the forward and the input gradient, on the
+    /// same layers; the weight gradient as for SN_CONV_ALGORITHM_WINOGRAD.
+    SN_CONV_ALGORITHM_WINOGRAD_4X4 = 3,
 } sn_conv_algorithm;
 
 /// sn_conv_forward_with_kernel with the algorithm forced; -1 (nothing
@@ -260,8 +264,9 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
                                     const float *x, const float *w, const float *dout, float *dw, float *db,
                                     float *dx, float *scratch, sn_conv_geometry g);
 
-/// 1 when AUTO runs Winograd for g's forward (input_gradient 0) or for its
-/// input gradient (input_gradient 1), else 0.
+/// The Winograd tile side AUTO runs for g's forward (input_gradient 0) or
+/// for its input gradient (input_gradient 1): 2 or 4, or 0 for the direct
+/// product. (The weight gradient runs 2×2 tiles wherever the forward runs Winograd.)
 int sn_conv_uses_winograd(sn_conv_geometry g, int input_gradient);
 
 /* ---- max pooling (pool.c) ------------------------------------------------ */

@@ -44,6 +44,12 @@ extension FastKernels {
     /// Whether `automatic` runs Winograd for this layer's forward, or (with
     /// `inputGradient`) for its input gradient.
     public func convolutionUsesWinograd(geometry: WindowGeometry, filters: Int, inputGradient: Bool) -> Bool {
-        sn_conv_uses_winograd(Self.convGeometry(geometry, filters: filters), inputGradient ? 1 : 0) != 0
+        convolutionWinogradTile(geometry: geometry, filters: filters, inputGradient: inputGradient) != 0
+    }
+
+    /// The side of the output tiles `automatic` runs Winograd with for this
+    /// layer's forward or input gradient: 2 or 4, or 0 for the direct product.
+    public func convolutionWinogradTile(geometry: WindowGeometry, filters: Int, inputGradient: Bool) -> Int {
+        Int(sn_conv_uses_winograd(Self.convGeometry(geometry, filters: filters), inputGradient ? 1 : 0))
     }
 }
