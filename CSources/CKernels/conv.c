@@ -845,6 +845,11 @@ static int use_winograd(sn_conv_algorithm algorithm, int possible, const sn_conv
     }
 }
 
+// Whether `algorithm` forces Winograd (either tile side).
+static int winograd_forced(sn_conv_algorithm algorithm) {
+    return algorithm == SN_CONV_ALGORITHM_WINOGRAD || algorithm == SN_CONV_ALGORITHM_WINOGRAD_4X4;
+}
+
 int sn_conv_uses_winograd(sn_conv_geometry g, int input_gradient) {
     if (!input_gradient) return winograd_pays(&g) ? wino_tile_of(&g) : 0;
     if (!transposable(&g)) return 0;
@@ -860,7 +865,7 @@ int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algo
     conv_wino_fn conv_wino;
     conv_wgrad_fn unused_wgrad;
     if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino, &unused_wgrad) != 0) return -1;
-    const int forced = algorithm == SN_CONV_ALGORITHM_WINOGRAD || algorithm == SN_CONV_ALGORITHM_WINOGRAD_4X4;
+    const int forced = winograd_forced(algorithm);
     if (g.N <= 0) return forced && !wino_possible(&g) ? -1 : 0;
     const conv_layout L = layout_of(&g);
     const int wino = use_winograd(algorithm, L.wino, &g);
@@ -927,7 +932,7 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
     conv_wgrad_fn conv_wgrad;
     if (pick_conv_kernels(kernel, &unused, &conv_group_backward, &conv_wino, &conv_wgrad) != 0) return -1;
     const long K = (long)g.C * g.FH * g.FW;
-    const int forced = algorithm == SN_CONV_ALGORITHM_WINOGRAD || algorithm == SN_CONV_ALGORITHM_WINOGRAD_4X4;
+    const int forced = winograd_forced(algorithm);
     if (g.N <= 0) {
         if (forced && !(transposable(&g) && wino_possible(&g))) return -1;
         memset(dw, 0, sizeof(float) * (size_t)g.FN * (size_t)K);
