@@ -36,7 +36,8 @@ if ldd "$work/Embed/.build-serial/debug/EmbedExample" | grep -q libomp; then
 fi
 
 echo "== Examples/c-embed: cc against scratchnet.h, static and shared"
-(cd "$work/ScratchNet" && swift build -c release -q --product ScratchNetC && swift build -c release -q --product ScratchNetCShared)
+# A debug build: it links the same C API and builds in half the time of a release one.
+(cd "$work/ScratchNet" && swift build -q --product ScratchNetC && swift build -q --product ScratchNetCShared)
 cp -R "$root/Examples/c-embed" "$work/c-embed"
-make -s -C "$work/c-embed" ROOT="$work/ScratchNet" run
+make -s -C "$work/c-embed" ROOT="$work/ScratchNet" BUILD="$work/ScratchNet/.build/debug" run
 echo "embed-check: 3 passed, 0 failed"

@@ -13,6 +13,10 @@
  * the output is > 0: a ReLU → MaxPool pair without the ReLU's two passes
  * over the full-size activation, bit for bit the same.
  *
+ * The book's pool (2×2, stride 2, no padding) runs in vectors of 8 or 4
+ * outputs, and its backward writes each input's gradient (or 0) once, with
+ * no zeroing pass and no scatter; the argmax indices stay the same.
+ *
  * Parallel over (n, c) planes, one contiguous range per thread; each plane of y, dx
  * and argmax is written by one thread.
  */
@@ -24,30 +28,142 @@
 #define SN_POOL_PARALLEL_GRAIN 32768L
 
 
-// The book's pool (2×2, stride 2, no padding) on one plane: four candidates,
-// no bounds to clip. Branch-free selects (the first maximum wins ties), so
-// random data costs no mispredictions and the loop over ow vectorizes.
+/* ---- the book's pool: 2×2 windows, stride 2, no padding ------------------- */
+
+// Unaligned vectors of 4 and 8 lanes (clang/GCC vector extensions), so each
+// clone of the plane loops below uses its own widest registers.
+typedef float f4 __attribute__((vector_size(16), aligned(4)));
+typedef float f8 __attribute__((vector_size(32), aligned(4)));
+typedef float f16 __attribute__((vector_size(64), aligned(4)));
+typedef int32_t i4 __attribute__((vector_size(16), aligned(4)));
+typedef int32_t i8 __attribute__((vector_size(32), aligned(4)));
+
+#define EVEN4 0, 2, 4, 6
+#define ODD4 1, 3, 5, 7
+#define LANES4 0, 1, 2, 3
+#define ZIP4 0, 4, 1, 5, 2, 6, 3, 7
+#define EVEN8 0, 2, 4, 6, 8, 10, 12, 14
+#define ODD8 1, 3, 5, 7, 9, 11, 13, 15
+#define LANES8 0, 1, 2, 3, 4, 5, 6, 7
+#define ZIP8 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15
+
+// m ? a : b lane by lane, m all ones or all zeros: a blend, exact for any bits.
+#define SELECT(F, I, m, a, b) ((F)(((I)(a) & (m)) | ((I)(b) & ~(m))))
+
+// The outputs ow … ow + L − 1 of one row (L = 4 or 8 lanes: F, F2 hold L and
+// 2L floats, I holds L indices). The two input rows are split into even and
+// odd columns, then the four candidates are taken in the scalar order with
+// strict > so the first maximum wins ties; the ReLU maps NaN and −0 to +0 as
+// sn_relu_of does.
+#define POOL2X2_FORWARD_CHUNK(F, F2, I, EVEN, ODD, LANES)                             \
+    do {                                                                          \
+        const F2 t_ = *(const F2 *)(r0 + 2 * ow), u_ = *(const F2 *)(r1 + 2 * ow);   \
+        F c_[4] = {__builtin_shufflevector(t_, t_, EVEN), __builtin_shufflevector(t_, t_, ODD), \
+                   __builtin_shufflevector(u_, u_, EVEN), __builtin_shufflevector(u_, u_, ODD)}; \
+        if (relu)                                                                 \
+            for (int k_ = 0; k_ < 4; k_++) c_[k_] = SELECT(F, I, c_[k_] > 0.0f, c_[k_], (F){0}); \
+        const I first_ = (I){LANES} * 2 + (base + 2 * ow);                         \
+        F v_ = c_[0];                                                             \
+        I best_ = first_;                                                         \
+        for (int k_ = 1; k_ < 4; k_++) {                                          \
+            const I m_ = c_[k_] > v_;                                             \
+            best_ = SELECT(I, I, m_, first_ + offset[k_], best_);                  \
+            v_ = SELECT(F, I, m_, c_[k_], v_);                                     \
+        }                                                                         \
+        *(F *)(y + ow) = v_;                                                      \
+        *(I *)(a + ow) = best_;                                                   \
+    } while (0)
+
+// The gradients of outputs ow … ow + L − 1 of one row, written to the 2L
+// inputs under them in both rows: each input gets its window's gradient where
+// it was the argmax, else 0. 0 + dy, as the scalar path's sum into a zeroed
+// dx, so −0 comes out +0.
+#define POOL2X2_BACKWARD_CHUNK(F, F2, I, LANES, ZIP)                                  \
+    do {                                                                          \
+        F d_ = *(const F *)(g + ow) + 0.0f;                                       \
+        if (ry) d_ = SELECT(F, I, *(const F *)(ry + ow) > 0.0f, d_, (F){0});       \
+        const I k_ = *(const I *)(a + ow) - ((I){LANES} * 2 + (base + 2 * ow));     \
+        const F te_ = SELECT(F, I, k_ == 0, d_, (F){0}), to_ = SELECT(F, I, k_ == 1, d_, (F){0}); \
+        const F be_ = SELECT(F, I, k_ == W, d_, (F){0}), bo_ = SELECT(F, I, k_ == W + 1, d_, (F){0}); \
+        *(F2 *)(d0 + 2 * ow) = __builtin_shufflevector(te_, to_, ZIP);            \
+        *(F2 *)(d1 + 2 * ow) = __builtin_shufflevector(be_, bo_, ZIP);            \
+    } while (0)
+
+// Chunks of L outputs over a row of OW ≥ L: the last chunk is moved back to
+// end at OW, overlapping the one before (it writes the same values again).
+#define FOR_CHUNKS(L, BODY)                                                       \
+    for (int ow = 0;; ow += L) {                                                  \
+        if (ow > OW - L) ow = OW - L;                                             \
+        BODY;                                                                     \
+        if (ow == OW - L) break;                                                  \
+    }
+
+// One plane's forward. Rows shorter than 4 outputs go one output at a time.
 static SN_MEMORY_BOUND_CLONES void pool2x2_plane(const float *restrict xp, float *restrict yp,
                                                  int32_t *restrict ap, int W, int OH, int OW, int relu) {
+    const int32_t offset[4] = {0, 1, W, W + 1};
     for (int oh = 0; oh < OH; oh++) {
         const float *r0 = xp + (long)(2 * oh) * W;
         const float *r1 = r0 + W;
         const int base = 2 * oh * W;
         float *y = yp + (long)oh * OW;
         int32_t *a = ap + (long)oh * OW;
-        for (int ow = 0; ow < OW; ow++) {
-            float v0 = r0[2 * ow], v1 = r0[2 * ow + 1], v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
-            if (relu) { v0 = sn_relu_of(v0); v1 = sn_relu_of(v1); v2 = sn_relu_of(v2); v3 = sn_relu_of(v3); }
-            float v = v0;
-            int32_t best = base + 2 * ow;
-            best = v1 > v ? base + 2 * ow + 1 : best; v = v1 > v ? v1 : v;
-            best = v2 > v ? base + W + 2 * ow : best; v = v2 > v ? v2 : v;
-            best = v3 > v ? base + W + 2 * ow + 1 : best; v = v3 > v ? v3 : v;
-            y[ow] = v;
-            a[ow] = best;
+        if (OW >= 8) {
+            FOR_CHUNKS(8, POOL2X2_FORWARD_CHUNK(f8, f16, i8, EVEN8, ODD8, LANES8))
+        } else if (OW >= 4) {
+            FOR_CHUNKS(4, POOL2X2_FORWARD_CHUNK(f4, f8, i4, EVEN4, ODD4, LANES4))
+        } else {
+            for (int ow = 0; ow < OW; ow++) {
+                float c[4] = {r0[2 * ow], r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
+                if (relu)
+                    for (int k = 0; k < 4; k++) c[k] = sn_relu_of(c[k]);
+                float v = c[0];
+                int32_t best = base + 2 * ow;
+                for (int k = 1; k < 4; k++)
+                    if (c[k] > v) { v = c[k]; best = base + 2 * ow + offset[k]; }
+                y[ow] = v;
+                a[ow] = best;
+            }
         }
     }
 }
+
+// One plane's backward: dx is written once, row pair by row pair, without
+// zeroing it first; the last column (odd W) and the last row (odd H), which
+// no window covers, are set to 0.
+static SN_MEMORY_BOUND_CLONES void pool2x2_plane_backward(const float *restrict gp, const int32_t *restrict ap,
+                                                          const float *restrict ryp, float *restrict dxp,
+                                                          int H, int W, int OH, int OW) {
+    for (int oh = 0; oh < OH; oh++) {
+        float *d0 = dxp + (long)(2 * oh) * W;
+        float *d1 = d0 + W;
+        const int base = 2 * oh * W;
+        const float *g = gp + (long)oh * OW;
+        const int32_t *a = ap + (long)oh * OW;
+        const float *ry = ryp ? ryp + (long)oh * OW : NULL;
+        if (OW >= 8) {
+            FOR_CHUNKS(8, POOL2X2_BACKWARD_CHUNK(f8, f16, i8, LANES8, ZIP8))
+        } else if (OW >= 4) {
+            FOR_CHUNKS(4, POOL2X2_BACKWARD_CHUNK(f4, f8, i4, LANES4, ZIP4))
+        } else {
+            for (int ow = 0; ow < OW; ow++) {
+                const float d = ry && !(ry[ow] > 0) ? 0.0f : 0.0f + g[ow];
+                const int32_t k = a[ow] - (base + 2 * ow);
+                d0[2 * ow] = k == 0 ? d : 0.0f;
+                d0[2 * ow + 1] = k == 1 ? d : 0.0f;
+                d1[2 * ow] = k == W ? d : 0.0f;
+                d1[2 * ow + 1] = k == W + 1 ? d : 0.0f;
+            }
+        }
+        if (W > 2 * OW) { d0[W - 1] = 0.0f; d1[W - 1] = 0.0f; }
+    }
+    if (H > 2 * OH) memset(dxp + (long)(2 * OH) * W, 0, sizeof(float) * (size_t)(H - 2 * OH) * W);
+}
+
+#undef FOR_CHUNKS
+#undef POOL2X2_BACKWARD_CHUNK
+#undef POOL2X2_FORWARD_CHUNK
+#undef SELECT
 
 // Threads for a loop over `planes` planes costing `work`: 1 below the grain,
 // else at most nthreads.
@@ -102,18 +218,23 @@ void sn_maxpool_forward(int nthreads, const float *restrict x, float *restrict y
 // relu_y (the forward's output when it applied the ReLU, else NULL): only
 // outputs > 0 send their gradient.
 void sn_maxpool_backward(int nthreads, const float *restrict dy, const int32_t *restrict argmax,
-                         const float *restrict relu_y,
-                         float *restrict dx, int N, int C, int H, int W, int OH, int OW) {
+                         const float *restrict relu_y, float *restrict dx, int N, int C, int H, int W,
+                         int PH, int PW, int stride, int pad, int OH, int OW) {
     const long planes = (long)N * C;
     const int nth = pool_threads(nthreads, planes, planes * (OH * OW + H * W));
+    const int book = PH == 2 && PW == 2 && stride == 2 && pad == 0;
     SN_FOR_RANGES(nth, planes, p0, p1, t, {
         for (long p = p0; p < p1; p++) {
             float *dxp = dx + p * H * W;
             const float *dyp = dy + p * OH * OW;
             const int32_t *ap = argmax + p * OH * OW;
+            const float *yp = relu_y ? relu_y + p * OH * OW : NULL;
+            if (book) {
+                pool2x2_plane_backward(dyp, ap, yp, dxp, H, W, OH, OW);
+                continue;
+            }
             memset(dxp, 0, sizeof(float) * (size_t)H * W);
-            if (relu_y) {
-                const float *yp = relu_y + p * OH * OW;
+            if (yp) {
                 for (int i = 0; i < OH * OW; i++)
                     if (yp[i] > 0) dxp[ap[i]] += dyp[i];
             } else {

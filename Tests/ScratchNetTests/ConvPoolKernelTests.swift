@@ -105,6 +105,13 @@ struct ConvPoolKernelTests {
         WindowGeometry(batch: 5, channels: 3, height: 33, width: 33, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1),
         WindowGeometry(batch: 7, channels: 1, height: 8, width: 11, kernelHeight: 4, kernelWidth: 4, stride: 3, padding: 2),
         WindowGeometry(batch: 100, channels: 30, height: 24, width: 24, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0),
+        // The 2×2 stride-2 pool's vector paths: rows of 8+ outputs (the last
+        // chunk overlapping), of 4–7, odd heights and widths left uncovered.
+        WindowGeometry(batch: 2, channels: 5, height: 14, width: 14, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0),
+        WindowGeometry(batch: 3, channels: 2, height: 28, width: 28, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0),
+        WindowGeometry(batch: 1, channels: 7, height: 9, width: 17, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0),
+        WindowGeometry(batch: 4, channels: 3, height: 11, width: 9, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0),
+        WindowGeometry(batch: 2, channels: 3, height: 3, width: 3, kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0),
     ]
 
     @Test(arguments: poolGeometries)
