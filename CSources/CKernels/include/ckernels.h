@@ -283,7 +283,7 @@ void sn_maxpool_forward(int nthreads, const float *x, float *y, int32_t *argmax,
 /// (summed where windows overlap), zero elsewhere. relu_y: the forward's y
 /// when it fused the ReLU (only outputs > 0 pass their gradient), else NULL.
 void sn_maxpool_backward(int nthreads, const float *dy, const int32_t *argmax, const float *relu_y, float *dx,
-                         int N, int C, int H, int W, int PH, int PW, int stride, int pad, int OH, int OW);
+                         int N, int C, int H, int W, int OH, int OW);
 
 /* ---- ReLU (relu.c) -------------------------------------------------------- */
 

@@ -172,7 +172,6 @@ extension FastKernels {
     public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, reluOutput: UnsafePointer<Float>?,
                                 into dx: UnsafeMutablePointer<Float>, geometry g: WindowGeometry) {
         sn_maxpool_backward(nthreads, dy, argmax, reluOutput, dx, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
-                            Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
                             Int32(g.outputHeight), Int32(g.outputWidth))
     }
 
