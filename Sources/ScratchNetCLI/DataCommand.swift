@@ -27,7 +27,9 @@ struct DataCommand: ParsableCommand {
 
         func validate() throws {
             guard DatasetManifest.named(name) != nil else { throw ValidationError("unknown data set '\(name)'; choose mnist or fashion-mnist") }
-            guard timeout.isFinite, timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
+            guard timeout.isFinite, timeout > 0, timeout <= DownloadLimits.maximumTimeout else {
+                throw ValidationError("--timeout must be a positive number of seconds, at most \(Int(DownloadLimits.maximumTimeout)) (a week)")
+            }
             guard maxBytes > 0 else { throw ValidationError("--max-bytes must be positive") }
         }
 

@@ -253,6 +253,14 @@ struct DownloadLimitTests {
         #expect(fifo.status == 73)
         #expect(fifo.output == "Error: \(dir.path("set/\(Self.name)")): is a FIFO, not a regular file; remove it or choose another directory\n")
         unlink(dir.path("set/\(Self.name)"))
+
+        // A timeout past a week (the clock's deadline would overflow) is a usage error, not a crash.
+        for timeout in ["9223372036854775807", "1e300", "604801"] {
+            let huge = try TestTools.run(TestTools.scratchnet!, ["data", "fetch", "mnist", "--to", dir.path("set"),
+                                                                "--mirror", server.baseURL + "d", "--timeout", timeout])
+            #expect(huge.status == 64, "--timeout \(timeout): \(huge.output)")
+            #expect(huge.output.contains("--timeout must be a positive number of seconds, at most 604800"), "\(huge.output)")
+        }
     }
 }
 

@@ -207,6 +207,11 @@ public struct DownloadLimits: Sendable, Equatable {
     /// Bytes accepted for one file; a file of known size is held to that size too.
     public var maxBytes: Int
 
+    /// The longest timeout a download is given: a week. Longer ones are
+    /// refused by the command line and cut to this here, where a deadline
+    /// past the clock's range would overflow it.
+    public static let maximumTimeout: Double = 7 * 24 * 3600
+
     /// 120 s per file; 64 MiB, above the largest built-in file (26.4 MB).
     public init(timeout: Double = 120, maxBytes: Int = 64 << 20) {
         self.timeout = timeout
@@ -233,6 +238,8 @@ public struct URLSessionGetter: HTTPGetting {
               let host = u.host else {
             throw FetchError.transport(url: url, reason: "not an http or https URL")
         }
+        var limits = limits
+        limits.timeout = min(limits.timeout, DownloadLimits.maximumTimeout)
         let transfer = Transfer(url: url, host: host, limits: limits, expectedSize: expectedSize, fd: fd)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = limits.timeout
