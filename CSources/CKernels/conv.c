@@ -25,7 +25,7 @@
  * convolution's forward) with 4×4 output tiles, F(4×4, 3×3), where they
  * save enough products over 2×2 ones (conv_winograd4.h, wino_tile_of: 4×
  * fewer multiplies than direct), else F(2×2, 3×3) (conv_winograd.h: 2.25×
- * fewer); the weight gradient through F(2×2, 3×3)'s tiles. The transforms
+ * fewer); the weight gradient through the forward's tiles. The transforms
  * are additions and a few scalings. The choice depends on the layer's shape only.
  * Other strides unfold (im2col) as the book does:
  *   col  = im2col(x_n)            (K, S)   K = C·FH·FW rows, S = OH·OW columns
@@ -213,7 +213,7 @@ static void add_winograd(const sn_conv_geometry *g, conv_layout *L) {
     L->wu = L->first;
     L->wu4 = L->wu + round16(L->wf.U);
     L->first = L->wu4 + round16(L->wf4.U);
-    long region = lmax(L->wf.gregion, L->wf4.region);
+    long region = lmax(L->wf.gregion, L->wf4.gregion);
     if (L->transposed) {
         const sn_conv_geometry tg = transposed_of(g);
         L->twino = wino_possible(&tg);
@@ -228,7 +228,7 @@ static void add_winograd(const sn_conv_geometry *g, conv_layout *L) {
     }
     L->wreg = L->block;
     L->wdu = L->wreg + round16(region);
-    L->block = L->wdu + round16(L->wf.dU);
+    L->block = L->wdu + round16(lmax(L->wf.dU, L->wf4.dU));
 }
 
 static conv_layout layout_of(const sn_conv_geometry *g) {
@@ -714,7 +714,10 @@ typedef void (*conv_wgrad_fn)(const sn_conv_geometry *, const wino_layout *, con
     static ATTRIBUTE void conv_wgrad_##SUFFIX(                                                    \
         const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,                 \
         const float *restrict dout, int n, float *restrict dU, float *restrict region) {          \
-        wino_wgrad_body(g, W, x, dout, n, dU, region, WIDE);                                      \
+        if (W->m == 4)                                                                            \
+            wino4_wgrad_body(g, W, x, dout, n, dU, region, WIDE);                                 \
+        else                                                                                      \
+            wino_wgrad_body(g, W, x, dout, n, dU, region, WIDE);                                  \
     }                                                                                             \
     static ATTRIBUTE void conv_image_forward_##SUFFIX(                                            \
         const sn_conv_geometry *g, const conv_layout *L, const int *restrict boff,                \
@@ -922,6 +925,19 @@ static void sum_blocks(int nth, const float *p, long stride, int blocks, long co
     });
 }
 
+// Σ p[j] for j < S in 16 lanes (lane l takes j ≡ l mod 16) added in a
+// fixed tree: vector adds where one running sum would wait on each add.
+static float plane_sum(const float *restrict p, long S) {
+    float acc[16] = {0};
+    long j = 0;
+    for (; j + 16 <= S; j += 16)
+        for (int l = 0; l < 16; l++) acc[l] += p[j + l];
+    for (int l = 0; j + l < S; l++) acc[l] += p[j + l];
+    for (int l = 0; l < 8; l++) acc[l] += acc[l + 8];
+    for (int l = 0; l < 4; l++) acc[l] += acc[l + 4];
+    return (acc[0] + acc[2]) + (acc[1] + acc[3]);
+}
+
 int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
                                     const float *restrict x, const float *restrict w, const float *restrict dout,
                                     float *restrict dw, float *restrict db, float *restrict dx,
@@ -955,10 +971,12 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
     float *Ut = scratch + (wino == 4 ? L.wtu4 : L.wtu);
     const wino_layout *WT = wino == 4 ? &L.wt4 : &L.wt;
     const int dx_wino = dx && wino;
-    // The weight gradient through Winograd (always 2×2 tiles) where the
-    // forward would run it, when the input gradient does too (or there is
-    // none): the direct product computes dW and dx together.
-    const int dw_wino = (dx ? dx_wino : 1) && (algorithm == SN_CONV_ALGORITHM_AUTO ? winograd_pays(&g) : forced && L.wino);
+    // The weight gradient through Winograd, with the forward's tiles, where
+    // the forward would run it, when the input gradient does too (or there
+    // is none): the direct product computes dW and dx together.
+    const int dw_tile = (dx ? dx_wino : 1) ? imax(0, use_winograd(algorithm, L.wino, &g)) : 0;
+    const int dw_wino = dw_tile != 0;
+    const wino_layout *WG = dw_tile == 4 ? &L.wf4 : &L.wf;
     const int nth = conv_threads(nthreads, flops, L.blocks);
     if (dx_wino && wino == 4) {
         wino4_weights(nth, transposed.g.FN, transposed.g.C, w, 1, Ut);
@@ -982,15 +1000,10 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
             const int n0 = block_start(b, L.blocks, g.N), n1 = block_start(b + 1, L.blocks, g.N);
             if (dw_wino) {
                 float *pdu = blk + L.wdu;
-                memset(pdu, 0, sizeof(float) * (size_t)L.wf.dU);
+                memset(pdu, 0, sizeof(float) * (size_t)WG->dU);
                 for (int n = n0; n < n1; n++)
-                    for (int f = 0; f < g.FN; f++) {
-                        const float *row = dout + n * out_image + (long)f * L.S;
-                        float sum = 0.0f;
-                        for (long j = 0; j < L.S; j++) sum += row[j];
-                        pdb[f] += sum;
-                    }
-                conv_wgrad(&g, &L.wf, x + n0 * in_image, dout + n0 * out_image, n1 - n0, pdu, blk + L.wreg);
+                    for (int f = 0; f < g.FN; f++) pdb[f] += plane_sum(dout + n * out_image + (long)f * L.S, L.S);
+                conv_wgrad(&g, WG, x + n0 * in_image, dout + n0 * out_image, n1 - n0, pdu, blk + L.wreg);
             } else {
                 for (int n = n0; n < n1; n += L.group) {
                     const int G = imin(L.group, n1 - n);
@@ -1006,8 +1019,9 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
     // Partial gradients added up in block order (thread-count independent).
     if (dw_wino) {
         float *du = blocks + L.wdu;  // block 0's, overwritten with the sums
-        sum_blocks(nth, blocks + L.wdu, L.block, L.blocks, L.wf.dU, du);
-        wino_weight_gradient(g.FN, g.C, L.wf.FNp, du, dw);
+        sum_blocks(nth, blocks + L.wdu, L.block, L.blocks, WG->dU, du);
+        if (dw_tile == 4) wino4_weight_gradient(g.FN, g.C, WG->FNp, du, dw);
+        else wino_weight_gradient(g.FN, g.C, WG->FNp, du, dw);
     } else {
         sum_blocks(nth, blocks + L.dw, L.block, L.blocks, (long)g.FN * K, dw);
     }

@@ -15,7 +15,12 @@
  * output and (filter, channel), against F(2×2, 3×3)'s 4 and the direct 9.
  * The price is rounding: the transforms scale entries by up to 5 (Bᵀ) and
  * 8 (Aᵀ), and G's sixths are inexact, so the error bound the tests state is
- * wider than F(2×2)'s. The weight gradient stays with F(2×2) (conv_winograd.h).
+ * wider than F(2×2)'s.
+ *
+ * The weight gradient goes through the same tiles as F(2×2)'s does
+ * (conv_winograd.h): dM = A dY Aᵀ (6×6 from each 4×4 dout tile),
+ * dU_k (C, FN) += V_k · dM_kᵀ over the batch, dW_fc = Gᵀ dU_fc G at the end:
+ * 36 products per 16 outputs where 2×2 tiles take 64.
  *
  * The layout is F(2×2)'s with four columns per tile: tile rows of a chunk
  * end to end, TW tiles each, 16 tiles per vector; tile t reads its six
@@ -28,8 +33,9 @@
 #ifndef SN_CONV_WINOGRAD4_H
 #define SN_CONV_WINOGRAD4_H
 
-// The forward's layout for 4×4 tiles (the weight-gradient fields unused):
-// V (36, C, Tp), M (36, FN, Tp), D (2, 2, 6, dlen), O (4, 4·Tp).
+// The layout for 4×4 tiles: V (36, C, Tp), M (36, FN, Tp), D (2, 2, 6,
+// dlen), O (4, 4·Tp); for the weight gradient also dM (36, Tp, FNp) and
+// Y (4, S2, FNp) four dout rows by pixel, and dU (36, C, FNp).
 static wino_layout wino4_layout_of(const sn_conv_geometry *g) {
     wino_layout W = wino_tiling(g, 4);
     W.dlen = round16(4 * W.Tp + 16);  // the last vector reads 64 floats from 4·t, t < Tp
@@ -38,7 +44,12 @@ static wino_layout wino4_layout_of(const sn_conv_geometry *g) {
     W.D = W.M + 36L * W.Mk;
     W.O = W.D + 24 * W.dlen;
     W.region = W.O + 16 * W.Tp;
-    W.gregion = W.region;
+    W.FNp = round16(g->FN);
+    W.dM = W.region;
+    W.dMk = W.Tp * W.FNp + SN_WINO_PLANE_SKEW;
+    W.Y = W.dM + 36 * W.dMk;
+    W.gregion = W.Y + 4 * W.S2 * W.FNp;
+    W.dU = 36L * g->C * W.FNp;
     W.U = 36L * g->FN * g->C;
     return W;
 }
@@ -245,6 +256,121 @@ wino4_forward_body(const sn_conv_geometry *g, const wino_layout *W, const float 
             gemm_ab(FN, cols, C, U + (long)k * FN * C, C, 1, V + k * W->Vk, Tp, 0, 0, M + k * W->Mk, Tp, wide);
         wino4_output(g, W, q0, R, M, bias, out, O);
     }
+}
+
+// Where wino4_input puts tile t in its 16-tile vector: tile 4m + l at 4l + m
+// (SN_WINO4_TRANSPOSE's order).
+static inline long wino4_position(long t) {
+    const long j = t & 15;
+    return (t - j) + 4 * (j & 3) + (j >> 2);
+}
+
+// r = A y for four entries (A = (Aᵀ)ᵀ, 6 × 4): the adjoint of wino4_at.
+static inline __attribute__((always_inline)) void wino4_a(const v16 y[4], v16 r[6]) {
+    const v16 p = y[0] + y[2], q = y[1] + y[3];
+    const v16 u = y[0] + 4.0f * y[2], v = 2.0f * y[1] + 8.0f * y[3];
+    r[0] = y[0];
+    r[1] = p + q;
+    r[2] = p - q;
+    r[3] = u + v;
+    r[4] = u - v;
+    r[5] = y[3];
+}
+
+// dMt[k][p][f] = (A dY Aᵀ)[k / 6][k % 6] for filter f and tile t of tile rows
+// q0 … q0 + R − 1 (dout points at image 0) at position p = wino4_position(t),
+// V's column of that tile; zeros for the outputs past OH, OW and at the
+// positions of the last 16-tile vector that hold no tile. Y holds a tile
+// row's four dout rows pixel by pixel (FNp floats each, zero past FN and OW).
+static inline __attribute__((always_inline)) void
+wino4_dout(const sn_conv_geometry *g, const wino_layout *W, const float *restrict dout, long q0, int R,
+           float *restrict dMt, float *restrict Y) {
+    const int FN = g->FN, OH = g->OH, OW = g->OW, TH = W->TH, TW = W->TW;
+    const long FNp = W->FNp, S2 = W->S2, out_image = (long)FN * OH * OW, kst = W->dMk;
+    const long tiles = (long)R * TW;
+    for (long t = tiles; t < round16(tiles); t++)
+        for (int k = 0; k < 36; k++) memset(dMt + k * kst + wino4_position(t) * FNp, 0, sizeof(float) * (size_t)FNp);
+    memset(Y, 0, sizeof(float) * (size_t)(4 * S2 * FNp));
+    for (int r = 0; r < R; r++) {
+        const long q = q0 + r, n = q / TH;
+        const int th = (int)(q % TH);
+        for (int a = 0; a < 4; a++) {
+            const int oh = 4 * th + a;
+            float *ya = Y + a * S2 * FNp;
+            if (oh >= OH) {  // rows of the last tile row past OH: zeros
+                memset(ya, 0, sizeof(float) * (size_t)(S2 * FNp));
+                continue;
+            }
+            for (int f = 0; f < FN; f++) {
+                const float *src = dout + n * out_image + ((long)f * OH + oh) * OW;
+                for (int ow = 0; ow < OW; ow++) ya[ow * FNp + f] = src[ow];
+            }
+        }
+        for (int tw = 0; tw < TW; tw++) {
+            float *restrict d = dMt + wino4_position((long)r * TW + tw) * FNp;
+            for (long v = 0; v < FNp; v += 16) {
+                v16 z[6][4];  // A dY, by column
+                for (int b = 0; b < 4; b++) {
+                    v16 col[4], t6[6];
+                    for (int a = 0; a < 4; a++) col[a] = *(const v16u *)(Y + (a * S2 + 4 * tw + b) * FNp + v);
+                    wino4_a(col, t6);
+                    for (int i = 0; i < 6; i++) z[i][b] = t6[i];
+                }
+                for (int i = 0; i < 6; i++) {  // then Aᵀ along each row
+                    v16 t6[6];
+                    wino4_a(z[i], t6);
+                    for (int j = 0; j < 6; j++) *(v16u *)(d + (6 * i + j) * kst + v) = t6[j];
+                }
+            }
+        }
+    }
+}
+
+// dU (36, C, FNp) += the weight gradient's products for n consecutive
+// images (x and dout point at the first), in the forward's chunks; the sums
+// over tiles run in V's column order.
+static inline __attribute__((always_inline)) void
+wino4_wgrad_body(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,
+                 const float *restrict dout, int n, float *restrict dU, float *restrict region, const int wide) {
+    const int FN = g->FN, C = g->C;
+    const long Tp = W->Tp, FNp = W->FNp;
+    float *V = region + W->V, *D = region + W->D, *dMt = region + W->dM, *Y = region + W->Y;
+    const long total = (long)n * W->TH;
+    for (long q0 = 0; q0 < total; q0 += W->R) {
+        const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
+        const int cols = (int)round16(R * W->TW);
+        wino4_input(g, W, x, q0, R, V, D);
+        wino4_dout(g, W, dout, q0, R, dMt, Y);
+        for (int k = 0; k < 36; k++)
+            gemm_ab_acc(C, FN, cols, V + k * W->Vk, Tp, 1, dMt + k * W->dMk, FNp,
+                        dU + (long)k * C * FNp, FNp, wide);
+    }
+}
+
+// r = Gᵀ u for six entries (G as in the header, 6 × 3).
+static inline void wino4_gt(const float u[6], float r[3]) {
+    const float sixth = 1.0f / 6.0f, twelfth = 1.0f / 12.0f, twentyfourth = 1.0f / 24.0f;
+    const float s12 = u[1] + u[2], d12 = u[2] - u[1], s34 = u[3] + u[4], d34 = u[3] - u[4];
+    r[0] = (0.25f * u[0] - s12 * sixth) + s34 * twentyfourth;
+    r[1] = d12 * sixth + d34 * twelfth;
+    r[2] = (s34 - s12) * sixth + u[5];
+}
+
+// dw (FN, C, 3, 3) = Gᵀ dU_fc G for the summed dU (36, C, FNp). Compiled
+// once (no clones), so every instruction set rounds it the same.
+static void wino4_weight_gradient(int FN, int C, long FNp, const float *restrict dU, float *restrict dw) {
+    for (int f = 0; f < FN; f++)
+        for (int c = 0; c < C; c++) {
+            float t[3][6];  // Gᵀ dU, by column
+            for (int j = 0; j < 6; j++) {
+                float col[6], r[3];
+                for (int i = 0; i < 6; i++) col[i] = dU[((long)(6 * i + j) * C + c) * FNp + f];
+                wino4_gt(col, r);
+                for (int a = 0; a < 3; a++) t[a][j] = r[a];
+            }
+            float *o = dw + ((long)f * C + c) * 9;
+            for (int a = 0; a < 3; a++) wino4_gt(t[a], o + 3 * a);
+        }
 }
 
 #endif
