@@ -214,6 +214,11 @@ struct RegressionCase: CustomTestStringConvertible, Sendable {
         RegressionCase(name: "demo --iterations Int.max", status: 64) { world in
             ["demo", "gradient-descent", "--iterations", "9223372036854775807", "--data", world.data]
         },
+        // The download deadline, now + timeout, overflowed the clock and trapped.
+        RegressionCase(name: "data fetch --timeout Int.max", status: 64) { world in
+            ["data", "fetch", "fashion-mnist", "--to", world.work + "/fetched", "--mirror", "http://127.0.0.1:9/",
+             "--timeout", "9223372036854775807"]
+        },
     ]
 }
 

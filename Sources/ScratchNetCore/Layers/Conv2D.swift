@@ -8,9 +8,9 @@
 /// they unfold nothing (the product reads the zero-padded image at the
 /// offsets of the book's im2col rows, and the input gradient is the forward
 /// of the transposed convolution); 3×3 stride-1 layers with enough channels
-/// run Winograd: F(4×4, 3×3) or F(2×2, 3×3) for the forward and the input
-/// gradient (4× or 2.25× fewer multiplies), F(2×2, 3×3) for the weight
-/// gradient (see ``ConvolutionAlgorithm``); other strides unfold each image. The
+/// run Winograd: F(4×4, 3×3) or F(2×2, 3×3) for the forward, the input
+/// gradient and the weight gradient (4× or 2.25× fewer multiplies; see
+/// ``ConvolutionAlgorithm``); other strides unfold each image. The
 /// scratch comes from the arena; the backward recomputes what it needs
 /// rather than keeping it. When `computesInputGradient` is false
 /// (a first layer), the input gradient is skipped.

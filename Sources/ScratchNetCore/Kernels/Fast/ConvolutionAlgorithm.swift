@@ -15,8 +15,8 @@ public enum ConvolutionAlgorithm: CaseIterable, Sendable, CustomStringConvertibl
     /// Winograd F(2×2, 3×3): 3×3 stride-1 layers only; for the input
     /// gradient also padding ≤ 2.
     case winograd
-    /// Winograd F(4×4, 3×3) for the forward and the input gradient (the
-    /// weight gradient as `winograd`), on the same layers.
+    /// Winograd F(4×4, 3×3) for the forward, the input gradient and the
+    /// weight gradient, on the same layers.
     case winograd4x4
 
     public var description: String {
