@@ -714,10 +714,7 @@ typedef void (*conv_wgrad_fn)(const sn_conv_geometry *, const wino_layout *, con
     static ATTRIBUTE void conv_wgrad_##SUFFIX(                                                    \
         const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,                 \
         const float *restrict dout, int n, float *restrict dU, float *restrict region) {          \
-        if (W->m == 4)                                                                            \
-            wino4_wgrad_body(g, W, x, dout, n, dU, region, WIDE);                                 \
-        else                                                                                      \
-            wino_wgrad_body(g, W, x, dout, n, dU, region, WIDE);                                  \
+        wino_wgrad_body(g, W, x, dout, n, dU, region, WIDE);                                      \
     }                                                                                             \
     static ATTRIBUTE void conv_image_forward_##SUFFIX(                                            \
         const sn_conv_geometry *g, const conv_layout *L, const int *restrict boff,                \

@@ -405,26 +405,6 @@ wino_dout(const sn_conv_geometry *g, const wino_layout *W, const float *restrict
     }
 }
 
-// dU (16, C, FNp) += the weight gradient's products for n consecutive
-// images (x and dout point at the first), in the forward's chunks.
-static inline __attribute__((always_inline)) void
-wino_wgrad_body(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,
-                const float *restrict dout, int n, float *restrict dU, float *restrict region, const int wide) {
-    const int FN = g->FN, C = g->C;
-    const long Tp = W->Tp, FNp = W->FNp;
-    float *V = region + W->V, *D = region + W->D, *dMt = region + W->dM, *Y = region + W->Y;
-    const long total = (long)n * W->TH;
-    for (long q0 = 0; q0 < total; q0 += W->R) {
-        const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
-        const int cols = R * W->TW;
-        wino_input(g, W, x, q0, R, V, D, 0);
-        wino_dout(g, W, dout, q0, R, dMt, Y);
-        for (int k = 0; k < 16; k++)
-            gemm_ab_acc(C, FN, cols, V + k * W->Vk, Tp, 1, dMt + k * W->dMk, FNp,
-                        dU + (long)k * C * FNp, FNp, wide);
-    }
-}
-
 // dw (FN, C, 3, 3) = Gᵀ dU_fc G for the summed dU (16, C, FNp).
 static void wino_weight_gradient(int FN, int C, long FNp, const float *restrict dU, float *restrict dw) {
     for (int f = 0; f < FN; f++)

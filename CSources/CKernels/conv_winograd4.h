@@ -20,7 +20,8 @@
  * The weight gradient goes through the same tiles as F(2×2)'s does
  * (conv_winograd.h): dM = A dY Aᵀ (6×6 from each 4×4 dout tile),
  * dU_k (C, FN) += V_k · dM_kᵀ over the batch, dW_fc = Gᵀ dU_fc G at the end:
- * 36 products per 16 outputs where 2×2 tiles take 64.
+ * 36 products per 16 outputs where 2×2 tiles take 64. wino_wgrad_body,
+ * here because it calls both headers' transforms, runs either tile side.
  *
  * The layout is F(2×2)'s with four columns per tile: tile rows of a chunk
  * end to end, TW tiles each, 16 tiles per vector; tile t reads its six
@@ -326,22 +327,29 @@ wino4_dout(const sn_conv_geometry *g, const wino_layout *W, const float *restric
     }
 }
 
-// dU (36, C, FNp) += the weight gradient's products for n consecutive
-// images (x and dout point at the first), in the forward's chunks; the sums
-// over tiles run in V's column order.
+// dU ((m + 2)², C, FNp) += the weight gradient's products for n
+// consecutive images (x and dout point at the first), in the forward's
+// chunks, for m×m tiles (m = W->m, 2 or 4); the sums over tiles run in V's
+// column order (tile order for 2×2 tiles, wino4_position's for 4×4 ones).
 static inline __attribute__((always_inline)) void
-wino4_wgrad_body(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,
-                 const float *restrict dout, int n, float *restrict dU, float *restrict region, const int wide) {
-    const int FN = g->FN, C = g->C;
+wino_wgrad_body(const sn_conv_geometry *g, const wino_layout *W, const float *restrict x,
+                const float *restrict dout, int n, float *restrict dU, float *restrict region, const int wide) {
+    const int FN = g->FN, C = g->C, entries = (W->m + 2) * (W->m + 2);
     const long Tp = W->Tp, FNp = W->FNp;
     float *V = region + W->V, *D = region + W->D, *dMt = region + W->dM, *Y = region + W->Y;
     const long total = (long)n * W->TH;
     for (long q0 = 0; q0 < total; q0 += W->R) {
         const int R = (int)(total - q0 < W->R ? total - q0 : W->R);
-        const int cols = (int)round16(R * W->TW);
-        wino4_input(g, W, x, q0, R, V, D);
-        wino4_dout(g, W, dout, q0, R, dMt, Y);
-        for (int k = 0; k < 36; k++)
+        int cols = R * W->TW;
+        if (W->m == 4) {
+            cols = (int)round16(cols);  // 4×4 tiles sit permuted in each vector of 16
+            wino4_input(g, W, x, q0, R, V, D);
+            wino4_dout(g, W, dout, q0, R, dMt, Y);
+        } else {
+            wino_input(g, W, x, q0, R, V, D, 0);
+            wino_dout(g, W, dout, q0, R, dMt, Y);
+        }
+        for (int k = 0; k < entries; k++)
             gemm_ab_acc(C, FN, cols, V + k * W->Vk, Tp, 1, dMt + k * W->dMk, FNp,
                         dU + (long)k * C * FNp, FNp, wide);
     }
