@@ -359,31 +359,42 @@ wino_forward_body(const sn_conv_geometry *g, const wino_layout *W, const float *
     }
 }
 
+// Y's m dout rows of tile row q (m×m tiles; dout points at image 0), row a
+// at a·S2·FNp, pixel by pixel: FNp floats per pixel, filter f at f. Rows
+// past OH are zeroed; pixels past OW and filters past FN are not written
+// (zeros the caller set once).
+static inline __attribute__((always_inline)) void
+wino_dout_rows(const sn_conv_geometry *g, const wino_layout *W, const float *restrict dout, long q, const int m,
+               float *restrict Y) {
+    const int FN = g->FN, OH = g->OH, OW = g->OW;
+    const long FNp = W->FNp, S2 = W->S2, n = q / W->TH;
+    const int th = (int)(q % W->TH);
+    for (int a = 0; a < m; a++) {
+        const int oh = m * th + a;
+        float *ya = Y + a * S2 * FNp;
+        if (oh >= OH) {  // rows of the last tile row past OH
+            memset(ya, 0, sizeof(float) * (size_t)(S2 * FNp));
+            continue;
+        }
+        for (int f = 0; f < FN; f++) {
+            const float *src = dout + (n * FN + f) * OH * OW + (long)oh * OW;
+            for (int ow = 0; ow < OW; ow++) ya[ow * FNp + f] = src[ow];
+        }
+    }
+}
+
 // dMt[k][t][f] = (A dY Aᵀ)[k / 4][k % 4] for filter f and the tiles of tile
 // rows q0 … q0 + R − 1 (dout points at image 0), t as in wino_input; zeros
-// for the outputs past OH, OW. Y holds a tile row's two
-// dout rows pixel by pixel (FNp floats each, zero past FN and past OW).
+// for the outputs past OH, OW. Y holds a tile row's two dout rows
+// (wino_dout_rows).
 static inline __attribute__((always_inline)) void
 wino_dout(const sn_conv_geometry *g, const wino_layout *W, const float *restrict dout, long q0, int R,
           float *restrict dMt, float *restrict Y) {
-    const int FN = g->FN, OH = g->OH, OW = g->OW, TH = W->TH, TW = W->TW;
-    const long Tp = W->Tp, FNp = W->FNp, S2 = W->S2, out_image = (long)FN * OH * OW, kst = W->dMk;
+    const int TW = W->TW;
+    const long FNp = W->FNp, S2 = W->S2, kst = W->dMk;
     memset(Y, 0, sizeof(float) * (size_t)(2 * S2 * FNp));
     for (int r = 0; r < R; r++) {
-        const long q = q0 + r, n = q / TH;
-        const int th = (int)(q % TH);
-        for (int a = 0; a < 2; a++) {
-            const int oh = 2 * th + a;
-            float *ya = Y + a * S2 * FNp;
-            if (oh >= OH) {  // the second row of an odd OH's last tile row: zeros
-                for (long k = 0; k < S2 * FNp; k++) ya[k] = 0.0f;
-                continue;
-            }
-            for (int f = 0; f < FN; f++) {
-                const float *src = dout + n * out_image + ((long)f * OH + oh) * OW;
-                for (int ow = 0; ow < OW; ow++) ya[ow * FNp + f] = src[ow];
-            }
-        }
+        wino_dout_rows(g, W, dout, q0 + r, 2, Y);
         float *restrict d = dMt + (long)r * TW * FNp;
         for (int tw = 0; tw < TW; tw++) {
             for (long v = 0; v < FNp; v += 16) {

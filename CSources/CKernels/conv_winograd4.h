@@ -282,31 +282,18 @@ static inline __attribute__((always_inline)) void wino4_a(const v16 y[4], v16 r[
 // q0 … q0 + R − 1 (dout points at image 0) at position p = wino4_position(t),
 // V's column of that tile; zeros for the outputs past OH, OW and at the
 // positions of the last 16-tile vector that hold no tile. Y holds a tile
-// row's four dout rows pixel by pixel (FNp floats each, zero past FN and OW).
+// row's four dout rows (wino_dout_rows).
 static inline __attribute__((always_inline)) void
 wino4_dout(const sn_conv_geometry *g, const wino_layout *W, const float *restrict dout, long q0, int R,
            float *restrict dMt, float *restrict Y) {
-    const int FN = g->FN, OH = g->OH, OW = g->OW, TH = W->TH, TW = W->TW;
-    const long FNp = W->FNp, S2 = W->S2, out_image = (long)FN * OH * OW, kst = W->dMk;
+    const int TW = W->TW;
+    const long FNp = W->FNp, S2 = W->S2, kst = W->dMk;
     const long tiles = (long)R * TW;
     for (long t = tiles; t < round16(tiles); t++)
         for (int k = 0; k < 36; k++) memset(dMt + k * kst + wino4_position(t) * FNp, 0, sizeof(float) * (size_t)FNp);
     memset(Y, 0, sizeof(float) * (size_t)(4 * S2 * FNp));
     for (int r = 0; r < R; r++) {
-        const long q = q0 + r, n = q / TH;
-        const int th = (int)(q % TH);
-        for (int a = 0; a < 4; a++) {
-            const int oh = 4 * th + a;
-            float *ya = Y + a * S2 * FNp;
-            if (oh >= OH) {  // rows of the last tile row past OH: zeros
-                memset(ya, 0, sizeof(float) * (size_t)(S2 * FNp));
-                continue;
-            }
-            for (int f = 0; f < FN; f++) {
-                const float *src = dout + n * out_image + ((long)f * OH + oh) * OW;
-                for (int ow = 0; ow < OW; ow++) ya[ow * FNp + f] = src[ow];
-            }
-        }
+        wino_dout_rows(g, W, dout, q0 + r, 4, Y);
         for (int tw = 0; tw < TW; tw++) {
             float *restrict d = dMt + wino4_position((long)r * TW + tw) * FNp;
             for (long v = 0; v < FNp; v += 16) {
