@@ -91,6 +91,19 @@ static wino_layout wino_tiling(const sn_conv_geometry *g, int m) {
     return W;
 }
 
+// The weight gradient's buffers after the forward's region, for W.m × W.m
+// tiles: dM ((m + 2)², Tp, FNp), Y (m, S2, FNp) a tile row's dout rows by
+// pixel, and the per-block sums dU ((m + 2)², C, FNp).
+static void wino_add_wgrad(const sn_conv_geometry *g, wino_layout *W) {
+    const long entries = (long)(W->m + 2) * (W->m + 2);
+    W->FNp = round16(g->FN);
+    W->dM = W->region;
+    W->dMk = W->Tp * W->FNp + SN_WINO_PLANE_SKEW;
+    W->Y = W->dM + entries * W->dMk;
+    W->gregion = W->Y + W->m * W->S2 * W->FNp;
+    W->dU = entries * g->C * W->FNp;
+}
+
 static wino_layout wino_layout_of(const sn_conv_geometry *g) {
     wino_layout W = wino_tiling(g, 2);
     W.dlen = round16(2 * W.Tp + 48);
@@ -99,12 +112,7 @@ static wino_layout wino_layout_of(const sn_conv_geometry *g) {
     W.D = W.M + 16L * W.Mk;
     W.O = W.D + 16 * W.dlen;
     W.region = W.O + 4 * W.Tp;
-    W.FNp = round16(g->FN);
-    W.dM = W.region;
-    W.dMk = W.Tp * W.FNp + SN_WINO_PLANE_SKEW;
-    W.Y = W.dM + 16 * W.dMk;
-    W.gregion = W.Y + 2 * W.S2 * W.FNp;
-    W.dU = 16L * g->C * W.FNp;
+    wino_add_wgrad(g, &W);
     W.U = 16L * g->FN * g->C;
     return W;
 }

@@ -35,8 +35,7 @@
 #define SN_CONV_WINOGRAD4_H
 
 // The layout for 4×4 tiles: V (36, C, Tp), M (36, FN, Tp), D (2, 2, 6,
-// dlen), O (4, 4·Tp); for the weight gradient also dM (36, Tp, FNp) and
-// Y (4, S2, FNp) four dout rows by pixel, and dU (36, C, FNp).
+// dlen), O (4, 4·Tp), and the weight gradient's buffers (wino_add_wgrad).
 static wino_layout wino4_layout_of(const sn_conv_geometry *g) {
     wino_layout W = wino_tiling(g, 4);
     W.dlen = round16(4 * W.Tp + 16);  // the last vector reads 64 floats from 4·t, t < Tp
@@ -45,12 +44,7 @@ static wino_layout wino4_layout_of(const sn_conv_geometry *g) {
     W.D = W.M + 36L * W.Mk;
     W.O = W.D + 24 * W.dlen;
     W.region = W.O + 16 * W.Tp;
-    W.FNp = round16(g->FN);
-    W.dM = W.region;
-    W.dMk = W.Tp * W.FNp + SN_WINO_PLANE_SKEW;
-    W.Y = W.dM + 36 * W.dMk;
-    W.gregion = W.Y + 4 * W.S2 * W.FNp;
-    W.dU = 36L * g->C * W.FNp;
+    wino_add_wgrad(g, &W);
     W.U = 36L * g->FN * g->C;
     return W;
 }
