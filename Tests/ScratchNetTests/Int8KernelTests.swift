@@ -2,12 +2,14 @@ import Testing
 import ScratchNet
 import ScratchNetTestSupport
 
-/// Every int8 path the CPU runs (generic, AVX2, AVX-512 VNNI), forced one at
-/// a time, against the naive Swift kernels, bit for bit: the sums are exact
-/// integers and the output stage is the same float operations. Odd shapes
-/// (1, 7, 33, 100, K = 784 for the full int8 range in long sums), at 1 and 2
-/// threads, with the worst case for vpmaddubsw saturation (bytes 255 times
-/// weights ±127) in every product.
+/// Every int8 path the CPU runs (generic, AVX2 with and without vpmaddubsw,
+/// AVX-512 VNNI), forced one at a time, against the naive Swift kernels, bit
+/// for bit: the sums are exact integers and the output stage is the same
+/// float operations. Odd shapes (1, 7, 33, 100, K = 784 for the full int8
+/// range in long sums), at 1 and 2 threads, with weights of the full int8
+/// range (where AVX2 must widen) and of the quantizer's [-64, 64] (where it
+/// runs vpmaddubsw), each with its worst case for int16 saturation (bytes 255
+/// times the largest weights of one sign) in every product.
 @Suite("int8 kernels")
 struct Int8KernelTests {
     static let sizes = [1, 7, 33, 100]
@@ -20,7 +22,9 @@ struct Int8KernelTests {
             return state >> 33
         }
         mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
-        mutating func weights(_ n: Int) -> [Int8] { (0..<n).map { _ in Int8(Int(next() % 255) - 127) } }
+        mutating func weights(_ n: Int, limit: Int = 127) -> [Int8] {
+            (0..<n).map { _ in Int8(Int(next() % UInt64(2 * limit + 1)) - limit) }
+        }
     }
 
     @Test func skippedPathsAreNamed() {
@@ -75,24 +79,26 @@ struct Int8KernelTests {
     @Test(arguments: Self.shapes.indices)
     func everyPathMatchesNaiveBitForBit(shapeIndex: Int) {
         let (m, n, k) = Self.shapes[shapeIndex]
-        var rng = Random(state: UInt64(shapeIndex + 1))
-        let lda = k + shapeIndex % 3
-        var a = rng.bytes(m * lda)
-        var w = rng.weights(n * k)
-        // Worst case for pairwise int16 saturation: 255 × ±127 over a whole row.
-        for p in 0..<k { a[p] = 255; w[p] = p % 3 == 0 ? -127 : 127 }
-        let bias = (0..<n).map { _ in Int32(Int(rng.next() % 200_001) - 100_000) }
-        let scale = (0..<n).map { _ in Float(rng.next() % 1000 + 1) * 1e-6 }
-        let expected = product(NaiveKernels(), m: m, n: n, k: k, a: a, lda: lda, w: w, bias: bias, scale: scale)
-        for path in Int8MicroKernel.supported {
-            for threads in [1, 2] {
-                let got = product(FastInt8Kernels(threads: threads, path: path), m: m, n: n, k: k, a: a, lda: lda,
-                                  w: w, bias: bias, scale: scale)
-                #expect(got.keys.sorted { $0.lexicographicallyPrecedes($1) } == expected.keys.sorted { $0.lexicographicallyPrecedes($1) },
-                        "\(path), \(threads) threads, (\(m), \(n), \(k)): bytes differ")
-                for (key, floats) in expected {
-                    #expect(got[key].map { $0.map(\.bitPattern) } == floats.map(\.bitPattern),
-                            "\(path), \(threads) threads, (\(m), \(n), \(k)): floats differ")
+        for limit in [127, Int(QuantizedModel.weightLimit)] {
+            var rng = Random(state: UInt64(shapeIndex + 1))
+            let lda = k + shapeIndex % 3
+            var a = rng.bytes(m * lda)
+            var w = rng.weights(n * k, limit: limit)
+            // Worst case for pairwise int16 saturation: 255 × the largest weights, pairs of one sign, over a whole row.
+            for p in 0..<k { a[p] = 255; w[p] = Int8(p % 4 < 2 ? -limit : limit) }
+            let bias = (0..<n).map { _ in Int32(Int(rng.next() % 200_001) - 100_000) }
+            let scale = (0..<n).map { _ in Float(rng.next() % 1000 + 1) * 1e-6 }
+            let expected = product(NaiveKernels(), m: m, n: n, k: k, a: a, lda: lda, w: w, bias: bias, scale: scale)
+            for path in Int8MicroKernel.supported {
+                for threads in [1, 2] {
+                    let got = product(FastInt8Kernels(threads: threads, path: path), m: m, n: n, k: k, a: a, lda: lda,
+                                      w: w, bias: bias, scale: scale)
+                    let context = "\(path), \(threads) threads, (\(m), \(n), \(k)), weights ±\(limit)"
+                    #expect(got.keys.sorted { $0.lexicographicallyPrecedes($1) } == expected.keys.sorted { $0.lexicographicallyPrecedes($1) },
+                            "\(context): bytes differ")
+                    for (key, floats) in expected {
+                        #expect(got[key].map { $0.map(\.bitPattern) } == floats.map(\.bitPattern), "\(context): floats differ")
+                    }
                 }
             }
         }
@@ -110,7 +116,8 @@ struct Int8KernelTests {
                                kernelWidth: c.kernel, stride: c.stride, padding: c.padding)
         var rng = Random(state: UInt64(caseIndex + 100))
         let x = rng.bytes(c.batch * c.channels * c.size * c.size)
-        let w = rng.weights(c.filters * g.windowSize)
+        // Even cases: full-range weights (AVX2 widens); odd: the quantizer's (AVX2 runs vpmaddubsw).
+        let w = rng.weights(c.filters * g.windowSize, limit: caseIndex % 2 == 0 ? 127 : Int(QuantizedModel.weightLimit))
         let bias = (0..<c.filters).map { _ in Int32(Int(rng.next() % 20001) - 10000) }
         let scale = (0..<c.filters).map { _ in Float(rng.next() % 1000 + 1) * 1e-5 }
         let count = c.batch * c.filters * g.outputPixels
@@ -166,7 +173,8 @@ struct Int8KernelTests {
                                kernelWidth: c.kernel, stride: c.stride, padding: c.padding)
         var rng = Random(state: UInt64(caseIndex + 300))
         let x = rng.bytes(c.batch * c.channels * c.size * c.size)
-        let w = rng.weights(c.filters * g.windowSize)
+        // Even cases: full-range weights (AVX2 widens); odd: the quantizer's (AVX2 runs vpmaddubsw).
+        let w = rng.weights(c.filters * g.windowSize, limit: caseIndex % 2 == 0 ? 127 : Int(QuantizedModel.weightLimit))
         let bias = (0..<c.filters).map { _ in Int32(Int(rng.next() % 20001) - 10000) }
         let scale = (0..<c.filters).map { _ in Float(rng.next() % 1000 + 1) * 1e-5 }
         let xLast = Self.toChannelsLast(x, batch: c.batch, channels: c.channels, pixels: c.size * c.size)

@@ -361,14 +361,19 @@ void sn_gather_bytes_augmented(int nthreads, const uint8_t *src, const int32_t *
  * float (see sn_qgemm_output). Integer sums are exact, so every ISA path
  * gives the same bits as the plain C one and the Swift reference. */
 
-/// The int8 matrix-multiply paths. AUTO: AVX-512 VNNI (vpdpbusd), else AVX2
-/// (u8/s8 widened to s16 and summed by vpmaddwd: exact, no vpmaddubsw
-/// saturation), else generic C. The others force one, for tests.
+/// The int8 matrix-multiply paths. AUTO: AVX-512 VNNI (vpdpbusd), else AVX2,
+/// else generic C. AVX2 runs vpmaddubsw (u8 × s8 pairs summed into int16)
+/// when the packed weights' pairs cannot saturate it (see
+/// sn_qgemm_packed_pairs_fit_int16: the quantizer's weights in [-64, 64]
+/// always can't), else widens both to int16 for vpmaddwd (exact for any
+/// int8 weights, half the rate); AVX2_WIDENING forces the latter. The
+/// others force one path, for tests.
 typedef enum {
     SN_QGEMM_KERNEL_AUTO = 0,
     SN_QGEMM_KERNEL_GENERIC = 1,
     SN_QGEMM_KERNEL_AVX2 = 2,
     SN_QGEMM_KERNEL_AVX512_VNNI = 3,
+    SN_QGEMM_KERNEL_AVX2_WIDENING = 4,
 } sn_qgemm_kernel;
 
 /// 1 when this CPU (and build) can run `kernel`, else 0.
@@ -393,9 +398,14 @@ typedef struct {
 size_t sn_qgemm_packed_bytes(int N, int K);
 
 /// Packs w (N, K) int8 row-major at row stride ldw into the layout every
-/// path reads: panels of 16 channels, in each groups of 4 k, 64 bytes per
-/// group (channel-major within the group), zero-padded. Done once at load.
+/// path reads: a 64-byte header, then panels of 16 channels, in each groups
+/// of 4 k, 64 bytes per group (channel-major within the group),
+/// zero-padded. Done once at load.
 void sn_qgemm_pack_weights(int N, int K, const int8_t *w, int ldw, int8_t *packed);
+
+/// 1 when every pair of packed weights (k = 2t, 2t+1 of one channel) has
+/// |w| + |w'| <= 128, so 255·(|w| + |w'|) fits vpmaddubsw's int16 sums.
+int sn_qgemm_packed_pairs_fit_int16(const int8_t *packed);
 
 /// out = stage(A·Wᵀ) for A (M, K) uint8 at row stride lda and W (N, K)
 /// packed by sn_qgemm_pack_weights. K at most 32768 and |bias| at most

@@ -120,7 +120,7 @@ int sn_qconv_nhwc_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x
                           const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
                           sn_conv_geometry g) {
     if (!sn_qgemm_kernel_supported(kernel)) return -1;
-    sn_qconv_images(image, sn_qgemm_block_for(kernel), nthreads, x, x_zero_point, packed, out, scratch,
+    sn_qconv_images(image, sn_qgemm_block_for(kernel, packed), nthreads, x, x_zero_point, packed, out, scratch,
                     cols_bytes(g), g);
     return 0;
 }

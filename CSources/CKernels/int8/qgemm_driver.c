@@ -10,6 +10,7 @@
  */
 #include "qgemm_internal.h"
 #include "../parallel_ranges.h"
+#include <stdlib.h>
 
 #define PAR_MNK SN_QGEMM_PAR_MNK
 #define STRIP 8
@@ -21,6 +22,7 @@ int sn_qgemm_kernel_supported(sn_qgemm_kernel kernel) {
         return 1;
 #ifdef SN_QX86
     case SN_QGEMM_KERNEL_AVX2:
+    case SN_QGEMM_KERNEL_AVX2_WIDENING:
         return __builtin_cpu_supports("avx2");
     case SN_QGEMM_KERNEL_AVX512_VNNI:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -32,7 +34,7 @@ int sn_qgemm_kernel_supported(sn_qgemm_kernel kernel) {
     }
 }
 
-sn_qgemm_block_fn sn_qgemm_block_for(sn_qgemm_kernel kernel) {
+sn_qgemm_block_fn sn_qgemm_block_for(sn_qgemm_kernel kernel, const int8_t *packed) {
     if (kernel == SN_QGEMM_KERNEL_AUTO) {
         const int limit = sn_isa_limit();
         kernel = limit >= SN_ISA_LEVEL_AVX512 && sn_qgemm_kernel_supported(SN_QGEMM_KERNEL_AVX512_VNNI)
@@ -42,22 +44,39 @@ sn_qgemm_block_fn sn_qgemm_block_for(sn_qgemm_kernel kernel) {
     }
 #ifdef SN_QX86
     if (kernel == SN_QGEMM_KERNEL_AVX512_VNNI) return sn_qgemm_block_avx512_vnni;
-    if (kernel == SN_QGEMM_KERNEL_AVX2) return sn_qgemm_block_avx2;
+    if (kernel == SN_QGEMM_KERNEL_AVX2)
+        return sn_qgemm_packed_pairs_fit_int16(packed) ? sn_qgemm_block_avx2_pairs : sn_qgemm_block_avx2;
+    if (kernel == SN_QGEMM_KERNEL_AVX2_WIDENING) return sn_qgemm_block_avx2;
 #endif
     return sn_qgemm_block_generic;
 }
 
 size_t sn_qgemm_packed_bytes(int N, int K) {
-    return (size_t)((N + 15) / 16) * (size_t)sn_qgemm_groups(K) * 64;
+    return SN_QGEMM_HEADER + (size_t)((N + 15) / 16) * (size_t)sn_qgemm_groups(K) * 64;
 }
 
 void sn_qgemm_pack_weights(int N, int K, const int8_t *w, int ldw, int8_t *packed) {
     const int G = sn_qgemm_groups(K), P = (N + 15) / 16;
     memset(packed, 0, sn_qgemm_packed_bytes(N, K));
+    int8_t *panels = packed + SN_QGEMM_HEADER;
+    int fit = 1;
     for (int p = 0; p < P; p++)
-        for (int c = 0; c < 16 && 16 * p + c < N; c++)
-            for (int k = 0; k < K; k++)
-                packed[((size_t)p * G + k / 4) * 64 + c * 4 + k % 4] = w[(size_t)(16 * p + c) * ldw + k];
+        for (int c = 0; c < 16 && 16 * p + c < N; c++) {
+            const int8_t *row = w + (size_t)(16 * p + c) * ldw;
+            for (int k = 0; k < K; k++) panels[((size_t)p * G + k / 4) * 64 + c * 4 + k % 4] = row[k];
+            for (int k = 0; k < K; k += 2) {
+                int pair = abs(row[k]) + (k + 1 < K ? abs(row[k + 1]) : 0);
+                if (pair > 128) fit = 0;
+            }
+        }
+    sn_qgemm_packed_header h = {N, K, fit};
+    memcpy(packed, &h, sizeof h);
+}
+
+int sn_qgemm_packed_pairs_fit_int16(const int8_t *packed) {
+    sn_qgemm_packed_header h;
+    memcpy(&h, packed, sizeof h);
+    return h.pairs_fit_int16;
 }
 
 void sn_qgemm_run(sn_qgemm_block_fn block, int nthreads, int M, int N, int K, const uint8_t *A, int lda,
@@ -65,6 +84,7 @@ void sn_qgemm_run(sn_qgemm_block_fn block, int nthreads, int M, int N, int K, co
     const int panels = (N + 15) / 16, strips = (M + STRIP - 1) / STRIP;
     int nth = nthreads;
     if ((long)M * N * K < PAR_MNK) nth = 1;
+    packed = sn_qgemm_panels(packed);
     if (nth <= 1) {
         block(0, M, 0, panels, N, K, A, lda, packed, out);
     } else if (strips >= 2 * nth || strips >= panels) {
@@ -83,7 +103,7 @@ int sn_qgemm_with_kernel(sn_qgemm_kernel kernel, int nthreads, int M, int N, int
                          int lda, const int8_t *packed, const sn_qgemm_output *out) {
     if (!sn_qgemm_kernel_supported(kernel)) return -1;
     if (M <= 0 || N <= 0 || K <= 0) return 0;
-    sn_qgemm_run(sn_qgemm_block_for(kernel), nthreads, M, N, K, A, lda, packed, out);
+    sn_qgemm_run(sn_qgemm_block_for(kernel, packed), nthreads, M, N, K, A, lda, packed, out);
     return 0;
 }
 
@@ -170,7 +190,7 @@ int sn_qconv_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int
                      const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
                      sn_conv_geometry g) {
     if (!sn_qgemm_kernel_supported(kernel)) return -1;
-    sn_qconv_images(qconv_image, sn_qgemm_block_for(kernel), nthreads, x, x_zero_point, packed, out,
+    sn_qconv_images(qconv_image, sn_qgemm_block_for(kernel, packed), nthreads, x, x_zero_point, packed, out,
                     scratch, qconv_image_bytes(g), g);
     return 0;
 }

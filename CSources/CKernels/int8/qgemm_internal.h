@@ -3,13 +3,15 @@
  * layout, the per-ISA block functions and the output stage. Not part of the
  * public header.
  *
- * Packed weights (sn_qgemm_pack_weights): channels in panels of 16, K in
+ * Packed weights (sn_qgemm_pack_weights): a 64-byte header
+ * (sn_qgemm_packed_header), then the panels: channels in panels of 16, K in
  * groups of 4 (K4 = K rounded up to 4, G = K4/4 groups). Group g of panel p
- * is 64 bytes at (p·G + g)·64: channel c of the panel at byte c·4, its four
- * k values (4g .. 4g+3) next to each other. That is one zmm for vpdpbusd
- * (16 int32 lanes, each a 4-byte dot product) and four sign-extended ymm
- * for AVX2's vpmaddwd. Padding channels and k are zero, so a padded k
- * contributes nothing whatever the activation byte there.
+ * is 64 bytes at (p·G + g)·64 past the header: channel c of the panel at
+ * byte c·4, its four k values (4g .. 4g+3) next to each other. That is one
+ * zmm for vpdpbusd (16 int32 lanes, each a 4-byte dot product), two ymm for
+ * AVX2's vpmaddubsw and four sign-extended ymm for its vpmaddwd. Padding
+ * channels and k are zero, so a padded k contributes nothing whatever the
+ * activation byte there.
  */
 #ifndef SN_QGEMM_INTERNAL_H
 #define SN_QGEMM_INTERNAL_H
@@ -28,11 +30,24 @@
 #define SN_QGEMM_NR 16          /* channels per panel */
 #define SN_QGEMM_MAX_K 32768    /* |Σ| < 32768·255·127 + 2^30 < 2^31 */
 
+#define SN_QGEMM_HEADER 64      /* bytes before the first panel */
+
 static inline int sn_qgemm_groups(int K) { return (K + 3) / 4; }
 
-/// Rows [m0, m1) and panels [p0, p1) of the product, through the output stage.
+/// What the packer learned about the weights, so that a path can be chosen
+/// by them: pairs_fit_int16 is 1 when |w[j,2t]| + |w[j,2t+1]| <= 128 for
+/// every channel j and pair t, so that vpmaddubsw cannot saturate.
+typedef struct {
+    int32_t N, K, pairs_fit_int16;
+} sn_qgemm_packed_header;
+
+/// The first panel of packed weights.
+static inline const int8_t *sn_qgemm_panels(const int8_t *packed) { return packed + SN_QGEMM_HEADER; }
+
+/// Rows [m0, m1) and panels [p0, p1) of the product, through the output
+/// stage; `panels` is sn_qgemm_panels(packed).
 typedef void (*sn_qgemm_block_fn)(int m0, int m1, int p0, int p1, int N, int K,
-                                  const uint8_t *A, int lda, const int8_t *packed,
+                                  const uint8_t *A, int lda, const int8_t *panels,
                                   const sn_qgemm_output *out);
 
 SN_QGEMM_HIDDEN void sn_qgemm_block_generic(int m0, int m1, int p0, int p1, int N, int K, const uint8_t *A,
@@ -40,16 +55,18 @@ SN_QGEMM_HIDDEN void sn_qgemm_block_generic(int m0, int m1, int p0, int p1, int 
 #ifdef SN_QX86
 SN_QGEMM_HIDDEN void sn_qgemm_block_avx2(int m0, int m1, int p0, int p1, int N, int K, const uint8_t *A,
                                          int lda, const int8_t *packed, const sn_qgemm_output *out);
+SN_QGEMM_HIDDEN void sn_qgemm_block_avx2_pairs(int m0, int m1, int p0, int p1, int N, int K, const uint8_t *A,
+                                               int lda, const int8_t *panels, const sn_qgemm_output *out);
 SN_QGEMM_HIDDEN void sn_qgemm_block_avx512_vnni(int m0, int m1, int p0, int p1, int N, int K, const uint8_t *A,
                                                 int lda, const int8_t *packed, const sn_qgemm_output *out);
 #endif
 
-/// The block function of `kernel` (AUTO: the CPU's best); the caller has
-/// checked sn_qgemm_kernel_supported.
-SN_QGEMM_HIDDEN sn_qgemm_block_fn sn_qgemm_block_for(sn_qgemm_kernel kernel);
+/// The block function of `kernel` (AUTO: the CPU's best) for these packed
+/// weights; the caller has checked sn_qgemm_kernel_supported.
+SN_QGEMM_HIDDEN sn_qgemm_block_fn sn_qgemm_block_for(sn_qgemm_kernel kernel, const int8_t *packed);
 
 /// The whole product through `block`, split over up to nthreads threads
-/// when it is large enough (see qgemm_driver.c).
+/// when it is large enough (see qgemm_driver.c); `packed` starts at the header.
 SN_QGEMM_HIDDEN void sn_qgemm_run(sn_qgemm_block_fn block, int nthreads, int M, int N, int K, const uint8_t *A,
                                   int lda, const int8_t *packed, const sn_qgemm_output *out);
 

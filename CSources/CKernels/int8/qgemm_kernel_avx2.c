@@ -1,10 +1,11 @@
 /*
- * qgemm_kernel_avx2.c — the int8 product on AVX2, exact: 2 rows × 16
- * channels per tile. vpmaddubsw (u8 × s8, adjacent pairs summed into a
- * *saturating* int16) would clip 255·127·2 = 64,770; instead both operands
- * are widened to int16 (vpmovzxbw / vpmovsxbw) and vpmaddwd sums pairs into
- * int32, which cannot saturate. Half vpmaddubsw's rate, full 8-bit weights
- * and activations, and the same integers as VNNI and the plain C path.
+ * qgemm_kernel_avx2.c — the int8 product on AVX2 for any int8 weights,
+ * exact: 2 rows × 16 channels per tile. vpmaddubsw (u8 × s8, adjacent pairs
+ * summed into a *saturating* int16) would clip 255·127·2 = 64,770; here
+ * both operands are widened to int16 (vpmovzxbw / vpmovsxbw) and vpmaddwd
+ * sums pairs into int32, which cannot saturate. Half vpmaddubsw's rate; the
+ * path for weights whose pairs do not fit it (qgemm_kernel_avx2_pairs.c
+ * takes the others), with the same integers as VNNI and the plain C path.
  */
 #include "qgemm_internal.h"
 
@@ -44,10 +45,10 @@ tile(const int mr, int G, int K, const uint8_t *A, int lda, const int8_t *panel,
 }
 
 SN_AVX2 void sn_qgemm_block_avx2(int m0, int m1, int p0, int p1, int N, int K, const uint8_t *A,
-                                 int lda, const int8_t *packed, const sn_qgemm_output *out) {
+                                 int lda, const int8_t *panels, const sn_qgemm_output *out) {
     const int G = sn_qgemm_groups(K);
     for (int p = p0; p < p1; p++) {
-        const int8_t *panel = packed + (size_t)p * G * 64;
+        const int8_t *panel = panels + (size_t)p * G * 64;
         const int nc = N - 16 * p < 16 ? N - 16 * p : 16;
         int i0 = m0;
         for (; i0 + MR <= m1; i0 += MR) {

@@ -39,9 +39,9 @@ store16(__m512i acc, long i, int j0, int nc, const sn_qgemm_output *o) {
 // Rows i0 .. i0+mr-1, panels p and (nv == 2) p+1.
 static inline __attribute__((always_inline)) SN_VNNI void
 tile(const int mr, const int nv, int i0, int p, int N, int K, const uint8_t *A, int lda,
-     const int8_t *packed, const sn_qgemm_output *out) {
+     const int8_t *panels, const sn_qgemm_output *out) {
     const int G = sn_qgemm_groups(K), full = K / 4;
-    const int8_t *w0 = packed + (size_t)p * G * 64, *w1 = w0 + (size_t)G * 64;
+    const int8_t *w0 = panels + (size_t)p * G * 64, *w1 = w0 + (size_t)G * 64;
     const uint8_t *a = A + (size_t)i0 * lda;
     __m512i acc[MR][2];
     for (int i = 0; i < mr; i++) acc[i][0] = acc[i][1] = _mm512_setzero_si512();
@@ -72,18 +72,18 @@ tile(const int mr, const int nv, int i0, int p, int N, int K, const uint8_t *A, 
 }
 
 SN_VNNI void sn_qgemm_block_avx512_vnni(int m0, int m1, int p0, int p1, int N, int K, const uint8_t *A,
-                                        int lda, const int8_t *packed, const sn_qgemm_output *out) {
+                                        int lda, const int8_t *panels, const sn_qgemm_output *out) {
     for (int p = p0; p < p1; p += 2) {
         const int nv = p + 1 < p1 ? 2 : 1;
         int i = m0;
         if (nv == 2) {
-            for (; i + 8 <= m1; i += 8) tile(8, 2, i, p, N, K, A, lda, packed, out);
-            for (; i + 4 <= m1; i += 4) tile(4, 2, i, p, N, K, A, lda, packed, out);
-            for (; i < m1; i++) tile(1, 2, i, p, N, K, A, lda, packed, out);
+            for (; i + 8 <= m1; i += 8) tile(8, 2, i, p, N, K, A, lda, panels, out);
+            for (; i + 4 <= m1; i += 4) tile(4, 2, i, p, N, K, A, lda, panels, out);
+            for (; i < m1; i++) tile(1, 2, i, p, N, K, A, lda, panels, out);
         } else {
-            for (; i + 8 <= m1; i += 8) tile(8, 1, i, p, N, K, A, lda, packed, out);
-            for (; i + 4 <= m1; i += 4) tile(4, 1, i, p, N, K, A, lda, packed, out);
-            for (; i < m1; i++) tile(1, 1, i, p, N, K, A, lda, packed, out);
+            for (; i + 8 <= m1; i += 8) tile(8, 1, i, p, N, K, A, lda, panels, out);
+            for (; i + 4 <= m1; i += 4) tile(4, 1, i, p, N, K, A, lda, panels, out);
+            for (; i < m1; i++) tile(1, 1, i, p, N, K, A, lda, panels, out);
         }
     }
 }

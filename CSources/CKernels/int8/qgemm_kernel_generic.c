@@ -8,10 +8,10 @@
 #define MR 4
 
 void sn_qgemm_block_generic(int m0, int m1, int p0, int p1, int N, int K, const uint8_t *A,
-                            int lda, const int8_t *packed, const sn_qgemm_output *out) {
+                            int lda, const int8_t *panels, const sn_qgemm_output *out) {
     const int G = sn_qgemm_groups(K);
     for (int p = p0; p < p1; p++) {
-        const int8_t *panel = packed + (size_t)p * G * 64;
+        const int8_t *panel = panels + (size_t)p * G * 64;
         const int nc = N - 16 * p < 16 ? N - 16 * p : 16;
         for (int i0 = m0; i0 < m1; i0 += MR) {
             const int mr = m1 - i0 < MR ? m1 - i0 : MR;

@@ -6,7 +6,8 @@
 /// float operations in both, so they agree bit for bit.
 ///
 /// Activations are uint8 with a per-tensor ``QuantizationParameters``;
-/// weights are int8 in [-127, 127], one row per output channel.
+/// weights are int8 in [-127, 127], one row per output channel (the
+/// quantizer writes [-64, 64], which AVX2's fastest path needs).
 public protocol Int8Kernels {
     /// Bytes of packed weights ``packWeights(_:outputs:inputs:into:)`` writes.
     func packedWeightBytes(outputs: Int, inputs: Int) -> Int

@@ -6,10 +6,10 @@ public struct QuantizedModel: Equatable, Sendable {
     public struct Layer: Equatable, Sendable {
         public var outputs: Int
         public var inputs: Int
-        /// (outputs, inputs) row-major in [-127, 127]; a conv's inputs are
+        /// (outputs, inputs) row-major in [-127, 127] ([-64, 64] from the quantizer); a conv's inputs are
         /// (C, FH, FW) in that order.
         public var weights: [Int8]
-        /// Per output channel: max |w| / 127.
+        /// Per output channel: max |w| / 64 from the quantizer.
         public var weightScales: [Float]
         /// The float bias / (inputScale · weightScales[j]), rounded.
         public var bias: [Int32]

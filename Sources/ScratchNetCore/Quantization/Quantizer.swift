@@ -3,8 +3,8 @@ public enum Quantizer {
     /// The int8 model of `network` with activation ranges `ranges`
     /// (``ActivationRanges/measure(_:on:batches:batchSize:)``).
     ///
-    /// Weights: per output channel, symmetric, scale max|w|/127, values in
-    /// [-127, 127]. Activations: per tensor, asymmetric uint8 over the
+    /// Weights: per output channel, symmetric, scale max|w|/64, values in
+    /// [-64, 64] (``QuantizedModel/weightLimit``). Activations: per tensor, asymmetric uint8 over the
     /// measured range (widened to hold 0). Biases: int32 in units of
     /// inputScale · weightScale.
     ///
@@ -46,10 +46,11 @@ public enum Quantizer {
                 for j in 0..<outputs {
                     var m: Float = 0
                     for k in 0..<inputs { m = max(m, abs(weight(j, k))) }
-                    let scale = m > 0 ? m / 127 : 1
+                    let limit = Float(QuantizedModel.weightLimit)
+                    let scale = m > 0 ? m / limit : 1
                     scales[j] = scale
                     for k in 0..<inputs {
-                        q[j * inputs + k] = Int8(max(-127, min(127, (weight(j, k) / scale).rounded(.toNearestOrEven))))
+                        q[j * inputs + k] = Int8(max(-limit, min(limit, (weight(j, k) / scale).rounded(.toNearestOrEven))))
                     }
                     let bq = (Double(b.value.pointer[j]) / (Double(current.scale) * Double(scale))).rounded()
                     bias[j] = Int32(max(-Double(QuantizedModel.biasLimit), min(Double(QuantizedModel.biasLimit), bq)))
@@ -77,4 +78,12 @@ public enum Quantizer {
 extension QuantizedModel {
     /// The largest |bias| stored (sums stay inside int32; see ckernels.h).
     public static let biasLimit: Int32 = 1 << 29
+
+    /// The largest |weight| the quantizer writes. AVX2's vpmaddubsw sums
+    /// two u8 × s8 products into a saturating int16: 255·64·2 = 32,640
+    /// fits, 255·127·2 does not. Weights of 7 bits and a sign let every
+    /// AVX2 CPU run the fast path with the exact integers of the others,
+    /// as onnxruntime's reduce_range does on CPUs without VNNI. Files with
+    /// weights up to ±127 still load and run, on the widening path.
+    public static let weightLimit: Int8 = 64
 }

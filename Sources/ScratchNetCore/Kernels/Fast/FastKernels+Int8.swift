@@ -7,10 +7,15 @@ import CKernels
 public enum Int8MicroKernel: CaseIterable, Sendable, CustomStringConvertible {
     /// Plain C, any CPU.
     case generic
-    /// u8 and s8 widened to s16, pairs summed by vpmaddwd (exact).
+    /// vpmaddubsw (u8 × s8 pairs into int16) when every pair of the
+    /// layer's weights has |w| + |w'| ≤ 128, as the quantizer's [-64, 64]
+    /// weights do, so nothing saturates; else ``avx2Widening``.
     case avx2
     /// vpdpbusd: four u8 × s8 products summed into each int32 lane.
     case avx512VNNI
+    /// u8 and s8 widened to s16, pairs summed by vpmaddwd: exact for any
+    /// int8 weights, at half ``avx2``'s rate.
+    case avx2Widening
 
     /// The paths this CPU and build can run.
     public static var supported: [Int8MicroKernel] {
@@ -22,6 +27,7 @@ public enum Int8MicroKernel: CaseIterable, Sendable, CustomStringConvertible {
         case .generic: "generic"
         case .avx2: "avx2"
         case .avx512VNNI: "avx512-vnni"
+        case .avx2Widening: "avx2-widening"
         }
     }
 
@@ -30,6 +36,7 @@ public enum Int8MicroKernel: CaseIterable, Sendable, CustomStringConvertible {
         case .generic: SN_QGEMM_KERNEL_GENERIC
         case .avx2: SN_QGEMM_KERNEL_AVX2
         case .avx512VNNI: SN_QGEMM_KERNEL_AVX512_VNNI
+        case .avx2Widening: SN_QGEMM_KERNEL_AVX2_WIDENING
         }
     }
 }
