@@ -109,11 +109,13 @@ static void image(sn_qgemm_block_fn block, int nth, const uint8_t *x, int zp, co
     const size_t offset = (size_t)n * P * g.FN;
     im2col_nhwc(x + (size_t)n * g.H * g.W * g.C, zp, cols, g);
     sn_qgemm_output o = *out;
+    // cols' rows and the packed weights are zero from K to K4: the product
+    // runs on whole groups of 4, with no partial last group to assemble.
     o.rs = g.FN;
     o.cs = 1;
     if (o.out_u8) o.out_q = out->out_q + offset;
     else o.out_f = out->out_f + offset;
-    sn_qgemm_run(block, nth, P, g.FN, K, cols, K4, packed, &o);
+    sn_qgemm_run(block, nth, P, g.FN, K4, cols, K4, packed, &o);
 }
 
 int sn_qconv_nhwc_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,

@@ -170,19 +170,21 @@ static void qconv_image(sn_qgemm_block_fn block, int nth, const uint8_t *x, int 
     const size_t plane = (size_t)g.FN * P;
     im2col_u8(x + (size_t)n * g.C * g.H * g.W, zp, cols, g);
     sn_qgemm_output o = *out;
+    // cols' rows and the packed weights are zero from K to K4: the product
+    // runs on whole groups of 4, with no partial last group to assemble.
     if (o.out_u8) {
         uint8_t *rows = cols + qconv_cols_bytes(g), *dst = out->out_q + (size_t)n * plane;
         o.out_q = rows;
         o.rs = g.FN;
         o.cs = 1;
-        sn_qgemm_run(block, nth, P, g.FN, K, cols, K4, packed, &o);
+        sn_qgemm_run(block, nth, P, g.FN, K4, cols, K4, packed, &o);
         for (int f = 0; f < g.FN; f++)
             for (int p = 0; p < P; p++) dst[(size_t)f * P + p] = rows[(size_t)p * g.FN + f];
     } else {
         o.rs = 1;
         o.cs = P;
         o.out_f = out->out_f + (size_t)n * plane;
-        sn_qgemm_run(block, nth, P, g.FN, K, cols, K4, packed, &o);
+        sn_qgemm_run(block, nth, P, g.FN, K4, cols, K4, packed, &o);
     }
 }
 

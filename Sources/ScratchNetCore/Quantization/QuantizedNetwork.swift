@@ -105,6 +105,18 @@ public final class QuantizedNetwork {
     private let logits: UnsafeMutablePointer<Float>
     private var scratch: UnsafeMutablePointer<UInt8>
     private var scratchBytes: Int
+    /// Samples that go through every layer together (see ``chunkBytes``).
+    private let chunk: Int
+
+    /// Bytes of one layer's output a chunk of samples may take. A batch runs
+    /// through the network in chunks, so that a convolution's output is
+    /// still in L2 (512 KB on the CPUs measured) when the pooling after it
+    /// reads it, rather than 17 MB of simple-cnn activations for a batch of
+    /// 1000 going out to memory and back. At least 16 samples go together,
+    /// so that an affine layer's weights are read once for 16 rows or more.
+    /// Samples are independent and the sums exact: the chunking changes no
+    /// bit. Measure: `scratchnet eval --model <int8 simple-cnn> --batch-size 1000`.
+    static let chunkBytes = 256 * 1024
 
     /// - Parameters:
     ///   - kernels: the int8 kernels (default: the C ones, best path for the CPU).
@@ -176,7 +188,8 @@ public final class QuantizedNetwork {
         }
         self.ops = ops
         input = .allocate(capacity: maxBatch * model.spec.inputShape.reduce(1, *) + 64)
-        buffers = (.allocate(capacity: maxBatch * largest + 64), .allocate(capacity: maxBatch * largest + 64))
+        chunk = min(maxBatch, max(16, Self.chunkBytes / largest))
+        buffers = (.allocate(capacity: chunk * largest + 64), .allocate(capacity: chunk * largest + 64))
         logits = .allocate(capacity: maxBatch * model.plan.shapes.last!.reduce(1, *))
         scratch = .allocate(capacity: 64)
         scratchBytes = 0
@@ -242,6 +255,17 @@ public final class QuantizedNetwork {
     }
 
     private func run(_ x: UnsafePointer<UInt8>, batch: Int) -> Tensor {
+        var start = 0
+        while start < batch {
+            let count = min(chunk, batch - start)
+            run(x + start * sampleSize, batch: count, logits: logits + start * classes)
+            start += count
+        }
+        return Tensor(pointer: logits, shape: Shape(batch, classes))
+    }
+
+    /// The network on `batch` <= ``chunk`` samples, logits written at `logits`.
+    private func run(_ x: UnsafePointer<UInt8>, batch: Int, logits: UnsafeMutablePointer<Float>) {
         var current = x
         var flip = false
         let last = ops.count - 1
@@ -265,7 +289,7 @@ public final class QuantizedNetwork {
                     kernels.quantizedProduct(m: batch, n: p.outputs, k: p.inputs, a: current, lda: p.inputs,
                                              weights: p.weights, output: stage)
                 }
-                if s == last { return Tensor(pointer: logits, shape: Shape(batch, classes)) }
+                if s == last { return }
             case let .maxPool(g):
                 kernels.maxPool(current, into: out, geometry: g.withBatch(batch))
             case let .maxPoolChannelsLast(g):
