@@ -160,7 +160,8 @@ struct Int8KernelTests {
         return y
     }
 
-    static let channelsLastCases = convCases + [(4, 33, 8, 17, 5, 2, 2), (2, 16, 7, 32, 3, 1, 1)]
+    // (3, 2, 11, 9, 3, 1, 1): 6-byte window runs, copied as overlapping 8-byte moves.
+    static let channelsLastCases = convCases + [(4, 33, 8, 17, 5, 2, 2), (2, 16, 7, 32, 3, 1, 1), (3, 2, 11, 9, 3, 1, 1)]
 
     /// The channels-last convolution (naive and every C path, 1 and 2
     /// threads) on transposed images with (fh, fw, c) weights gives the NCHW
@@ -227,6 +228,69 @@ struct Int8KernelTests {
             }
         }
     }
+
+    /// The convolution with its 2×2, stride-2 max pooling in one pass (the
+    /// product's rows in the windows' fours, each four's max through the
+    /// stage) gives the bytes of the convolution then the pooling, on every
+    /// path at 1 and 2 threads: odd output sizes (the last row and column
+    /// dropped), one window, channels below and above 16, both weight ranges.
+    @Test(arguments: Self.pooledCases.indices)
+    func pooledChannelsLastConvolutionMatchesConvolutionThenPooling(caseIndex: Int) {
+        let c = Self.pooledCases[caseIndex]
+        let g = WindowGeometry(batch: c.batch, channels: c.channels, height: c.size, width: c.size, kernelHeight: c.kernel,
+                               kernelWidth: c.kernel, stride: c.stride, padding: c.padding)
+        let pool = WindowGeometry(batch: c.batch, channels: c.filters, height: g.outputHeight, width: g.outputWidth,
+                                  kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0)
+        var rng = Random(state: UInt64(caseIndex + 500))
+        let x = rng.bytes(c.batch * c.channels * c.size * c.size)
+        let w = rng.weights(c.filters * g.windowSize, limit: caseIndex % 2 == 0 ? 127 : Int(QuantizedModel.weightLimit))
+        let bias = (0..<c.filters).map { _ in Int32(Int(rng.next() % 20001) - 10000) }
+        let scale = (0..<c.filters).map { _ in Float(rng.next() % 1000 + 1) * 1e-5 }
+        func run(_ kernels: any Int8Kernels, threads: Int, pooled: Bool, lowest: Int32) -> [UInt8] {
+            let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, kernels.quantizedConvolutionScratchBytes(geometry: g, filters: c.filters, threads: threads)))
+            defer { scratch.deallocate() }
+            var full = [UInt8](repeating: 0xAB, count: c.batch * g.outputPixels * c.filters)
+            var out = [UInt8](repeating: 0xAB, count: c.batch * pool.outputPixels * c.filters)
+            withWeights(w, outputs: c.filters, inputs: g.windowSize, kernels: kernels) { weights in
+                bias.withUnsafeBufferPointer { b in
+                    scale.withUnsafeBufferPointer { s in
+                        out.withUnsafeMutableBufferPointer { o in
+                            full.withUnsafeMutableBufferPointer { f in
+                                let target = pooled ? o.baseAddress! : f.baseAddress!
+                                let stage = QuantizedOutputStage(bias: b.baseAddress!, scale: s.baseAddress!,
+                                                                 destination: .bytes(target, zeroPoint: 29, lowest: lowest),
+                                                                 rowStride: 0, columnStride: 0)
+                                if pooled {
+                                    kernels.quantizedConvolutionChannelsLastPooled(x, zeroPoint: 13, weights: weights, output: stage,
+                                                                                   scratch: scratch, geometry: g, filters: c.filters)
+                                } else {
+                                    kernels.quantizedConvolutionChannelsLast(x, zeroPoint: 13, weights: weights, output: stage,
+                                                                             scratch: scratch, geometry: g, filters: c.filters)
+                                    NaiveKernels().maxPoolChannelsLast(f.baseAddress!, into: o.baseAddress!, geometry: pool)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return out
+        }
+        for lowest: Int32 in [0, 29] {
+            let expected = run(NaiveKernels(), threads: 1, pooled: false, lowest: lowest)
+            #expect(Set(expected).count > 2, "the case exercises more than the clamps")
+            #expect(run(NaiveKernels(), threads: 1, pooled: true, lowest: lowest) == expected, "naive, lowest \(lowest)")
+            for path in Int8MicroKernel.supported {
+                for threads in [1, 2] {
+                    #expect(run(FastInt8Kernels(threads: threads, path: path), threads: threads, pooled: true, lowest: lowest) == expected,
+                            "\(path), \(threads) threads, lowest \(lowest)")
+                }
+            }
+        }
+    }
+
+    static let pooledCases: [(batch: Int, channels: Int, size: Int, filters: Int, kernel: Int, stride: Int, padding: Int)] = [
+        (7, 1, 28, 30, 5, 1, 0), (3, 16, 9, 33, 3, 1, 1), (2, 3, 10, 7, 3, 1, 0), (1, 2, 4, 100, 3, 1, 0), (5, 32, 8, 17, 3, 1, 2),
+    ]
 
     @Test func channelsLastMaxPoolMatchesNCHW() {
         var rng = Random(state: 11)

@@ -385,10 +385,14 @@ int sn_qgemm_kernel_supported(sn_qgemm_kernel kernel);
 ///   out_u8 != 0: out_q[i·rs + j·cs] = clamp(rint(v) + zero_point, lo, 255)
 ///                (rint rounds half to even; lo = zero_point fuses a ReLU)
 ///   out_u8 == 0: out_f[i·rs + j·cs] = relu ? max(v, 0) : v
+/// pool4 != 0: M is a multiple of 4 and output row i is the max of the sums
+/// of product rows 4i .. 4i+3 (before the stage: with positive scales the
+/// stage never decreases, so it equals the max of the four staged values).
 typedef struct {
     const int32_t *bias;   /* (N) */
-    const float *scale;    /* (N) */
+    const float *scale;    /* (N), positive */
     int32_t out_u8, relu, zero_point, lo;
+    int32_t pool4;
     uint8_t *out_q;
     float *out_f;
     long rs, cs;
@@ -439,6 +443,16 @@ int sn_qconv_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int
 int sn_qconv_nhwc_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,
                           const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
                           sn_conv_geometry g);
+
+/// sn_qconv_nhwc_forward followed by 2×2 max pooling with stride 2 and no
+/// padding, in one pass: im2col rows come in fours, one pooling window
+/// each, and the product keeps each four's max (pool4). out's rows are
+/// (N, OH/2, OW/2, FN), OH and OW rounded down as the pooling's windows
+/// are (an odd last row or column is not computed). scratch:
+/// sn_qconv_scratch_bytes(g, nthreads) bytes.
+int sn_qconv_nhwc_pool2_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,
+                                const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
+                                sn_conv_geometry g);
 
 /// Max pooling on uint8 channels-last images: x (N, H, W, C) → y (N, OH,
 /// OW, C), the windows of sn_maxpool_u8_forward. Needs pad <= PH/2 and PW/2.

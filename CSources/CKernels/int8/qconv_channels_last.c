@@ -57,50 +57,81 @@ static inline __attribute__((always_inline)) void interior_row(uint8_t *restrict
     zero_tail(row, K, K4);
 }
 
-// cols (OH·OW, K4): row (oh, ow) holds x's window in (fh, fw, c) order;
-// positions in the padding read zp, k past FH·FW·C read 0.
-static void im2col_nhwc(const uint8_t *restrict x, int zp, uint8_t *restrict cols, sn_conv_geometry g) {
+// The im2col row of output pixel (oh, ow): x's window in (fh, fw, c)
+// order, positions in the padding read zp, k past FH·FW·C read 0.
+// short_runs: window runs shorter than 8 bytes whose last 8-byte move
+// still ends inside the row (see im2col_nhwc).
+static inline __attribute__((always_inline)) void window_row(const uint8_t *restrict x, int zp, uint8_t *restrict row,
+                                                             sn_conv_geometry g, int oh, int ow, int short_runs) {
     const int C = g.C, run = g.FW * C, K = g.FH * run, K4 = 4 * sn_qgemm_groups(K);
     const size_t xrow = (size_t)g.W * C;
-    for (int oh = 0; oh < g.OH; oh++)
-        for (int ow = 0; ow < g.OW; ow++) {
-            uint8_t *row = cols + ((size_t)oh * g.OW + ow) * K4;
-            const int iw0 = ow * g.stride - g.pad, ih0 = oh * g.stride - g.pad;
-            const int whole = iw0 >= 0 && iw0 + g.FW <= g.W;
-            if (whole && ih0 >= 0 && ih0 + g.FH <= g.H) {
-                const uint8_t *src = x + (size_t)ih0 * xrow + (size_t)iw0 * C;
-                // The runs of the presets' convolutions (5×5 and 3×3 on 1 channel, 3×3 on 16, 32, 64).
-                switch (run) {
-                case 3: interior_row(row, src, xrow, g.FH, 3, K, K4); break;
-                case 5: interior_row(row, src, xrow, g.FH, 5, K, K4); break;
-                case 48: interior_row(row, src, xrow, g.FH, 48, K, K4); break;
-                case 96: interior_row(row, src, xrow, g.FH, 96, K, K4); break;
-                case 192: interior_row(row, src, xrow, g.FH, 192, K, K4); break;
-                default: interior_row(row, src, xrow, g.FH, run, K, K4); break;
-                }
-                continue;
-            }
-            for (int fh = 0; fh < g.FH; fh++) {
-                const int ih = oh * g.stride - g.pad + fh;
-                uint8_t *dst = row + fh * run;
-                if (ih < 0 || ih >= g.H) {
-                    memset(dst, zp, (size_t)run);
-                    continue;
-                }
-                // A pointer is formed only at a pixel inside the image.
-                const uint8_t *xr = x + (size_t)ih * g.W * C;
-                if (whole) {
-                    copy_run(dst, xr + (size_t)iw0 * C, run);
-                    continue;
-                }
-                for (int fw = 0; fw < g.FW; fw++) {
-                    const int iw = iw0 + fw;
-                    if (iw >= 0 && iw < g.W) copy_run(dst + fw * C, xr + (size_t)iw * C, C);
-                    else memset(dst + fw * C, zp, (size_t)C);
-                }
-            }
+    const int iw0 = ow * g.stride - g.pad, ih0 = oh * g.stride - g.pad;
+    const int whole = iw0 >= 0 && iw0 + g.FW <= g.W;
+    if (whole && ih0 >= 0 && ih0 + g.FH <= g.H) {
+        const uint8_t *src = x + (size_t)ih0 * xrow + (size_t)iw0 * C;
+        if (short_runs && (size_t)iw0 * C + 8 <= xrow) {
+            // Runs shorter than 8 bytes as one 8-byte move each, in
+            // order, each overwriting the spill of the one before;
+            // the reads stay inside the image row.
+            for (int fh = 0; fh < g.FH; fh++) memcpy(row + fh * run, src + (size_t)fh * xrow, 8);
             zero_tail(row, K, K4);
+            return;
         }
+        // The runs of the presets' convolutions (5×5 and 3×3 on 1 channel, 3×3 on 16, 32, 64).
+        switch (run) {
+        case 3: interior_row(row, src, xrow, g.FH, 3, K, K4); break;
+        case 5: interior_row(row, src, xrow, g.FH, 5, K, K4); break;
+        case 48: interior_row(row, src, xrow, g.FH, 48, K, K4); break;
+        case 96: interior_row(row, src, xrow, g.FH, 96, K, K4); break;
+        case 192: interior_row(row, src, xrow, g.FH, 192, K, K4); break;
+        default: interior_row(row, src, xrow, g.FH, run, K, K4); break;
+        }
+        return;
+    }
+    for (int fh = 0; fh < g.FH; fh++) {
+        const int ih = ih0 + fh;
+        uint8_t *dst = row + fh * run;
+        if (ih < 0 || ih >= g.H) {
+            memset(dst, zp, (size_t)run);
+            continue;
+        }
+        // A pointer is formed only at a pixel inside the image.
+        const uint8_t *xr = x + (size_t)ih * xrow;
+        if (whole) {
+            copy_run(dst, xr + (size_t)iw0 * C, run);
+            continue;
+        }
+        for (int fw = 0; fw < g.FW; fw++) {
+            const int iw = iw0 + fw;
+            if (iw >= 0 && iw < g.W) copy_run(dst + fw * C, xr + (size_t)iw * C, C);
+            else memset(dst + fw * C, zp, (size_t)C);
+        }
+    }
+    zero_tail(row, K, K4);
+}
+
+// Whether window_row may move short runs 8 bytes at a time: the last run's
+// move ends at (FH - 1)·run + 8, which must be inside the row's K4 bytes.
+static int short_runs(sn_conv_geometry g) {
+    const int run = g.FW * g.C, K4 = 4 * sn_qgemm_groups(g.FH * run);
+    return run < 8 && (g.FH - 1) * run + 8 <= K4;
+}
+
+// cols (OH·OW, K4): row (oh, ow) is window_row(oh, ow).
+static void im2col_nhwc(const uint8_t *restrict x, int zp, uint8_t *restrict cols, sn_conv_geometry g) {
+    const int K4 = 4 * sn_qgemm_groups(g.C * g.FH * g.FW), fast = short_runs(g);
+    for (int oh = 0; oh < g.OH; oh++)
+        for (int ow = 0; ow < g.OW; ow++) window_row(x, zp, cols + ((size_t)oh * g.OW + ow) * K4, g, oh, ow, fast);
+}
+
+// cols (4·(OH/2)·(OW/2), K4): rows 4w .. 4w+3 are the four pixels of
+// pooling window w = (ph, pw): (2ph, 2pw), (2ph, 2pw+1), (2ph+1, 2pw), (2ph+1, 2pw+1).
+static void im2col_nhwc_pool2(const uint8_t *restrict x, int zp, uint8_t *restrict cols, sn_conv_geometry g) {
+    const int K4 = 4 * sn_qgemm_groups(g.C * g.FH * g.FW), fast = short_runs(g), PH = g.OH / 2, PW = g.OW / 2;
+    uint8_t *row = cols;
+    for (int ph = 0; ph < PH; ph++)
+        for (int pw = 0; pw < PW; pw++)
+            for (int d = 0; d < 4; d++, row += K4) window_row(x, zp, row, g, 2 * ph + d / 2, 2 * pw + d % 2, fast);
 }
 
 static void image(sn_qgemm_block_fn block, int nth, const uint8_t *x, int zp, const int8_t *packed,
@@ -116,6 +147,30 @@ static void image(sn_qgemm_block_fn block, int nth, const uint8_t *x, int zp, co
     if (o.out_u8) o.out_q = out->out_q + offset;
     else o.out_f = out->out_f + offset;
     sn_qgemm_run(block, nth, P, g.FN, K4, cols, K4, packed, &o);
+}
+
+// The product's rows are the pooling windows' fours; it keeps each four's max.
+static void image_pool2(sn_qgemm_block_fn block, int nth, const uint8_t *x, int zp, const int8_t *packed,
+                        const sn_qgemm_output *out, uint8_t *cols, sn_conv_geometry g, int n) {
+    const int K4 = 4 * sn_qgemm_groups(g.C * g.FH * g.FW), windows = (g.OH / 2) * (g.OW / 2);
+    const size_t offset = (size_t)n * windows * g.FN;
+    im2col_nhwc_pool2(x + (size_t)n * g.H * g.W * g.C, zp, cols, g);
+    sn_qgemm_output o = *out;
+    o.rs = g.FN;
+    o.cs = 1;
+    o.pool4 = 1;
+    if (o.out_u8) o.out_q = out->out_q + offset;
+    else o.out_f = out->out_f + offset;
+    if (windows > 0) sn_qgemm_run(block, nth, 4 * windows, g.FN, K4, cols, K4, packed, &o);
+}
+
+int sn_qconv_nhwc_pool2_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,
+                                const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
+                                sn_conv_geometry g) {
+    if (!sn_qgemm_kernel_supported(kernel)) return -1;
+    sn_qconv_images(image_pool2, sn_qgemm_block_for(kernel, packed), nthreads, x, x_zero_point, packed, out, scratch,
+                    cols_bytes(g), g);
+    return 0;
 }
 
 int sn_qconv_nhwc_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,

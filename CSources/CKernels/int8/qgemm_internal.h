@@ -122,4 +122,16 @@ sn_qgemm_store_row(const int32_t *restrict acc, long i, int j0, int nc, const sn
     }
 }
 
+/// Output row i of a pool4 product from its four rows' sums (acc[r][c]).
+static inline __attribute__((always_inline)) void
+sn_qgemm_store_max4(const int32_t acc[4][16], long i, int j0, int nc, const sn_qgemm_output *o) {
+    int32_t m[16];
+    for (int c = 0; c < 16; c++) {
+        int32_t a = acc[0][c] > acc[1][c] ? acc[0][c] : acc[1][c];
+        int32_t b = acc[2][c] > acc[3][c] ? acc[2][c] : acc[3][c];
+        m[c] = a > b ? a : b;
+    }
+    sn_qgemm_store_row(m, i, j0, nc, o);
+}
+
 #endif

@@ -51,6 +51,18 @@ SN_AVX2 void sn_qgemm_block_avx2(int m0, int m1, int p0, int p1, int N, int K, c
         const int8_t *panel = panels + (size_t)p * G * 64;
         const int nc = N - 16 * p < 16 ? N - 16 * p : 16;
         int i0 = m0;
+        if (out->pool4) {  // M and m0 are multiples of 4: two 2-row tiles per pooling window
+            for (; i0 + 4 <= m1; i0 += 4) {
+                __m256i acc[MR][4];
+                int32_t sums[4][16];
+                for (int half = 0; half < 2; half++) {
+                    tile(MR, G, K, A + (size_t)(i0 + 2 * half) * lda, lda, panel, acc);
+                    for (int i = 0; i < MR; i++) reduce16(acc[i], sums[2 * half + i]);
+                }
+                sn_qgemm_store_max4(sums, i0 / 4, 16 * p, nc, out);
+            }
+            continue;
+        }
         for (; i0 + MR <= m1; i0 += MR) {
             __m256i acc[MR][4];
             int32_t sums[16];

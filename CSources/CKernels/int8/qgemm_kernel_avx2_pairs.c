@@ -98,6 +98,13 @@ tile(const int mr, int i0, int p, int N, int K, const uint8_t *A, int lda, const
         }
     }
     const int j0 = 16 * p, nc = N - j0 < 16 ? N - j0 : 16;
+    if (mr == MR && out->pool4) {  // i0 is a multiple of 4: the tile is one pooling window
+        __m256i m[2];
+        for (int h = 0; h < 2; h++)
+            m[h] = _mm256_max_epi32(_mm256_max_epi32(acc[0][h], acc[1][h]), _mm256_max_epi32(acc[2][h], acc[3][h]));
+        store16(m, i0 / 4, j0, nc, out);
+        return;
+    }
     for (int i = 0; i < mr; i++) store16(acc[i], i0 + i, j0, nc, out);
 }
 

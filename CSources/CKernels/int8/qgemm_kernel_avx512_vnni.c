@@ -67,6 +67,14 @@ tile(const int mr, const int nv, int i0, int p, int N, int K, const uint8_t *A, 
     }
     for (int v = 0; v < nv; v++) {
         int j0 = 16 * (p + v), nc = N - j0 < 16 ? N - j0 : 16;
+        if (out->pool4 && mr >= 4) {  // 8 or 4 rows from a multiple of 4: whole pooling windows
+            for (int w = 0; w < mr; w += 4) {
+                __m512i m = _mm512_max_epi32(_mm512_max_epi32(acc[w][v], acc[w + 1][v]),
+                                             _mm512_max_epi32(acc[w + 2][v], acc[w + 3][v]));
+                store16(m, (i0 + w) / 4, j0, nc, out);
+            }
+            continue;
+        }
         for (int i = 0; i < mr; i++) store16(acc[i][v], i0 + i, j0, nc, out);
     }
 }

@@ -25,7 +25,8 @@ void sn_qgemm_block_generic(int m0, int m1, int p0, int p1, int N, int K, const 
                         acc[i][c] += a0 * w[4 * c] + a1 * w[4 * c + 1] + a2 * w[4 * c + 2] + a3 * w[4 * c + 3];
                 }
             }
-            for (int i = 0; i < mr; i++) sn_qgemm_store_row(acc[i], i0 + i, 16 * p, nc, out);
+            if (out->pool4) sn_qgemm_store_max4(acc, i0 / 4, 16 * p, nc, out);  // mr is 4: M and i0 are multiples of 4
+            else for (int i = 0; i < mr; i++) sn_qgemm_store_row(acc[i], i0 + i, 16 * p, nc, out);
         }
     }
 }

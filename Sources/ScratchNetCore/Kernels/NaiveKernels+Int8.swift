@@ -75,6 +75,27 @@ extension NaiveKernels: Int8Kernels {
         }
     }
 
+    /// The convolution into a whole (batch, OH, OW, filters) byte tensor,
+    /// then the pooling over it: the two steps the C kernels fuse.
+    public func quantizedConvolutionChannelsLastPooled(_ x: UnsafePointer<UInt8>, zeroPoint: Int, weights: Int8Weights,
+                                                       output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
+                                                       geometry g: WindowGeometry, filters: Int) {
+        guard case let .bytes(out, outputZeroPoint, lowest) = output.destination else {
+            preconditionFailure("NaiveKernels: a pooled convolution writes bytes")
+        }
+        var full = [UInt8](repeating: 0, count: g.batch * g.outputHeight * g.outputWidth * filters)
+        full.withUnsafeMutableBufferPointer { f in
+            let stage = QuantizedOutputStage(bias: output.bias, scale: output.scale,
+                                             destination: .bytes(f.baseAddress!, zeroPoint: outputZeroPoint, lowest: lowest),
+                                             rowStride: 0, columnStride: 0)
+            quantizedConvolutionChannelsLast(x, zeroPoint: zeroPoint, weights: weights, output: stage, scratch: scratch,
+                                             geometry: g, filters: filters)
+            let pool = WindowGeometry(batch: g.batch, channels: filters, height: g.outputHeight, width: g.outputWidth,
+                                      kernelHeight: 2, kernelWidth: 2, stride: 2, padding: 0)
+            maxPoolChannelsLast(f.baseAddress!, into: out, geometry: pool)
+        }
+    }
+
     public func maxPoolChannelsLast(_ x: UnsafePointer<UInt8>, into y: UnsafeMutablePointer<UInt8>, geometry g: WindowGeometry) {
         let (oh, ow, c) = (g.outputHeight, g.outputWidth, g.channels)
         for n in 0..<g.batch {

@@ -40,6 +40,15 @@ public protocol Int8Kernels {
                                           output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
                                           geometry: WindowGeometry, filters: Int)
 
+    /// ``quantizedConvolutionChannelsLast(_:zeroPoint:weights:output:scratch:geometry:filters:)``
+    /// followed by 2×2 max pooling with stride 2 and no padding, in one pass
+    /// where the kernels can: the stage writes (batch, OH/2, OW/2, filters)
+    /// rows of bytes (OH and OW rounded down, as the pooling's windows are).
+    /// The scales must be positive. Scratch: the convolution's.
+    func quantizedConvolutionChannelsLastPooled(_ x: UnsafePointer<UInt8>, zeroPoint: Int, weights: Int8Weights,
+                                                output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
+                                                geometry: WindowGeometry, filters: Int)
+
     /// Max pooling on uint8 channels-last images (batch, H, W, C).
     func maxPoolChannelsLast(_ x: UnsafePointer<UInt8>, into y: UnsafeMutablePointer<UInt8>, geometry: WindowGeometry)
 

@@ -16,7 +16,11 @@ import FoundationEssentials
 /// they are, and pooling works on whole channel runs. Conv weights are
 /// stored (fh, fw, c) and an affine layer reading such an image has its
 /// columns permuted to (h, w, c) at load; the integer sums are the same, so
-/// the logits are those of the NCHW network bit for bit.
+/// the logits are those of the NCHW network bit for bit. A 2×2, stride-2
+/// max pooling right after a convolution runs inside it
+/// (``Int8Kernels/quantizedConvolutionChannelsLastPooled(_:zeroPoint:weights:output:scratch:geometry:filters:)``):
+/// only each window's largest sum goes through the output stage, and the
+/// unpooled image is never written.
 public final class QuantizedNetwork {
     public let model: QuantizedModel
     public let maxBatch: Int
@@ -52,6 +56,8 @@ public final class QuantizedNetwork {
         let bias: UnsafeMutablePointer<Int32>
         let scale: UnsafeMutablePointer<Float>
         let conv: (geometry: WindowGeometry, filters: Int)?
+        /// A 2×2, stride-2 max pooling follows the convolution and runs inside it.
+        let pooled: Bool
         let outputBytes: QuantizationParameters?
         let relu: Bool
         let outputs: Int
@@ -63,7 +69,7 @@ public final class QuantizedNetwork {
         /// - Parameter columns: when given, column k of the stored weights
         ///   is column columns[k] of the layer's (a layout change).
         init(layer: QuantizedModel.Layer, input: QuantizationParameters, output: QuantizationParameters?, relu: Bool,
-             conv: (WindowGeometry, Int)?, columns: [Int]?, kernels: any Int8Kernels) {
+             conv: (WindowGeometry, Int)?, pooled: Bool = false, columns: [Int]?, kernels: any Int8Kernels) {
             outputs = layer.outputs
             inputs = layer.inputs
             let rows = UnsafeMutablePointer<Int8>.allocate(capacity: max(1, layer.weights.count))
@@ -89,6 +95,7 @@ public final class QuantizedNetwork {
                 scale[j] = Float(output.map { real / Double($0.scale) } ?? real)
             }
             self.conv = conv.map { (geometry: $0.0, filters: $0.1) }
+            self.pooled = pooled
             self.outputBytes = output
             self.relu = relu
             self.inputZeroPoint = Int(input.zeroPoint)
@@ -135,7 +142,10 @@ public final class QuantizedNetwork {
         // The (C, H, W) shape whose channels-last form the bytes hold; nil
         // while they are in the float network's order (NCHW or flat).
         var channelsLastShape: [Int]?
+        // A maxPool step already run inside the convolution before it.
+        var poolFused = false
         for (s, step) in model.plan.steps.enumerated() {
+            var materialized = true
             switch step {
             case let .product(index, relu, output):
                 guard let layer = model.layers[index] else { throw QuantizationError("layer \(index): no int8 weights") }
@@ -151,15 +161,22 @@ public final class QuantizedNetwork {
                     }
                     columns = Self.channelsLastColumns(channels: x[0], height: kernel, width: kernel)
                     channelsLastShape = model.plan.shapes[index]
+                    poolFused = out != nil && Self.pools2x2(after: s, model) && conv!.0.outputHeight >= 2 && conv!.0.outputWidth >= 2
+                    materialized = !poolFused
                 } else if let shape = channelsLastShape {
                     columns = Self.channelsLastColumns(channels: shape[0], height: shape[1], width: shape[2])
                     channelsLastShape = nil
                 }
-                ops.append(.product(Product(layer: layer, input: current, output: out, relu: relu, conv: conv, columns: columns,
-                                            kernels: kernels)))
+                ops.append(.product(Product(layer: layer, input: current, output: out, relu: relu, conv: conv, pooled: poolFused,
+                                            columns: columns, kernels: kernels)))
                 if let out { current = out }
             case let .maxPool(index):
                 guard case let .maxPool(size, stride, padding) = spec.layers[index] else { continue }
+                if poolFused {
+                    poolFused = false
+                    channelsLastShape = model.plan.shapes[index]
+                    break
+                }
                 let x = model.inputShape(of: index)
                 let g = WindowGeometry(batch: maxBatch, channels: x[0], height: x[1], width: x[2], kernelHeight: size,
                                        kernelWidth: size, stride: stride, padding: padding)
@@ -184,7 +201,7 @@ public final class QuantizedNetwork {
                 ops.append(.table(table, count: model.plan.shapes[index].reduce(1, *)))
                 current = out
             }
-            if let shape = Self.stepOutputShape(step, model) { largest = max(largest, shape.reduce(1, *)) }
+            if materialized, let shape = Self.stepOutputShape(step, model) { largest = max(largest, shape.reduce(1, *)) }
         }
         self.ops = ops
         input = .allocate(capacity: maxBatch * model.spec.inputShape.reduce(1, *) + 64)
@@ -208,6 +225,14 @@ public final class QuantizedNetwork {
             }
         }
         return columns
+    }
+
+    /// Whether step s + 1 is a 2×2 max pooling with stride 2 and no padding,
+    /// the one a convolution's product can run inside itself.
+    private static func pools2x2(after s: Int, _ model: QuantizedModel) -> Bool {
+        guard s + 1 < model.plan.steps.count, case let .maxPool(index) = model.plan.steps[s + 1],
+              case let .maxPool(size, stride, padding) = model.spec.layers[index] else { return false }
+        return size == 2 && stride == 2 && padding == 0
     }
 
     private static func stepOutputShape(_ step: QuantizationPlan.Step, _ model: QuantizedModel) -> [Int]? {
@@ -278,7 +303,12 @@ public final class QuantizedNetwork {
                 } else {
                     .floats(logits, relu: p.relu)
                 }
-                if let conv = p.conv {
+                if let conv = p.conv, p.pooled {
+                    let stage = QuantizedOutputStage(bias: p.bias, scale: p.scale, destination: destination, rowStride: 0, columnStride: 0)
+                    kernels.quantizedConvolutionChannelsLastPooled(current, zeroPoint: p.inputZeroPoint, weights: p.weights, output: stage,
+                                                                   scratch: scratch, geometry: conv.geometry.withBatch(batch),
+                                                                   filters: conv.filters)
+                } else if let conv = p.conv {
                     let stage = QuantizedOutputStage(bias: p.bias, scale: p.scale, destination: destination, rowStride: 0, columnStride: 0)
                     kernels.quantizedConvolutionChannelsLast(current, zeroPoint: p.inputZeroPoint, weights: p.weights, output: stage,
                                                              scratch: scratch, geometry: conv.geometry.withBatch(batch),

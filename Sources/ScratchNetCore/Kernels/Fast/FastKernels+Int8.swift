@@ -119,6 +119,16 @@ public struct FastInt8Kernels: Int8Kernels {
         precondition(status == 0, "int8 product path not supported")
     }
 
+    public func quantizedConvolutionChannelsLastPooled(_ x: UnsafePointer<UInt8>, zeroPoint: Int, weights: Int8Weights,
+                                                       output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
+                                                       geometry: WindowGeometry, filters: Int) {
+        let g = FastKernels.convGeometry(geometry, filters: filters)
+        let status = Self.withStage(output) {
+            sn_qconv_nhwc_pool2_forward(cPath, nthreads, x, Int32(zeroPoint), weights.packed, $0, scratch, g)
+        }
+        precondition(status == 0, "int8 product path not supported")
+    }
+
     public func maxPoolChannelsLast(_ x: UnsafePointer<UInt8>, into y: UnsafeMutablePointer<UInt8>, geometry g: WindowGeometry) {
         sn_maxpool_u8_nhwc_forward(nthreads, x, y, Int32(g.batch), Int32(g.channels), Int32(g.height), Int32(g.width),
                                    Int32(g.kernelHeight), Int32(g.kernelWidth), Int32(g.stride), Int32(g.padding),
