@@ -57,6 +57,13 @@ static inline __attribute__((always_inline)) void interior_row(uint8_t *restrict
     zero_tail(row, K, K4);
 }
 
+// FH window runs shorter than 8 bytes as one 8-byte move each, in order,
+// each overwriting the spill of the one before.
+static inline __attribute__((always_inline)) void short_moves(uint8_t *restrict row, const uint8_t *restrict src,
+                                                              size_t stride, const int FH, int run) {
+    for (int fh = 0; fh < FH; fh++) memcpy(row + fh * run, src + (size_t)fh * stride, 8);
+}
+
 // The im2col row of output pixel (oh, ow): x's window in (fh, fw, c)
 // order, positions in the padding read zp, k past FH·FW·C read 0.
 // short_runs: window runs shorter than 8 bytes whose last 8-byte move
@@ -70,10 +77,12 @@ static inline __attribute__((always_inline)) void window_row(const uint8_t *rest
     if (whole && ih0 >= 0 && ih0 + g.FH <= g.H) {
         const uint8_t *src = x + (size_t)ih0 * xrow + (size_t)iw0 * C;
         if (short_runs && (size_t)iw0 * C + 8 <= xrow) {
-            // Runs shorter than 8 bytes as one 8-byte move each, in
-            // order, each overwriting the spill of the one before;
-            // the reads stay inside the image row.
-            for (int fh = 0; fh < g.FH; fh++) memcpy(row + fh * run, src + (size_t)fh * xrow, 8);
+            // The reads stay inside the image row.
+            switch (g.FH) {  // a constant count of moves where it is a common one
+            case 3: short_moves(row, src, xrow, 3, run); break;
+            case 5: short_moves(row, src, xrow, 5, run); break;
+            default: short_moves(row, src, xrow, g.FH, run); break;
+            }
             zero_tail(row, K, K4);
             return;
         }
