@@ -143,52 +143,54 @@ static void im2col_nhwc_pool2(const uint8_t *restrict x, int zp, uint8_t *restri
             for (int d = 0; d < 4; d++, row += K4) window_row(x, zp, row, g, 2 * ph + d / 2, 2 * pw + d % 2, fast);
 }
 
-static void image(sn_qgemm_block_fn block, int nth, const uint8_t *x, int zp, const int8_t *packed,
-                  const sn_qgemm_output *out, uint8_t *cols, sn_conv_geometry g, int n) {
-    const int K = g.C * g.FH * g.FW, K4 = 4 * sn_qgemm_groups(K), P = g.OH * g.OW;
-    const size_t offset = (size_t)n * P * g.FN;
-    im2col_nhwc(x + (size_t)n * g.H * g.W * g.C, zp, cols, g);
+// One image: its im2col rows (pixel order, or the pooling windows' fours
+// when pool4), then the product, whose stage writes the image's rows.
+static inline __attribute__((always_inline)) void
+image_product(sn_qgemm_block_fn block, int nth, const uint8_t *x, int zp, const int8_t *packed,
+              const sn_qgemm_output *out, uint8_t *cols, sn_conv_geometry g, int n, const int pool4) {
+    const int K4 = 4 * sn_qgemm_groups(g.C * g.FH * g.FW), windows = (g.OH / 2) * (g.OW / 2);
+    const int rows = pool4 ? 4 * windows : g.OH * g.OW, outputs = pool4 ? windows : rows;
+    const uint8_t *xn = x + (size_t)n * g.H * g.W * g.C;
+    if (pool4) im2col_nhwc_pool2(xn, zp, cols, g);
+    else im2col_nhwc(xn, zp, cols, g);
     sn_qgemm_output o = *out;
+    o.rs = g.FN;
+    o.cs = 1;
+    o.pool4 = pool4;
+    if (o.out_u8) o.out_q = out->out_q + (size_t)n * outputs * g.FN;
+    else o.out_f = out->out_f + (size_t)n * outputs * g.FN;
     // cols' rows and the packed weights are zero from K to K4: the product
     // runs on whole groups of 4, with no partial last group to assemble.
-    o.rs = g.FN;
-    o.cs = 1;
-    if (o.out_u8) o.out_q = out->out_q + offset;
-    else o.out_f = out->out_f + offset;
-    sn_qgemm_run(block, nth, P, g.FN, K4, cols, K4, packed, &o);
+    if (rows > 0) sn_qgemm_run(block, nth, rows, g.FN, K4, cols, K4, packed, &o);
 }
 
-// The product's rows are the pooling windows' fours; it keeps each four's max.
+static void image(sn_qgemm_block_fn block, int nth, const uint8_t *x, int zp, const int8_t *packed,
+                  const sn_qgemm_output *out, uint8_t *cols, sn_conv_geometry g, int n) {
+    image_product(block, nth, x, zp, packed, out, cols, g, n, 0);
+}
+
 static void image_pool2(sn_qgemm_block_fn block, int nth, const uint8_t *x, int zp, const int8_t *packed,
                         const sn_qgemm_output *out, uint8_t *cols, sn_conv_geometry g, int n) {
-    const int K4 = 4 * sn_qgemm_groups(g.C * g.FH * g.FW), windows = (g.OH / 2) * (g.OW / 2);
-    const size_t offset = (size_t)n * windows * g.FN;
-    im2col_nhwc_pool2(x + (size_t)n * g.H * g.W * g.C, zp, cols, g);
-    sn_qgemm_output o = *out;
-    o.rs = g.FN;
-    o.cs = 1;
-    o.pool4 = 1;
-    if (o.out_u8) o.out_q = out->out_q + offset;
-    else o.out_f = out->out_f + offset;
-    if (windows > 0) sn_qgemm_run(block, nth, 4 * windows, g.FN, K4, cols, K4, packed, &o);
+    image_product(block, nth, x, zp, packed, out, cols, g, n, 1);
 }
 
-int sn_qconv_nhwc_pool2_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,
-                                const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
-                                sn_conv_geometry g) {
+static int forward(sn_qconv_image_fn each, sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int zp,
+                   const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch, sn_conv_geometry g) {
     if (!sn_qgemm_kernel_supported(kernel)) return -1;
-    sn_qconv_images(image_pool2, sn_qgemm_block_for(kernel, packed), nthreads, x, x_zero_point, packed, out, scratch,
-                    cols_bytes(g), g);
+    sn_qconv_images(each, sn_qgemm_block_for(kernel, packed), nthreads, x, zp, packed, out, scratch, cols_bytes(g), g);
     return 0;
 }
 
 int sn_qconv_nhwc_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,
                           const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
                           sn_conv_geometry g) {
-    if (!sn_qgemm_kernel_supported(kernel)) return -1;
-    sn_qconv_images(image, sn_qgemm_block_for(kernel, packed), nthreads, x, x_zero_point, packed, out, scratch,
-                    cols_bytes(g), g);
-    return 0;
+    return forward(image, kernel, nthreads, x, x_zero_point, packed, out, scratch, g);
+}
+
+int sn_qconv_nhwc_pool2_forward(sn_qgemm_kernel kernel, int nthreads, const uint8_t *x, int x_zero_point,
+                                const int8_t *packed, const sn_qgemm_output *out, uint8_t *scratch,
+                                sn_conv_geometry g) {
+    return forward(image_pool2, kernel, nthreads, x, x_zero_point, packed, out, scratch, g);
 }
 
 typedef uint8_t sn_u8x16 __attribute__((vector_size(16)));

@@ -99,34 +99,38 @@ public struct FastInt8Kernels: Int8Kernels {
         Int(sn_qconv_scratch_bytes(FastKernels.convGeometry(geometry, filters: filters), Int32(threads)))
     }
 
+    /// The C convolutions' common signature.
+    private typealias ConvolutionEntry = @convention(c) (
+        sn_qgemm_kernel, Int32, UnsafePointer<UInt8>?, Int32, UnsafePointer<Int8>?, UnsafePointer<sn_qgemm_output>?,
+        UnsafeMutablePointer<UInt8>?, sn_conv_geometry) -> Int32
+
+    private func convolve(_ entry: ConvolutionEntry, _ x: UnsafePointer<UInt8>, zeroPoint: Int, weights: Int8Weights,
+                          output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
+                          geometry: WindowGeometry, filters: Int) {
+        let g = FastKernels.convGeometry(geometry, filters: filters)
+        let status = Self.withStage(output) { entry(cPath, nthreads, x, Int32(zeroPoint), weights.packed, $0, scratch, g) }
+        precondition(status == 0, "int8 product path not supported")
+    }
+
     public func quantizedConvolution(_ x: UnsafePointer<UInt8>, zeroPoint: Int, weights: Int8Weights,
                                      output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
                                      geometry: WindowGeometry, filters: Int) {
-        let g = FastKernels.convGeometry(geometry, filters: filters)
-        let status = Self.withStage(output) {
-            sn_qconv_forward(cPath, nthreads, x, Int32(zeroPoint), weights.packed, $0, scratch, g)
-        }
-        precondition(status == 0, "int8 product path not supported")
+        convolve(sn_qconv_forward, x, zeroPoint: zeroPoint, weights: weights, output: output, scratch: scratch,
+                 geometry: geometry, filters: filters)
     }
 
     public func quantizedConvolutionChannelsLast(_ x: UnsafePointer<UInt8>, zeroPoint: Int, weights: Int8Weights,
                                                  output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
                                                  geometry: WindowGeometry, filters: Int) {
-        let g = FastKernels.convGeometry(geometry, filters: filters)
-        let status = Self.withStage(output) {
-            sn_qconv_nhwc_forward(cPath, nthreads, x, Int32(zeroPoint), weights.packed, $0, scratch, g)
-        }
-        precondition(status == 0, "int8 product path not supported")
+        convolve(sn_qconv_nhwc_forward, x, zeroPoint: zeroPoint, weights: weights, output: output, scratch: scratch,
+                 geometry: geometry, filters: filters)
     }
 
     public func quantizedConvolutionChannelsLastPooled(_ x: UnsafePointer<UInt8>, zeroPoint: Int, weights: Int8Weights,
                                                        output: QuantizedOutputStage, scratch: UnsafeMutablePointer<UInt8>,
                                                        geometry: WindowGeometry, filters: Int) {
-        let g = FastKernels.convGeometry(geometry, filters: filters)
-        let status = Self.withStage(output) {
-            sn_qconv_nhwc_pool2_forward(cPath, nthreads, x, Int32(zeroPoint), weights.packed, $0, scratch, g)
-        }
-        precondition(status == 0, "int8 product path not supported")
+        convolve(sn_qconv_nhwc_pool2_forward, x, zeroPoint: zeroPoint, weights: weights, output: output, scratch: scratch,
+                 geometry: geometry, filters: filters)
     }
 
     public func maxPoolChannelsLast(_ x: UnsafePointer<UInt8>, into y: UnsafeMutablePointer<UInt8>, geometry g: WindowGeometry) {
