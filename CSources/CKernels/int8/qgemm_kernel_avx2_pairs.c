@@ -67,9 +67,10 @@ madd4(__m256i acc, __m256i a, __m256i w, __m256i ones) {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(a, w), ones));
 }
 
-// Rows i0 .. i0+mr-1 of panel p.
+// Rows i0 .. i0+mr-1 of panel p, its channels 0–7 only when nh is 1 (a
+// last panel of at most 8 channels: half the multiply-adds).
 static inline __attribute__((always_inline)) SN_AVX2 void
-tile(const int mr, int i0, int p, int N, int K, const uint8_t *A, int lda, const int8_t *panels,
+tile(const int mr, const int nh, int i0, int p, int N, int K, const uint8_t *A, int lda, const int8_t *panels,
      const sn_qgemm_output *out) {
     const int G = sn_qgemm_groups(K), full = K / 4;
     const int8_t *w = panels + (size_t)p * G * 64;
@@ -85,7 +86,7 @@ tile(const int mr, int i0, int p, int N, int K, const uint8_t *A, int lda, const
             memcpy(&a4, a + (size_t)i * lda + 4 * g, 4);
             __m256i av = _mm256_set1_epi32(a4);
             acc[i][0] = madd4(acc[i][0], av, b0, ones);
-            acc[i][1] = madd4(acc[i][1], av, b1, ones);
+            if (nh == 2) acc[i][1] = madd4(acc[i][1], av, b1, ones);
         }
     }
     if (full < G) {
@@ -94,7 +95,7 @@ tile(const int mr, int i0, int p, int N, int K, const uint8_t *A, int lda, const
         for (int i = 0; i < mr; i++) {
             __m256i av = _mm256_set1_epi32((int)sn_qgemm_a4(a + (size_t)i * lda, full, K));
             acc[i][0] = madd4(acc[i][0], av, b0, ones);
-            acc[i][1] = madd4(acc[i][1], av, b1, ones);
+            if (nh == 2) acc[i][1] = madd4(acc[i][1], av, b1, ones);
         }
     }
     const int j0 = 16 * p, nc = N - j0 < 16 ? N - j0 : 16;
@@ -115,8 +116,13 @@ SN_AVX2 void sn_qgemm_block_avx2_pairs(int m0, int m1, int p0, int p1, int N, in
         const int me = m1 - mb < rows ? m1 : mb + rows;
         for (int p = p0; p < p1; p++) {
             int i = mb;
-            for (; i + MR <= me; i += MR) tile(MR, i, p, N, K, A, lda, panels, out);
-            for (; i < me; i++) tile(1, i, p, N, K, A, lda, panels, out);
+            if (N - 16 * p <= 8) {
+                for (; i + MR <= me; i += MR) tile(MR, 1, i, p, N, K, A, lda, panels, out);
+                for (; i < me; i++) tile(1, 1, i, p, N, K, A, lda, panels, out);
+            } else {
+                for (; i + MR <= me; i += MR) tile(MR, 2, i, p, N, K, A, lda, panels, out);
+                for (; i < me; i++) tile(1, 2, i, p, N, K, A, lda, panels, out);
+            }
         }
     }
 }
