@@ -81,7 +81,7 @@ extension QuantizedModel {
 
     /// The largest |weight| the quantizer writes. AVX2's vpmaddubsw sums
     /// two u8 × s8 products into a saturating int16: 255·64·2 = 32,640
-    /// fits, 255·127·2 does not. Weights of 7 bits and a sign let every
+    /// fits, 255·127·2 does not. Weights in half the int8 range let every
     /// AVX2 CPU run the fast path with the exact integers of the others,
     /// as onnxruntime's reduce_range does on CPUs without VNNI. Files with
     /// weights up to ±127 still load and run, on the widening path.
