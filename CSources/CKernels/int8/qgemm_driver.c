@@ -69,7 +69,7 @@ void sn_qgemm_pack_weights(int N, int K, const int8_t *w, int ldw, int8_t *packe
                 if (pair > 128) fit = 0;
             }
         }
-    sn_qgemm_packed_header h = {N, K, fit};
+    sn_qgemm_packed_header h = {fit};
     memcpy(packed, &h, sizeof h);
 }
 

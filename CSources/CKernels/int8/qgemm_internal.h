@@ -38,7 +38,7 @@ static inline int sn_qgemm_groups(int K) { return (K + 3) / 4; }
 /// by them: pairs_fit_int16 is 1 when |w[j,2t]| + |w[j,2t+1]| <= 128 for
 /// every channel j and pair t, so that vpmaddubsw cannot saturate.
 typedef struct {
-    int32_t N, K, pairs_fit_int16;
+    int32_t pairs_fit_int16;
 } sn_qgemm_packed_header;
 
 /// The first panel of packed weights.

@@ -303,16 +303,16 @@ public final class QuantizedNetwork {
                 } else {
                     .floats(logits, relu: p.relu)
                 }
-                if let conv = p.conv, p.pooled {
+                if let conv = p.conv {
                     let stage = QuantizedOutputStage(bias: p.bias, scale: p.scale, destination: destination, rowStride: 0, columnStride: 0)
-                    kernels.quantizedConvolutionChannelsLastPooled(current, zeroPoint: p.inputZeroPoint, weights: p.weights, output: stage,
-                                                                   scratch: scratch, geometry: conv.geometry.withBatch(batch),
-                                                                   filters: conv.filters)
-                } else if let conv = p.conv {
-                    let stage = QuantizedOutputStage(bias: p.bias, scale: p.scale, destination: destination, rowStride: 0, columnStride: 0)
-                    kernels.quantizedConvolutionChannelsLast(current, zeroPoint: p.inputZeroPoint, weights: p.weights, output: stage,
-                                                             scratch: scratch, geometry: conv.geometry.withBatch(batch),
-                                                             filters: conv.filters)
+                    let g = conv.geometry.withBatch(batch)
+                    if p.pooled {
+                        kernels.quantizedConvolutionChannelsLastPooled(current, zeroPoint: p.inputZeroPoint, weights: p.weights, output: stage,
+                                                                       scratch: scratch, geometry: g, filters: conv.filters)
+                    } else {
+                        kernels.quantizedConvolutionChannelsLast(current, zeroPoint: p.inputZeroPoint, weights: p.weights, output: stage,
+                                                                 scratch: scratch, geometry: g, filters: conv.filters)
+                    }
                 } else {
                     let stage = QuantizedOutputStage(bias: p.bias, scale: p.scale, destination: destination,
                                                      rowStride: p.outputs, columnStride: 1)
