@@ -5,8 +5,9 @@
 #
 # PyPI's Linux torch wheel depends on the CUDA runtime wheels (several GB).
 # Set PEERS_TORCH=cpu-nodeps to install torch with --no-deps plus the few
-# pure-Python packages it imports instead (the CPU code is in the wheel
-# itself; the CUDA libraries are only loaded when a GPU is used).
+# pure-Python packages it imports instead: PyPI's CPU-only build where it
+# lists one, else the plain wheel (whose CUDA libraries older releases load
+# only when a GPU is used).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 venv="$here/.venv"
@@ -24,7 +25,10 @@ case "${PEERS_TORCH:-full}" in
   full)
     "$pip" install -q torch || status torch "pip install torch failed" ;;
   cpu-nodeps)
-    "$pip" install -q --no-deps torch &&
+    # The newest CPU-only build PyPI lists (torch==X+cpu), if any: the plain
+    # wheel of recent releases loads the CUDA libraries when imported.
+    cpu_build="$("$pip" index versions torch 2>/dev/null | grep -o '[0-9][0-9.]*+cpu' | head -1 || true)"
+    "$pip" install -q --no-deps "torch${cpu_build:+==$cpu_build}" &&
     "$pip" install -q filelock typing-extensions sympy networkx jinja2 fsspec ||
     status torch "pip install --no-deps torch failed" ;;
   none) ;;

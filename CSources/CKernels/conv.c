@@ -857,28 +857,23 @@ int sn_conv_uses_winograd(sn_conv_geometry g, int input_gradient) {
     return winograd_pays(&t) ? wino_tile_of(&t) : 0;
 }
 
-int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
-                                   const float *restrict x, const float *restrict w, const float *restrict bias,
-                                   float *restrict out, float *restrict scratch, sn_conv_geometry g) {
-    conv_forward_fn conv_image_forward;
-    conv_backward_fn unused;
-    conv_wino_fn conv_wino;
-    conv_wgrad_fn unused_wgrad;
-    if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino, &unused_wgrad) != 0) return -1;
-    const int forced = winograd_forced(algorithm);
-    if (g.N <= 0) return forced && !wino_possible(&g) ? -1 : 0;
+// The forward with `wino` the tile side (0: the direct product); with
+// `transform` 0 the Winograd weights are already in scratch (prepared).
+static void conv_forward(conv_forward_fn conv_image_forward, conv_wino_fn conv_wino, int wino, int transform,
+                         int nthreads, const float *restrict x, const float *restrict w,
+                         const float *restrict bias, float *restrict out, float *restrict scratch,
+                         const sn_conv_geometry *gp) {
+    const sn_conv_geometry g = *gp;
     const conv_layout L = layout_of(&g);
-    const int wino = use_winograd(algorithm, L.wino, &g);
-    if (wino < 0) return -1;
     const wino_layout *WL = wino == 4 ? &L.wf4 : &L.wf;
     const double flops = 2.0 * g.N * g.FN * (double)L.K * (double)L.S;
     const long in_image = (long)g.C * g.H * g.W, out_image = (long)g.FN * L.S;
     int *boff = (int *)(scratch + L.offsets);
     float *U = scratch + (wino == 4 ? L.wu4 : L.wu);
     const int nth = conv_threads(nthreads, flops, L.blocks);
-    if (wino == 4) wino4_weights(nth, g.FN, g.C, w, 0, U);
-    else if (wino) wino_weights(nth, g.FN, g.C, w, 0, U);
-    else if (L.shifted) fill_offsets(&g, &L, L.plane, boff);
+    if (wino == 4 && transform) wino4_weights(nth, g.FN, g.C, w, 0, U);
+    else if (wino && transform) wino_weights(nth, g.FN, g.C, w, 0, U);
+    else if (!wino && L.shifted) fill_offsets(&g, &L, L.plane, boff);
     float *blocks = scratch + L.first;
     SN_FOR_RANGES(nth, L.blocks, b0, b1, t, {
         for (int b = (int)b0; b < (int)b1; b++) {
@@ -893,6 +888,77 @@ int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algo
                                    blk + L.col, blk + L.dout);
         }
     });
+}
+
+int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
+                                   const float *restrict x, const float *restrict w, const float *restrict bias,
+                                   float *restrict out, float *restrict scratch, sn_conv_geometry g) {
+    conv_forward_fn conv_image_forward;
+    conv_backward_fn unused;
+    conv_wino_fn conv_wino;
+    conv_wgrad_fn unused_wgrad;
+    if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino, &unused_wgrad) != 0) return -1;
+    const int forced = winograd_forced(algorithm);
+    if (g.N <= 0) return forced && !wino_possible(&g) ? -1 : 0;
+    const int wino = use_winograd(algorithm, wino_possible(&g), &g);
+    if (wino < 0) return -1;
+    conv_forward(conv_image_forward, conv_wino, wino, 1, nthreads, x, w, bias, out, scratch, &g);
+    return 0;
+}
+
+// The tile side of an inference network's prepared weights: Winograd on
+// every 3×3 stride-1 layer of at least 16 channels and 16 filters (with
+// its weights transformed once it beats the direct product at any batch,
+// 16 → 16 channels included), the side that needs fewer products for one
+// image, whose tiles fill whole vectors of 16 columns (36·⌈tiles₄⌉₁₆
+// against 16·⌈tiles₂⌉₁₆, as wino_tile_of): 4×4 tiles on 14×14 and 28×28
+// images, 2×2 tiles on 7×7 and 8×8 ones, where the 4×4 tiles of one image
+// would fill a quarter of a vector. At batch 1, one thread, deep-cnn's
+// layers take 0.43–0.70× the direct product's time (run_conv_algorithms_ab.sh
+// with prepared weights).
+static int prepared_tile_of(const sn_conv_geometry *g) {
+    if (!wino_possible(g) || g->C < SN_WINO_MIN_C || g->FN < SN_WINO_MIN_FN) return 0;
+    const long cols2 = round16((long)((g->OH + 1) / 2) * ((g->OW + 1) / 2));
+    const long cols4 = round16((long)((g->OH + 3) / 4) * ((g->OW + 3) / 4));
+    return 36.0 * cols4 <= SN_WINO4_MAX_PRODUCTS * 16.0 * cols2 ? 4 : 2;
+}
+
+int sn_conv_prepare_inference(int nthreads, const float *restrict w, float *restrict scratch, sn_conv_geometry g) {
+    const int tile = prepared_tile_of(&g);
+    if (!tile) return 0;
+    const conv_layout L = layout_of(&g);
+    if (tile == 4) wino4_weights(nthreads, g.FN, g.C, w, 0, scratch + L.wu4);
+    else wino_weights(nthreads, g.FN, g.C, w, 0, scratch + L.wu);
+    return tile;
+}
+
+// The tile side an inference forward of g.N images runs (0: direct), and
+// whether with the prepared weights: batches that fill vectors with several
+// images' tiles run the side the training forward picks for them,
+// transforming the weights as it does, where that side is another.
+static int inference_tile(const sn_conv_geometry *g, int *prepared) {
+    const int tile = prepared_tile_of(g), batch_tile = winograd_pays(g) ? wino_tile_of(g) : 0;
+    *prepared = tile && !(batch_tile && batch_tile != tile);
+    return *prepared ? tile : batch_tile;
+}
+
+int sn_conv_inference_tile(sn_conv_geometry g) {
+    int prepared;
+    return inference_tile(&g, &prepared);
+}
+
+int sn_conv_inference_forward(sn_gemm_kernel kernel, int nthreads, const float *restrict x,
+                              const float *restrict w, const float *restrict bias, float *restrict out,
+                              float *restrict scratch, sn_conv_geometry g) {
+    conv_forward_fn conv_image_forward;
+    conv_backward_fn unused;
+    conv_wino_fn conv_wino;
+    conv_wgrad_fn unused_wgrad;
+    if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino, &unused_wgrad) != 0) return -1;
+    if (g.N <= 0) return 0;
+    int prepared;
+    const int tile = inference_tile(&g, &prepared);
+    conv_forward(conv_image_forward, conv_wino, tile, !prepared, nthreads, x, w, bias, out, scratch, &g);
     return 0;
 }
 

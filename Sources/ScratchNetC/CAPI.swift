@@ -158,6 +158,8 @@ public func scratchnetModelPredict(_ model: OpaquePointer?, _ inputs: UnsafePoin
     }
     guard let inputs, let outputs else { return Status.ok.rawValue }
     if let quantized = handle.quantized { return predictQuantized(quantized, network.kernels, inputs, Int(batch), outputs) }
+    // After loading, and after a training step changed the weights.
+    if !network.isPreparedForInference { network.prepareForInference() }
     let sample = network.sampleShape.count
     var start = 0
     while start < Int(batch) {

@@ -264,6 +264,25 @@ int sn_conv_backward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm alg
                                     const float *x, const float *w, const float *dout, float *dw, float *db,
                                     float *dx, float *scratch, sn_conv_geometry g);
 
+/// Makes scratch hold what sn_conv_inference_forward reuses while w stays as
+/// it is: the Winograd transform of w for the layers where an inference
+/// forward runs it at any batch (3×3 stride-1, at least 16 channels and 16
+/// filters). Returns the tile side prepared (2 or 4), or 0 (nothing to
+/// prepare). Any g.N up to the scratch's: the prepared part does not depend on it.
+int sn_conv_prepare_inference(int nthreads, const float *w, float *scratch, sn_conv_geometry g);
+
+/// sn_conv_forward for inference, with the weights sn_conv_prepare_inference
+/// transformed into scratch (for this w: prepare again after w changes;
+/// sn_conv_forward and sn_conv_backward leave them as they are). Batches of a size
+/// where the training forward runs another tile side transform as it does.
+/// Returns as sn_conv_forward_with_kernel.
+int sn_conv_inference_forward(sn_gemm_kernel kernel, int nthreads, const float *x, const float *w,
+                              const float *bias, float *out, float *scratch, sn_conv_geometry g);
+
+/// The Winograd tile side sn_conv_inference_forward runs for g (its batch
+/// g.N included): 2 or 4, or 0 for the direct product.
+int sn_conv_inference_tile(sn_conv_geometry g);
+
 /// The Winograd tile side AUTO runs for g's forward (input_gradient 0) or
 /// for its input gradient (input_gradient 1): 2 or 4, or 0 for the direct
 /// product. (The weight gradient runs 2×2 tiles wherever the forward runs Winograd.)

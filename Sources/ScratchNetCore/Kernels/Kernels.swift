@@ -111,6 +111,19 @@ public protocol Kernels: Sendable {
                             into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                             geometry: WindowGeometry, filters: Int)
 
+    /// Writes into `scratch` what ``convolutionInferenceForward(_:weight:bias:into:scratch:geometry:filters:)``
+    /// reuses while `weight` stays as it is (the fast kernels: the Winograd
+    /// transform of 3×3 weights); nothing by default (KernelsInferenceEpilogue.swift).
+    func prepareConvolutionInference(weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                     geometry: WindowGeometry, filters: Int)
+
+    /// ``convolutionForward(_:weight:bias:into:scratch:geometry:filters:)``
+    /// with what ``prepareConvolutionInference(weight:scratch:geometry:filters:)``
+    /// wrote for this weight; the plain forward by default.
+    func convolutionInferenceForward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                     bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                     scratch: UnsafeMutablePointer<Float>, geometry: WindowGeometry, filters: Int)
+
     /// The convolution's backward for gradOutput (N, FN, OH, OW): the weight
     /// gradient (FN, C, FH, FW) and bias gradient (FN) are overwritten with
     /// their batch sums; the input gradient (N, C, H, W), when not nil, is

@@ -1,7 +1,20 @@
 /// The plain form of the fused inference kernels: the product, then the bias
 /// pass, then the ReLU pass. ``NaiveKernels`` runs it (the oracle the fused C
 /// epilogue is checked against, bit for bit); `FastKernels` fuses the passes.
+/// Likewise the convolution's inference forward is the plain forward, with
+/// nothing prepared; `FastKernels` keeps the Winograd weights between calls.
 extension Kernels {
+    public func prepareConvolutionInference(weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                            geometry: WindowGeometry, filters: Int) {}
+
+    public func convolutionInferenceForward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                            bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                            scratch: UnsafeMutablePointer<Float>, geometry: WindowGeometry,
+                                            filters: Int) {
+        convolutionForward(x, weight: weight, bias: bias, into: out, scratch: scratch, geometry: geometry,
+                           filters: filters)
+    }
+
     public func gemmBiasActivation(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                    b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>, relu: Bool,
                                    c: UnsafeMutablePointer<Float>, ldc: Int) {

@@ -37,6 +37,10 @@ public final class Conv2D: Layer {
     private var inputGradient: Tensor?
     /// The forward's input, which the backward needs for the weight gradient.
     private var lastInput: Tensor?
+    /// Whether the scratch holds what the kernels prepared for inference from
+    /// the current weights (``prepareForInference()``). A training forward or
+    /// a backward ends it: the weights are about to change.
+    public private(set) var isPreparedForInference = false
 
     /// - Parameter inputShape: (C, H, W); the kernel must fit the padded input.
     public init(inputShape: Shape, filters: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -83,12 +87,30 @@ public final class Conv2D: Layer {
         bias!.fill(0)
     }
 
+    /// Lets inference forwards reuse what depends on the weights alone (the
+    /// Winograd transform of 3×3 weights: at batch 1 it costs as much as the
+    /// convolution it saves) until the next training forward or backward.
+    /// Call it again after writing the weights through their pointers.
+    public func prepareForInference() {
+        kernels.prepareConvolutionInference(weight: weight!.pointer, scratch: scratch!.pointer,
+                                            geometry: geometry.withBatch(1), filters: filters)
+        isPreparedForInference = true
+    }
+
     // x is (B, C, H, W); W is (FN, C, FH, FW); out is (B, FN, OH, OW).
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let batch = input.shape[0]
         let out = output!.leading(batch)
-        kernels.convolutionForward(input.pointer, weight: weight!.pointer, bias: bias!.pointer, into: out.pointer,
-                                   scratch: scratch!.pointer, geometry: geometry.withBatch(batch), filters: filters)
+        let g = geometry.withBatch(batch)
+        if training { isPreparedForInference = false }
+        if isPreparedForInference {
+            kernels.convolutionInferenceForward(input.pointer, weight: weight!.pointer, bias: bias!.pointer,
+                                                into: out.pointer, scratch: scratch!.pointer, geometry: g,
+                                                filters: filters)
+        } else {
+            kernels.convolutionForward(input.pointer, weight: weight!.pointer, bias: bias!.pointer, into: out.pointer,
+                                       scratch: scratch!.pointer, geometry: g, filters: filters)
+        }
         lastInput = input
         return out
     }
@@ -97,6 +119,7 @@ public final class Conv2D: Layer {
     // first layer, dx (B, C, H, W).
     public func backward(_ gradOutput: Tensor) -> Tensor {
         guard let input = lastInput else { preconditionFailure("Conv2D: backward before forward") }
+        isPreparedForInference = false
         let batch = input.shape[0]
         let dx = computesInputGradient ? inputGradient?.leading(batch) : nil
         kernels.convolutionBackward(input.pointer, weight: weight!.pointer, gradOutput: gradOutput.pointer,

@@ -7,6 +7,20 @@
 /// still in cache. The logits are bit for bit those of
 /// ``Network/forward(batch:training:)`` with `training: false`.
 extension Network {
+    /// Lets inference forwards reuse what depends on the weights alone (each
+    /// 3×3 convolution's Winograd weights, see ``Conv2D/prepareForInference()``)
+    /// until the next training step. Call it again after writing weights
+    /// through their pointers; ``ModelFile/restore(_:from:)`` does.
+    public func prepareForInference() {
+        for case let conv as Conv2D in layers { conv.prepareForInference() }
+    }
+
+    /// Whether every layer that can prepare for inference has, since the
+    /// weights last changed by training.
+    public var isPreparedForInference: Bool {
+        layers.allSatisfy { ($0 as? Conv2D)?.isPreparedForInference ?? true }
+    }
+
     /// Logits for the first `batch` samples of ``inputBuffer``, inference mode.
     public func inferenceForward(batch: Int) -> Tensor {
         precondition(batch > 0 && batch <= maxBatch, "Network: batch \(batch) not in 1...\(maxBatch)")

@@ -48,13 +48,15 @@ public enum ModelFile {
                  optimizer: optimizer, arenaCapacity: arenaCapacity)
     }
 
-    /// Builds the network `file` describes and copies its tensors in.
+    /// Builds the network `file` describes and copies its tensors in; without
+    /// an optimizer it is prepared for inference (``Network/prepareForInference()``).
     public static func load(_ file: SafeTensors, maxBatch: Int, backend: Backend = .fast,
                             optimizer: (any Optimizer)? = nil, arenaCapacity: Int? = nil) throws -> Network {
         let spec = try self.spec(in: file)
         let network = try Network(spec: spec, maxBatch: maxBatch, backend: backend,
                                   optimizer: optimizer, arenaCapacity: arenaCapacity)
         try restore(network, from: file)
+        if optimizer == nil { network.prepareForInference() }
         return network
     }
 
@@ -106,6 +108,8 @@ public enum ModelFile {
             throw SerializationError(.unexpectedTensor, path: file.path,
                                      "tensor '\(stray.name)' is not part of this network (\(network.spec.summary))")
         }
+        let prepared = network.layers.contains { ($0 as? Conv2D)?.isPreparedForInference == true }
+        defer { if prepared { network.prepareForInference() } }
         for t in wanted {
             try file.copy(t.name, into: t.tensor, purpose: "needed by \(network.spec.summary)")
             try requireFinite(t.tensor, name: t.name, path: file.path)

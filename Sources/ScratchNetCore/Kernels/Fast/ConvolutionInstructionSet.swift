@@ -41,6 +41,28 @@ extension FastKernels {
         precondition(status == 0, "the \(kernel) \(algorithm) convolution does not run on this CPU or geometry")
     }
 
+    /// `convolutionInferenceForward` on a chosen instruction set and thread
+    /// count, with the weights `prepareConvolutionInference` transformed into
+    /// `scratch` (at any thread count: the transform does not depend on it).
+    ///
+    /// - Precondition: `kernel` is in `GEMMMicroKernel.supported`; `threads` >= 1.
+    public func convolutionInferenceForward(using kernel: GEMMMicroKernel, threads: Int,
+                                            _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                            bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                            scratch: UnsafeMutablePointer<Float>, geometry: WindowGeometry,
+                                            filters: Int) {
+        precondition(threads >= 1, "threads must be at least 1")
+        let status = sn_conv_inference_forward(kernel.cValue, Int32(threads), x, weight, bias, out, scratch,
+                                               Self.convGeometry(geometry, filters: filters))
+        precondition(status == 0, "the \(kernel) convolution does not run on this CPU")
+    }
+
+    /// The side of the output tiles an inference forward of this batch runs
+    /// Winograd with after `prepareConvolutionInference`: 2 or 4, or 0 for the direct product.
+    public func convolutionInferenceTile(geometry: WindowGeometry, filters: Int) -> Int {
+        Int(sn_conv_inference_tile(Self.convGeometry(geometry, filters: filters)))
+    }
+
     /// Whether `automatic` runs Winograd for this layer's forward, or (with
     /// `inputGradient`) for its input gradient.
     public func convolutionUsesWinograd(geometry: WindowGeometry, filters: Int, inputGradient: Bool) -> Bool {

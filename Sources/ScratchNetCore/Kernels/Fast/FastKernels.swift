@@ -142,6 +142,24 @@ extension FastKernels {
         }
     }
 
+    public func prepareConvolutionInference(weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                            geometry: WindowGeometry, filters: Int) {
+        _ = sn_conv_prepare_inference(nthreads, weight, scratch, Self.convGeometry(geometry, filters: filters))
+    }
+
+    public func convolutionInferenceForward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                            bias: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                            scratch: UnsafeMutablePointer<Float>, geometry: WindowGeometry,
+                                            filters: Int) {
+        // A forced algorithm (tests, benchmarks) runs as in training.
+        guard convolutionAlgorithm == .automatic else {
+            return convolutionForward(x, weight: weight, bias: bias, into: out, scratch: scratch,
+                                      geometry: geometry, filters: filters)
+        }
+        _ = sn_conv_inference_forward(SN_GEMM_KERNEL_AUTO, nthreads, x, weight, bias, out, scratch,
+                                      Self.convGeometry(geometry, filters: filters))
+    }
+
     public func convolutionBackward(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                     gradOutput: UnsafePointer<Float>,
                                     weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
