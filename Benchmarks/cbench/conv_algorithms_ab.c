@@ -4,7 +4,10 @@
  * each forced, alternated in one process: the forward, the input gradient
  * (the transposed convolution's forward: rows marked ᵀ) and the weight
  * gradient alone (sn_conv_backward without dx; 2×2 tiles for both Winograd
- * columns). Prints the best time of ROUNDS per pass and the tile side AUTO picks.
+ * columns); and the inference forward with the weights transformed
+ * beforehand (sn_conv_prepare_inference, as an inference network keeps
+ * them). Prints the best time of ROUNDS per pass and the tile sides AUTO
+ * and the inference forward pick.
  *
  *     Benchmarks/cbench/run_conv_algorithms_ab.sh [THREADS] [ROUNDS]
  */
@@ -37,7 +40,8 @@ int main(int argc, char **argv) {
         {"fast2ᵀ 48→24 14×14", 48, 14, 24, 1}, {"fast3ᵀ 96→48 7×7", 96, 7, 48, 1},
     };
     unsigned state = 1;
-    printf("%d thread(s), batch %d, best of %d, ms: direct / Winograd 2×2 / Winograd 4×4; AUTO's tile side (0: direct)\n",
+    printf("%d thread(s), batch %d, best of %d, ms: direct / Winograd 2×2 / Winograd 4×4, then the inference forward "
+           "with prepared weights; AUTO's and the inference forward's tile sides (0: direct)\n",
            threads, batch, rounds);
     for (size_t l = 0; l < sizeof layers / sizeof layers[0]; l++) {
         sn_conv_geometry g = {batch, layers[l].C, layers[l].H, layers[l].H, layers[l].FN, 3, 3, 1, layers[l].pad, 0, 0};
@@ -46,7 +50,8 @@ int main(int argc, char **argv) {
         float *x = uniform(nx, &state), *w = uniform(nw, &state), *b = uniform(g.FN, &state);
         float *dout = uniform(no, &state), *out = uniform(no, &state), *dw = uniform(nw, &state);
         float *db = uniform(g.FN, &state), *scratch = uniform((long)sn_conv_scratch_floats(g), &state);
-        double best[3][2];
+        double best[3][2], prepared = 1e30;
+        sn_conv_prepare_inference(threads, w, scratch, g);  // the forced forwards rewrite the same bits
         const sn_conv_algorithm algorithms[3] = {SN_CONV_ALGORITHM_DIRECT, SN_CONV_ALGORITHM_WINOGRAD,
                                                  SN_CONV_ALGORITHM_WINOGRAD_4X4};
         for (int a = 0; a < 3; a++) best[a][0] = best[a][1] = 1e30;
@@ -61,10 +66,18 @@ int main(int argc, char **argv) {
                 const double t2 = bench_now();
                 if (t1 - t0 < best[a][0]) best[a][0] = t1 - t0;
                 if (t2 - t1 < best[a][1]) best[a][1] = t2 - t1;
+                if (a == 2) {
+                    const double t3 = bench_now();
+                    sn_conv_inference_forward(SN_GEMM_KERNEL_AUTO, threads, x, w, b, out, scratch, g);
+                    const double t4 = bench_now();
+                    if (t4 - t3 < prepared) prepared = t4 - t3;
+                }
             }
-        printf("%-26s forward %7.3f / %7.3f / %7.3f   weight gradient %7.3f / %7.3f / %7.3f   AUTO: %d\n",
-               layers[l].name, best[0][0] * 1e3, best[1][0] * 1e3, best[2][0] * 1e3, best[0][1] * 1e3,
-               best[1][1] * 1e3, best[2][1] * 1e3, sn_conv_uses_winograd(g, 0));
+        printf("%-26s forward %7.3f / %7.3f / %7.3f, prepared %7.3f   weight gradient %7.3f / %7.3f / %7.3f   "
+               "AUTO: %d, inference: %d\n",
+               layers[l].name, best[0][0] * 1e3, best[1][0] * 1e3, best[2][0] * 1e3, prepared * 1e3,
+               best[0][1] * 1e3, best[1][1] * 1e3, best[2][1] * 1e3, sn_conv_uses_winograd(g, 0),
+               sn_conv_inference_tile(g));
         free(x); free(w); free(b); free(dout); free(out); free(dw); free(db); free(scratch);
     }
     return 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs conv_algorithms_ab.c: deep-cnn's 3×3 convolutions, direct
-# against Winograd F(2×2, 3×3), alternated.
+# against Winograd F(2×2, 3×3) and F(4×4, 3×3), alternated, and the inference
+# forward with prepared weights.
 # Usage: Benchmarks/cbench/run_conv_algorithms_ab.sh [THREADS] [ROUNDS] [BATCH]
 # Needs clang (the Swift toolchain's) and libomp-dev.
 set -euo pipefail

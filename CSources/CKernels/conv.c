@@ -808,8 +808,9 @@ static int conv_threads(int nthreads, double flops, int blocks) {
 // per call, and below 32 images the direct product wins on every layer of
 // deep-cnn but its 8×8 ones (at batch 1 the direct forward takes 0.51–0.86×
 // Winograd's time; at 16, 0.72–1.04×; at 32, 0.72–1.24×:
-// run_conv_algorithms_ab.sh 1 200 1, ... 1 60 16, ... 1 20 32). So
-// single-sample inference runs direct, and training batches Winograd.
+// run_conv_algorithms_ab.sh 1 200 1, ... 1 60 16, ... 1 20 32). So small
+// training batches run direct; inference keeps the transformed weights
+// (sn_conv_prepare_inference) and runs Winograd at any batch.
 #define SN_WINO_MIN_C 16
 #define SN_WINO_MIN_FN 16
 #define SN_WINO_MIN_PRODUCT 512
