@@ -126,7 +126,10 @@ int scratchnet_model_info(const scratchnet_model *model, int64_t *input_size, in
  * inputs:          batch × input_size floats.
  * outputs:         caller-owned, receives batch × classes floats, row after row.
  * output_capacity: how many floats `outputs` holds (checked).
- * A batch of 0 does nothing. Errors: INVALID_ARGUMENT. */
+ * A batch of 0 does nothing. The first call after loading or after a training
+ * step also transforms the 3×3 convolution weights for Winograd once (kept
+ * in the model's memory), so later calls, one sample at a time included, skip it.
+ * Errors: INVALID_ARGUMENT. */
 int scratchnet_model_predict(scratchnet_model *model, const float *inputs, int64_t batch,
                              float *outputs, int64_t output_capacity);
 
