@@ -9,7 +9,7 @@ import ScratchNetTestSupport
 /// Winograd's bound of the naive convolution, and never stale after the
 /// weights change by training or by loading a file.
 @Suite("Convolutions prepared for inference")
-struct PreparedConvolutionTests {
+struct PreparedConvolutionKernelTests {
     let fast = FastKernels()
     let naive = NaiveKernels()
 
