@@ -41,6 +41,10 @@
 // contention. Measure: Benchmarks/cbench/run_gemm_bench.sh head 15 1,2 (the
 // batch-100 heads, 0.2 MFLOP, against the batch-1000 head, 2 MFLOP).
 #define SN_GEMM_PAR_FLOPS 2.0e6
+// Matrix-vector products whose B is at least this many bytes also run on
+// every thread: B comes from L3 or memory on every call, and each core
+// brings its share into its own L2.
+#define SN_GEMV_PAR_BYTES (512.0 * 1024)
 // Up to this M·N·K, A (and B if not transposed) are read in place instead of
 // packed: packing would cost as much as the arithmetic.
 #define SN_GEMM_DIRECT_MNK 48.0e6

@@ -329,7 +329,8 @@ static void gemm_driver(const gemm_isa *isa, int nthreads, sn_gemm_a a, int tran
     if (M <= (trans_b ? imin(isa->gemv_max_m, SN_GEMM_GEMV_MAX_M_BT) : isa->gemv_max_m)) {
         int nth = 1;
 #ifdef _OPENMP
-        if (2.0 * M * N * K >= SN_GEMM_PAR_FLOPS) nth = nthreads < 1 ? 1 : imin(nthreads, SN_GEMM_MAX_THREADS);
+        if (2.0 * M * N * K >= SN_GEMM_PAR_FLOPS || 4.0 * N * K >= SN_GEMV_PAR_BYTES)
+            nth = nthreads < 1 ? 1 : imin(nthreads, SN_GEMM_MAX_THREADS);
 #endif
         sn_gemm_gemv(isa->gemv, nth, &a, trans_b, M, N, K, k_block(K, isa->kc), alpha, B, ldb, beta, C, ldc,
                      ep != NULL, ep ? ep->bias : NULL, ep ? ep->relu : 0);
