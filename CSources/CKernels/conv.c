@@ -858,13 +858,19 @@ int sn_conv_uses_winograd(sn_conv_geometry g, int input_gradient) {
     return winograd_pays(&t) ? wino_tile_of(&t) : 0;
 }
 
-// The forward with `wino` the tile side (0: the direct product); with
-// `transform` 0 the Winograd weights are already in scratch (prepared).
-static void conv_forward(conv_forward_fn conv_image_forward, conv_wino_fn conv_wino, int wino, int transform,
-                         int nthreads, const float *restrict x, const float *restrict w,
-                         const float *restrict bias, float *restrict out, float *restrict scratch,
-                         const sn_conv_geometry *gp) {
+// The forward on `kernel`'s instruction set with `wino` the tile side (0:
+// the direct product); with `transform` 0 the Winograd weights are already
+// in scratch (prepared). -1 (nothing computed) when the CPU cannot run `kernel`.
+static int conv_forward(sn_gemm_kernel kernel, int wino, int transform, int nthreads, const float *restrict x,
+                        const float *restrict w, const float *restrict bias, float *restrict out,
+                        float *restrict scratch, const sn_conv_geometry *gp) {
+    conv_forward_fn conv_image_forward;
+    conv_backward_fn unused;
+    conv_wino_fn conv_wino;
+    conv_wgrad_fn unused_wgrad;
+    if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino, &unused_wgrad) != 0) return -1;
     const sn_conv_geometry g = *gp;
+    if (g.N <= 0) return 0;
     const conv_layout L = layout_of(&g);
     const wino_layout *WL = wino == 4 ? &L.wf4 : &L.wf;
     const double flops = 2.0 * g.N * g.FN * (double)L.K * (double)L.S;
@@ -889,22 +895,15 @@ static void conv_forward(conv_forward_fn conv_image_forward, conv_wino_fn conv_w
                                    blk + L.col, blk + L.dout);
         }
     });
+    return 0;
 }
 
 int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algorithm, int nthreads,
                                    const float *restrict x, const float *restrict w, const float *restrict bias,
                                    float *restrict out, float *restrict scratch, sn_conv_geometry g) {
-    conv_forward_fn conv_image_forward;
-    conv_backward_fn unused;
-    conv_wino_fn conv_wino;
-    conv_wgrad_fn unused_wgrad;
-    if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino, &unused_wgrad) != 0) return -1;
-    const int forced = winograd_forced(algorithm);
-    if (g.N <= 0) return forced && !wino_possible(&g) ? -1 : 0;
     const int wino = use_winograd(algorithm, wino_possible(&g), &g);
     if (wino < 0) return -1;
-    conv_forward(conv_image_forward, conv_wino, wino, 1, nthreads, x, w, bias, out, scratch, &g);
-    return 0;
+    return conv_forward(kernel, wino, 1, nthreads, x, w, bias, out, scratch, &g);
 }
 
 // The tile side of an inference network's prepared weights: Winograd on
@@ -951,16 +950,9 @@ int sn_conv_inference_tile(sn_conv_geometry g) {
 int sn_conv_inference_forward(sn_gemm_kernel kernel, int nthreads, const float *restrict x,
                               const float *restrict w, const float *restrict bias, float *restrict out,
                               float *restrict scratch, sn_conv_geometry g) {
-    conv_forward_fn conv_image_forward;
-    conv_backward_fn unused;
-    conv_wino_fn conv_wino;
-    conv_wgrad_fn unused_wgrad;
-    if (pick_conv_kernels(kernel, &conv_image_forward, &unused, &conv_wino, &unused_wgrad) != 0) return -1;
-    if (g.N <= 0) return 0;
     int prepared;
     const int tile = inference_tile(&g, &prepared);
-    conv_forward(conv_image_forward, conv_wino, tile, !prepared, nthreads, x, w, bias, out, scratch, &g);
-    return 0;
+    return conv_forward(kernel, tile, !prepared, nthreads, x, w, bias, out, scratch, &g);
 }
 
 int sn_conv_forward_with_kernel(sn_gemm_kernel kernel, int nthreads, const float *restrict x,
