@@ -797,13 +797,27 @@ static int conv_threads(int nthreads, double flops, int blocks) {
     return imin(nthreads, blocks);
 }
 
-// Winograd F(2×2, 3×3) runs where it beats the direct product: 3×3
-// stride-1 layers with at least 16 input channels and 16 filters and
-// C·FN ≥ 512. With 16 × 16 the 16 products sum over only 16 channels and
-// the transforms and their memory traffic cost more than the products save
-// (deep-cnn's 16→16 layer on 28×28: 0.75–0.88× the direct product's speed;
-// its other layers, their input and weight gradients: 1.02–1.72×), at batch
-// 100, one thread: Benchmarks/cbench/run_conv_algorithms_ab.sh 1 10
+// The tile side where Winograd runs: 4 where 4×4 tiles need at most
+// SN_WINO4_MAX_PRODUCTS of 2×2 tiles' products (36 per 4×4 tile against 16
+// per 2×2 tile, counting the tiles that stick out of the image), else 2.
+// Where the two are close, 2×2 tiles win: their transforms cost less per
+// product, and they round less.
+#define SN_WINO4_MAX_PRODUCTS 0.8
+static int wino_tile_of(const sn_conv_geometry *g) {
+    const long tiles2 = (long)((g->OH + 1) / 2) * ((g->OW + 1) / 2);
+    const long tiles4 = (long)((g->OH + 3) / 4) * ((g->OW + 3) / 4);
+    return 36.0 * tiles4 <= SN_WINO4_MAX_PRODUCTS * 16.0 * tiles2 ? 4 : 2;
+}
+
+// Winograd runs where it beats the direct product: 3×3 stride-1 layers
+// with at least 16 input channels and 16 filters, and with 2×2 tiles
+// C·FN ≥ 512. With 16 × 16 the 16 products of 2×2 tiles sum over only 16
+// channels and the transforms and their memory traffic cost more than the
+// products save (deep-cnn's 16→16 layer on 28×28: 0.75–0.88× the direct
+// product's speed; its other layers, their input and weight gradients:
+// 1.02–1.72×), at batch 100, one thread: run_conv_algorithms_ab.sh 1 10.
+// 4×4 tiles (2.25 multiplies per output and channel, 2×2 ones 4) win there:
+// forward 3.80 against 4.89 ms, weight gradient 4.09 against 6.03.
 // And batches of at least 32 images: the weights' transform is paid once
 // per call, and below 32 images the direct product wins on every layer of
 // deep-cnn but its 8×8 ones (at batch 1 the direct forward takes 0.51–0.86×
@@ -818,19 +832,7 @@ static int conv_threads(int nthreads, double flops, int blocks) {
 
 static int winograd_pays(const sn_conv_geometry *g) {
     return wino_possible(g) && g->N >= SN_WINO_MIN_BATCH && g->C >= SN_WINO_MIN_C && g->FN >= SN_WINO_MIN_FN &&
-           (long)g->C * g->FN >= SN_WINO_MIN_PRODUCT;
-}
-
-// The tile side where Winograd runs: 4 where 4×4 tiles need at most
-// SN_WINO4_MAX_PRODUCTS of 2×2 tiles' products (36 per 4×4 tile against 16
-// per 2×2 tile, counting the tiles that stick out of the image), else 2.
-// Where the two are close, 2×2 tiles win: their transforms cost less per
-// product, and they round less.
-#define SN_WINO4_MAX_PRODUCTS 0.8
-static int wino_tile_of(const sn_conv_geometry *g) {
-    const long tiles2 = (long)((g->OH + 1) / 2) * ((g->OW + 1) / 2);
-    const long tiles4 = (long)((g->OH + 3) / 4) * ((g->OW + 3) / 4);
-    return 36.0 * tiles4 <= SN_WINO4_MAX_PRODUCTS * 16.0 * tiles2 ? 4 : 2;
+           ((long)g->C * g->FN >= SN_WINO_MIN_PRODUCT || wino_tile_of(g) == 4);
 }
 
 // The Winograd tile side geometry g (the forward's, or the transposed one

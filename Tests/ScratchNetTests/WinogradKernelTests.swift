@@ -88,13 +88,16 @@ struct WinogradKernelTests {
     }
 
     /// The automatic choice on deep-cnn's layers (see conv.c's
-    /// `winograd_pays`): direct for the first two (1 → 16, 16 → 16 on 28×28),
-    /// Winograd for the rest; the input gradients judged as their transposed
-    /// convolutions (FN → C channels).
+    /// `winograd_pays`): direct for the first (1 → 16), Winograd for the rest,
+    /// 16 → 16 on 28×28 included (4×4 tiles; 2×2 ones would lose to the direct
+    /// product there); the input gradients judged as their transposed
+    /// convolutions (FN → C channels). A 16 → 16 layer on 6×6, where 2×2
+    /// tiles would run, stays direct.
     @Test func automaticChoiceOnDeepCNN() {
         // (channels, side, filters, padding, forward, input gradient)
-        let layers = [(1, 28, 16, 1, false, false), (16, 28, 16, 1, false, false), (16, 14, 32, 1, true, true),
-                      (32, 14, 32, 2, true, true), (32, 8, 64, 1, true, true), (64, 8, 64, 1, true, true)]
+        let layers = [(1, 28, 16, 1, false, false), (16, 28, 16, 1, true, true), (16, 14, 32, 1, true, true),
+                      (32, 14, 32, 2, true, true), (32, 8, 64, 1, true, true), (64, 8, 64, 1, true, true),
+                      (16, 6, 16, 1, false, false)]
         for (channels, side, filters, padding, forward, inputGradient) in layers {
             let g = WindowGeometry(batch: 100, channels: channels, height: side, width: side,
                                    kernelHeight: 3, kernelWidth: 3, stride: 1, padding: padding)
