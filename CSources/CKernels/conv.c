@@ -797,17 +797,23 @@ static int conv_threads(int nthreads, double flops, int blocks) {
     return imin(nthreads, blocks);
 }
 
-// The tile side where Winograd runs: 4 where 4×4 tiles need at most
+// The tile side for tiles2 2×2 or tiles4 4×4 tiles: 4 where 4×4 tiles need at most
 // SN_WINO4_MAX_PRODUCTS of 2×2 tiles' products (36 per 4×4 tile against 16
 // per 2×2 tile, counting the tiles that stick out of the image), else 2.
 // Where the two are close, 2×2 tiles win: their transforms cost less per
 // product, and they round less.
 #define SN_WINO4_MAX_PRODUCTS 0.8
-static int wino_tile_of(const sn_conv_geometry *g) {
-    const long tiles2 = (long)((g->OH + 1) / 2) * ((g->OW + 1) / 2);
-    const long tiles4 = (long)((g->OH + 3) / 4) * ((g->OW + 3) / 4);
+static int tile_side_for(long tiles2, long tiles4) {
     return 36.0 * tiles4 <= SN_WINO4_MAX_PRODUCTS * 16.0 * tiles2 ? 4 : 2;
 }
+
+// m×m tiles of one output image.
+static long tiles_of(const sn_conv_geometry *g, int m) {
+    return (long)((g->OH + m - 1) / m) * ((g->OW + m - 1) / m);
+}
+
+// The tile side where Winograd runs for a batch.
+static int wino_tile_of(const sn_conv_geometry *g) { return tile_side_for(tiles_of(g, 2), tiles_of(g, 4)); }
 
 // Winograd runs where it beats the direct product: 3×3 stride-1 layers
 // with at least 16 input channels and 16 filters, and with 2×2 tiles
@@ -830,8 +836,13 @@ static int wino_tile_of(const sn_conv_geometry *g) {
 #define SN_WINO_MIN_PRODUCT 512
 #define SN_WINO_MIN_BATCH 32
 
+// 3×3 stride-1 with enough channels and filters: where Winograd can pay.
+static int wino_wide_enough(const sn_conv_geometry *g) {
+    return wino_possible(g) && g->C >= SN_WINO_MIN_C && g->FN >= SN_WINO_MIN_FN;
+}
+
 static int winograd_pays(const sn_conv_geometry *g) {
-    return wino_possible(g) && g->N >= SN_WINO_MIN_BATCH && g->C >= SN_WINO_MIN_C && g->FN >= SN_WINO_MIN_FN &&
+    return wino_wide_enough(g) && g->N >= SN_WINO_MIN_BATCH &&
            ((long)g->C * g->FN >= SN_WINO_MIN_PRODUCT || wino_tile_of(g) == 4);
 }
 
@@ -919,10 +930,8 @@ int sn_conv_forward_with_algorithm(sn_gemm_kernel kernel, sn_conv_algorithm algo
 // layers take 0.43–0.70× the direct product's time (run_conv_algorithms_ab.sh
 // with prepared weights).
 static int prepared_tile_of(const sn_conv_geometry *g) {
-    if (!wino_possible(g) || g->C < SN_WINO_MIN_C || g->FN < SN_WINO_MIN_FN) return 0;
-    const long cols2 = round16((long)((g->OH + 1) / 2) * ((g->OW + 1) / 2));
-    const long cols4 = round16((long)((g->OH + 3) / 4) * ((g->OW + 3) / 4));
-    return 36.0 * cols4 <= SN_WINO4_MAX_PRODUCTS * 16.0 * cols2 ? 4 : 2;
+    if (!wino_wide_enough(g)) return 0;
+    return tile_side_for(round16(tiles_of(g, 2)), round16(tiles_of(g, 4)));
 }
 
 int sn_conv_prepare_inference(int nthreads, const float *restrict w, float *restrict scratch, sn_conv_geometry g) {

@@ -108,7 +108,7 @@ public enum ModelFile {
             throw SerializationError(.unexpectedTensor, path: file.path,
                                      "tensor '\(stray.name)' is not part of this network (\(network.spec.summary))")
         }
-        let prepared = network.layers.contains { ($0 as? Conv2D)?.isPreparedForInference == true }
+        let prepared = network.isPreparedForInference
         defer { if prepared { network.prepareForInference() } }
         for t in wanted {
             try file.copy(t.name, into: t.tensor, purpose: "needed by \(network.spec.summary)")
